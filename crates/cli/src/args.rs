@@ -1,0 +1,188 @@
+//! The command line, as clap sees it. Validation into typed settings happens in `commands`.
+
+use std::net::Ipv4Addr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+/// Shows what an attacker sees of your SMB and NetBIOS exposure (137/udp, 139/tcp, 445/tcp).
+///
+/// With no command, checks this machine over loopback only.
+#[derive(Debug, Parser)]
+#[command(name = "smbaudit", version, about, long_about = None)]
+pub(crate) struct Cli {
+    #[command(subcommand)]
+    pub(crate) command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum Command {
+    /// NetBIOS node status of many hosts (like nbtstat -A, nbtscan): names, workgroup,
+    /// logged-on users, roles, MAC.
+    Nbstat(NbstatArgs),
+    /// Resolve a NetBIOS name with a name query to a WINS server or by broadcast (like
+    /// nmblookup).
+    Lookup(LookupArgs),
+    /// Check this machine over loopback: NetBIOS name service and the SMB ports.
+    Local(LocalArgs),
+}
+
+/// Which targets to probe.
+#[derive(Debug, Args)]
+pub(crate) struct TargetArgs {
+    /// Targets: IPs, host names, CIDR blocks (10.0.0.0/24), nmap-style ranges
+    /// (10.0.0.1-50, 10.0.0-3.1-254), address spans (10.0.0.5-10.0.1.9), or - for stdin.
+    pub(crate) targets: Vec<String>,
+    /// Read targets from a file (- for stdin): white space or comma separated, # comments.
+    #[arg(short = 'i', long = "input-file", alias = "iL", value_name = "FILE")]
+    pub(crate) input_file: Option<PathBuf>,
+    /// Targets to leave out, comma separated (same syntax as targets).
+    #[arg(long, value_name = "LIST", value_delimiter = ',')]
+    pub(crate) exclude: Vec<String>,
+    /// Read targets to leave out from a file.
+    #[arg(long, value_name = "FILE")]
+    pub(crate) exclude_file: Option<PathBuf>,
+}
+
+/// How names are resolved and where name queries go.
+#[derive(Debug, Args)]
+pub(crate) struct NameServiceArgs {
+    /// Resolve NetBIOS names with a unicast query to this WINS/NBNS server.
+    #[arg(long, value_name = "IP", conflicts_with = "broadcast")]
+    pub(crate) wins: Option<Ipv4Addr>,
+    /// Resolve NetBIOS names with a broadcast query to this address (e.g. 192.0.2.255).
+    #[arg(long, value_name = "ADDR")]
+    pub(crate) broadcast: Option<Ipv4Addr>,
+}
+
+/// Pacing and patience of UDP 137 probes.
+#[derive(Debug, Args)]
+pub(crate) struct UdpArgs {
+    /// Most packets per second (0: no limit). Loss lowers the rate by itself.
+    #[arg(long, default_value_t = 0, value_name = "PPS")]
+    pub(crate) rate: u32,
+    /// Longest wait for a reply after the last query to a host: 500ms, 2s, or milliseconds.
+    #[arg(long, default_value = "1s", value_parser = parse_duration, value_name = "TIME")]
+    pub(crate) timeout: Duration,
+    /// Queries re-sent to a host that has not answered.
+    #[arg(long, default_value_t = 1, value_name = "N")]
+    pub(crate) retries: u8,
+    /// Local UDP port to send from (137 for old Windows that answers only to 137; needs
+    /// root and no nmbd running).
+    #[arg(long, default_value_t = 0, value_name = "PORT")]
+    pub(crate) source_port: u16,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct NbstatArgs {
+    #[command(flatten)]
+    pub(crate) targets: TargetArgs,
+    #[command(flatten)]
+    pub(crate) udp: UdpArgs,
+    #[command(flatten)]
+    pub(crate) names: NameServiceArgs,
+    /// Output format.
+    #[arg(short, long, value_enum, default_value_t = NbstatFormat::Table)]
+    pub(crate) format: NbstatFormat,
+    /// Show each host's name table (table format).
+    #[arg(short, long)]
+    pub(crate) verbose: bool,
+    /// Report every target, also those that did not answer.
+    #[arg(long)]
+    pub(crate) all: bool,
+    /// Build every query but send nothing; print how many targets and bytes.
+    #[arg(long)]
+    pub(crate) dry_run: bool,
+    /// No summary line on stderr.
+    #[arg(short, long)]
+    pub(crate) quiet: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum NbstatFormat {
+    /// One line per host (with -v, its name table too).
+    Table,
+    /// One JSON array of host objects.
+    Json,
+    /// One JSON object per host and line, as hosts answer.
+    Jsonl,
+    /// One CSV row per host.
+    Csv,
+    /// /etc/hosts lines: IP and computer name (nbtscan -e).
+    Hosts,
+    /// lmhosts lines: IP, computer name, #PRE (nbtscan -l).
+    Lmhosts,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct LookupArgs {
+    /// The NetBIOS name, optionally with its suffix in hex: FILESRV1, FILESRV1#20, LABWG#1d.
+    pub(crate) name: String,
+    #[command(flatten)]
+    pub(crate) names: NameServiceArgs,
+    /// Wait for answers after each query.
+    #[arg(long, default_value = "1s", value_parser = parse_duration, value_name = "TIME")]
+    pub(crate) timeout: Duration,
+    /// Queries re-sent while nobody answered.
+    #[arg(long, default_value_t = 2, value_name = "N")]
+    pub(crate) retries: u8,
+    /// Output format.
+    #[arg(short, long, value_enum, default_value_t = LookupFormat::Table)]
+    pub(crate) format: LookupFormat,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum LookupFormat {
+    /// `ADDRESS NAME<xx>` lines, as nmblookup prints them.
+    Table,
+    /// One JSON array of answers.
+    Json,
+    /// One JSON object per address and line.
+    Jsonl,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct LocalArgs {
+    /// Wait for each probe.
+    #[arg(long, default_value = "1s", value_parser = parse_duration, value_name = "TIME")]
+    pub(crate) timeout: Duration,
+}
+
+/// `500ms`, `2s`, `1.5s`, `1m`, or a bare number of milliseconds.
+pub(crate) fn parse_duration(s: &str) -> Result<Duration, String> {
+    let s = s.trim();
+    let (number, unit) = match s.find(|c: char| !(c.is_ascii_digit() || c == '.')) {
+        Some(i) => s.split_at(i),
+        None => (s, "ms"),
+    };
+    let value: f64 = number.parse().map_err(|_| format!("{s:?} is not a duration such as 500ms or 2s"))?;
+    let secs = match unit {
+        "ms" => value / 1000.0,
+        "s" => value,
+        "m" => value * 60.0,
+        _ => return Err(format!("unknown unit {unit:?}: use ms, s or m")),
+    };
+    Duration::try_from_secs_f64(secs).map_err(|e| e.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_durations() {
+        assert_eq!(parse_duration("500ms").unwrap(), Duration::from_millis(500));
+        assert_eq!(parse_duration("2s").unwrap(), Duration::from_secs(2));
+        assert_eq!(parse_duration("250").unwrap(), Duration::from_millis(250));
+        assert_eq!(parse_duration("1.5s").unwrap(), Duration::from_millis(1500));
+        assert!(parse_duration("2h").is_err());
+        assert!(parse_duration("fast").is_err());
+    }
+
+    #[test]
+    fn clap_definition_is_consistent() {
+        use clap::CommandFactory;
+        Cli::command().debug_assert();
+    }
+}

@@ -1,0 +1,78 @@
+//! Turning target arguments, files and stdin into a resolved target list, before anything
+//! is sent. Every failure here is bad input: exit code 2.
+
+use std::io::Read;
+use std::path::Path;
+use std::time::Duration;
+
+use anyhow::Context;
+use smbaudit_engine::nbns::{LookupConfig, LookupTarget};
+use smbaudit_engine::resolve::{Resolver, resolve_all};
+use smbaudit_engine::targets::TargetList;
+
+use crate::Fatal;
+use crate::args::{NameServiceArgs, TargetArgs};
+
+/// The resolver the name-service flags ask for: NBNS with `--wins`/`--broadcast`, else the
+/// system's.
+pub(crate) fn resolver(names: &NameServiceArgs, timeout: Duration, retries: u8) -> Resolver {
+    let cfg = LookupConfig { timeout, retries };
+    match (names.wins, names.broadcast) {
+        (Some(ip), _) => Resolver::Netbios(LookupTarget::Wins(ip), cfg),
+        (None, Some(ip)) => Resolver::Netbios(LookupTarget::Broadcast(ip), cfg),
+        (None, None) => Resolver::System,
+    }
+}
+
+/// Parses every target and exclusion, then resolves the names in them.
+pub(crate) async fn load_targets(args: &TargetArgs, resolver: Resolver) -> Result<TargetList, Fatal> {
+    let mut list = TargetList::new();
+    let mut stdin_used = false;
+    for token in &args.targets {
+        if token == "-" {
+            let text = read_source(Path::new("-"), &mut stdin_used)?;
+            list.include_text(&text, "stdin").map_err(Fatal::usage)?;
+        } else {
+            list.include(token).map_err(Fatal::usage)?;
+        }
+    }
+    if let Some(path) = &args.input_file {
+        let text = read_source(path, &mut stdin_used)?;
+        list.include_text(&text, &path.display().to_string()).map_err(Fatal::usage)?;
+    }
+    for token in &args.exclude {
+        list.exclude(token).map_err(Fatal::usage)?;
+    }
+    if let Some(path) = &args.exclude_file {
+        let text = read_source(path, &mut stdin_used)?;
+        let mut excluded = TargetList::new();
+        excluded.include_text(&text, &path.display().to_string()).map_err(Fatal::usage)?;
+        for spec in excluded.specs() {
+            list.exclude_spec(spec.clone());
+        }
+    }
+    if list.is_empty() {
+        return Err(Fatal::usage(anyhow::anyhow!("no targets given")));
+    }
+    let names: Vec<String> = list.names().map(str::to_owned).collect();
+    if !names.is_empty() {
+        let resolved = resolve_all(names.iter().map(String::as_str), resolver).await.map_err(Fatal::usage)?;
+        list.resolve(&resolved).map_err(Fatal::usage)?;
+    }
+    Ok(list)
+}
+
+fn read_source(path: &Path, stdin_used: &mut bool) -> Result<String, Fatal> {
+    let mut text = String::new();
+    if path == Path::new("-") {
+        if std::mem::replace(stdin_used, true) {
+            return Err(Fatal::usage(anyhow::anyhow!("stdin (-) given twice")));
+        }
+        std::io::stdin().read_to_string(&mut text).context("reading targets from stdin").map_err(Fatal::usage)?;
+    } else {
+        text = std::fs::read_to_string(path)
+            .with_context(|| format!("reading targets from {}", path.display()))
+            .map_err(Fatal::usage)?;
+    }
+    Ok(text)
+}

@@ -1,0 +1,15 @@
+//! NetBIOS name service over UDP 137: sweeps of many hosts and single name queries.
+
+mod lookup;
+mod pacer;
+mod rtt;
+mod socket;
+mod sweep;
+
+pub use lookup::{LookupAnswer, LookupConfig, LookupTarget, name_query};
+pub use pacer::Pacer;
+pub use rtt::RttEstimator;
+pub use socket::RECV_BUFFER;
+pub use sweep::{
+    HostResult, MAX_IN_FLIGHT, NBNS_PORT, Outcome, Query, SweepConfig, SweepStats, dry_run, sweep,
+};

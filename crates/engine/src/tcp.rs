@@ -1,0 +1,72 @@
+//! TCP reachability: whether a port is open, closed or filtered, and the evidence.
+
+use std::io;
+use std::net::{IpAddr, SocketAddr};
+use std::time::Duration;
+
+/// What a connect attempt showed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PortState {
+    /// The handshake completed.
+    Open,
+    /// The host answered with a reset (connection refused).
+    Closed,
+    /// Nothing came back before the timeout.
+    Filtered,
+    /// An ICMP error came back (host or network unreachable, prohibited).
+    Unreachable,
+}
+
+impl PortState {
+    /// The state as nmap names it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Open => "open",
+            Self::Closed => "closed",
+            Self::Filtered | Self::Unreachable => "filtered",
+        }
+    }
+
+    /// What was seen.
+    pub fn evidence(self) -> &'static str {
+        match self {
+            Self::Open => "handshake completed",
+            Self::Closed => "RST (connection refused)",
+            Self::Filtered => "no answer (timeout)",
+            Self::Unreachable => "ICMP unreachable",
+        }
+    }
+}
+
+/// Tries one TCP handshake to `ip:port` and classifies the result.
+pub async fn probe_port(ip: IpAddr, port: u16, timeout: Duration) -> PortState {
+    let connect = tokio::net::TcpStream::connect(SocketAddr::new(ip, port));
+    match tokio::time::timeout(timeout, connect).await {
+        Ok(Ok(_)) => PortState::Open,
+        Ok(Err(e)) => classify_error(&e),
+        Err(_) => PortState::Filtered,
+    }
+}
+
+fn classify_error(e: &io::Error) -> PortState {
+    match e.kind() {
+        io::ErrorKind::ConnectionRefused | io::ErrorKind::ConnectionReset => PortState::Closed,
+        io::ErrorKind::TimedOut => PortState::Filtered,
+        _ => PortState::Unreachable,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn tells_open_from_closed_on_loopback() {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let ip: IpAddr = "127.0.0.1".parse().unwrap();
+        assert_eq!(probe_port(ip, port, Duration::from_secs(2)).await, PortState::Open);
+        drop(listener);
+        assert_eq!(probe_port(ip, port, Duration::from_secs(2)).await, PortState::Closed);
+    }
+}
