@@ -145,6 +145,10 @@ impl QualifiedName {
     /// Reads a name at the reader's position within `msg`, following label pointers
     /// (`0xC0`) into `msg`. A pointer must point before the label that holds it, so every
     /// hop moves backwards and decoding ends.
+    ///
+    /// A scope label that holds a `.` is refused: the dotted [`Self::scope`] could not tell it
+    /// from two labels, and [`Self::encode`] would write a different name (an empty label,
+    /// which ends the name early, for a leading, trailing or doubled dot).
     pub fn decode<'a>(msg: &'a [u8], r: &mut Reader<'a>) -> Result<Self, DecodeError> {
         let mut labels: Vec<&'a [u8]> = Vec::new();
         let mut total = 0usize;
@@ -163,6 +167,12 @@ impl QualifiedName {
                 0x00 if len == 0 => break,
                 0x00 => {
                     let label = cur.take("name label", len.into())?;
+                    if !labels.is_empty() && label.contains(&b'.') {
+                        return Err(DecodeError::Unexpected {
+                            what: "scope label holding a dot",
+                            value: b'.'.into(),
+                        });
+                    }
                     total += 1 + label.len();
                     if total + 1 > MAX_ENCODED_NAME_LEN {
                         return Err(DecodeError::TooLarge {

@@ -1,0 +1,6 @@
+//! Integration tests of `smbaudit` (one test binary). Tests that need real
+//! Samba servers build them with [`lab::Lab`]: network namespaces on this
+//! machine, never the real network.
+
+mod lab;
+mod lab_selftest;
