@@ -27,7 +27,7 @@
 //!
 //! Each daemon is a child process of the test: `ip netns exec NS setpriv
 //! --pdeathsig TERM unshare --uts --mount sh -c 'hostname ...; mount --bind
-//! HOSTS /etc/hosts; exec smbd --foreground --no-process-group ...'`, with its
+//! HOSTS /etc/hosts; exec smbd --foreground ...'`, with its
 //! own temp dir (smb.conf, pid/lock/state/cache/private dirs, logs in `log/`).
 //! The daemons get SIGTERM when the thread that started the lab exits, so keep
 //! a `Lab` in the test that made it (never in a `static`).
@@ -828,7 +828,9 @@ impl Lab {
             Daemon::Smbd => &t.smbd,
             Daemon::Nmbd => &t.nmbd,
         });
-        cmd.args(["--foreground", "--no-process-group", "-s"])
+        // not --no-process-group: smbd's parent kill(0, SIGTERM)s its process
+        // group when it gets SIGTERM, which would hit the test runner (and cargo)
+        cmd.args(["--foreground", "-s"])
             .arg(&h.conf)
             .arg("-l")
             .arg(h.dir.join("log"));

@@ -1,0 +1,58 @@
+//! The command line without a network: argument and target validation, dry runs.
+
+use std::process::Command;
+
+fn smbaudit(args: &[&str]) -> (i32, String, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_smbaudit")).args(args).output().expect("runs");
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn malformed_targets_exit_2_naming_the_token() {
+    for (token, reason) in [
+        ("10.214.0.0/33", "prefix length"),
+        ("10.214.0.50-1", "reversed"),
+        ("10.214.0.300", "0 to 255"),
+        ("10.214.0", "four octets"),
+        ("bad host!", "not an address"),
+    ] {
+        let (code, out, err) = smbaudit(&["nbstat", token]);
+        assert_eq!(code, 2, "{token}: {err}");
+        assert!(out.is_empty(), "{token}: nothing printed on stdout");
+        assert!(err.contains(&format!("{token:?}")) && err.contains(reason), "{token}: {err}");
+    }
+}
+
+#[test]
+fn bad_flags_and_missing_targets_exit_2() {
+    assert_eq!(smbaudit(&["nbstat"]).0, 2);
+    assert_eq!(smbaudit(&["nbstat", "--timeout", "soon", "127.0.0.1"]).0, 2);
+    assert_eq!(smbaudit(&["nbstat", "--format", "xml", "127.0.0.1"]).0, 2);
+    let (code, _, err) = smbaudit(&["lookup", "FILESRV1"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("--wins"), "{err}");
+    let (code, _, err) = smbaudit(&["lookup", "NAME#zz", "--wins", "127.0.0.1"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("hex"), "{err}");
+}
+
+#[test]
+fn target_file_errors_name_the_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("targets.txt");
+    std::fs::write(&path, "# lab\n127.0.0.1\n127.0.0.0/40\n").unwrap();
+    let (code, _, err) = smbaudit(&["nbstat", "-i", path.to_str().unwrap()]);
+    assert_eq!(code, 2);
+    assert!(err.contains("line 3"), "{err}");
+}
+
+#[test]
+fn dry_run_counts_a_slash_eight_without_sending() {
+    let (code, out, err) = smbaudit(&["nbstat", "--dry-run", "10.0.0.0/8", "--exclude", "10.0.0.0/16"]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(out, format!("dry run: {} NODE STATUS queries built ({} bytes), none sent\n", (1 << 24) - (1 << 16), ((1 << 24) - (1 << 16)) * 50));
+}
