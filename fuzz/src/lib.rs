@@ -19,7 +19,12 @@ use smbaudit_wire::{DecodeError, Reader};
 pub fn nbns_packet(data: &[u8]) {
     if let Ok(packet) = Packet::decode(data) {
         let _ = wack_wait_secs(&packet);
-        for rr in packet.answers.iter().chain(&packet.authority).chain(&packet.additional) {
+        for rr in packet
+            .answers
+            .iter()
+            .chain(&packet.authority)
+            .chain(&packet.additional)
+        {
             match rr.rr_type {
                 RrType::NBSTAT => {
                     if let Ok(status) = NodeStatus::decode(&rr.rdata) {
@@ -73,11 +78,19 @@ fn deframe<'a>(
             match d.next_frame() {
                 Ok(Some(frame)) => frames.push(frame),
                 Ok(None) => break,
-                Err(e) => return Deframed { frames, end: Err(e) },
+                Err(e) => {
+                    return Deframed {
+                        frames,
+                        end: Err(e),
+                    };
+                }
             }
         }
     }
-    Deframed { frames, end: Ok(d.buffered()) }
+    Deframed {
+        frames,
+        end: Ok(d.buffered()),
+    }
 }
 
 /// NBSS / direct-TCP streams. The first byte picks the transport (bit 0), the Deframer's cap
@@ -88,7 +101,11 @@ pub fn nbss_stream(data: &[u8]) {
     let Some((&control, stream)) = data.split_first() else {
         return;
     };
-    let transport = if control & 1 == 0 { Transport::Nbss } else { Transport::Direct };
+    let transport = if control & 1 == 0 {
+        Transport::Nbss
+    } else {
+        Transport::Direct
+    };
     let max_len = match (control >> 1) & 0b11 {
         0 => 64 * 1024,
         1 => 0,
@@ -107,7 +124,10 @@ pub fn nbss_stream(data: &[u8]) {
         size = size % largest_chunk + 1;
     }
     let chunked = deframe(transport, max_len, chunks);
-    assert_eq!(whole, chunked, "chunking changed what the Deframer returned");
+    assert_eq!(
+        whole, chunked,
+        "chunking changed what the Deframer returned"
+    );
 
     let mut again = Vec::new();
     for frame in &whole.frames {
@@ -117,10 +137,17 @@ pub fn nbss_stream(data: &[u8]) {
         if let Ok(SessionPacket::Request(req)) = SessionPacket::decode(frame) {
             let bytes = req.to_frame();
             let back = decode_frame(Transport::Nbss, &bytes).expect("our session request frames");
-            assert_eq!(SessionPacket::decode(&back), Ok(SessionPacket::Request(req)));
+            assert_eq!(
+                SessionPacket::decode(&back),
+                Ok(SessionPacket::Request(req))
+            );
         }
     }
-    assert_eq!(stream.get(..again.len()), Some(&again[..]), "frames re-encode to the stream");
+    assert_eq!(
+        stream.get(..again.len()),
+        Some(&again[..]),
+        "frames re-encode to the stream"
+    );
     if let Ok(buffered) = whole.end {
         assert_eq!(again.len() + buffered, stream.len());
     }
@@ -140,7 +167,12 @@ pub fn nbns_roundtrip(data: &[u8]) {
     let bytes = packet.to_bytes();
     let again = Packet::decode(&bytes).expect("an encoded packet decodes");
     assert_eq!(again, packet, "decode(encode(decode(x))) != decode(x)");
-    for rr in packet.answers.iter().chain(&packet.authority).chain(&packet.additional) {
+    for rr in packet
+        .answers
+        .iter()
+        .chain(&packet.authority)
+        .chain(&packet.additional)
+    {
         if let Ok(status) = NodeStatus::decode(&rr.rdata) {
             let mut out = Vec::new();
             status.encode(&mut out);

@@ -9,8 +9,11 @@ mod harness;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::{Path, PathBuf};
 
+/// A fuzz target's harness.
+type Harness = fn(&[u8]);
+
 /// The targets, by directory name, and the harness each runs.
-const TARGETS: &[(&str, fn(&[u8]))] = &[
+const TARGETS: &[(&str, Harness)] = &[
     ("nbns_packet", harness::nbns_packet),
     ("nbss_stream", harness::nbss_stream),
     ("nbns_roundtrip", harness::nbns_roundtrip),
@@ -21,7 +24,7 @@ fn fuzz_dir() -> PathBuf {
 }
 
 /// Target directories under `fuzz/<kind>/`, each checked to be a known target.
-fn target_dirs(kind: &str) -> Vec<(PathBuf, fn(&[u8]))> {
+fn target_dirs(kind: &str) -> Vec<(PathBuf, Harness)> {
     let root = fuzz_dir().join(kind);
     let mut dirs = Vec::new();
     for entry in std::fs::read_dir(&root).unwrap_or_else(|e| panic!("{}: {e}", root.display())) {
@@ -37,7 +40,7 @@ fn target_dirs(kind: &str) -> Vec<(PathBuf, fn(&[u8]))> {
             .1;
         dirs.push((path, run));
     }
-    dirs.sort();
+    dirs.sort_by(|a, b| a.0.cmp(&b.0));
     dirs
 }
 
@@ -70,7 +73,11 @@ fn replay(kind: &str) -> usize {
             ran += 1;
         }
     }
-    assert!(failed.is_empty(), "inputs that fail their target:\n{}", failed.join("\n"));
+    assert!(
+        failed.is_empty(),
+        "inputs that fail their target:\n{}",
+        failed.join("\n")
+    );
     ran
 }
 
@@ -78,7 +85,11 @@ fn replay(kind: &str) -> usize {
 fn replays_corpus_seeds() {
     for (target, _) in TARGETS {
         let dir = fuzz_dir().join("corpus").join(target);
-        assert!(inputs(&dir).len() >= 3, "{}: seed the corpus", dir.display());
+        assert!(
+            inputs(&dir).len() >= 3,
+            "{}: seed the corpus",
+            dir.display()
+        );
     }
     assert!(replay("corpus") >= 3 * TARGETS.len());
 }

@@ -11,7 +11,7 @@
 use proptest::prelude::*;
 use proptest::sample::Index;
 use smbaudit_wire::nbns::{
-    Flags, Header, NbAddress, NbName, NodeName, NameFlags, NodeStatus, Packet, QualifiedName,
+    Flags, Header, NameFlags, NbAddress, NbName, NodeName, NodeStatus, Packet, QualifiedName,
     Question, ResourceRecord, RrType, Statistics,
 };
 use smbaudit_wire::nbss::{
@@ -61,12 +61,21 @@ fn rr_type() -> impl Strategy<Value = RrType> {
 }
 
 fn question() -> impl Strategy<Value = Question> {
-    (qualified_name(), rr_type(), any::<u16>())
-        .prop_map(|(name, qtype, qclass)| Question { name, qtype, qclass })
+    (qualified_name(), rr_type(), any::<u16>()).prop_map(|(name, qtype, qclass)| Question {
+        name,
+        qtype,
+        qclass,
+    })
 }
 
 fn record() -> impl Strategy<Value = ResourceRecord> {
-    (qualified_name(), rr_type(), any::<u16>(), any::<u32>(), prop::collection::vec(any::<u8>(), 0..80))
+    (
+        qualified_name(),
+        rr_type(),
+        any::<u16>(),
+        any::<u32>(),
+        prop::collection::vec(any::<u8>(), 0..80),
+    )
         .prop_map(|(name, rr_type, rr_class, ttl, rdata)| ResourceRecord {
             name,
             rr_type,
@@ -87,29 +96,40 @@ fn packet() -> impl Strategy<Value = Packet> {
         records(),
         records(),
     )
-        .prop_map(|(trn_id, flags, questions, answers, authority, additional)| {
-            let n = |len: usize| u16::try_from(len).unwrap();
-            Packet {
-                header: Header {
-                    trn_id,
-                    flags: Flags(flags),
-                    qdcount: n(questions.len()),
-                    ancount: n(answers.len()),
-                    nscount: n(authority.len()),
-                    arcount: n(additional.len()),
-                },
-                questions,
-                answers,
-                authority,
-                additional,
-            }
-        })
+        .prop_map(
+            |(trn_id, flags, questions, answers, authority, additional)| {
+                let n = |len: usize| u16::try_from(len).unwrap();
+                Packet {
+                    header: Header {
+                        trn_id,
+                        flags: Flags(flags),
+                        qdcount: n(questions.len()),
+                        ancount: n(answers.len()),
+                        nscount: n(authority.len()),
+                        arcount: n(additional.len()),
+                    },
+                    questions,
+                    answers,
+                    authority,
+                    additional,
+                }
+            },
+        )
 }
 
 fn node_status() -> impl Strategy<Value = NodeStatus> {
-    let entry = (nb_name(), any::<u16>()).prop_map(|(name, f)| NodeName { name, flags: NameFlags(f) });
-    (prop::collection::vec(entry, 0..=255), prop::collection::vec(any::<u8>(), 0..=80))
-        .prop_map(|(names, stats)| NodeStatus { names, statistics: Statistics(stats) })
+    let entry = (nb_name(), any::<u16>()).prop_map(|(name, f)| NodeName {
+        name,
+        flags: NameFlags(f),
+    });
+    (
+        prop::collection::vec(entry, 0..=255),
+        prop::collection::vec(any::<u8>(), 0..=80),
+    )
+        .prop_map(|(names, stats)| NodeStatus {
+            names,
+            statistics: Statistics(stats),
+        })
 }
 
 fn nb_addresses() -> impl Strategy<Value = Vec<NbAddress>> {
@@ -129,7 +149,8 @@ fn frame_for(t: Transport) -> impl Strategy<Value = Frame> {
         Transport::Nbss => any::<u8>().prop_map(PacketType).boxed(),
         Transport::Direct => Just(PacketType::SESSION_MESSAGE).boxed(),
     };
-    (kind, prop::collection::vec(any::<u8>(), 0..600)).prop_map(|(kind, payload)| Frame { kind, payload })
+    (kind, prop::collection::vec(any::<u8>(), 0..600))
+        .prop_map(|(kind, payload)| Frame { kind, payload })
 }
 
 fn bytes(max: usize) -> impl Strategy<Value = Vec<u8>> {
@@ -152,7 +173,10 @@ fn mutate(mut valid: Vec<u8>, edits: &[(Index, u8)], cut: Option<Index>) -> Vec<
 }
 
 fn edits() -> impl Strategy<Value = (Vec<(Index, u8)>, Option<Index>)> {
-    (prop::collection::vec((any::<Index>(), any::<u8>()), 0..6), any::<Option<Index>>())
+    (
+        prop::collection::vec((any::<Index>(), any::<u8>()), 0..6),
+        any::<Option<Index>>(),
+    )
 }
 
 /// Feeds `stream` to a Deframer in the given chunk sizes (cycled); returns the frames and how
@@ -439,7 +463,10 @@ fn refuses_scope_labels_holding_a_dot() {
         msg.push(0);
         assert_eq!(
             QualifiedName::decode(&msg, &mut Reader::new(&msg)),
-            Err(DecodeError::Unexpected { what: "scope label holding a dot", value: 0x2e }),
+            Err(DecodeError::Unexpected {
+                what: "scope label holding a dot",
+                value: 0x2e
+            }),
             "{label:?}"
         );
     }

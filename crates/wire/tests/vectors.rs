@@ -14,8 +14,9 @@ use pcap_file::DataLink;
 use pcap_file::pcap::PcapReader;
 use pcap_file::pcapng::{Block, PcapNgReader};
 use smbaudit_wire::nbns::{
-    CLASS_IN, Flags, NameFlags, NbAddress, NbName, NodeStatus, NodeType, Opcode, Packet, QualifiedName,
-    QueryMode, Rcode, RrType, STATISTICS_LEN, name_query_request, node_status_request,
+    CLASS_IN, Flags, NameFlags, NbAddress, NbName, NodeStatus, NodeType, Opcode, Packet,
+    QualifiedName, QueryMode, Rcode, RrType, STATISTICS_LEN, name_query_request,
+    node_status_request,
 };
 use smbaudit_wire::nbss::{Deframer, PacketType, SessionPacket, Transport, decode_frame};
 
@@ -107,14 +108,16 @@ fn read_capture(bytes: &[u8]) -> BTreeMap<usize, Segment> {
 
 /// The payload of frame `number`, after checking its addresses and ports against the
 /// expectation (so a wrong frame number can't pass by accident).
-fn payload<'a>(
-    cap: &'a BTreeMap<usize, Segment>,
+fn payload(
+    cap: &BTreeMap<usize, Segment>,
     number: usize,
     l4: L4,
     (src, sport): ([u8; 4], u16),
     (dst, dport): ([u8; 4], u16),
-) -> &'a [u8] {
-    let seg = cap.get(&number).unwrap_or_else(|| panic!("frame {number} is not IPv4 UDP/TCP"));
+) -> &[u8] {
+    let seg = cap
+        .get(&number)
+        .unwrap_or_else(|| panic!("frame {number} is not IPv4 UDP/TCP"));
     assert_eq!(
         (seg.l4, seg.src, seg.sport, seg.dst, seg.dport),
         (l4, src, sport, dst, dport),
@@ -125,7 +128,10 @@ fn payload<'a>(
 
 fn hex(s: &str) -> Vec<u8> {
     assert!(s.len() % 2 == 0);
-    (0..s.len()).step_by(2).map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap()).collect()
+    (0..s.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap())
+        .collect()
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -177,18 +183,38 @@ const fn active_name(
 /// expected/nbns-nbstat-windows__ndpi_netbios.pcapng.json, frame 55.
 const GUNNAR_NAMES: &[ExpectedName] = &[
     active_name(b"GUNNAR", 0x00, "47554e4e415220202020202020202000", false),
-    active_name(b"VIGILANT_GROUP", 0x00, "564947494c414e545f47524f55502000", true),
+    active_name(
+        b"VIGILANT_GROUP",
+        0x00,
+        "564947494c414e545f47524f55502000",
+        true,
+    ),
     active_name(b"GUNNAR", 0x20, "47554e4e415220202020202020202020", false),
-    active_name(b"VIGILANT_GROUP", 0x1e, "564947494c414e545f47524f5550201e", true),
+    active_name(
+        b"VIGILANT_GROUP",
+        0x1e,
+        "564947494c414e545f47524f5550201e",
+        true,
+    ),
 ];
 const GUNNAR_MAC: [u8; 6] = [0x00, 0x1c, 0xc4, 0x10, 0x79, 0x0f];
 
 /// expected/nbstat-winserver-smb311-ipc__zeek_smb_v2_only_non_zero_reserved1.pcap.json,
 /// frame 130.
 const WIN_I82_NAMES: &[ExpectedName] = &[
-    active_name(b"WIN-I82B81NSLLJ", 0x00, "57494e2d4938324238314e534c4c4a00", false),
+    active_name(
+        b"WIN-I82B81NSLLJ",
+        0x00,
+        "57494e2d4938324238314e534c4c4a00",
+        false,
+    ),
     active_name(b"WORKGROUP", 0x00, "574f524b47524f555020202020202000", true),
-    active_name(b"WIN-I82B81NSLLJ", 0x20, "57494e2d4938324238314e534c4c4a20", false),
+    active_name(
+        b"WIN-I82B81NSLLJ",
+        0x20,
+        "57494e2d4938324238314e534c4c4a20",
+        false,
+    ),
 ];
 const WIN_I82_MAC: [u8; 6] = [0x0a, 0x02, 0xd7, 0x5e, 0x97, 0x02];
 
@@ -203,7 +229,12 @@ fn check_nbstat_request(bytes: &[u8], trn_id: u16) {
         assert!(!p.header.flags.has(bit));
     }
     assert_eq!(
-        (p.questions.len(), p.answers.len(), p.authority.len(), p.additional.len()),
+        (
+            p.questions.len(),
+            p.answers.len(),
+            p.authority.len(),
+            p.additional.len()
+        ),
         (1, 0, 0, 0)
     );
     let q = &p.questions[0];
@@ -213,7 +244,10 @@ fn check_nbstat_request(bytes: &[u8], trn_id: u16) {
     assert_eq!(q.qtype, RrType::NBSTAT);
     assert_eq!(q.qtype.0, 33);
     assert_eq!(q.qclass, CLASS_IN);
-    assert_eq!(node_status_request(trn_id, QualifiedName::new(NbName::WILDCARD)).to_bytes(), bytes);
+    assert_eq!(
+        node_status_request(trn_id, QualifiedName::new(NbName::WILDCARD)).to_bytes(),
+        bytes
+    );
     assert_eq!(p.to_bytes(), bytes, "re-encodes byte for byte");
 }
 
@@ -235,11 +269,21 @@ fn check_nbstat_response(bytes: &[u8], want: &ExpectedNbstat) {
     }
     assert_eq!(p.header.flags.rcode(), Rcode::OK);
     assert_eq!(
-        (p.header.qdcount, p.header.ancount, p.header.nscount, p.header.arcount),
+        (
+            p.header.qdcount,
+            p.header.ancount,
+            p.header.nscount,
+            p.header.arcount
+        ),
         (0, 1, 0, 0)
     );
     assert_eq!(
-        (p.questions.len(), p.answers.len(), p.authority.len(), p.additional.len()),
+        (
+            p.questions.len(),
+            p.answers.len(),
+            p.authority.len(),
+            p.additional.len()
+        ),
         (0, 1, 0, 0)
     );
     let rr = &p.answers[0];
@@ -264,11 +308,7 @@ fn check_nbstat_response(bytes: &[u8], want: &ExpectedNbstat) {
             exp.deregistering,
             "DRG {i}"
         );
-        assert_eq!(
-            got.flags.has(NameFlags::CONFLICT),
-            exp.conflict,
-            "CNF {i}"
-        );
+        assert_eq!(got.flags.has(NameFlags::CONFLICT), exp.conflict, "CNF {i}");
         assert_eq!(got.flags.has(NameFlags::ACTIVE), exp.active, "ACT {i}");
         assert_eq!(
             got.flags.has(NameFlags::PERMANENT),
@@ -277,7 +317,10 @@ fn check_nbstat_response(bytes: &[u8], want: &ExpectedNbstat) {
         );
     }
     assert_eq!(ns.statistics.unit_id(), Some(want.unit_id));
-    assert_eq!(ns.statistics.0.len(), want.data_length - 1 - 18 * want.names.len());
+    assert_eq!(
+        ns.statistics.0.len(),
+        want.data_length - 1 - 18 * want.names.len()
+    );
     assert_eq!(ns.statistics.0.len(), STATISTICS_LEN);
     assert!(ns.statistics.is_standard_length());
 
@@ -298,7 +341,12 @@ fn check_broadcast_name_query(bytes: &[u8], trn_id: u16, name: &str, suffix: u8)
     assert!(p.header.flags.has(Flags::BROADCAST));
     assert!(!p.header.flags.has(Flags::TRUNCATED));
     assert_eq!(
-        (p.questions.len(), p.answers.len(), p.authority.len(), p.additional.len()),
+        (
+            p.questions.len(),
+            p.answers.len(),
+            p.authority.len(),
+            p.additional.len()
+        ),
         (1, 0, 0, 0)
     );
     let q = &p.questions[0];
@@ -313,7 +361,11 @@ fn check_broadcast_name_query(bytes: &[u8], trn_id: u16, name: &str, suffix: u8)
         QualifiedName::new(NbName::new(name, suffix).unwrap()),
         QueryMode::Broadcast,
     );
-    assert_eq!(built.to_bytes(), bytes, "our broadcast query is the one Windows sends");
+    assert_eq!(
+        built.to_bytes(),
+        bytes,
+        "our broadcast query is the one Windows sends"
+    );
 }
 
 /// A positive NAME QUERY RESPONSE (RFC 1002 §4.2.13) as tshark decoded it.
@@ -335,12 +387,21 @@ fn check_positive_name_query_response(bytes: &[u8], want: &ExpectedNbAnswer) {
     assert_eq!(p.header.flags.opcode(), Opcode::QUERY);
     assert!(p.header.flags.has(Flags::AUTHORITATIVE));
     assert!(p.header.flags.has(Flags::RECURSION_DESIRED));
-    for bit in [Flags::TRUNCATED, Flags::RECURSION_AVAILABLE, Flags::BROADCAST] {
+    for bit in [
+        Flags::TRUNCATED,
+        Flags::RECURSION_AVAILABLE,
+        Flags::BROADCAST,
+    ] {
         assert!(!p.header.flags.has(bit));
     }
     assert_eq!(p.header.flags.rcode(), Rcode::OK);
     assert_eq!(
-        (p.questions.len(), p.answers.len(), p.authority.len(), p.additional.len()),
+        (
+            p.questions.len(),
+            p.answers.len(),
+            p.authority.len(),
+            p.additional.len()
+        ),
         (0, 1, 0, 0)
     );
     let rr = &p.answers[0];
@@ -367,8 +428,7 @@ fn every_nbns_datagram_decodes(cap: &BTreeMap<usize, Segment>, tshark_count: usi
     let mut n = 0;
     for (number, seg) in cap {
         if seg.l4 == L4::Udp && (seg.sport == 137 || seg.dport == 137) {
-            let p = Packet::decode(&seg.payload)
-                .unwrap_or_else(|e| panic!("frame {number}: {e}"));
+            let p = Packet::decode(&seg.payload).unwrap_or_else(|e| panic!("frame {number}: {e}"));
             for rr in p.answers.iter().chain(&p.additional) {
                 match rr.rr_type {
                     RrType::NBSTAT => {
@@ -420,8 +480,17 @@ fn decodes_repeated_nbstat_answers_from_ndpi_capture() {
     let cap = read_capture(NDPI_NETBIOS);
     for (frame, trn_id) in [(129, 0x9a2f), (174, 0x9a38), (187, 0x20a8)] {
         let seg = &cap[&frame];
-        assert_eq!((seg.l4, seg.src, seg.sport), (L4::Udp, GUNNAR, 137), "frame {frame}");
-        let want = ExpectedNbstat { trn_id, data_length: 119, names: GUNNAR_NAMES, unit_id: GUNNAR_MAC };
+        assert_eq!(
+            (seg.l4, seg.src, seg.sport),
+            (L4::Udp, GUNNAR, 137),
+            "frame {frame}"
+        );
+        let want = ExpectedNbstat {
+            trn_id,
+            data_length: 119,
+            names: GUNNAR_NAMES,
+            unit_id: GUNNAR_MAC,
+        };
         check_nbstat_response(&seg.payload, &want);
     }
 }
@@ -486,7 +555,10 @@ fn decodes_windows_server_nbstat_from_zeek_capture() {
     // Frames 218/219, the second exchange (tshark -T fields: NAME_TRN_ID 0x8d06, same
     // names and unit id).
     check_nbstat_request(payload(&cap, 218, L4::Udp, (a, 137), (b, 137)), 0x8d06);
-    let want = ExpectedNbstat { trn_id: 0x8d06, ..want };
+    let want = ExpectedNbstat {
+        trn_id: 0x8d06,
+        ..want
+    };
     check_nbstat_response(payload(&cap, 219, L4::Udp, (b, 137), (a, 137)), &want);
     every_nbns_datagram_decodes(&cap, 4);
 }
@@ -496,7 +568,13 @@ fn decodes_name_query_exchange_from_doublepulsar_capture() {
     let cap = read_capture(DOUBLEPULSAR);
     let (client, server) = ([192, 168, 198, 203], [192, 168, 198, 204]);
     // Frames 16/17 (expected JSON).
-    let q = payload(&cap, 16, L4::Udp, (client, 137), ([192, 168, 198, 255], 137));
+    let q = payload(
+        &cap,
+        16,
+        L4::Udp,
+        (client, 137),
+        ([192, 168, 198, 255], 137),
+    );
     check_broadcast_name_query(q, 0xb947, "DESKTOP-AFPVEQ2", 0x20);
     let r = payload(&cap, 17, L4::Udp, (server, 137), (client, 137));
     check_positive_name_query_response(
@@ -533,7 +611,10 @@ fn decodes_name_refresh_with_additional_record_from_doublepulsar_capture() {
     assert_eq!(rr.ttl, 300_000);
     assert_eq!(
         NbAddress::decode_list(&rr.rdata).unwrap(),
-        [NbAddress { flags: 0x6000, address: [192, 168, 198, 203] }]
+        [NbAddress {
+            flags: 0x6000,
+            address: [192, 168, 198, 203]
+        }]
     );
 }
 
@@ -566,7 +647,10 @@ fn check_positive_response(bytes: &[u8]) {
     let frame = decode_frame(Transport::Nbss, bytes).expect("positive response frame");
     assert_eq!(frame.kind, PacketType::POSITIVE_RESPONSE);
     assert!(frame.payload.is_empty(), "NBSS length 0");
-    assert_eq!(SessionPacket::decode(&frame).unwrap(), SessionPacket::Positive);
+    assert_eq!(
+        SessionPacket::decode(&frame).unwrap(),
+        SessionPacket::Positive
+    );
 }
 
 #[test]
@@ -599,7 +683,11 @@ fn decodes_unanswered_session_request_from_ndpi_capture() {
     let cap = read_capture(NDPI_NETBIOS);
     let seg = &cap[&261];
     assert_eq!((seg.l4, seg.sport, seg.dport), (L4::Tcp, 55489, 139));
-    check_session_request(&seg.payload, ("IBIFHQ11WS023", 0x20), ("ROSFHQ07WS004", 0x00));
+    check_session_request(
+        &seg.payload,
+        ("IBIFHQ11WS023", 0x20),
+        ("ROSFHQ07WS004", 0x00),
+    );
 }
 
 /// What tshark says each TCP 139 segment carries: (frame, NBSS TYPE, NBSS length, SMB
@@ -687,13 +775,21 @@ fn check_nbss_segments(cap: &BTreeMap<usize, Segment>, rows: &[NbssRow]) {
     let want: Vec<usize> = rows.iter().map(|r| r.0).collect();
     assert_eq!(numbers, want, "TCP 139 segments with payload");
 
+    /// Source address and port, destination address and port.
     type Flow = ([u8; 4], u16, [u8; 4], u16);
-    let mut streams: BTreeMap<Flow, (Vec<u8>, Vec<(u8, usize)>)> = BTreeMap::new();
+    /// A flow's bytes in capture order, and the (TYPE, length) of the frames it carries.
+    type FlowBytes = (Vec<u8>, Vec<(u8, usize)>);
+    let mut streams: BTreeMap<Flow, FlowBytes> = BTreeMap::new();
     for ((number, seg), &(_, kind, len, magic)) in segments.iter().zip(rows) {
         let frame = decode_frame(Transport::Nbss, &seg.payload)
             .unwrap_or_else(|e| panic!("frame {number}: {e}"));
-        assert_eq!((frame.kind.0, frame.payload.len()), (kind, len), "frame {number}");
-        let packet = SessionPacket::decode(&frame).unwrap_or_else(|e| panic!("frame {number}: {e}"));
+        assert_eq!(
+            (frame.kind.0, frame.payload.len()),
+            (kind, len),
+            "frame {number}"
+        );
+        let packet =
+            SessionPacket::decode(&frame).unwrap_or_else(|e| panic!("frame {number}: {e}"));
         match packet {
             SessionPacket::Message(smb) => {
                 assert_eq!(kind, 0x00);
@@ -713,7 +809,10 @@ fn check_nbss_segments(cap: &BTreeMap<usize, Segment>, rows: &[NbssRow]) {
         entry.0.extend_from_slice(&seg.payload);
         entry.1.push((kind, len));
     }
-    assert!(streams.len() >= 4, "both directions of at least two connections");
+    assert!(
+        streams.len() >= 4,
+        "both directions of at least two connections"
+    );
     for (flow, (bytes, want)) in &streams {
         let mut d = Deframer::new(Transport::Nbss, 64 * 1024);
         let mut got = Vec::new();

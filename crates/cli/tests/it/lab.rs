@@ -312,8 +312,8 @@ impl Lab {
     }
 
     /// [`Lab::start`], printing `SKIPPED (needs root + samba): <test>: <reason>`
-    /// to stderr and returning `None` when the lab cannot run (the test then
-    /// returns early). The test name is the current thread's name, which the
+    /// to stderr (not captured by the test harness) and returning `None` when
+    /// the lab cannot run (the test then returns early). The test name is the current thread's name, which the
     /// test harness sets to the test's path.
     pub fn start_or_skip(hosts: &[HostSpec]) -> Option<Self> {
         match Self::start(hosts) {
@@ -321,7 +321,10 @@ impl Lab {
             Err(skip) => {
                 let thread = std::thread::current();
                 let test = thread.name().unwrap_or("<unnamed test>");
-                eprintln!("SKIPPED (needs root + samba): {test}: {skip}");
+                // straight to the process's stderr, past the test harness's
+                // output capture, so the skip shows up even for a passing test
+                let line = format!("SKIPPED (needs root + samba): {test}: {skip}\n");
+                let _ = io::stderr().write_all(line.as_bytes());
                 None
             }
         }
@@ -1328,31 +1331,47 @@ fn ns_pids(tools: &Tools, ns: &str) -> Vec<u32> {
     }
 }
 
-/// Stops the Samba processes in `ns` and deletes it. Other processes are
-/// killed only if they descend from this process (e.g. a scanner a failed
-/// test left running) or, for a stale namespace, left alone with a warning.
+/// Stops the processes in `ns` and deletes it.
+///
+/// In a live lab's namespace (`stale == false`) only Samba processes and
+/// descendants of this process (e.g. a scanner a failed test left running)
+/// are stopped; anything else (someone's `tcpdump`) is left alone with a
+/// warning. A stale namespace (`sat-<pid>-...` whose test process is gone)
+/// holds only what that test started - Samba helpers that outlived it, a
+/// scanner it was running - so everything in it is stopped.
 fn cleanup_namespace(tools: &Tools, ns: &str, stale: bool) {
     let me = std::process::id();
     let mut victims = Vec::new();
     for pid in ns_pids(tools, ns) {
-        if is_samba(pid) || is_descendant_of(pid, me) {
+        if stale || is_samba(pid) || is_descendant_of(pid, me) {
             victims.push(pid);
         } else {
-            let cmdline = fs::read(format!("/proc/{pid}/cmdline")).unwrap_or_default();
-            let cmdline = String::from_utf8_lossy(&cmdline).replace('\0', " ");
             eprintln!(
                 "lab: WARNING: process {pid} ({}) in {ns} was not started by this lab; left alone",
-                cmdline.trim()
+                cmdline(pid)
             );
         }
     }
     if stale && !victims.is_empty() {
-        eprintln!("lab: stopping leftover processes {victims:?} in stale namespace {ns}");
+        let list: Vec<String> = victims
+            .iter()
+            .map(|&p| format!("{p} ({})", cmdline(p)))
+            .collect();
+        eprintln!(
+            "lab: stopping leftovers in stale namespace {ns}: {}",
+            list.join(", ")
+        );
     }
     terminate_pids(&victims);
     if let Err(e) = ip(tools, &["netns", "del", ns]) {
         eprintln!("lab: WARNING: {e}");
     }
+}
+
+fn cmdline(pid: u32) -> String {
+    let raw = fs::read(format!("/proc/{pid}/cmdline")).unwrap_or_default();
+    let text = String::from_utf8_lossy(&raw).replace('\0', " ");
+    text.trim().chars().take(100).collect()
 }
 
 /// TERM, then KILL after 5 s; reaps.

@@ -3,7 +3,9 @@
 
 use std::collections::HashSet;
 use std::fs;
+use std::io::Write;
 use std::net::Ipv4Addr;
+use std::os::unix::fs::PermissionsExt;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::Path;
 use std::process::{Command, Output};
@@ -15,8 +17,10 @@ fn two_hosts() -> Vec<HostSpec> {
     vec![
         HostSpec {
             shares:
-                "[public]\n   path = @DIR@/shares/public\n   guest ok = yes\n   read only = yes\n"
+                "[public]\n   path = @DIR@/shares/public\n   guest ok = yes\n   read only = yes\n\
+                     [private]\n   path = @DIR@/shares/private\n   valid users = labuser\n"
                     .into(),
+            users: &[("labuser", "LabPass1!")],
             ..HostSpec::new("srv", "SATSRV1", "SATWG")
         },
         HostSpec {
@@ -215,8 +219,29 @@ fn two_host_lab() {
                 .any(|l| l.split_whitespace().eq(["public", "Disk"])),
             "{out:?}"
         );
+        // a lab user (nss_wrapper + tdbsam) reaches the share only it may use
+        let mut cmd = lab.client_command("smbclient");
+        cmd.arg("-s")
+            .arg(lab.client_conf())
+            .arg(format!("//{srv}/private"))
+            .args(["-U", "labuser%LabPass1!", "-c", "ls"]);
+        let out = output_within(&mut cmd, Duration::from_secs(20)).expect("smbclient ls");
+        assert!(
+            String::from_utf8_lossy(&out.stdout).contains("README.txt"),
+            "{out:?}"
+        );
+        let mut cmd = lab.client_command("smbclient");
+        cmd.arg("-s")
+            .arg(lab.client_conf())
+            .arg(format!("//{srv}/private"))
+            .args(["-N", "-c", "ls"]);
+        let out = output_within(&mut cmd, Duration::from_secs(20)).expect("smbclient -N ls");
+        assert!(
+            !out.status.success(),
+            "guest must not reach [private]: {out:?}"
+        );
     } else {
-        eprintln!("two_host_lab: smbclient not installed; share list not checked");
+        eprintln!("two_host_lab: smbclient not installed; shares not checked");
     }
 
     // isolation: nothing outside the /24 is routable from the client namespace
@@ -333,7 +358,8 @@ fn parallel_labs_get_distinct_prefixes() {
 }
 
 /// Runs `two_host_lab` of this test binary again as user nobody: without CI it
-/// must pass with the skip line, with CI=true it must fail.
+/// must pass and print the skip line (despite output capture), with CI=true
+/// it must fail.
 #[test]
 fn unprivileged_run_skips_or_fails_in_ci() {
     let uid = fs::read_to_string("/proc/self/status").ok().and_then(|s| {
@@ -341,27 +367,32 @@ fn unprivileged_run_skips_or_fails_in_ci() {
             .find(|l| l.starts_with("Uid:"))
             .map(|l| l.split_whitespace().nth(2) == Some("0"))
     });
-    if uid != Some(true) || !Path::new("/usr/bin/setpriv").exists() {
-        // the lab itself decides whether this machine must run it (CI=true)
-        if Lab::start_or_skip(&[]).is_none() {
-            return;
-        }
-        eprintln!(
-            "SKIPPED: unprivileged_run_skips_or_fails_in_ci: needs root and setpriv to switch users"
+    if uid != Some(true) {
+        // not root: the lab decides (skip, or panic with CI=true)
+        let _lab = require_lab!(&[]);
+    }
+    if !Path::new("/usr/bin/setpriv").exists() {
+        assert!(
+            std::env::var("CI").is_err(),
+            "CI needs setpriv (util-linux)"
+        );
+        let _ = writeln!(
+            std::io::stderr(),
+            "SKIPPED: lab_selftest::unprivileged_run_skips_or_fails_in_ci: no /usr/bin/setpriv"
         );
         return;
     }
-    let exe = std::env::current_exe().expect("current_exe");
+    // a copy in a fresh world-readable dir: the checkout may not be readable by nobody
+    let tmp = tempfile::tempdir().expect("tempdir");
+    fs::set_permissions(tmp.path(), fs::Permissions::from_mode(0o755)).expect("chmod");
+    let exe = tmp.path().join("it");
+    fs::copy(std::env::current_exe().expect("current_exe"), &exe).expect("copy test binary");
     for ci in [false, true] {
         let mut cmd = Command::new("/usr/bin/setpriv");
-        cmd.args(["--reuid=65534", "--regid=65534", "--clear-groups"])
+        cmd.current_dir(tmp.path())
+            .args(["--reuid=65534", "--regid=65534", "--clear-groups"])
             .arg(&exe)
-            .args([
-                "--exact",
-                "lab_selftest::two_host_lab",
-                "--nocapture",
-                "--test-threads=1",
-            ]);
+            .args(["--exact", "lab_selftest::two_host_lab", "--test-threads=1"]);
         if ci {
             cmd.env("CI", "true");
         } else {

@@ -61,7 +61,7 @@ fn nbstat_reads_samba_name_tables() {
     let lab = require_lab!(&hosts());
     let (net, len) = lab.prefix();
     let range = format!("{net}/{len}");
-    let (code, out, err) = smbaudit(&lab, &["nbstat", "-f", "jsonl"], &[range.clone()]);
+    let (code, out, err) = smbaudit(&lab, &["nbstat", "-f", "jsonl"], std::slice::from_ref(&range));
     assert_eq!(code, 0, "stderr: {err}");
     let hosts = jsonl(&out);
     let ips: Vec<Ipv4Addr> = hosts.iter().map(|h| h["ip"].as_str().unwrap().parse().unwrap()).collect();

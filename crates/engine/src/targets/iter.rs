@@ -138,7 +138,7 @@ mod tests {
         t.include("10.0.0.0/8").unwrap();
         let mut it = t.iter();
         assert_eq!(it.next().unwrap().to_string(), "10.0.0.0");
-        assert_eq!(std::mem::size_of_val(&it) < 128, true);
+        assert!(std::mem::size_of_val(&it) < 128);
         assert_eq!(t.iter().nth((1 << 24) - 1).unwrap().to_string(), "10.255.255.255");
     }
 }

@@ -8,8 +8,9 @@ pub const NAME_LEN: usize = 16;
 const ENCODED_LABEL_LEN: usize = 32;
 /// RFC 1002 §4.1: a compressed or full name is at most 255 bytes (as in RFC 1035 §2.3.4).
 pub const MAX_ENCODED_NAME_LEN: usize = 255;
-/// Label pointers we follow before giving up. Each must point before the previous one, so a
-/// loop is impossible; the cap bounds the work on a 64 KiB message all the same.
+/// Label pointers we follow before giving up. Each must point before the start of the run of
+/// labels it ends, so the chain moves strictly backwards and can't loop; the cap bounds the
+/// work on a 64 KiB message all the same.
 const MAX_POINTERS: usize = 16;
 
 /// A NetBIOS name: 15 bytes of name, padded, and the 16th byte, the suffix (service type).
@@ -48,9 +49,9 @@ impl NbName {
 
     /// The first 15 bytes without their padding (trailing spaces and NULs).
     pub fn trimmed(&self) -> &[u8] {
-        let body = &self.0[..NAME_LEN - 1];
+        let body = self.0.split_last().map_or(&[][..], |(_, body)| body);
         let end = body.iter().rposition(|&b| b != b' ' && b != 0).map_or(0, |i| i + 1);
-        &body[..end]
+        body.get(..end).unwrap_or_default()
     }
 
     /// The trimmed name for people: printable ASCII as is, any other byte as `\xNN`.
@@ -143,7 +144,7 @@ impl QualifiedName {
     }
 
     /// Reads a name at the reader's position within `msg`, following label pointers
-    /// (`0xC0`) into `msg`. A pointer must point before the label that holds it, so every
+    /// (`0xC0`) into `msg`. A pointer must point before the first label of the run it ends, so every
     /// hop moves backwards and decoding ends.
     ///
     /// A scope label that holds a `.` is refused: the dotted [`Self::scope`] could not tell it
@@ -156,12 +157,15 @@ impl QualifiedName {
         // The reader of the current position: the caller's until the first pointer, then a
         // fresh one over `msg`. After a pointer the caller's reader does not move again.
         let mut here: Option<Reader<'a>> = None;
+        // Offset of the first label since the last pointer (or of the name).
+        let mut run_start: Option<usize> = None;
         loop {
             let cur = match here.as_mut() {
                 Some(h) => h,
                 None => &mut *r,
             };
             let label_offset = cur.offset();
+            let floor = *run_start.get_or_insert(label_offset);
             let len = cur.u8("name label length")?;
             match len & 0xC0 {
                 0x00 if len == 0 => break,
@@ -187,7 +191,7 @@ impl QualifiedName {
                     let low = cur.u8("name pointer")?;
                     let target = (usize::from(len & 0x3F) << 8) | usize::from(low);
                     pointers += 1;
-                    if target >= label_offset || pointers > MAX_POINTERS {
+                    if target >= floor || pointers > MAX_POINTERS {
                         return Err(DecodeError::Unexpected {
                             what: "name pointer (must point backwards)",
                             value: target as u32,
@@ -200,6 +204,7 @@ impl QualifiedName {
                         available: 0,
                     })?;
                     here = Some(Reader::with_offset(tail, target));
+                    run_start = None;
                 }
                 _ => {
                     return Err(DecodeError::Unexpected { what: "name label type", value: len.into() });
@@ -279,6 +284,20 @@ mod tests {
         let msg = [0xC0, 0x05, 0, 0, 0, 0];
         let mut r = Reader::new(&msg);
         assert!(QualifiedName::decode(&msg, &mut r).is_err());
+    }
+
+    /// A label followed by a pointer back to that label would loop; it must point before
+    /// the run of labels it ends.
+    #[test]
+    fn rejects_pointer_back_into_its_own_run() {
+        let mut msg = vec![32];
+        msg.extend_from_slice(&[b'A'; 32]);
+        msg.extend_from_slice(&[0xC0, 0x00]);
+        let mut r = Reader::new(&msg);
+        assert!(matches!(
+            QualifiedName::decode(&msg, &mut r),
+            Err(DecodeError::Unexpected { what: "name pointer (must point backwards)", value: 0 })
+        ));
     }
 
     #[test]

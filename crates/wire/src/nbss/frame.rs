@@ -128,29 +128,37 @@ pub struct Deframer {
     transport: Transport,
     max_len: usize,
     buf: Vec<u8>,
+    /// Bytes at the front of `buf` already returned as frames. They are dropped in bulk,
+    /// not per frame, so a burst of small frames costs linear, not quadratic, time.
+    consumed: usize,
 }
 
 impl Deframer {
     /// A deframer for `transport` that accepts payloads of at most `max_len` bytes (and never
     /// more than the transport can express).
     pub fn new(transport: Transport, max_len: usize) -> Self {
-        Self { transport, max_len: max_len.min(transport.max_len()), buf: Vec::new() }
+        Self { transport, max_len: max_len.min(transport.max_len()), buf: Vec::new(), consumed: 0 }
     }
 
     /// Appends bytes read from the stream.
     pub fn push(&mut self, bytes: &[u8]) {
+        if self.consumed > 0 {
+            self.buf.drain(..self.consumed);
+            self.consumed = 0;
+        }
         self.buf.extend_from_slice(bytes);
     }
 
     /// Bytes held that are not yet part of a returned frame.
     pub fn buffered(&self) -> usize {
-        self.buf.len()
+        self.buf.len() - self.consumed
     }
 
     /// The next whole frame, `Ok(None)` if more bytes are needed, or an error if the stream
     /// can't be valid (then the connection should be dropped).
     pub fn next_frame(&mut self) -> Result<Option<Frame>, DecodeError> {
-        let Some(head) = self.buf.first_chunk::<FRAME_HEADER_LEN>() else {
+        let rest = self.buf.get(self.consumed..).unwrap_or_default();
+        let Some(head) = rest.first_chunk::<FRAME_HEADER_LEN>() else {
             return Ok(None);
         };
         let header = FrameHeader::decode(self.transport, *head)?;
@@ -162,11 +170,11 @@ impl Deframer {
             });
         }
         let end = FRAME_HEADER_LEN + header.length;
-        let Some(payload) = self.buf.get(FRAME_HEADER_LEN..end) else {
+        let Some(payload) = rest.get(FRAME_HEADER_LEN..end) else {
             return Ok(None);
         };
         let frame = Frame { kind: header.kind, payload: payload.to_vec() };
-        self.buf.drain(..end);
+        self.consumed += end;
         Ok(Some(frame))
     }
 }
