@@ -156,7 +156,9 @@ pub(crate) fn parse_duration(s: &str) -> Result<Duration, String> {
         Some(i) => s.split_at(i),
         None => (s, "ms"),
     };
-    let value: f64 = number.parse().map_err(|_| format!("{s:?} is not a duration such as 500ms or 2s"))?;
+    let value: f64 = number
+        .parse()
+        .map_err(|_| format!("{s:?} is not a duration such as 500ms or 2s"))?;
     let secs = match unit {
         "ms" => value / 1000.0,
         "s" => value,

@@ -25,7 +25,10 @@ pub(crate) fn resolver(names: &NameServiceArgs, timeout: Duration, retries: u8) 
 }
 
 /// Parses every target and exclusion, then resolves the names in them.
-pub(crate) async fn load_targets(args: &TargetArgs, resolver: Resolver) -> Result<TargetList, Fatal> {
+pub(crate) async fn load_targets(
+    args: &TargetArgs,
+    resolver: Resolver,
+) -> Result<TargetList, Fatal> {
     let mut list = TargetList::new();
     let mut stdin_used = false;
     for token in &args.targets {
@@ -38,7 +41,8 @@ pub(crate) async fn load_targets(args: &TargetArgs, resolver: Resolver) -> Resul
     }
     if let Some(path) = &args.input_file {
         let text = read_source(path, &mut stdin_used)?;
-        list.include_text(&text, &path.display().to_string()).map_err(Fatal::usage)?;
+        list.include_text(&text, &path.display().to_string())
+            .map_err(Fatal::usage)?;
     }
     for token in &args.exclude {
         list.exclude(token).map_err(Fatal::usage)?;
@@ -46,7 +50,9 @@ pub(crate) async fn load_targets(args: &TargetArgs, resolver: Resolver) -> Resul
     if let Some(path) = &args.exclude_file {
         let text = read_source(path, &mut stdin_used)?;
         let mut excluded = TargetList::new();
-        excluded.include_text(&text, &path.display().to_string()).map_err(Fatal::usage)?;
+        excluded
+            .include_text(&text, &path.display().to_string())
+            .map_err(Fatal::usage)?;
         for spec in excluded.specs() {
             list.exclude_spec(spec.clone());
         }
@@ -56,7 +62,9 @@ pub(crate) async fn load_targets(args: &TargetArgs, resolver: Resolver) -> Resul
     }
     let names: Vec<String> = list.names().map(str::to_owned).collect();
     if !names.is_empty() {
-        let resolved = resolve_all(names.iter().map(String::as_str), resolver).await.map_err(Fatal::usage)?;
+        let resolved = resolve_all(names.iter().map(String::as_str), resolver)
+            .await
+            .map_err(Fatal::usage)?;
         list.resolve(&resolved).map_err(Fatal::usage)?;
     }
     Ok(list)
@@ -68,7 +76,10 @@ fn read_source(path: &Path, stdin_used: &mut bool) -> Result<String, Fatal> {
         if std::mem::replace(stdin_used, true) {
             return Err(Fatal::usage(anyhow::anyhow!("stdin (-) given twice")));
         }
-        std::io::stdin().read_to_string(&mut text).context("reading targets from stdin").map_err(Fatal::usage)?;
+        std::io::stdin()
+            .read_to_string(&mut text)
+            .context("reading targets from stdin")
+            .map_err(Fatal::usage)?;
     } else {
         text = std::fs::read_to_string(path)
             .with_context(|| format!("reading targets from {}", path.display()))

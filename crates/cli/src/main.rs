@@ -31,19 +31,28 @@ pub(crate) struct Fatal {
 impl Fatal {
     /// Bad input: exit code 2.
     pub(crate) fn usage(error: impl Into<anyhow::Error>) -> Self {
-        Self { code: exit::USAGE, error: error.into() }
+        Self {
+            code: exit::USAGE,
+            error: error.into(),
+        }
     }
 }
 
 impl<E: Into<anyhow::Error>> From<E> for Fatal {
     fn from(error: E) -> Self {
-        Self { code: exit::FAILURE, error: error.into() }
+        Self {
+            code: exit::FAILURE,
+            error: error.into(),
+        }
     }
 }
 
 fn main() -> ExitCode {
     let cli = args::Cli::parse();
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
         Ok(rt) => rt,
         Err(e) => {
             eprintln!("smbaudit: cannot start the runtime: {e}");
@@ -65,6 +74,7 @@ fn main() -> ExitCode {
 /// `smbaudit ... | head` closes our stdout early; that is not an error (as in ripgrep).
 fn is_broken_pipe(error: &anyhow::Error) -> bool {
     error.chain().any(|e| {
-        e.downcast_ref::<std::io::Error>().is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+        e.downcast_ref::<std::io::Error>()
+            .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
     })
 }

@@ -6,7 +6,7 @@
 
 pub mod nbns;
 pub mod resolve;
-pub mod tcp;
 pub mod targets;
+pub mod tcp;
 
 pub use tokio_util::sync::CancellationToken;

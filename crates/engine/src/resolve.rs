@@ -57,7 +57,10 @@ pub async fn resolve_all<'a>(
 
 async fn resolve_dns(name: &str) -> Result<Vec<IpAddr>, TargetError> {
     if name.contains('#') {
-        return Err(TargetError::new(name, "NAME#XX is a NetBIOS name: give --wins or --broadcast"));
+        return Err(TargetError::new(
+            name,
+            "NAME#XX is a NetBIOS name: give --wins or --broadcast",
+        ));
     }
     let lookup = tokio::time::timeout(DNS_TIMEOUT, tokio::net::lookup_host((name, 0))).await;
     let addrs: Vec<IpAddr> = match lookup {

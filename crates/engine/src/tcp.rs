@@ -65,8 +65,14 @@ mod tests {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let port = listener.local_addr().unwrap().port();
         let ip: IpAddr = "127.0.0.1".parse().unwrap();
-        assert_eq!(probe_port(ip, port, Duration::from_secs(2)).await, PortState::Open);
+        assert_eq!(
+            probe_port(ip, port, Duration::from_secs(2)).await,
+            PortState::Open
+        );
         drop(listener);
-        assert_eq!(probe_port(ip, port, Duration::from_secs(2)).await, PortState::Closed);
+        assert_eq!(
+            probe_port(ip, port, Duration::from_secs(2)).await,
+            PortState::Closed
+        );
     }
 }

@@ -9,8 +9,8 @@ use smbaudit_engine::CancellationToken;
 use smbaudit_engine::nbns::{HostResult, Outcome, Query, SweepConfig, sweep};
 use smbaudit_probe::nbns::NbnsReply;
 use smbaudit_wire::nbns::{
-    CLASS_IN, Flags, NameFlags, NbName, NodeName, NodeStatus, Packet, QualifiedName, ResourceRecord, RrType,
-    Statistics,
+    CLASS_IN, Flags, NameFlags, NbName, NodeName, NodeStatus, Packet, QualifiedName,
+    ResourceRecord, RrType, Statistics,
 };
 use tokio::net::UdpSocket;
 
@@ -27,7 +27,10 @@ enum Behaviour {
 
 fn status_reply(trn_id: u16) -> Vec<u8> {
     let ns = NodeStatus {
-        names: vec![NodeName { name: NbName::new("FAKE", 0x20).unwrap(), flags: NameFlags(0x0400) }],
+        names: vec![NodeName {
+            name: NbName::new("FAKE", 0x20).unwrap(),
+            flags: NameFlags(0x0400),
+        }],
         statistics: Statistics(vec![2, 0, 0, 0, 0, 1]),
     };
     let mut rdata = Vec::new();
@@ -36,7 +39,8 @@ fn status_reply(trn_id: u16) -> Vec<u8> {
 }
 
 fn reply_with(trn_id: u16, rdata: Vec<u8>) -> Vec<u8> {
-    let mut p = smbaudit_wire::nbns::node_status_request(trn_id, QualifiedName::new(NbName::WILDCARD));
+    let mut p =
+        smbaudit_wire::nbns::node_status_request(trn_id, QualifiedName::new(NbName::WILDCARD));
     p.questions.clear();
     p.header.flags = Flags(0x8400);
     p.answers.push(ResourceRecord {
@@ -52,13 +56,17 @@ fn reply_with(trn_id: u16, rdata: Vec<u8>) -> Vec<u8> {
 /// Serves `behaviour` on `ip:port` for at most `limit` queries or 10 s, whichever first.
 async fn responder(ip: Ipv4Addr, port: u16, behaviour: Behaviour) -> tokio::task::JoinHandle<()> {
     let sock = UdpSocket::bind((ip, port)).await.expect("bind responder");
-    let elsewhere = UdpSocket::bind((Ipv4Addr::new(127, 0, 0, 99), 0)).await.expect("bind elsewhere");
+    let elsewhere = UdpSocket::bind((Ipv4Addr::new(127, 0, 0, 99), 0))
+        .await
+        .expect("bind elsewhere");
     tokio::spawn(async move {
         let mut buf = [0u8; 1500];
         let mut seen = 0;
         let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
         while seen < 10 {
-            let Ok(Ok((n, from))) = tokio::time::timeout_at(deadline, sock.recv_from(&mut buf)).await else {
+            let Ok(Ok((n, from))) =
+                tokio::time::timeout_at(deadline, sock.recv_from(&mut buf)).await
+            else {
                 return;
             };
             seen += 1;
@@ -77,13 +85,20 @@ async fn responder(ip: Ipv4Addr, port: u16, behaviour: Behaviour) -> tokio::task
                 Behaviour::LyingCount => reply_with(trn, vec![255, b'A', b'B']),
                 Behaviour::Silent => continue,
             };
-            let via = if matches!(behaviour, Behaviour::AnswerFromElsewhere) { &elsewhere } else { &sock };
+            let via = if matches!(behaviour, Behaviour::AnswerFromElsewhere) {
+                &elsewhere
+            } else {
+                &sock
+            };
             let _ = via.send_to(&reply, from).await;
         }
     })
 }
 
-async fn run_sweep(cases: &[(u8, Behaviour)], cfg: SweepConfig) -> (Vec<HostResult>, smbaudit_engine::nbns::SweepStats) {
+async fn run_sweep(
+    cases: &[(u8, Behaviour)],
+    cfg: SweepConfig,
+) -> (Vec<HostResult>, smbaudit_engine::nbns::SweepStats) {
     let probe = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
     let port = probe.local_addr().unwrap().port();
     drop(probe);
@@ -91,12 +106,21 @@ async fn run_sweep(cases: &[(u8, Behaviour)], cfg: SweepConfig) -> (Vec<HostResu
     for (last, b) in cases {
         tasks.push(responder(Ipv4Addr::new(127, 0, 0, *last), port, *b).await);
     }
-    let targets: Vec<Ipv4Addr> = cases.iter().map(|(l, _)| Ipv4Addr::new(127, 0, 0, *l)).collect();
+    let targets: Vec<Ipv4Addr> = cases
+        .iter()
+        .map(|(l, _)| Ipv4Addr::new(127, 0, 0, *l))
+        .collect();
     let mut results = Vec::new();
     let cfg = SweepConfig { port, ..cfg };
     let stats = tokio::time::timeout(
         Duration::from_secs(20),
-        sweep(targets.into_iter(), Query::node_status(), &cfg, &CancellationToken::new(), |r| results.push(r)),
+        sweep(
+            targets.into_iter(),
+            Query::node_status(),
+            &cfg,
+            &CancellationToken::new(),
+            |r| results.push(r),
+        ),
     )
     .await
     .expect("sweep ends by itself")
@@ -107,7 +131,11 @@ async fn run_sweep(cases: &[(u8, Behaviour)], cfg: SweepConfig) -> (Vec<HostResu
 }
 
 fn fast() -> SweepConfig {
-    SweepConfig { timeout: Duration::from_millis(400), retries: 1, ..SweepConfig::default() }
+    SweepConfig {
+        timeout: Duration::from_millis(400),
+        retries: 1,
+        ..SweepConfig::default()
+    }
 }
 
 #[tokio::test]
@@ -125,7 +153,12 @@ async fn reports_each_kind_of_reply_and_only_matching_ones() {
     )
     .await;
     assert_eq!(results.len(), 6, "one result per target: {results:?}");
-    let by = |last: u8| results.iter().find(|r| r.ip == Ipv4Addr::new(127, 0, 0, last)).unwrap();
+    let by = |last: u8| {
+        results
+            .iter()
+            .find(|r| r.ip == Ipv4Addr::new(127, 0, 0, last))
+            .unwrap()
+    };
     match &by(2).outcome {
         Outcome::Reply(NbnsReply::NodeStatus(ns)) => {
             assert_eq!(ns.names[0].name.trimmed(), b"FAKE");
@@ -133,14 +166,31 @@ async fn reports_each_kind_of_reply_and_only_matching_ones() {
         }
         other => panic!("127.0.0.2: {other:?}"),
     }
-    assert_eq!(by(3).outcome, Outcome::NoReply, "a reply with another transaction ID is not ours");
-    assert!(matches!(by(4).outcome, Outcome::Reply(NbnsReply::Malformed(_))));
-    assert!(matches!(by(5).outcome, Outcome::Reply(NbnsReply::Malformed(_))));
+    assert_eq!(
+        by(3).outcome,
+        Outcome::NoReply,
+        "a reply with another transaction ID is not ours"
+    );
+    assert!(matches!(
+        by(4).outcome,
+        Outcome::Reply(NbnsReply::Malformed(_))
+    ));
+    assert!(matches!(
+        by(5).outcome,
+        Outcome::Reply(NbnsReply::Malformed(_))
+    ));
     assert_eq!(by(6).outcome, Outcome::NoReply);
     assert_eq!(by(6).attempts, 2, "silent host got the retry");
-    assert_eq!(by(7).outcome, Outcome::NoReply, "a reply from an address not queried is never reported");
+    assert_eq!(
+        by(7).outcome,
+        Outcome::NoReply,
+        "a reply from an address not queried is never reported"
+    );
     assert!(results.iter().all(|r| r.ip != Ipv4Addr::new(127, 0, 0, 99)));
-    assert!(stats.stray >= 2, "wrong-ID and wrong-source replies were counted as stray: {stats:?}");
+    assert!(
+        stats.stray >= 2,
+        "wrong-ID and wrong-source replies were counted as stray: {stats:?}"
+    );
     assert_eq!(stats.replied, 3);
     assert_eq!(stats.silent, 3);
 }
@@ -148,14 +198,24 @@ async fn reports_each_kind_of_reply_and_only_matching_ones() {
 #[tokio::test]
 async fn retransmission_recovers_a_lost_query() {
     let (results, stats) = run_sweep(&[(12, Behaviour::DropFirst)], fast()).await;
-    assert!(matches!(results[0].outcome, Outcome::Reply(NbnsReply::NodeStatus(_))));
+    assert!(matches!(
+        results[0].outcome,
+        Outcome::Reply(NbnsReply::NodeStatus(_))
+    ));
     assert_eq!(results[0].attempts, 2);
     assert_eq!(stats.retransmitted, 1);
 }
 
 #[tokio::test]
 async fn without_retries_a_lost_query_loses_the_host() {
-    let (results, _) = run_sweep(&[(13, Behaviour::DropFirst)], SweepConfig { retries: 0, ..fast() }).await;
+    let (results, _) = run_sweep(
+        &[(13, Behaviour::DropFirst)],
+        SweepConfig {
+            retries: 0,
+            ..fast()
+        },
+    )
+    .await;
     assert_eq!(results[0].outcome, Outcome::NoReply);
     assert_eq!(results[0].attempts, 1);
 }
@@ -166,10 +226,13 @@ async fn cancelled_sweep_stops_early() {
     cancel.cancel();
     let targets = (0..1u32 << 20).map(|i| Ipv4Addr::from(0x7F00_0000 | i));
     let cfg = SweepConfig { port: 9, ..fast() };
-    let stats = tokio::time::timeout(Duration::from_secs(5), sweep(targets, Query::node_status(), &cfg, &cancel, |_| {}))
-        .await
-        .unwrap()
-        .unwrap();
+    let stats = tokio::time::timeout(
+        Duration::from_secs(5),
+        sweep(targets, Query::node_status(), &cfg, &cancel, |_| {}),
+    )
+    .await
+    .unwrap()
+    .unwrap();
     assert!(stats.cancelled);
     assert!(stats.targets < 1 << 20);
     let _ = SocketAddr::from(([127, 0, 0, 1], 0));

@@ -1,8 +1,10 @@
 //! Matching NBNS replies to the queries we sent, and sorting them into outcomes.
 
 use smbaudit_wire::DecodeError;
-use smbaudit_wire::nbns::{HEADER_LEN, Header, NbAddress, NodeStatus, Packet, Rcode, RrType, wack_wait_secs};
 use smbaudit_wire::Reader;
+use smbaudit_wire::nbns::{
+    HEADER_LEN, Header, NbAddress, NodeStatus, Packet, Rcode, RrType, wack_wait_secs,
+};
 
 /// What a datagram that matched one of our queries says.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -23,7 +25,9 @@ pub enum NbnsReply {
 /// too short to carry a header or that is not a response.
 pub fn response_header(datagram: &[u8]) -> Option<Header> {
     let head = datagram.get(..HEADER_LEN)?;
-    Header::decode(&mut Reader::new(head)).ok().filter(|h| h.flags.is_response())
+    Header::decode(&mut Reader::new(head))
+        .ok()
+        .filter(|h| h.flags.is_response())
 }
 
 /// Sorts a datagram already matched (by source address and transaction ID) to a query of
@@ -78,23 +82,41 @@ mod tests {
     fn matches_only_responses() {
         let query = node_status_request(7, QualifiedName::new(NbName::WILDCARD)).to_bytes();
         assert!(response_header(&query).is_none());
-        assert_eq!(response_header(&reply(0x8400, RrType::NBSTAT, vec![0])).unwrap().trn_id, 0x1234);
+        assert_eq!(
+            response_header(&reply(0x8400, RrType::NBSTAT, vec![0]))
+                .unwrap()
+                .trn_id,
+            0x1234
+        );
         assert!(response_header(&[0x12, 0x34, 0x84]).is_none());
     }
 
     #[test]
     fn sorts_outcomes() {
         let ok = reply(0x8400, RrType::NBSTAT, vec![0]);
-        assert!(matches!(classify_reply(&ok, RrType::NBSTAT), NbnsReply::NodeStatus(ns) if ns.names.is_empty()));
+        assert!(
+            matches!(classify_reply(&ok, RrType::NBSTAT), NbnsReply::NodeStatus(ns) if ns.names.is_empty())
+        );
         let neg = reply(0x8403, RrType::NBSTAT, vec![]);
-        assert_eq!(classify_reply(&neg, RrType::NBSTAT), NbnsReply::Negative(Rcode::NAM_ERR));
+        assert_eq!(
+            classify_reply(&neg, RrType::NBSTAT),
+            NbnsReply::Negative(Rcode::NAM_ERR)
+        );
         let wrong = reply(0x8400, RrType::NB, vec![]);
-        assert!(matches!(classify_reply(&wrong, RrType::NBSTAT), NbnsReply::Malformed(_)));
+        assert!(matches!(
+            classify_reply(&wrong, RrType::NBSTAT),
+            NbnsReply::Malformed(_)
+        ));
         let lying = reply(0x8400, RrType::NBSTAT, vec![9, 1, 2]);
-        assert!(matches!(classify_reply(&lying, RrType::NBSTAT), NbnsReply::Malformed(DecodeError::Truncated { .. })));
+        assert!(matches!(
+            classify_reply(&lying, RrType::NBSTAT),
+            NbnsReply::Malformed(DecodeError::Truncated { .. })
+        ));
         let wack = reply(0xBC00, RrType::NB, vec![0x01, 0x00]);
         assert_eq!(classify_reply(&wack, RrType::NB), NbnsReply::Wait(0));
         let addrs = reply(0x8500, RrType::NB, vec![0x00, 0x00, 10, 0, 0, 1]);
-        assert!(matches!(classify_reply(&addrs, RrType::NB), NbnsReply::Addresses(a) if a[0].address == [10, 0, 0, 1]));
+        assert!(
+            matches!(classify_reply(&addrs, RrType::NB), NbnsReply::Addresses(a) if a[0].address == [10, 0, 0, 1])
+        );
     }
 }

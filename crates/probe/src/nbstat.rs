@@ -91,11 +91,23 @@ impl NbstatReport {
     pub fn from_node_status(ns: &NodeStatus) -> Self {
         let names: Vec<NameEntry> = ns.names.iter().map(entry).collect();
         let unique = |suffix: u8| {
-            ns.names.iter().filter(move |n| n.name.suffix() == suffix && !n.flags.is_group())
+            ns.names
+                .iter()
+                .filter(move |n| n.name.suffix() == suffix && !n.flags.is_group())
         };
-        let group = |suffix: u8| ns.names.iter().find(|n| n.name.suffix() == suffix && n.flags.is_group());
-        let computer = unique(0x00).chain(unique(0x20)).next().map(|n| n.name.display_name());
-        let own: Vec<String> = unique(0x00).chain(unique(0x20)).map(|n| n.name.display_name()).collect();
+        let group = |suffix: u8| {
+            ns.names
+                .iter()
+                .find(|n| n.name.suffix() == suffix && n.flags.is_group())
+        };
+        let computer = unique(0x00)
+            .chain(unique(0x20))
+            .next()
+            .map(|n| n.name.display_name());
+        let own: Vec<String> = unique(0x00)
+            .chain(unique(0x20))
+            .map(|n| n.name.display_name())
+            .collect();
         let mut aliases: Vec<String> = Vec::new();
         for name in &own {
             if Some(name) != computer.as_ref() && !aliases.contains(name) {
@@ -125,7 +137,10 @@ impl NbstatReport {
         if unique(0x1B).next().is_some() {
             roles.push(Role::DomainMasterBrowser);
         }
-        let msbrowse = ns.names.iter().any(|n| n.name.suffix() == 0x01 && n.name.trimmed().ends_with(b"__MSBROWSE__\x02"));
+        let msbrowse = ns
+            .names
+            .iter()
+            .any(|n| n.name.suffix() == 0x01 && n.name.trimmed().ends_with(b"__MSBROWSE__\x02"));
         if unique(0x1D).next().is_some() || msbrowse {
             roles.push(Role::MasterBrowser);
         }
@@ -241,7 +256,12 @@ mod tests {
         assert_eq!(r.users, ["ALICE"]);
         assert_eq!(
             r.roles,
-            [Role::FileServer, Role::DomainController, Role::DomainMasterBrowser, Role::MasterBrowser]
+            [
+                Role::FileServer,
+                Role::DomainController,
+                Role::DomainMasterBrowser,
+                Role::MasterBrowser
+            ]
         );
         assert_eq!(r.mac.as_deref(), Some("00:1c:c4:10:79:0f"));
         assert!(r.mac_disclosed);
@@ -253,7 +273,10 @@ mod tests {
     /// nmap#1239: a table without `<20>` still yields the computer name from `<00>`.
     #[test]
     fn computer_name_without_server_service() {
-        let ns = table(&[("WORKGROUP", 0x00, 0xC400), ("HOST", 0x00, 0x4400)], [1, 2, 3, 4, 5, 6]);
+        let ns = table(
+            &[("WORKGROUP", 0x00, 0xC400), ("HOST", 0x00, 0x4400)],
+            [1, 2, 3, 4, 5, 6],
+        );
         let r = NbstatReport::from_node_status(&ns);
         assert_eq!(r.computer.as_deref(), Some("HOST"));
         assert!(r.roles.is_empty());

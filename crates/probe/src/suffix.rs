@@ -47,7 +47,10 @@ mod tests {
     fn tells_workstation_from_domain_and_msbrowse() {
         assert_eq!(suffix_meaning(b"HOST", 0x00, false), "workstation");
         assert_eq!(suffix_meaning(b"WG", 0x00, true), "domain/workgroup name");
-        assert_eq!(suffix_meaning(b"\x01\x02__MSBROWSE__\x02", 0x01, true), "master browser announcement");
+        assert_eq!(
+            suffix_meaning(b"\x01\x02__MSBROWSE__\x02", 0x01, true),
+            "master browser announcement"
+        );
         assert_eq!(suffix_meaning(b"DOM", 0x1C, true), "domain controllers");
         assert_eq!(suffix_meaning(b"X", 0x99, false), "unknown service");
     }

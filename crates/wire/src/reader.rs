@@ -14,13 +14,19 @@ pub struct Reader<'a> {
 impl<'a> Reader<'a> {
     /// A reader over `bytes`, with offsets counted from their start.
     pub fn new(bytes: &'a [u8]) -> Self {
-        Self { rest: bytes, offset: 0 }
+        Self {
+            rest: bytes,
+            offset: 0,
+        }
     }
 
     /// A reader over `bytes` that sit at `offset` within a larger message, so that errors
     /// name offsets in that message.
     pub fn with_offset(bytes: &'a [u8], offset: usize) -> Self {
-        Self { rest: bytes, offset }
+        Self {
+            rest: bytes,
+            offset,
+        }
     }
 
     /// Bytes not yet read.
@@ -40,12 +46,15 @@ impl<'a> Reader<'a> {
 
     /// Takes the next `len` bytes.
     pub fn take(&mut self, what: &'static str, len: usize) -> Result<&'a [u8], DecodeError> {
-        let (head, tail) = self.rest.split_at_checked(len).ok_or(DecodeError::Truncated {
-            what,
-            offset: self.offset,
-            needed: len,
-            available: self.rest.len(),
-        })?;
+        let (head, tail) = self
+            .rest
+            .split_at_checked(len)
+            .ok_or(DecodeError::Truncated {
+                what,
+                offset: self.offset,
+                needed: len,
+                available: self.rest.len(),
+            })?;
         self.rest = tail;
         self.offset += len;
         Ok(head)
@@ -53,12 +62,15 @@ impl<'a> Reader<'a> {
 
     /// Takes the next `N` bytes as an array.
     pub fn array<const N: usize>(&mut self, what: &'static str) -> Result<[u8; N], DecodeError> {
-        let (head, tail) = self.rest.split_first_chunk::<N>().ok_or(DecodeError::Truncated {
-            what,
-            offset: self.offset,
-            needed: N,
-            available: self.rest.len(),
-        })?;
+        let (head, tail) = self
+            .rest
+            .split_first_chunk::<N>()
+            .ok_or(DecodeError::Truncated {
+                what,
+                offset: self.offset,
+                needed: N,
+                available: self.rest.len(),
+            })?;
         self.rest = tail;
         self.offset += N;
         Ok(*head)
@@ -99,7 +111,10 @@ impl<'a> Reader<'a> {
     pub fn sub(&mut self, what: &'static str, len: usize) -> Result<Self, DecodeError> {
         let offset = self.offset;
         let bytes = self.take(what, len)?;
-        Ok(Self { rest: bytes, offset })
+        Ok(Self {
+            rest: bytes,
+            offset,
+        })
     }
 
     /// Fails with [`DecodeError::TrailingBytes`] unless every byte was read.
@@ -107,7 +122,10 @@ impl<'a> Reader<'a> {
         if self.rest.is_empty() {
             Ok(())
         } else {
-            Err(DecodeError::TrailingBytes { what, len: self.rest.len() })
+            Err(DecodeError::TrailingBytes {
+                what,
+                len: self.rest.len(),
+            })
         }
     }
 }
@@ -132,7 +150,12 @@ mod tests {
         r.u8("first").unwrap();
         assert_eq!(
             r.u32_be("count"),
-            Err(DecodeError::Truncated { what: "count", offset: 1, needed: 4, available: 2 })
+            Err(DecodeError::Truncated {
+                what: "count",
+                offset: 1,
+                needed: 4,
+                available: 2
+            })
         );
     }
 
@@ -143,7 +166,13 @@ mod tests {
         let mut s = r.sub("inner", 2).unwrap();
         assert_eq!(s.offset(), 2);
         s.u8("x").unwrap();
-        assert_eq!(s.finish("inner"), Err(DecodeError::TrailingBytes { what: "inner", len: 1 }));
+        assert_eq!(
+            s.finish("inner"),
+            Err(DecodeError::TrailingBytes {
+                what: "inner",
+                len: 1
+            })
+        );
         assert_eq!(r.remaining(), 1);
     }
 }

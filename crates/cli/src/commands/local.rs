@@ -18,13 +18,27 @@ pub(crate) async fn run(args: LocalArgs) -> Result<u8, Fatal> {
     println!("smbaudit: checking this machine over loopback ({ip}) only");
     for (port, service) in TCP_PORTS {
         let state = probe_port(IpAddr::V4(ip), port, args.timeout).await;
-        println!("  {port:>3}/tcp  {:<8} {:<13} {}", state.as_str(), service, state.evidence());
+        println!(
+            "  {port:>3}/tcp  {:<8} {:<13} {}",
+            state.as_str(),
+            service,
+            state.evidence()
+        );
     }
-    let cfg = SweepConfig { timeout: args.timeout, ..SweepConfig::default() };
+    let cfg = SweepConfig {
+        timeout: args.timeout,
+        ..SweepConfig::default()
+    };
     let cancel = super::cancel_on_ctrl_c();
     let mut host = None;
-    sweep(std::iter::once(ip), Query::node_status(), &cfg, &cancel, |r| host = Some(NbstatHost::from_result(&r)))
-        .await?;
+    sweep(
+        std::iter::once(ip),
+        Query::node_status(),
+        &cfg,
+        &cancel,
+        |r| host = Some(NbstatHost::from_result(&r)),
+    )
+    .await?;
     match host {
         Some(h) if h.status == "ok" => {
             let r = &h.report;
@@ -36,7 +50,10 @@ pub(crate) async fn run(args: LocalArgs) -> Result<u8, Fatal> {
             );
         }
         Some(h) if h.answered() => {
-            println!("  137/udp  open     netbios-ns    {}", h.error.unwrap_or_default());
+            println!(
+                "  137/udp  open     netbios-ns    {}",
+                h.error.unwrap_or_default()
+            );
         }
         _ => println!("  137/udp  open|filtered netbios-ns no NODE STATUS reply"),
     }

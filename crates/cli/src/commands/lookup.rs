@@ -20,8 +20,13 @@ pub(crate) async fn run(args: LookupArgs) -> Result<u8, Fatal> {
             )));
         }
     };
-    let cfg = LookupConfig { timeout: args.timeout, retries: args.retries };
-    let answers = name_query(QualifiedName::new(name), target, cfg).await.context("name query")?;
+    let cfg = LookupConfig {
+        timeout: args.timeout,
+        retries: args.retries,
+    };
+    let answers = name_query(QualifiedName::new(name), target, cfg)
+        .await
+        .context("name query")?;
     let records = LookupRecord::from_answers(&name, &answers);
     render(args.format, &records, &mut std::io::stdout().lock())?;
     if answers.is_empty() {

@@ -15,7 +15,12 @@ pub(crate) async fn run(cli: Cli) -> Result<u8, Fatal> {
         Some(Command::Nbstat(args)) => nbstat::run(args).await,
         Some(Command::Lookup(args)) => lookup::run(args).await,
         Some(Command::Local(args)) => local::run(args).await,
-        None => local::run(LocalArgs { timeout: std::time::Duration::from_secs(1) }).await,
+        None => {
+            local::run(LocalArgs {
+                timeout: std::time::Duration::from_secs(1),
+            })
+            .await
+        }
     }
 }
 

@@ -50,13 +50,19 @@ pub(crate) async fn run(args: NbstatArgs) -> Result<u8, Fatal> {
     .await
     .context("NBNS sweep")?;
     if let Some(e) = write_error {
-        return Err(Fatal::from(anyhow::Error::from(e).context("writing results")));
+        return Err(Fatal::from(
+            anyhow::Error::from(e).context("writing results"),
+        ));
     }
     renderer.end()?;
     if !args.quiet {
         summary(&stats, skipped_v6);
     }
-    Ok(if stats.cancelled { exit::INTERRUPTED } else { exit::OK })
+    Ok(if stats.cancelled {
+        exit::INTERRUPTED
+    } else {
+        exit::OK
+    })
 }
 
 fn summary(stats: &SweepStats, skipped_v6: u64) {
@@ -75,6 +81,9 @@ fn summary(stats: &SweepStats, skipped_v6: u64) {
         if stats.cancelled { "; interrupted" } else { "" },
     );
     if skipped_v6 > 0 {
-        let _ = writeln!(err, "nbstat: skipped {skipped_v6} IPv6 targets: NetBIOS name service is IPv4 only");
+        let _ = writeln!(
+            err,
+            "nbstat: skipped {skipped_v6} IPv6 targets: NetBIOS name service is IPv4 only"
+        );
     }
 }

@@ -50,17 +50,28 @@ impl LookupRecord {
                     ..base(a.responder)
                 })),
                 NbnsReply::Negative(rcode) => out.push(Self {
-                    error: Some(format!("negative response: RCODE {} ({})", rcode.0, rcode.meaning())),
+                    error: Some(format!(
+                        "negative response: RCODE {} ({})",
+                        rcode.0,
+                        rcode.meaning()
+                    )),
                     ..base(a.responder)
                 }),
-                other => out.push(Self { error: Some(format!("{other:?}")), ..base(a.responder) }),
+                other => out.push(Self {
+                    error: Some(format!("{other:?}")),
+                    ..base(a.responder)
+                }),
             }
         }
         out
     }
 }
 
-pub(crate) fn render(format: LookupFormat, records: &[LookupRecord], out: &mut impl Write) -> io::Result<()> {
+pub(crate) fn render(
+    format: LookupFormat,
+    records: &[LookupRecord],
+    out: &mut impl Write,
+) -> io::Result<()> {
     match format {
         LookupFormat::Table => {
             for r in records {
@@ -70,11 +81,19 @@ pub(crate) fn render(format: LookupFormat, records: &[LookupRecord], out: &mut i
                         "{addr} {}<{:02x}> {} {}-node (from {})",
                         r.name,
                         r.suffix,
-                        if r.group == Some(true) { "GROUP" } else { "UNIQUE" },
+                        if r.group == Some(true) {
+                            "GROUP"
+                        } else {
+                            "UNIQUE"
+                        },
                         r.node_type.unwrap_or('?'),
                         r.responder
                     )?,
-                    (None, Some(e)) => writeln!(out, "{}<{:02x}>: {} (from {})", r.name, r.suffix, e, r.responder)?,
+                    (None, Some(e)) => writeln!(
+                        out,
+                        "{}<{:02x}>: {} (from {})",
+                        r.name, r.suffix, e, r.responder
+                    )?,
                     (None, None) => {}
                 }
             }

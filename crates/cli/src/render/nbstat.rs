@@ -31,20 +31,34 @@ pub(crate) struct NbstatHost {
 impl NbstatHost {
     pub(crate) fn from_result(r: &HostResult) -> Self {
         let (status, error, report) = match &r.outcome {
-            Outcome::Reply(NbnsReply::NodeStatus(ns)) => ("ok", None, NbstatReport::from_node_status(ns)),
+            Outcome::Reply(NbnsReply::NodeStatus(ns)) => {
+                ("ok", None, NbstatReport::from_node_status(ns))
+            }
             Outcome::Reply(NbnsReply::Negative(rcode)) => (
                 "negative",
-                Some(format!("negative response: RCODE {} ({})", rcode.0, rcode.meaning())),
+                Some(format!(
+                    "negative response: RCODE {} ({})",
+                    rcode.0,
+                    rcode.meaning()
+                )),
                 NbstatReport::default(),
             ),
-            Outcome::Reply(NbnsReply::Malformed(e)) => {
-                ("malformed", Some(format!("malformed reply: {e}")), NbstatReport::default())
-            }
-            Outcome::Reply(other) => {
-                ("malformed", Some(format!("unexpected reply: {other:?}")), NbstatReport::default())
-            }
+            Outcome::Reply(NbnsReply::Malformed(e)) => (
+                "malformed",
+                Some(format!("malformed reply: {e}")),
+                NbstatReport::default(),
+            ),
+            Outcome::Reply(other) => (
+                "malformed",
+                Some(format!("unexpected reply: {other:?}")),
+                NbstatReport::default(),
+            ),
             Outcome::NoReply => ("no_reply", None, NbstatReport::default()),
-            Outcome::SendFailed(kind) => ("send_failed", Some(format!("could not send: {kind}")), NbstatReport::default()),
+            Outcome::SendFailed(kind) => (
+                "send_failed",
+                Some(format!("could not send: {kind}")),
+                NbstatReport::default(),
+            ),
         };
         Self {
             ip: r.ip,
@@ -72,7 +86,12 @@ pub(crate) struct NbstatRenderer<W: Write> {
 
 impl<W: Write> NbstatRenderer<W> {
     pub(crate) fn new(format: NbstatFormat, verbose: bool, out: W) -> Self {
-        Self { format, verbose, out, collected: Vec::new() }
+        Self {
+            format,
+            verbose,
+            out,
+            collected: Vec::new(),
+        }
     }
 
     pub(crate) fn begin(&mut self) -> io::Result<()> {
@@ -85,8 +104,17 @@ impl<W: Write> NbstatRenderer<W> {
             NbstatFormat::Csv => write_csv_row(
                 &mut self.out,
                 [
-                    "ip", "status", "computer", "workgroup", "users", "roles", "mac", "mac_disclosed", "aliases",
-                    "names", "error",
+                    "ip",
+                    "status",
+                    "computer",
+                    "workgroup",
+                    "users",
+                    "roles",
+                    "mac",
+                    "mac_disclosed",
+                    "aliases",
+                    "names",
+                    "error",
                 ],
             ),
             _ => Ok(()),
@@ -98,7 +126,11 @@ impl<W: Write> NbstatRenderer<W> {
         match self.format {
             NbstatFormat::Table => {
                 let shown = |v: &Option<String>| v.clone().unwrap_or_else(|| "-".into());
-                let users = if r.users.is_empty() { "-".into() } else { r.users.join(",") };
+                let users = if r.users.is_empty() {
+                    "-".into()
+                } else {
+                    r.users.join(",")
+                };
                 let roles: Vec<&str> = r.roles.iter().map(|role| role.label()).collect();
                 let tail = match &host.error {
                     Some(e) => e.clone(),
@@ -155,7 +187,14 @@ impl<W: Write> NbstatRenderer<W> {
                 let names: Vec<String> = r
                     .names
                     .iter()
-                    .map(|n| format!("{}<{:02x}>{}", n.name, n.suffix, if n.group { 'G' } else { 'U' }))
+                    .map(|n| {
+                        format!(
+                            "{}<{:02x}>{}",
+                            n.name,
+                            n.suffix,
+                            if n.group { 'G' } else { 'U' }
+                        )
+                    })
                     .collect();
                 let roles: Vec<&str> = r.roles.iter().map(|role| role.label()).collect();
                 write_csv_row(
@@ -176,7 +215,9 @@ impl<W: Write> NbstatRenderer<W> {
                 )
             }
             NbstatFormat::Hosts | NbstatFormat::Lmhosts => {
-                let Some(computer) = &r.computer else { return Ok(()) };
+                let Some(computer) = &r.computer else {
+                    return Ok(());
+                };
                 if self.format == NbstatFormat::Hosts {
                     writeln!(self.out, "{}\t{}", host.ip, computer)
                 } else {
@@ -204,6 +245,8 @@ where
 {
     let mut w = csv::Writer::from_writer(Vec::new());
     w.write_record(fields)?;
-    let bytes = w.into_inner().map_err(|e| io::Error::other(e.to_string()))?;
+    let bytes = w
+        .into_inner()
+        .map_err(|e| io::Error::other(e.to_string()))?;
     out.write_all(&bytes)
 }

@@ -3,7 +3,10 @@
 use std::process::Command;
 
 fn smbaudit(args: &[&str]) -> (i32, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_smbaudit")).args(args).output().expect("runs");
+    let out = Command::new(env!("CARGO_BIN_EXE_smbaudit"))
+        .args(args)
+        .output()
+        .expect("runs");
     (
         out.status.code().unwrap_or(-1),
         String::from_utf8_lossy(&out.stdout).into_owned(),
@@ -23,7 +26,10 @@ fn malformed_targets_exit_2_naming_the_token() {
         let (code, out, err) = smbaudit(&["nbstat", token]);
         assert_eq!(code, 2, "{token}: {err}");
         assert!(out.is_empty(), "{token}: nothing printed on stdout");
-        assert!(err.contains(&format!("{token:?}")) && err.contains(reason), "{token}: {err}");
+        assert!(
+            err.contains(&format!("{token:?}")) && err.contains(reason),
+            "{token}: {err}"
+        );
     }
 }
 
@@ -52,7 +58,20 @@ fn target_file_errors_name_the_line() {
 
 #[test]
 fn dry_run_counts_a_slash_eight_without_sending() {
-    let (code, out, err) = smbaudit(&["nbstat", "--dry-run", "10.0.0.0/8", "--exclude", "10.0.0.0/16"]);
+    let (code, out, err) = smbaudit(&[
+        "nbstat",
+        "--dry-run",
+        "10.0.0.0/8",
+        "--exclude",
+        "10.0.0.0/16",
+    ]);
     assert_eq!(code, 0, "{err}");
-    assert_eq!(out, format!("dry run: {} NODE STATUS queries built ({} bytes), none sent\n", (1 << 24) - (1 << 16), ((1 << 24) - (1 << 16)) * 50));
+    assert_eq!(
+        out,
+        format!(
+            "dry run: {} NODE STATUS queries built ({} bytes), none sent\n",
+            (1 << 24) - (1 << 16),
+            ((1 << 24) - (1 << 16)) * 50
+        )
+    );
 }

@@ -2,7 +2,7 @@
 //! Samba servers build them with [`lab::Lab`]: network namespaces on this
 //! machine, never the real network.
 
+mod cli;
 pub mod lab;
 mod lab_selftest;
-mod cli;
 mod nbstat;

@@ -14,7 +14,11 @@ const LIMIT: Duration = Duration::from_secs(60);
 fn hosts() -> Vec<HostSpec> {
     vec![
         HostSpec::new("fs", "FILESRV1", "LABWG"),
-        HostSpec { smbd: false, aliases: &["INTRANET", "PRINTSRV"], ..HostSpec::new("nb", "NBONLY", "LABWG") },
+        HostSpec {
+            smbd: false,
+            aliases: &["INTRANET", "PRINTSRV"],
+            ..HostSpec::new("nb", "NBONLY", "LABWG")
+        },
         HostSpec {
             nmbd: false,
             extra_conf: "   disable netbios = yes\n   smb ports = 445\n".into(),
@@ -26,7 +30,10 @@ fn hosts() -> Vec<HostSpec> {
 /// Runs smbaudit in the lab's client namespace; returns (exit code, stdout, stderr).
 fn smbaudit(lab: &Lab, args: &[&str], targets: &[String]) -> (i32, String, String) {
     // Names are resolved inside the client namespace, which reaches only the lab.
-    for t in targets.iter().filter(|t| t.starts_with(|c: char| c.is_ascii_digit() || c == ':')) {
+    for t in targets
+        .iter()
+        .filter(|t| t.starts_with(|c: char| c.is_ascii_digit() || c == ':'))
+    {
         lab.check_target(t);
     }
     let mut cmd = lab.client_command(env!("CARGO_BIN_EXE_smbaudit"));
@@ -40,7 +47,10 @@ fn smbaudit(lab: &Lab, args: &[&str], targets: &[String]) -> (i32, String, Strin
 }
 
 fn jsonl(stdout: &str) -> Vec<Value> {
-    stdout.lines().map(|l| serde_json::from_str(l).expect("each line is JSON")).collect()
+    stdout
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("each line is JSON"))
+        .collect()
 }
 
 fn names_of(host: &Value) -> Vec<(String, u64, bool)> {
@@ -48,12 +58,22 @@ fn names_of(host: &Value) -> Vec<(String, u64, bool)> {
         .as_array()
         .unwrap()
         .iter()
-        .map(|n| (n["name"].as_str().unwrap().to_owned(), n["suffix"].as_u64().unwrap(), n["group"].as_bool().unwrap()))
+        .map(|n| {
+            (
+                n["name"].as_str().unwrap().to_owned(),
+                n["suffix"].as_u64().unwrap(),
+                n["group"].as_bool().unwrap(),
+            )
+        })
         .collect()
 }
 
 fn strings(v: &Value) -> Vec<String> {
-    v.as_array().unwrap().iter().map(|s| s.as_str().unwrap().to_owned()).collect()
+    v.as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s.as_str().unwrap().to_owned())
+        .collect()
 }
 
 #[test]
@@ -61,14 +81,28 @@ fn nbstat_reads_samba_name_tables() {
     let lab = require_lab!(&hosts());
     let (net, len) = lab.prefix();
     let range = format!("{net}/{len}");
-    let (code, out, err) = smbaudit(&lab, &["nbstat", "-f", "jsonl"], std::slice::from_ref(&range));
+    let (code, out, err) = smbaudit(
+        &lab,
+        &["nbstat", "-f", "jsonl"],
+        std::slice::from_ref(&range),
+    );
     assert_eq!(code, 0, "stderr: {err}");
     let hosts = jsonl(&out);
-    let ips: Vec<Ipv4Addr> = hosts.iter().map(|h| h["ip"].as_str().unwrap().parse().unwrap()).collect();
+    let ips: Vec<Ipv4Addr> = hosts
+        .iter()
+        .map(|h| h["ip"].as_str().unwrap().parse().unwrap())
+        .collect();
     let mut sorted = ips.clone();
     sorted.sort();
-    assert_eq!(sorted, [lab.ip("fs"), lab.ip("nb")], "only the two nmbd hosts answer: {out}");
-    assert!(err.contains("2 of 256 addresses answered"), "summary: {err}");
+    assert_eq!(
+        sorted,
+        [lab.ip("fs"), lab.ip("nb")],
+        "only the two nmbd hosts answer: {out}"
+    );
+    assert!(
+        err.contains("2 of 256 addresses answered"),
+        "summary: {err}"
+    );
 
     let fs = &hosts[ips.iter().position(|ip| *ip == lab.ip("fs")).unwrap()];
     assert_eq!(fs["status"], "ok");
@@ -80,11 +114,17 @@ fn nbstat_reads_samba_name_tables() {
         ("LABWG".to_owned(), 0x00, true),
         ("LABWG".to_owned(), 0x1e, true),
     ] {
-        assert!(names.contains(&expected), "{expected:?} missing from {names:?}");
+        assert!(
+            names.contains(&expected),
+            "{expected:?} missing from {names:?}"
+        );
     }
     assert_eq!(fs["computer"], "FILESRV1");
     assert_eq!(fs["workgroup"], "LABWG");
-    assert!(strings(&fs["users"]).is_empty(), "nmbd's own <03> is not a user");
+    assert!(
+        strings(&fs["users"]).is_empty(),
+        "nmbd's own <03> is not a user"
+    );
     assert!(strings(&fs["roles"]).contains(&"file_server".to_owned()));
     assert_eq!(fs["mac"], "00:00:00:00:00:00", "Samba sends a zero unit ID");
     assert_eq!(fs["mac_disclosed"], false);
@@ -96,12 +136,19 @@ fn nbstat_reads_samba_name_tables() {
     let mut aliases = strings(&nb["aliases"]);
     aliases.sort();
     assert_eq!(aliases, ["INTRANET", "PRINTSRV"]);
-    assert!(strings(&nb["users"]).is_empty(), "aliases' <03> names are not users");
+    assert!(
+        strings(&nb["users"]).is_empty(),
+        "aliases' <03> names are not users"
+    );
     assert!(names_of(nb).contains(&("PRINTSRV".to_owned(), 0x20, false)));
 
     // --all lists the silent hardened host too, as no_reply, never as an answer.
     let sec = lab.ip("sec").to_string();
-    let (code, out, _) = smbaudit(&lab, &["nbstat", "-f", "jsonl", "--all", "--timeout", "300ms"], &[sec]);
+    let (code, out, _) = smbaudit(
+        &lab,
+        &["nbstat", "-f", "jsonl", "--all", "--timeout", "300ms"],
+        &[sec],
+    );
     assert_eq!(code, 0);
     let all = jsonl(&out);
     assert_eq!(all.len(), 1);
@@ -129,12 +176,19 @@ fn nbstat_output_formats() {
     );
     let rows: Vec<&str> = rows.collect();
     assert_eq!(rows.len(), 2);
-    assert!(rows.iter().any(|r| r.starts_with(&format!("{fs},ok,FILESRV1,LABWG,"))), "{rows:?}");
+    assert!(
+        rows.iter()
+            .any(|r| r.starts_with(&format!("{fs},ok,FILESRV1,LABWG,"))),
+        "{rows:?}"
+    );
 
     let (_, out, _) = smbaudit(&lab, &["nbstat", "-f", "hosts", "-q"], &targets);
     let mut lines: Vec<&str> = out.lines().collect();
     lines.sort();
-    let mut want = vec![format!("{fs}\tFILESRV1"), format!("{}\tNBONLY", lab.ip("nb"))];
+    let mut want = vec![
+        format!("{fs}\tFILESRV1"),
+        format!("{}\tNBONLY", lab.ip("nb")),
+    ];
     want.sort();
     assert_eq!(lines, want);
 
@@ -143,8 +197,14 @@ fn nbstat_output_formats() {
 
     let (_, out, _) = smbaudit(&lab, &["nbstat", "-v", "-q"], &targets[..1]);
     assert!(out.starts_with("IP address"), "{out}");
-    assert!(out.contains("FILESRV1        <20> UNIQUE file server"), "{out}");
-    assert!(out.contains("LABWG           <00> GROUP  domain/workgroup name"), "{out}");
+    assert!(
+        out.contains("FILESRV1        <20> UNIQUE file server"),
+        "{out}"
+    );
+    assert!(
+        out.contains("LABWG           <00> GROUP  domain/workgroup name"),
+        "{out}"
+    );
 }
 
 #[test]
@@ -154,7 +214,11 @@ fn lookup_and_nbstat_by_netbios_name() {
     lab.check_target(&bcast);
 
     let wins = fs.to_string();
-    let (code, out, err) = smbaudit(&lab, &["lookup", "FILESRV1#20", "--wins", &wins, "-f", "jsonl"], &[]);
+    let (code, out, err) = smbaudit(
+        &lab,
+        &["lookup", "FILESRV1#20", "--wins", &wins, "-f", "jsonl"],
+        &[],
+    );
     assert_eq!(code, 0, "{err}");
     let answers = jsonl(&out);
     assert_eq!(answers.len(), 1);
@@ -164,13 +228,31 @@ fn lookup_and_nbstat_by_netbios_name() {
 
     let (code, out, err) = smbaudit(&lab, &["lookup", "INTRANET", "--broadcast", &bcast], &[]);
     assert_eq!(code, 0, "{err}");
-    assert!(out.starts_with(&format!("{nb} INTRANET<00> UNIQUE")), "{out}");
+    assert!(
+        out.starts_with(&format!("{nb} INTRANET<00> UNIQUE")),
+        "{out}"
+    );
 
-    let (code, _, err) = smbaudit(&lab, &["lookup", "NOSUCHNAME", "--broadcast", &bcast, "--retries", "0"], &[]);
+    let (code, _, err) = smbaudit(
+        &lab,
+        &[
+            "lookup",
+            "NOSUCHNAME",
+            "--broadcast",
+            &bcast,
+            "--retries",
+            "0",
+        ],
+        &[],
+    );
     assert_eq!(code, 1, "nobody owns the name: {err}");
 
     // nbtstat -a: resolve a NetBIOS name, then node status.
-    let (code, out, err) = smbaudit(&lab, &["nbstat", "-f", "jsonl", "--broadcast", &bcast], &["PRINTSRV".to_owned()]);
+    let (code, out, err) = smbaudit(
+        &lab,
+        &["nbstat", "-f", "jsonl", "--broadcast", &bcast],
+        &["PRINTSRV".to_owned()],
+    );
     assert_eq!(code, 0, "{err}");
     let hosts = jsonl(&out);
     assert_eq!(hosts.len(), 1);
@@ -186,7 +268,11 @@ fn unresolvable_name_exits_2_before_sending() {
     assert_eq!(code, 2, "{err}");
     assert!(out.is_empty());
     assert!(err.contains("no-such-host.invalid"), "{err}");
-    let (code, _, err) = smbaudit(&lab, &["nbstat", "--wins", &lab.ip("fs").to_string()], &["NOBODY".to_owned()]);
+    let (code, _, err) = smbaudit(
+        &lab,
+        &["nbstat", "--wins", &lab.ip("fs").to_string()],
+        &["NOBODY".to_owned()],
+    );
     assert_eq!(code, 2, "{err}");
     assert!(err.contains("NOBODY"), "{err}");
 }

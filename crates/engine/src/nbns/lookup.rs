@@ -60,10 +60,15 @@ pub async fn name_query(
     let mut answers: Vec<LookupAnswer> = Vec::new();
     let mut buf = vec![0u8; 65_536];
     for _ in 0..=cfg.retries {
-        sock.send_to(query.bytes(trn_id), SocketAddr::new(IpAddr::V4(dest), NBNS_PORT)).await?;
+        sock.send_to(
+            query.bytes(trn_id),
+            SocketAddr::new(IpAddr::V4(dest), NBNS_PORT),
+        )
+        .await?;
         let mut deadline = Instant::now() + cfg.timeout;
         loop {
-            let Ok(recv) = tokio::time::timeout_at(deadline.into(), sock.recv_from(&mut buf)).await else {
+            let Ok(recv) = tokio::time::timeout_at(deadline.into(), sock.recv_from(&mut buf)).await
+            else {
                 break;
             };
             let (n, src) = match recv {
@@ -84,7 +89,9 @@ pub async fn name_query(
                     deadline = Instant::now() + Duration::from_secs(secs.into()).min(MAX_WACK_WAIT);
                 }
                 reply => {
-                    if !answers.iter().any(|a| a.responder == responder) && answers.len() < MAX_RESPONDERS {
+                    if !answers.iter().any(|a| a.responder == responder)
+                        && answers.len() < MAX_RESPONDERS
+                    {
                         answers.push(LookupAnswer { responder, reply });
                     }
                     if matches!(target, LookupTarget::Wins(_)) {

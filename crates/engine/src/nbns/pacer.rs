@@ -26,8 +26,18 @@ pub struct Pacer {
 impl Pacer {
     /// A pacer allowing `pps` packets per second (0 = unlimited), starting full.
     pub fn new(pps: u32, now: Instant) -> Self {
-        let max_rate = if pps == 0 { UNLIMITED_PPS } else { f64::from(pps) };
-        Self { max_rate, rate: max_rate, tokens: burst(max_rate), last: now, last_decrease: now }
+        let max_rate = if pps == 0 {
+            UNLIMITED_PPS
+        } else {
+            f64::from(pps)
+        };
+        Self {
+            max_rate,
+            rate: max_rate,
+            tokens: burst(max_rate),
+            last: now,
+            last_decrease: now,
+        }
     }
 
     /// The current rate in packets per second.

@@ -14,7 +14,11 @@ pub struct RttEstimator {
 impl RttEstimator {
     /// An estimator with no samples yet.
     pub fn new() -> Self {
-        Self { srtt: Duration::ZERO, rttvar: Duration::ZERO, samples: 0 }
+        Self {
+            srtt: Duration::ZERO,
+            rttvar: Duration::ZERO,
+            samples: 0,
+        }
     }
 
     /// Adds a sample.

@@ -11,7 +11,9 @@ use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::time::{Duration, Instant};
 
 use smbaudit_probe::nbns::{NbnsReply, classify_reply, response_header};
-use smbaudit_wire::nbns::{NbName, Packet, QualifiedName, QueryMode, RrType, name_query_request, node_status_request};
+use smbaudit_wire::nbns::{
+    NbName, Packet, QualifiedName, QueryMode, RrType, name_query_request, node_status_request,
+};
 use tokio_util::sync::CancellationToken;
 
 use super::pacer::Pacer;
@@ -56,7 +58,13 @@ pub struct SweepConfig {
 
 impl Default for SweepConfig {
     fn default() -> Self {
-        Self { rate: 0, timeout: Duration::from_millis(1000), retries: 1, source_port: 0, port: NBNS_PORT }
+        Self {
+            rate: 0,
+            timeout: Duration::from_millis(1000),
+            retries: 1,
+            source_port: 0,
+            port: NBNS_PORT,
+        }
     }
 }
 
@@ -70,7 +78,10 @@ pub struct Query {
 impl Query {
     /// A NODE STATUS request for `*`, as `nbtstat -A` sends it.
     pub fn node_status() -> Self {
-        Self::from_packet(node_status_request(0, QualifiedName::new(NbName::WILDCARD)), RrType::NBSTAT)
+        Self::from_packet(
+            node_status_request(0, QualifiedName::new(NbName::WILDCARD)),
+            RrType::NBSTAT,
+        )
     }
 
     /// A NAME QUERY for `name`.
@@ -79,7 +90,10 @@ impl Query {
     }
 
     fn from_packet(packet: Packet, expect: RrType) -> Self {
-        Self { template: packet.to_bytes(), expect }
+        Self {
+            template: packet.to_bytes(),
+            expect,
+        }
     }
 
     /// The request with transaction ID `trn_id`.
@@ -191,7 +205,8 @@ pub async fn sweep(
                     match result {
                         Matched::Wait(ip, secs) => {
                             if let Some(p) = pending.get_mut(&ip) {
-                                let until = now + Duration::from_secs(secs.into()).min(MAX_WACK_WAIT);
+                                let until =
+                                    now + Duration::from_secs(secs.into()).min(MAX_WACK_WAIT);
                                 p.wait_until = Some(until);
                                 timers.push(Reverse((until, ip, p.attempts)));
                             }
@@ -227,7 +242,9 @@ pub async fn sweep(
                 break;
             }
             timers.pop();
-            let Some(p) = pending.get_mut(&ip) else { continue };
+            let Some(p) = pending.get_mut(&ip) else {
+                continue;
+            };
             if p.attempts != attempt {
                 continue;
             }
@@ -241,7 +258,12 @@ pub async fn sweep(
                 let attempts = p.attempts;
                 pending.remove(&ip);
                 stats.silent += 1;
-                on_result(HostResult { ip, outcome: Outcome::NoReply, rtt: None, attempts });
+                on_result(HostResult {
+                    ip,
+                    outcome: Outcome::NoReply,
+                    rtt: None,
+                    attempts,
+                });
             }
         }
 
@@ -258,7 +280,15 @@ pub async fn sweep(
                     Some(ip) => {
                         stats.targets += 1;
                         let trn_id = rand::random();
-                        pending.insert(ip, Pending { trn_id, attempts: 0, last_sent: now, wait_until: None });
+                        pending.insert(
+                            ip,
+                            Pending {
+                                trn_id,
+                                attempts: 0,
+                                last_sent: now,
+                                wait_until: None,
+                            },
+                        );
                         ip
                     }
                     None => {
@@ -268,8 +298,13 @@ pub async fn sweep(
                 },
                 None => break,
             };
-            let Some(p) = pending.get_mut(&ip) else { continue };
-            match sock.try_send_to(query.bytes(p.trn_id), SocketAddr::new(IpAddr::V4(ip), cfg.port)) {
+            let Some(p) = pending.get_mut(&ip) else {
+                continue;
+            };
+            match sock.try_send_to(
+                query.bytes(p.trn_id),
+                SocketAddr::new(IpAddr::V4(ip), cfg.port),
+            ) {
                 Ok(_) => {
                     if p.attempts > 0 {
                         stats.retransmitted += 1;
@@ -297,7 +332,12 @@ pub async fn sweep(
                     let attempts = p.attempts;
                     pending.remove(&ip);
                     stats.send_failed += 1;
-                    on_result(HostResult { ip, outcome: Outcome::SendFailed(e.kind()), rtt: None, attempts });
+                    on_result(HostResult {
+                        ip,
+                        outcome: Outcome::SendFailed(e.kind()),
+                        rtt: None,
+                        attempts,
+                    });
                 }
             }
         }
@@ -319,7 +359,8 @@ pub async fn sweep(
             let t = Instant::now() + pacer.next_token_in();
             wake = Some(wake.map_or(t, |w| w.min(t)));
         }
-        let sleep = tokio::time::sleep_until(wake.unwrap_or_else(|| Instant::now() + cfg.timeout).into());
+        let sleep =
+            tokio::time::sleep_until(wake.unwrap_or_else(|| Instant::now() + cfg.timeout).into());
         tokio::select! {
             biased;
             _ = cancel.cancelled() => {}
@@ -348,9 +389,13 @@ fn match_reply(
     now: Instant,
 ) -> Option<Matched> {
     let header = response_header(datagram)?;
-    let SocketAddr::V4(src) = src else { return None };
+    let SocketAddr::V4(src) = src else {
+        return None;
+    };
     let ip = *src.ip();
-    pending.get(&ip).filter(|p| p.trn_id == header.trn_id && p.attempts > 0)?;
+    pending
+        .get(&ip)
+        .filter(|p| p.trn_id == header.trn_id && p.attempts > 0)?;
     let reply = classify_reply(datagram, query.expect());
     if let NbnsReply::Wait(secs) = reply {
         return Some(Matched::Wait(ip, secs));

@@ -18,14 +18,28 @@ pub struct TargetIter<'a> {
 #[derive(Debug)]
 enum Cursor<'a> {
     One(Option<IpAddr>),
-    V4 { next: u64, end: u64 },
-    V6 { next: u128, end: u128 },
-    Octets { sets: &'a OctetRange, idx: [usize; 4], done: bool },
+    V4 {
+        next: u64,
+        end: u64,
+    },
+    V6 {
+        next: u128,
+        end: u128,
+    },
+    Octets {
+        sets: &'a OctetRange,
+        idx: [usize; 4],
+        done: bool,
+    },
 }
 
 impl<'a> TargetIter<'a> {
     pub(super) fn new(include: &'a [TargetSpec], exclude: &'a [TargetSpec]) -> Self {
-        Self { specs: include.iter(), exclude, current: None }
+        Self {
+            specs: include.iter(),
+            exclude,
+            current: None,
+        }
     }
 }
 
@@ -42,8 +56,15 @@ impl Cursor<'_> {
                 next: u128::from(n.network()),
                 end: u128::from(n.broadcast()).saturating_add(1),
             },
-            TargetSpec::Span(a, b) => Cursor::V4 { next: u32::from(*a).into(), end: u64::from(u32::from(*b)) + 1 },
-            TargetSpec::Octets(sets) => Cursor::Octets { sets, idx: [0; 4], done: sets.is_empty() },
+            TargetSpec::Span(a, b) => Cursor::V4 {
+                next: u32::from(*a).into(),
+                end: u64::from(u32::from(*b)) + 1,
+            },
+            TargetSpec::Octets(sets) => Cursor::Octets {
+                sets,
+                idx: [0; 4],
+                done: sets.is_empty(),
+            },
         }
     }
 
@@ -124,10 +145,18 @@ mod tests {
     fn expands_in_order_with_exclusions() {
         assert_eq!(
             expand(&["10.0.0.0/30", "10.0.1-2.7,9"], &["10.0.0.1", "10.0.2.7"]),
-            ["10.0.0.0", "10.0.0.2", "10.0.0.3", "10.0.1.7", "10.0.1.9", "10.0.2.9"]
+            [
+                "10.0.0.0", "10.0.0.2", "10.0.0.3", "10.0.1.7", "10.0.1.9", "10.0.2.9"
+            ]
         );
-        assert_eq!(expand(&["10.0.0.254-10.0.1.1"], &[]), ["10.0.0.254", "10.0.0.255", "10.0.1.0", "10.0.1.1"]);
-        assert_eq!(expand(&["255.255.255.254/31"], &[]), ["255.255.255.254", "255.255.255.255"]);
+        assert_eq!(
+            expand(&["10.0.0.254-10.0.1.1"], &[]),
+            ["10.0.0.254", "10.0.0.255", "10.0.1.0", "10.0.1.1"]
+        );
+        assert_eq!(
+            expand(&["255.255.255.254/31"], &[]),
+            ["255.255.255.254", "255.255.255.255"]
+        );
         assert_eq!(expand(&["::1"], &[]), ["::1"]);
         assert_eq!(expand(&["10.0.0.0/24"], &["10.0.0.0/24"]).len(), 0);
     }
@@ -139,6 +168,9 @@ mod tests {
         let mut it = t.iter();
         assert_eq!(it.next().unwrap().to_string(), "10.0.0.0");
         assert!(std::mem::size_of_val(&it) < 128);
-        assert_eq!(t.iter().nth((1 << 24) - 1).unwrap().to_string(), "10.255.255.255");
+        assert_eq!(
+            t.iter().nth((1 << 24) - 1).unwrap().to_string(),
+            "10.255.255.255"
+        );
     }
 }

@@ -61,10 +61,13 @@ impl TargetList {
 
     /// The names (not addresses) among the included and excluded specs, still to resolve.
     pub fn names(&self) -> impl Iterator<Item = &str> {
-        self.include.iter().chain(&self.exclude).filter_map(|s| match s {
-            TargetSpec::Name(n) => Some(n.as_str()),
-            _ => None,
-        })
+        self.include
+            .iter()
+            .chain(&self.exclude)
+            .filter_map(|s| match s {
+                TargetSpec::Name(n) => Some(n.as_str()),
+                _ => None,
+            })
     }
 
     /// Replaces every name by the addresses it resolved to. A name missing from `resolved`
@@ -106,11 +109,15 @@ impl TargetList {
 }
 
 fn tokens_of_line(line: &str) -> impl Iterator<Item = &str> {
-    let line = match line.find(" #").or_else(|| line.starts_with('#').then_some(0)) {
+    let line = match line
+        .find(" #")
+        .or_else(|| line.starts_with('#').then_some(0))
+    {
         Some(i) => line.get(..i).unwrap_or(""),
         None => line,
     };
-    line.split(|c: char| c.is_whitespace() || c == ',').filter(|t| !t.is_empty())
+    line.split(|c: char| c.is_whitespace() || c == ',')
+        .filter(|t| !t.is_empty())
 }
 
 #[cfg(test)]
@@ -120,11 +127,16 @@ mod tests {
     #[test]
     fn reads_files_with_comments_and_names_the_bad_line() {
         let mut t = TargetList::new();
-        t.include_text("# lab\n10.0.0.1 10.0.0.2\n10.0.1.0/30, HOST#20 # file server\n", "hosts.txt")
-            .unwrap();
+        t.include_text(
+            "# lab\n10.0.0.1 10.0.0.2\n10.0.1.0/30, HOST#20 # file server\n",
+            "hosts.txt",
+        )
+        .unwrap();
         assert_eq!(t.len_hint(), 7);
         assert_eq!(t.names().collect::<Vec<_>>(), ["HOST#20"]);
-        let e = t.include_text("10.0.0.1\n\n10.0.0.0/40\n", "bad.txt").unwrap_err();
+        let e = t
+            .include_text("10.0.0.1\n\n10.0.0.0/40\n", "bad.txt")
+            .unwrap_err();
         assert_eq!(e.token, "10.0.0.0/40");
         assert!(e.reason.contains("bad.txt line 3"), "{}", e.reason);
     }
@@ -139,7 +151,13 @@ mod tests {
         let mut missing = t.clone();
         t.resolve(&map).unwrap();
         let got: Vec<IpAddr> = t.iter().collect();
-        assert_eq!(got, ["10.0.0.5".parse::<IpAddr>().unwrap(), "10.0.0.9".parse().unwrap()]);
+        assert_eq!(
+            got,
+            [
+                "10.0.0.5".parse::<IpAddr>().unwrap(),
+                "10.0.0.9".parse().unwrap()
+            ]
+        );
         map.clear();
         assert_eq!(missing.resolve(&map).unwrap_err().token, "a.lab");
     }

@@ -21,7 +21,10 @@ pub struct TargetError {
 
 impl TargetError {
     pub(crate) fn new(token: &str, reason: impl Into<String>) -> Self {
-        Self { token: token.to_owned(), reason: reason.into() }
+        Self {
+            token: token.to_owned(),
+            reason: reason.into(),
+        }
     }
 }
 
@@ -49,7 +52,10 @@ pub struct OctetRange(pub(crate) [Vec<u8>; 4]);
 impl OctetRange {
     /// Whether `ip` is in the range.
     pub fn contains(&self, ip: Ipv4Addr) -> bool {
-        self.0.iter().zip(ip.octets()).all(|(set, o)| set.binary_search(&o).is_ok())
+        self.0
+            .iter()
+            .zip(ip.octets())
+            .all(|(set, o)| set.binary_search(&o).is_ok())
     }
 
     /// How many addresses the range holds.
@@ -69,7 +75,9 @@ impl TargetSpec {
         match self {
             Self::Addr(_) | Self::Name(_) => 1,
             Self::Net(IpNet::V4(n)) => 1u128 << (32 - n.prefix_len()),
-            Self::Net(IpNet::V6(n)) => 1u128.checked_shl(128 - u32::from(n.prefix_len())).unwrap_or(u128::MAX),
+            Self::Net(IpNet::V6(n)) => 1u128
+                .checked_shl(128 - u32::from(n.prefix_len()))
+                .unwrap_or(u128::MAX),
             Self::Octets(o) => o.len().into(),
             Self::Span(a, b) => u128::from(u32::from(*b) - u32::from(*a)) + 1,
         }
@@ -115,7 +123,10 @@ impl FromStr for TargetSpec {
         if is_host_name(t) {
             return Ok(Self::Name(t.to_owned()));
         }
-        Err(TargetError::new(token, "not an address, CIDR block, range or host name"))
+        Err(TargetError::new(
+            token,
+            "not an address, CIDR block, range or host name",
+        ))
     }
 }
 
@@ -140,7 +151,8 @@ fn parse_cidr(token: &str, addr: &str, len: &str) -> Result<TargetSpec, TargetEr
 }
 
 fn looks_numeric(t: &str) -> bool {
-    t.bytes().all(|b| b.is_ascii_digit() || matches!(b, b'.' | b'-' | b',' | b'*'))
+    t.bytes()
+        .all(|b| b.is_ascii_digit() || matches!(b, b'.' | b'-' | b',' | b'*'))
         && t.bytes().any(|b| b.is_ascii_digit() || b == b'*')
 }
 
@@ -150,7 +162,10 @@ fn parse_numeric_range(token: &str, t: &str) -> Result<TargetSpec, TargetError> 
         && let (Ok(lo), Ok(hi)) = (lo.parse::<Ipv4Addr>(), hi.parse::<Ipv4Addr>())
     {
         if lo > hi {
-            return Err(TargetError::new(token, format!("range is reversed ({lo} > {hi})")));
+            return Err(TargetError::new(
+                token,
+                format!("range is reversed ({lo} > {hi})"),
+            ));
         }
         return Ok(TargetSpec::Span(lo, hi));
     }
@@ -169,8 +184,9 @@ fn parse_octet_set(token: &str, part: &str) -> Result<Vec<u8>, TargetError> {
         if s.is_empty() {
             return Ok(default);
         }
-        s.parse::<u8>()
-            .map_err(|_| TargetError::new(token, format!("octet {s:?} is not a number from 0 to 255")))
+        s.parse::<u8>().map_err(|_| {
+            TargetError::new(token, format!("octet {s:?} is not a number from 0 to 255"))
+        })
     };
     let mut set = Vec::new();
     for item in part.split(',') {
@@ -188,7 +204,10 @@ fn parse_octet_set(token: &str, part: &str) -> Result<Vec<u8>, TargetError> {
             },
         };
         if lo > hi {
-            return Err(TargetError::new(token, format!("octet range {item:?} is reversed")));
+            return Err(TargetError::new(
+                token,
+                format!("octet range {item:?} is reversed"),
+            ));
         }
         set.extend(lo..=hi);
     }
@@ -210,7 +229,9 @@ fn is_host_name(t: &str) -> bool {
         && name.split('.').all(|label| {
             !label.is_empty()
                 && label.len() <= 63
-                && label.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_'))
+                && label
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_'))
         })
 }
 
@@ -228,7 +249,10 @@ mod tests {
 
     #[test]
     fn parses_every_form() {
-        assert_eq!(spec("10.0.0.1"), TargetSpec::Addr("10.0.0.1".parse().unwrap()));
+        assert_eq!(
+            spec("10.0.0.1"),
+            TargetSpec::Addr("10.0.0.1".parse().unwrap())
+        );
         assert_eq!(spec("10.0.0.77/24").len(), 256);
         assert!(spec("10.0.0.77/24").contains("10.0.0.1".parse().unwrap()));
         assert_eq!(spec("10.0.0.1-50").len(), 50);
@@ -239,7 +263,10 @@ mod tests {
         assert_eq!(spec("::1"), TargetSpec::Addr("::1".parse().unwrap()));
         assert_eq!(spec("fe80::/120").len(), 256);
         assert!(err("fe80::/64").contains("IPv6 blocks"));
-        assert_eq!(spec("filesrv1.lab"), TargetSpec::Name("filesrv1.lab".into()));
+        assert_eq!(
+            spec("filesrv1.lab"),
+            TargetSpec::Name("filesrv1.lab".into())
+        );
         assert_eq!(spec("FILESRV1#20"), TargetSpec::Name("FILESRV1#20".into()));
         assert_eq!(spec("0.0.0.0/0").len(), 1u128 << 32);
     }
@@ -261,6 +288,9 @@ mod tests {
 
     #[test]
     fn cidr_is_truncated_to_its_network() {
-        assert_eq!(spec("10.1.2.3/16"), TargetSpec::Net("10.1.0.0/16".parse().unwrap()));
+        assert_eq!(
+            spec("10.1.2.3/16"),
+            TargetSpec::Net("10.1.0.0/16".parse().unwrap())
+        );
     }
 }

@@ -37,7 +37,14 @@ impl Header {
 
     /// Writes the header.
     pub fn encode(&self, out: &mut Vec<u8>) {
-        for word in [self.trn_id, self.flags.0, self.qdcount, self.ancount, self.nscount, self.arcount] {
+        for word in [
+            self.trn_id,
+            self.flags.0,
+            self.qdcount,
+            self.ancount,
+            self.nscount,
+            self.arcount,
+        ] {
             out.extend_from_slice(&word.to_be_bytes());
         }
     }
@@ -181,7 +188,10 @@ mod tests {
     fn rejects_short_header() {
         assert!(matches!(
             Header::decode(&mut Reader::new(&[0; 11])),
-            Err(DecodeError::Truncated { what: "ARCOUNT", .. })
+            Err(DecodeError::Truncated {
+                what: "ARCOUNT",
+                ..
+            })
         ));
     }
 }

@@ -50,7 +50,10 @@ impl NbName {
     /// The first 15 bytes without their padding (trailing spaces and NULs).
     pub fn trimmed(&self) -> &[u8] {
         let body = self.0.split_last().map_or(&[][..], |(_, body)| body);
-        let end = body.iter().rposition(|&b| b != b' ' && b != 0).map_or(0, |i| i + 1);
+        let end = body
+            .iter()
+            .rposition(|&b| b != b' ' && b != 0)
+            .map_or(0, |i| i + 1);
         body.get(..end).unwrap_or_default()
     }
 
@@ -88,11 +91,19 @@ impl NbName {
         for (slot, pair) in raw.iter_mut().zip(label.chunks_exact(2)) {
             let nibble = |c: u8| match c {
                 b'A'..=b'P' => Ok(c - b'A'),
-                _ => Err(DecodeError::Unexpected { what: "netbios name letter", value: c.into() }),
+                _ => Err(DecodeError::Unexpected {
+                    what: "netbios name letter",
+                    value: c.into(),
+                }),
             };
             let (hi, lo) = match pair {
                 [hi, lo] => (nibble(*hi)?, nibble(*lo)?),
-                _ => return Err(DecodeError::Unexpected { what: "netbios name label", value: 0 }),
+                _ => {
+                    return Err(DecodeError::Unexpected {
+                        what: "netbios name label",
+                        value: 0,
+                    });
+                }
             };
             *slot = (hi << 4) | lo;
         }
@@ -119,13 +130,22 @@ pub struct QualifiedName {
 impl QualifiedName {
     /// A name with no scope.
     pub fn new(name: NbName) -> Self {
-        Self { name, scope: Vec::new() }
+        Self {
+            name,
+            scope: Vec::new(),
+        }
     }
 
     /// Bytes [`Self::encode`] writes.
     pub fn encoded_len(&self) -> usize {
         // length byte + 32 + scope labels with their length bytes + the root byte
-        1 + ENCODED_LABEL_LEN + if self.scope.is_empty() { 0 } else { self.scope.len() + 1 } + 1
+        1 + ENCODED_LABEL_LEN
+            + if self.scope.is_empty() {
+                0
+            } else {
+                self.scope.len() + 1
+            }
+            + 1
     }
 
     /// Writes the full (uncompressed) name. Scope labels longer than 63 bytes are cut at 63,
@@ -207,7 +227,10 @@ impl QualifiedName {
                     run_start = None;
                 }
                 _ => {
-                    return Err(DecodeError::Unexpected { what: "name label type", value: len.into() });
+                    return Err(DecodeError::Unexpected {
+                        what: "name label type",
+                        value: len.into(),
+                    });
                 }
             }
         }
@@ -254,7 +277,10 @@ mod tests {
 
     #[test]
     fn roundtrips_name_with_scope() {
-        let q = QualifiedName { name: NbName::new("HOST", 0).unwrap(), scope: b"corp.lan".to_vec() };
+        let q = QualifiedName {
+            name: NbName::new("HOST", 0).unwrap(),
+            scope: b"corp.lan".to_vec(),
+        };
         let mut out = Vec::new();
         q.encode(&mut out);
         assert_eq!(out.len(), q.encoded_len());
@@ -280,7 +306,10 @@ mod tests {
     fn rejects_pointer_loops_and_forward_pointers() {
         let msg = [0xC0, 0x00];
         let mut r = Reader::new(&msg);
-        assert!(matches!(QualifiedName::decode(&msg, &mut r), Err(DecodeError::Unexpected { .. })));
+        assert!(matches!(
+            QualifiedName::decode(&msg, &mut r),
+            Err(DecodeError::Unexpected { .. })
+        ));
         let msg = [0xC0, 0x05, 0, 0, 0, 0];
         let mut r = Reader::new(&msg);
         assert!(QualifiedName::decode(&msg, &mut r).is_err());
@@ -296,7 +325,10 @@ mod tests {
         let mut r = Reader::new(&msg);
         assert!(matches!(
             QualifiedName::decode(&msg, &mut r),
-            Err(DecodeError::Unexpected { what: "name pointer (must point backwards)", value: 0 })
+            Err(DecodeError::Unexpected {
+                what: "name pointer (must point backwards)",
+                value: 0
+            })
         ));
     }
 
@@ -308,7 +340,10 @@ mod tests {
         let mut r = Reader::new(&msg);
         assert!(matches!(
             QualifiedName::decode(&msg, &mut r),
-            Err(DecodeError::Unexpected { what: "netbios name letter", .. })
+            Err(DecodeError::Unexpected {
+                what: "netbios name letter",
+                ..
+            })
         ));
         let msg = [3, b'A', b'B', b'C', 0];
         let mut r = Reader::new(&msg);
@@ -325,6 +360,9 @@ mod tests {
         }
         msg.push(0);
         let mut r = Reader::new(&msg);
-        assert!(matches!(QualifiedName::decode(&msg, &mut r), Err(DecodeError::TooLarge { .. })));
+        assert!(matches!(
+            QualifiedName::decode(&msg, &mut r),
+            Err(DecodeError::TooLarge { .. })
+        ));
     }
 }

@@ -30,7 +30,11 @@ pub fn name_query_request(trn_id: u16, name: QualifiedName, mode: QueryMode) -> 
             nscount: 0,
             arcount: 0,
         },
-        questions: vec![Question { name, qtype: RrType::NB, qclass: CLASS_IN }],
+        questions: vec![Question {
+            name,
+            qtype: RrType::NB,
+            qclass: CLASS_IN,
+        }],
         answers: vec![],
         authority: vec![],
         additional: vec![],
@@ -68,7 +72,10 @@ impl NbAddress {
         let mut r = Reader::new(rdata);
         let mut out = Vec::with_capacity(rdata.len() / NB_ADDRESS_LEN);
         while r.remaining() > 0 {
-            out.push(Self { flags: r.u16_be("NB_FLAGS")?, address: r.array("NB_ADDRESS")? });
+            out.push(Self {
+                flags: r.u16_be("NB_FLAGS")?,
+                address: r.array("NB_ADDRESS")?,
+            });
         }
         Ok(out)
     }
@@ -111,8 +118,14 @@ mod tests {
     #[test]
     fn decodes_several_addresses() {
         let list = [
-            NbAddress { flags: 0x0000, address: [10, 0, 0, 1] },
-            NbAddress { flags: 0xE000, address: [10, 0, 0, 2] },
+            NbAddress {
+                flags: 0x0000,
+                address: [10, 0, 0, 1],
+            },
+            NbAddress {
+                flags: 0xE000,
+                address: [10, 0, 0, 2],
+            },
         ];
         let mut rdata = Vec::new();
         NbAddress::encode_list(&list, &mut rdata);

@@ -22,7 +22,11 @@ pub fn node_status_request(trn_id: u16, name: QualifiedName) -> Packet {
             nscount: 0,
             arcount: 0,
         },
-        questions: vec![Question { name, qtype: RrType::NBSTAT, qclass: CLASS_IN }],
+        questions: vec![Question {
+            name,
+            qtype: RrType::NBSTAT,
+            qclass: CLASS_IN,
+        }],
         answers: vec![],
         authority: vec![],
         additional: vec![],
@@ -185,7 +189,10 @@ mod tests {
         assert_eq!(ns.names[0].flags.node_type(), NodeType::M);
         assert!(ns.names[0].flags.has(NameFlags::ACTIVE));
         assert!(ns.names[1].flags.is_group());
-        assert_eq!(ns.statistics.unit_id(), Some([0x00, 0x1C, 0xC4, 0x10, 0x79, 0x0F]));
+        assert_eq!(
+            ns.statistics.unit_id(),
+            Some([0x00, 0x1C, 0xC4, 0x10, 0x79, 0x0F])
+        );
         assert!(ns.statistics.is_standard_length());
         let mut again = Vec::new();
         ns.encode(&mut again);
@@ -211,9 +218,15 @@ mod tests {
         rdata.extend_from_slice(&[b'A'; 18 * 3]);
         assert!(matches!(
             NodeStatus::decode(&rdata),
-            Err(DecodeError::Truncated { what: "NODE_NAME", .. })
+            Err(DecodeError::Truncated {
+                what: "NODE_NAME",
+                ..
+            })
         ));
-        assert!(matches!(NodeStatus::decode(&[]), Err(DecodeError::Truncated { .. })));
+        assert!(matches!(
+            NodeStatus::decode(&[]),
+            Err(DecodeError::Truncated { .. })
+        ));
     }
 
     #[test]

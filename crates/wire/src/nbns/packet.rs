@@ -88,7 +88,13 @@ impl Packet {
         let answers = decode_records(msg, &mut r, header.ancount)?;
         let authority = decode_records(msg, &mut r, header.nscount)?;
         let additional = decode_records(msg, &mut r, header.arcount)?;
-        Ok(Self { header, questions, answers, authority, additional })
+        Ok(Self {
+            header,
+            questions,
+            answers,
+            authority,
+            additional,
+        })
     }
 
     /// Writes the datagram; the header counts come from the section lengths.
@@ -107,7 +113,12 @@ impl Packet {
             out.extend_from_slice(&q.qtype.0.to_be_bytes());
             out.extend_from_slice(&q.qclass.to_be_bytes());
         }
-        for rr in self.answers.iter().chain(&self.authority).chain(&self.additional) {
+        for rr in self
+            .answers
+            .iter()
+            .chain(&self.authority)
+            .chain(&self.additional)
+        {
             rr.name.encode(out);
             out.extend_from_slice(&rr.rr_type.0.to_be_bytes());
             out.extend_from_slice(&rr.rr_class.to_be_bytes());
@@ -144,7 +155,13 @@ fn decode_records<'a>(
         let ttl = r.u32_be("TTL")?;
         let rdlength = r.u16_be("RDLENGTH")?;
         let rdata = r.take("RDATA", rdlength.into())?.to_vec();
-        records.push(ResourceRecord { name, rr_type, rr_class, ttl, rdata });
+        records.push(ResourceRecord {
+            name,
+            rr_type,
+            rr_class,
+            ttl,
+            rdata,
+        });
     }
     Ok(records)
 }
@@ -187,7 +204,10 @@ mod tests {
     fn rejects_lying_counts_without_allocating_for_them() {
         let mut bytes = answer(vec![]).to_bytes();
         bytes[6] = 0xFF; // ANCOUNT = 0xFF01
-        assert!(matches!(Packet::decode(&bytes), Err(DecodeError::Truncated { .. })));
+        assert!(matches!(
+            Packet::decode(&bytes),
+            Err(DecodeError::Truncated { .. })
+        ));
     }
 
     #[test]
@@ -195,7 +215,10 @@ mod tests {
         let mut bytes = answer(vec![0; 4]).to_bytes();
         let n = bytes.len();
         bytes[n - 6] = 0x40; // RDLENGTH = 0x4004
-        assert!(matches!(Packet::decode(&bytes), Err(DecodeError::Truncated { what: "RDATA", .. })));
+        assert!(matches!(
+            Packet::decode(&bytes),
+            Err(DecodeError::Truncated { what: "RDATA", .. })
+        ));
     }
 
     #[test]

@@ -59,22 +59,38 @@ pub struct FrameHeader {
 
 impl FrameHeader {
     /// Decodes a frame header of `transport`.
-    pub fn decode(transport: Transport, bytes: [u8; FRAME_HEADER_LEN]) -> Result<Self, DecodeError> {
+    pub fn decode(
+        transport: Transport,
+        bytes: [u8; FRAME_HEADER_LEN],
+    ) -> Result<Self, DecodeError> {
         let [kind, flags, hi, lo] = bytes;
         match transport {
             Transport::Nbss => {
                 if flags & !0x01 != 0 {
-                    return Err(DecodeError::Unexpected { what: "NBSS FLAGS", value: flags.into() });
+                    return Err(DecodeError::Unexpected {
+                        what: "NBSS FLAGS",
+                        value: flags.into(),
+                    });
                 }
-                let length = (usize::from(flags & 0x01) << 16) | (usize::from(hi) << 8) | usize::from(lo);
-                Ok(Self { kind: PacketType(kind), length })
+                let length =
+                    (usize::from(flags & 0x01) << 16) | (usize::from(hi) << 8) | usize::from(lo);
+                Ok(Self {
+                    kind: PacketType(kind),
+                    length,
+                })
             }
             Transport::Direct => {
                 if kind != 0 {
-                    return Err(DecodeError::Unexpected { what: "direct TCP zero byte", value: kind.into() });
+                    return Err(DecodeError::Unexpected {
+                        what: "direct TCP zero byte",
+                        value: kind.into(),
+                    });
                 }
                 let length = (usize::from(flags) << 16) | (usize::from(hi) << 8) | usize::from(lo);
-                Ok(Self { kind: PacketType::SESSION_MESSAGE, length })
+                Ok(Self {
+                    kind: PacketType::SESSION_MESSAGE,
+                    length,
+                })
             }
         }
     }
@@ -104,7 +120,11 @@ pub fn encode_frame(
     payload: &[u8],
     out: &mut Vec<u8>,
 ) -> Result<(), DecodeError> {
-    FrameHeader { kind, length: payload.len() }.encode(transport, out)?;
+    FrameHeader {
+        kind,
+        length: payload.len(),
+    }
+    .encode(transport, out)?;
     out.extend_from_slice(payload);
     Ok(())
 }
@@ -137,7 +157,12 @@ impl Deframer {
     /// A deframer for `transport` that accepts payloads of at most `max_len` bytes (and never
     /// more than the transport can express).
     pub fn new(transport: Transport, max_len: usize) -> Self {
-        Self { transport, max_len: max_len.min(transport.max_len()), buf: Vec::new(), consumed: 0 }
+        Self {
+            transport,
+            max_len: max_len.min(transport.max_len()),
+            buf: Vec::new(),
+            consumed: 0,
+        }
     }
 
     /// Appends bytes read from the stream.
@@ -173,7 +198,10 @@ impl Deframer {
         let Some(payload) = rest.get(FRAME_HEADER_LEN..end) else {
             return Ok(None);
         };
-        let frame = Frame { kind: header.kind, payload: payload.to_vec() };
+        let frame = Frame {
+            kind: header.kind,
+            payload: payload.to_vec(),
+        };
         self.consumed += end;
         Ok(Some(frame))
     }
@@ -185,7 +213,10 @@ pub fn decode_frame(transport: Transport, bytes: &[u8]) -> Result<Frame, DecodeE
     let header = FrameHeader::decode(transport, r.array("frame header")?)?;
     let payload = r.take("frame payload", header.length)?.to_vec();
     r.finish("frame")?;
-    Ok(Frame { kind: header.kind, payload })
+    Ok(Frame {
+        kind: header.kind,
+        payload,
+    })
 }
 
 #[cfg(test)]
@@ -214,14 +245,28 @@ mod tests {
             assert_eq!(decode_frame(t, &out).unwrap().payload, b"\xFESMB");
         }
         let mut out = Vec::new();
-        assert!(encode_frame(Transport::Nbss, PacketType(0), &[0; NBSS_MAX_LEN + 1], &mut out).is_err());
+        assert!(
+            encode_frame(
+                Transport::Nbss,
+                PacketType(0),
+                &[0; NBSS_MAX_LEN + 1],
+                &mut out
+            )
+            .is_err()
+        );
     }
 
     #[test]
     fn deframes_split_and_merged_input() {
         let mut stream = Vec::new();
         encode_frame(Transport::Nbss, PacketType::KEEP_ALIVE, &[], &mut stream).unwrap();
-        encode_frame(Transport::Nbss, PacketType::SESSION_MESSAGE, b"hello", &mut stream).unwrap();
+        encode_frame(
+            Transport::Nbss,
+            PacketType::SESSION_MESSAGE,
+            b"hello",
+            &mut stream,
+        )
+        .unwrap();
         let mut d = Deframer::new(Transport::Nbss, 1024);
         let mut frames = Vec::new();
         for b in &stream {
@@ -242,7 +287,11 @@ mod tests {
         d.push(&[0x00, 0xFF, 0xFF, 0xFF]);
         assert_eq!(
             d.next_frame(),
-            Err(DecodeError::TooLarge { what: "frame length", value: DIRECT_MAX_LEN, limit: 64 * 1024 })
+            Err(DecodeError::TooLarge {
+                what: "frame length",
+                value: DIRECT_MAX_LEN,
+                limit: 64 * 1024
+            })
         );
     }
 }

@@ -21,7 +21,12 @@ impl SessionRequest {
         self.calling.encode(&mut body);
         let mut out = Vec::with_capacity(4 + body.len());
         // Two names of at most 255 bytes each always fit in 17 bits.
-        let _ = encode_frame(Transport::Nbss, PacketType::SESSION_REQUEST, &body, &mut out);
+        let _ = encode_frame(
+            Transport::Nbss,
+            PacketType::SESSION_REQUEST,
+            &body,
+            &mut out,
+        );
         out
     }
 
@@ -92,7 +97,9 @@ impl SessionPacket {
         let mut r = Reader::new(&frame.payload);
         let packet = match frame.kind {
             PacketType::SESSION_MESSAGE => return Ok(Self::Message(frame.payload.clone())),
-            PacketType::SESSION_REQUEST => return SessionRequest::decode(&frame.payload).map(Self::Request),
+            PacketType::SESSION_REQUEST => {
+                return SessionRequest::decode(&frame.payload).map(Self::Request);
+            }
             PacketType::POSITIVE_RESPONSE => Self::Positive,
             PacketType::NEGATIVE_RESPONSE => Self::Negative(NegativeCode(r.u8("ERROR_CODE")?)),
             PacketType::RETARGET_RESPONSE => Self::Retarget {
@@ -100,7 +107,12 @@ impl SessionPacket {
                 port: r.u16_be("PORT")?,
             },
             PacketType::KEEP_ALIVE => Self::KeepAlive,
-            other => return Err(DecodeError::Unexpected { what: "NBSS TYPE", value: other.0.into() }),
+            other => {
+                return Err(DecodeError::Unexpected {
+                    what: "NBSS TYPE",
+                    value: other.0.into(),
+                });
+            }
         };
         r.finish("NBSS session packet")?;
         Ok(packet)
@@ -123,13 +135,18 @@ mod tests {
         assert_eq!(frame.len(), 72);
         assert_eq!(&frame[..4], &[0x81, 0, 0, 0x44]);
         let back = decode_frame(Transport::Nbss, &frame).unwrap();
-        assert_eq!(SessionPacket::decode(&back).unwrap(), SessionPacket::Request(req));
+        assert_eq!(
+            SessionPacket::decode(&back).unwrap(),
+            SessionPacket::Request(req)
+        );
     }
 
     #[test]
     fn decodes_responses() {
         let mut d = Deframer::new(Transport::Nbss, 1024);
-        d.push(&[0x82, 0, 0, 0, 0x83, 0, 0, 1, 0x82, 0x84, 0, 0, 6, 10, 0, 0, 1, 0, 139]);
+        d.push(&[
+            0x82, 0, 0, 0, 0x83, 0, 0, 1, 0x82, 0x84, 0, 0, 6, 10, 0, 0, 1, 0, 139,
+        ]);
         let mut got = Vec::new();
         while let Some(f) = d.next_frame().unwrap() {
             got.push(SessionPacket::decode(&f).unwrap());
@@ -139,7 +156,10 @@ mod tests {
             vec![
                 SessionPacket::Positive,
                 SessionPacket::Negative(NegativeCode::CALLED_NAME_NOT_PRESENT),
-                SessionPacket::Retarget { address: [10, 0, 0, 1], port: 139 },
+                SessionPacket::Retarget {
+                    address: [10, 0, 0, 1],
+                    port: 139
+                },
             ]
         );
         assert_eq!(NegativeCode(0x82).meaning(), "called name not present");
@@ -147,11 +167,23 @@ mod tests {
 
     #[test]
     fn rejects_short_negative_and_unknown_type() {
-        let f = Frame { kind: PacketType::NEGATIVE_RESPONSE, payload: vec![] };
+        let f = Frame {
+            kind: PacketType::NEGATIVE_RESPONSE,
+            payload: vec![],
+        };
         assert!(SessionPacket::decode(&f).is_err());
-        let f = Frame { kind: PacketType(0x42), payload: vec![] };
+        let f = Frame {
+            kind: PacketType(0x42),
+            payload: vec![],
+        };
         assert!(SessionPacket::decode(&f).is_err());
-        let f = Frame { kind: PacketType::POSITIVE_RESPONSE, payload: vec![1] };
-        assert!(matches!(SessionPacket::decode(&f), Err(DecodeError::TrailingBytes { .. })));
+        let f = Frame {
+            kind: PacketType::POSITIVE_RESPONSE,
+            payload: vec![1],
+        };
+        assert!(matches!(
+            SessionPacket::decode(&f),
+            Err(DecodeError::TrailingBytes { .. })
+        ));
     }
 }
