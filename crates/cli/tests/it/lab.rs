@@ -313,8 +313,8 @@ impl Lab {
 
     /// [`Lab::start`], printing `SKIPPED (needs root + samba): <test>: <reason>`
     /// to stderr (not captured by the test harness) and returning `None` when
-    /// the lab cannot run (the test then returns early). The test name is the current thread's name, which the
-    /// test harness sets to the test's path.
+    /// the lab cannot run (the test then returns early). The test name is the
+    /// current thread's name, which the test harness sets to the test's path.
     pub fn start_or_skip(hosts: &[HostSpec]) -> Option<Self> {
         match Self::start(hosts) {
             Ok(lab) => Some(lab),
@@ -523,8 +523,8 @@ impl Lab {
         ip(&self.tools, &["netns", "add", ns])?;
         self.namespaces.push(ns.to_owned());
         // no IPv6 in the lab (no DAD, no link-local addresses for Samba to bind)
-        let script = "for f in /proc/sys/net/ipv6/conf/all/disable_ipv6 /proc/sys/net/ipv6/conf/default/disable_ipv6; \
-                      do [ -e $f ] && echo 1 > $f; done; true";
+        let script = "cd /proc/sys/net/ipv6/conf 2>/dev/null || exit 0; \
+                      echo 1 > all/disable_ipv6 && echo 1 > default/disable_ipv6";
         ip(&self.tools, &["netns", "exec", ns, "sh", "-c", script])?;
         ip(&self.tools, &["-n", ns, "link", "set", "lo", "up"]).map(drop)
     }
@@ -759,9 +759,8 @@ impl Lab {
             .smbpasswd
             .as_ref()
             .expect("checked in find_tools");
-        let mut passwd = String::from(
-            "root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin\n",
-        );
+        let mut passwd = String::from("root:x:0:0:root:/root:/bin/sh\n");
+        passwd += "nobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin\n";
         let mut group = String::from("root:x:0:\nnogroup:x:65534:\n");
         for (k, (user, _)) in spec.users.iter().enumerate() {
             let uid = 60214 + k;
@@ -865,7 +864,8 @@ impl Lab {
                 if let Some(status) = exited {
                     let h = &self.hosts[index];
                     panic!(
-                        "lab: {} of host {} ({}) exited during start ({}).\n{}",
+                        "lab {}: {} of host {} ({}) exited during start ({}).\n{}",
+                        self.tag,
                         daemon.name(),
                         h.id,
                         h.netbios_name,
@@ -898,7 +898,7 @@ impl Lab {
                 break;
             }
             if Instant::now() >= deadline {
-                let mut msg = format!("lab: not ready after {START_TIMEOUT:?}:\n");
+                let mut msg = format!("lab {}: not ready after {START_TIMEOUT:?}:\n", self.tag);
                 for key in &pending {
                     let h = &self.hosts[key.0];
                     msg += &format!(

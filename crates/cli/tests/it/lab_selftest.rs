@@ -244,6 +244,17 @@ fn two_host_lab() {
         eprintln!("two_host_lab: smbclient not installed; shares not checked");
     }
 
+    // no IPv6 inside the lab
+    for ns_cmd in [lab.client_command("ip"), lab.host_command("srv", "ip")] {
+        let mut cmd = ns_cmd;
+        cmd.args(["-6", "-o", "addr"]);
+        let out = output_within(&mut cmd, Duration::from_secs(5)).expect("ip -6 addr");
+        assert!(
+            out.status.success() && out.stdout.is_empty(),
+            "IPv6 addresses: {out:?}"
+        );
+    }
+
     // isolation: nothing outside the /24 is routable from the client namespace
     for dst in ["192.0.2.1", "8.8.8.8", "10.213.1.10"] {
         let mut cmd = lab.client_command("ip");
@@ -354,6 +365,47 @@ fn parallel_labs_get_distinct_prefixes() {
     assert!(
         String::from_utf8_lossy(&out.stderr).contains("refused"),
         "{out:?}"
+    );
+}
+
+#[test]
+fn failed_start_panics_with_logs_and_cleans_up() {
+    drop(require_lab!(&[]));
+    // smbd exits at once without a usable passdb
+    let bad = HostSpec {
+        nmbd: false,
+        extra_conf: "   passdb backend = nosuchbackend\n".into(),
+        ..HostSpec::new("bad", "BADHOST", "SATWG")
+    };
+    let t0 = Instant::now();
+    let err = catch_unwind(|| Lab::start(&[bad])).expect_err("start must panic");
+    let msg = err.downcast_ref::<String>().cloned().unwrap_or_default();
+    assert!(
+        t0.elapsed() < Duration::from_secs(10),
+        "took {:?}",
+        t0.elapsed()
+    );
+    assert!(
+        msg.contains("smbd of host bad (BADHOST) exited during start"),
+        "{msg}"
+    );
+    assert!(
+        msg.contains("log.smbd"),
+        "the message carries the daemon log: {msg}"
+    );
+    let tag = msg
+        .split_whitespace()
+        .nth(1)
+        .and_then(|w| w.strip_suffix(':'))
+        .expect("lab tag");
+    assert!(tag.starts_with("sat-"), "{msg}");
+    let left: Vec<String> = netns_list()
+        .into_iter()
+        .filter(|ns| ns.starts_with(&format!("{tag}-")))
+        .collect();
+    assert!(
+        left.is_empty(),
+        "namespaces left after a failed start: {left:?}"
     );
 }
 
