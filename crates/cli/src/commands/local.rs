@@ -19,7 +19,7 @@ pub(crate) async fn run(args: LocalArgs) -> Result<u8, Fatal> {
     for (port, service) in TCP_PORTS {
         let state = probe_port(IpAddr::V4(ip), port, args.timeout).await;
         println!(
-            "  {port:>3}/tcp  {:<8} {:<13} {}",
+            "  {port:>3}/tcp  {:<13} {:<13} {}",
             state.as_str(),
             service,
             state.evidence()
@@ -43,7 +43,7 @@ pub(crate) async fn run(args: LocalArgs) -> Result<u8, Fatal> {
         Some(h) if h.status == "ok" => {
             let r = &h.report;
             println!(
-                "  137/udp  open     netbios-ns    answers NODE STATUS: computer {}, workgroup {}, {} names",
+                "  137/udp  open          netbios-ns    answers NODE STATUS: computer {}, workgroup {}, {} names",
                 r.computer.as_deref().unwrap_or("-"),
                 r.workgroup.as_deref().unwrap_or("-"),
                 r.names.len()
@@ -51,11 +51,11 @@ pub(crate) async fn run(args: LocalArgs) -> Result<u8, Fatal> {
         }
         Some(h) if h.answered() => {
             println!(
-                "  137/udp  open     netbios-ns    {}",
+                "  137/udp  open          netbios-ns    {}",
                 h.error.unwrap_or_default()
             );
         }
-        _ => println!("  137/udp  open|filtered netbios-ns no NODE STATUS reply"),
+        _ => println!("  137/udp  open|filtered netbios-ns    no NODE STATUS reply"),
     }
     println!("Run `smbaudit nbstat <targets>` to see what your network leaks on 137/udp.");
     Ok(exit::OK)
