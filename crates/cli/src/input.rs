@@ -49,13 +49,8 @@ pub(crate) async fn load_targets(
     }
     if let Some(path) = &args.exclude_file {
         let text = read_source(path, &mut stdin_used)?;
-        let mut excluded = TargetList::new();
-        excluded
-            .include_text(&text, &path.display().to_string())
+        list.exclude_text(&text, &path.display().to_string())
             .map_err(Fatal::usage)?;
-        for spec in excluded.specs() {
-            list.exclude_spec(spec.clone());
-        }
     }
     if list.is_empty() {
         return Err(Fatal::usage(anyhow::anyhow!("no targets given")));

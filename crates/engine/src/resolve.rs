@@ -63,18 +63,12 @@ async fn resolve_dns(name: &str) -> Result<Vec<IpAddr>, TargetError> {
         ));
     }
     let lookup = tokio::time::timeout(DNS_TIMEOUT, tokio::net::lookup_host((name, 0))).await;
-    let addrs: Vec<IpAddr> = match lookup {
-        Ok(Ok(addrs)) => addrs.map(|a| a.ip()).collect(),
+    let addrs = match lookup {
+        Ok(Ok(addrs)) => addrs.map(|a| a.ip()),
         Ok(Err(e)) => return Err(TargetError::new(name, format!("name did not resolve: {e}"))),
         Err(_) => return Err(TargetError::new(name, "name lookup timed out")),
     };
-    let mut unique = Vec::with_capacity(addrs.len());
-    for a in addrs {
-        if !unique.contains(&a) {
-            unique.push(a);
-        }
-    }
-    Ok(unique)
+    Ok(unique(addrs))
 }
 
 async fn resolve_netbios(
@@ -86,21 +80,25 @@ async fn resolve_netbios(
     let answers = name_query(QualifiedName::new(nb), target, cfg)
         .await
         .map_err(|e| TargetError::new(name, format!("name query failed: {e}")))?;
-    let mut addrs: Vec<IpAddr> = Vec::new();
-    for a in answers {
-        if let NbnsReply::Addresses(list) = a.reply {
-            for entry in list {
-                let ip = IpAddr::from(entry.address);
-                if !addrs.contains(&ip) {
-                    addrs.push(ip);
-                }
-            }
-        }
-    }
+    let addrs = unique(answers.into_iter().flat_map(|a| match a.reply {
+        NbnsReply::Addresses(list) => list.into_iter().map(|e| IpAddr::from(e.address)).collect(),
+        _ => Vec::new(),
+    }));
     if addrs.is_empty() {
         return Err(TargetError::new(name, "NetBIOS name did not resolve"));
     }
     Ok(addrs)
+}
+
+/// The addresses in first-seen order, each once (a handful: a linear scan is fine).
+fn unique(addrs: impl Iterator<Item = IpAddr>) -> Vec<IpAddr> {
+    let mut out: Vec<IpAddr> = Vec::new();
+    for a in addrs {
+        if !out.contains(&a) {
+            out.push(a);
+        }
+    }
+    out
 }
 
 #[cfg(test)]

@@ -23,6 +23,8 @@ enum Behaviour {
     DropFirst,
     Silent,
     AnswerFromElsewhere,
+    /// A WACK asking for 1 s, then the answer after 600 ms (past the 400 ms timeout).
+    WackThenAnswer,
 }
 
 fn status_reply(trn_id: u16) -> Vec<u8> {
@@ -84,6 +86,14 @@ async fn responder(ip: Ipv4Addr, port: u16, behaviour: Behaviour) -> tokio::task
                 }
                 Behaviour::LyingCount => reply_with(trn, vec![255, b'A', b'B']),
                 Behaviour::Silent => continue,
+                Behaviour::WackThenAnswer => {
+                    let mut wack = Packet::decode(&status_reply(trn)).unwrap();
+                    wack.header.flags = Flags(0xBC00);
+                    wack.answers[0].ttl = 1;
+                    let _ = sock.send_to(&wack.to_bytes(), from).await;
+                    tokio::time::sleep(Duration::from_millis(600)).await;
+                    status_reply(trn)
+                }
             };
             let via = if matches!(behaviour, Behaviour::AnswerFromElsewhere) {
                 &elsewhere
@@ -204,6 +214,24 @@ async fn retransmission_recovers_a_lost_query() {
     ));
     assert_eq!(results[0].attempts, 2);
     assert_eq!(stats.retransmitted, 1);
+}
+
+#[tokio::test]
+async fn wack_extends_the_wait_without_a_retransmission() {
+    let (results, stats) = run_sweep(
+        &[(14, Behaviour::WackThenAnswer)],
+        SweepConfig {
+            retries: 0,
+            ..fast()
+        },
+    )
+    .await;
+    assert!(
+        matches!(results[0].outcome, Outcome::Reply(NbnsReply::NodeStatus(_))),
+        "{results:?}"
+    );
+    assert_eq!(results[0].attempts, 1);
+    assert_eq!(stats.sent, 1);
 }
 
 #[tokio::test]

@@ -9,10 +9,8 @@ use smbaudit_probe::nbns::{NbnsReply, classify_reply, response_header};
 use smbaudit_wire::nbns::{QualifiedName, QueryMode};
 
 use super::socket::{self, Broadcast};
-use super::sweep::{NBNS_PORT, Query};
+use super::sweep::{NBNS_PORT, Query, wack_wait};
 
-/// Longest extra wait a WACK can ask for.
-const MAX_WACK_WAIT: Duration = Duration::from_secs(10);
 /// Most distinct responders kept from one broadcast.
 const MAX_RESPONDERS: usize = 4096;
 
@@ -86,7 +84,7 @@ pub async fn name_query(
             }
             match classify_reply(datagram, query.expect()) {
                 NbnsReply::Wait(secs) => {
-                    deadline = Instant::now() + Duration::from_secs(secs.into()).min(MAX_WACK_WAIT);
+                    deadline = Instant::now() + wack_wait(secs);
                 }
                 reply => {
                     if !answers.iter().any(|a| a.responder == responder)

@@ -39,6 +39,12 @@ const TIMER_RESOLUTION: Duration = Duration::from_millis(1);
 /// Longest extra wait a WACK can ask for.
 const MAX_WACK_WAIT: Duration = Duration::from_secs(10);
 
+/// How long to keep waiting after a WACK asking for `secs` seconds (RFC 1002 §4.2.16),
+/// capped so a hostile server can't hold a query open.
+pub(crate) fn wack_wait(secs: u32) -> Duration {
+    Duration::from_secs(secs.into()).min(MAX_WACK_WAIT)
+}
+
 /// How a sweep sends and waits.
 #[derive(Debug, Clone)]
 pub struct SweepConfig {
@@ -204,11 +210,9 @@ pub async fn sweep(
                     };
                     match result {
                         Matched::Wait(ip, secs) => {
+                            // The attempt's timer finds `wait_until` and reschedules itself.
                             if let Some(p) = pending.get_mut(&ip) {
-                                let until =
-                                    now + Duration::from_secs(secs.into()).min(MAX_WACK_WAIT);
-                                p.wait_until = Some(until);
-                                timers.push(Reverse((until, ip, p.attempts)));
+                                p.wait_until = Some(now + wack_wait(secs));
                             }
                         }
                         Matched::Done(host) => {

@@ -35,22 +35,16 @@ impl TargetList {
         Ok(())
     }
 
-    /// Excludes an already parsed spec.
-    pub fn exclude_spec(&mut self, spec: TargetSpec) {
-        self.exclude.push(spec);
-    }
-
     /// Adds every token of a target file's text (nmap `-iL` syntax: tokens separated by white
     /// space or commas, `#` to the end of the line a comment). Errors name the line.
     pub fn include_text(&mut self, text: &str, source: &str) -> Result<(), TargetError> {
-        for (n, line) in text.lines().enumerate() {
-            for token in tokens_of_line(line) {
-                self.include(token).map_err(|e| TargetError {
-                    reason: format!("{} ({source} line {})", e.reason, n + 1),
-                    ..e
-                })?;
-            }
-        }
+        self.include.extend(parse_text(text, source)?);
+        Ok(())
+    }
+
+    /// Excludes every token of a target file's text (same syntax as [`Self::include_text`]).
+    pub fn exclude_text(&mut self, text: &str, source: &str) -> Result<(), TargetError> {
+        self.exclude.extend(parse_text(text, source)?);
         Ok(())
     }
 
@@ -97,15 +91,24 @@ impl TargetList {
         self.include.iter().map(TargetSpec::len).sum()
     }
 
-    /// The included specs, in order.
-    pub fn specs(&self) -> &[TargetSpec] {
-        &self.include
-    }
-
     /// Every target address in order, excluded ones skipped, produced lazily.
     pub fn iter(&self) -> TargetIter<'_> {
         TargetIter::new(&self.include, &self.exclude)
     }
+}
+
+/// Parses every token of a target file's text; an error names the line.
+fn parse_text(text: &str, source: &str) -> Result<Vec<TargetSpec>, TargetError> {
+    let mut specs = Vec::new();
+    for (n, line) in text.lines().enumerate() {
+        for token in tokens_of_line(line) {
+            specs.push(token.parse().map_err(|e: TargetError| TargetError {
+                reason: format!("{} ({source} line {})", e.reason, n + 1),
+                ..e
+            })?);
+        }
+    }
+    Ok(specs)
 }
 
 fn tokens_of_line(line: &str) -> impl Iterator<Item = &str> {
@@ -134,6 +137,9 @@ mod tests {
         .unwrap();
         assert_eq!(t.len_hint(), 7);
         assert_eq!(t.names().collect::<Vec<_>>(), ["HOST#20"]);
+        t.exclude_text("10.0.1.0/31 # skip\n", "skip.txt").unwrap();
+        // 2 addresses + the /30 less the excluded /31; a name yields nothing until resolved.
+        assert_eq!(t.iter().count(), 4);
         let e = t
             .include_text("10.0.0.1\n\n10.0.0.0/40\n", "bad.txt")
             .unwrap_err();
