@@ -80,6 +80,7 @@ impl Lab {
              \x20  private dir = {d}/private\n\
              \x20  pid directory = {d}/run\n\
              \x20  ncalrpc dir = {d}/run/ncalrpc\n\
+             \x20  nmbd:socket dir = {d}/run/nmbd\n\
              \x20  log file = {d}/log.client\n"
         );
         write(&self.client_conf, &conf);
@@ -139,6 +140,7 @@ impl Lab {
              \x20  cache directory = {d}/cache\n\
              \x20  private dir = {d}/private\n\
              \x20  ncalrpc dir = {d}/run/ncalrpc\n\
+             \x20  nmbd:socket dir = {d}/run/nmbd\n\
              \x20  binddns dir = {d}/bind-dns\n\
              \x20  usershare path = {d}/usershares\n\
              \x20  ntp signd socket directory = {d}/ntp_signd\n\
