@@ -7,12 +7,11 @@
 //! answers, a second positive name query response, the NBSS handshakes of later TCP streams)
 //! were read with `tshark -T fields` from the same TShark, and say so where they are used.
 
+mod common;
+
 use std::collections::BTreeMap;
 
-use etherparse::{NetSlice, SlicedPacket, TransportSlice};
-use pcap_file::DataLink;
-use pcap_file::pcap::PcapReader;
-use pcap_file::pcapng::{Block, PcapNgReader};
+use common::capture::{L4, Segment, hex, payload, read_capture};
 use smbaudit_wire::nbns::{
     CLASS_IN, Flags, NameFlags, NbAddress, NbName, NodeStatus, NodeType, Opcode, Packet,
     QualifiedName, QueryMode, Rcode, RrType, STATISTICS_LEN, name_query_request,
@@ -29,110 +28,6 @@ const ARKIME_WIN10: &[u8] = include_bytes!(
 const DOUBLEPULSAR: &[u8] = include_bytes!(
     "data/nbss139-smb-doublepulsar-infected-win7__eternalsafety_doublepulsar-backdoor-connect-win7.pcap"
 );
-
-// ---------------------------------------------------------------------------------------------
-// Reading the captures
-// ---------------------------------------------------------------------------------------------
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum L4 {
-    Udp,
-    Tcp,
-}
-
-/// One IPv4 UDP or TCP frame of a capture, reduced to what the tests look at.
-#[derive(Debug, Clone)]
-struct Segment {
-    l4: L4,
-    src: [u8; 4],
-    dst: [u8; 4],
-    sport: u16,
-    dport: u16,
-    payload: Vec<u8>,
-}
-
-/// Every frame of a pcap or pcapng file, numbered from 1 like tshark; frames that are not
-/// IPv4 UDP/TCP are absent from the map.
-fn read_capture(bytes: &[u8]) -> BTreeMap<usize, Segment> {
-    let mut frames: Vec<Vec<u8>> = Vec::new();
-    if bytes.starts_with(&[0x0A, 0x0D, 0x0D, 0x0A]) {
-        let mut reader = PcapNgReader::new(bytes).expect("pcapng section header");
-        while let Some(block) = reader.next_block() {
-            match block.expect("pcapng block") {
-                Block::InterfaceDescription(idb) => assert_eq!(idb.linktype, DataLink::ETHERNET),
-                Block::EnhancedPacket(p) => frames.push(p.data.into_owned()),
-                Block::SimplePacket(p) => frames.push(p.data.into_owned()),
-                Block::Packet(p) => frames.push(p.data.into_owned()),
-                _ => {}
-            }
-        }
-    } else {
-        let mut reader = PcapReader::new(bytes).expect("pcap header");
-        assert_eq!(reader.header().datalink, DataLink::ETHERNET);
-        while let Some(packet) = reader.next_packet() {
-            frames.push(packet.expect("pcap record").data.into_owned());
-        }
-    }
-    let mut out = BTreeMap::new();
-    for (i, data) in frames.iter().enumerate() {
-        let Ok(sliced) = SlicedPacket::from_ethernet(data) else {
-            continue;
-        };
-        let Some(NetSlice::Ipv4(ip)) = &sliced.net else {
-            continue;
-        };
-        let (src, dst) = (ip.header().source(), ip.header().destination());
-        let seg = match &sliced.transport {
-            Some(TransportSlice::Udp(u)) => Segment {
-                l4: L4::Udp,
-                src,
-                dst,
-                sport: u.source_port(),
-                dport: u.destination_port(),
-                payload: u.payload().to_vec(),
-            },
-            Some(TransportSlice::Tcp(t)) => Segment {
-                l4: L4::Tcp,
-                src,
-                dst,
-                sport: t.source_port(),
-                dport: t.destination_port(),
-                payload: t.payload().to_vec(),
-            },
-            _ => continue,
-        };
-        out.insert(i + 1, seg);
-    }
-    out
-}
-
-/// The payload of frame `number`, after checking its addresses and ports against the
-/// expectation (so a wrong frame number can't pass by accident).
-fn payload(
-    cap: &BTreeMap<usize, Segment>,
-    number: usize,
-    l4: L4,
-    (src, sport): ([u8; 4], u16),
-    (dst, dport): ([u8; 4], u16),
-) -> &[u8] {
-    let seg = cap
-        .get(&number)
-        .unwrap_or_else(|| panic!("frame {number} is not IPv4 UDP/TCP"));
-    assert_eq!(
-        (seg.l4, seg.src, seg.sport, seg.dst, seg.dport),
-        (l4, src, sport, dst, dport),
-        "frame {number} endpoints"
-    );
-    &seg.payload
-}
-
-fn hex(s: &str) -> Vec<u8> {
-    assert!(s.len() % 2 == 0);
-    (0..s.len())
-        .step_by(2)
-        .map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap())
-        .collect()
-}
 
 // ---------------------------------------------------------------------------------------------
 // NBNS expectations
