@@ -9,6 +9,11 @@
 //! - [`nbns`]: NetBIOS name service, UDP 137 (RFC 1001, RFC 1002 §4.2).
 //! - [`nbss`]: NetBIOS session service, TCP 139 (RFC 1002 §4.3), and the direct-TCP framing
 //!   of SMB on 445 ([MS-SMB2] 2.1).
+//! - [`smb2`]: SMB 2/3 NEGOTIATE (with 3.1.1 negotiate contexts) and SESSION_SETUP ([MS-SMB2]).
+//! - [`smb1`]: SMB1 NEGOTIATE and SESSION_SETUP_ANDX ([MS-CIFS], [MS-SMB]).
+//! - [`ntlm`]: NTLMSSP NEGOTIATE and CHALLENGE messages ([MS-NLMP] 2.2).
+//! - [`spnego`]: the SPNEGO tokens that carry NTLMSSP in SMB (RFC 4178, [MS-SPNG]).
+//! - [`text`]: UTF-16LE strings and FILETIME stamps.
 #![forbid(unsafe_code)]
 #![cfg_attr(
     not(test),
@@ -23,7 +28,12 @@
 mod error;
 pub mod nbns;
 pub mod nbss;
+pub mod ntlm;
 mod reader;
+pub mod smb1;
+pub mod smb2;
+pub mod spnego;
+pub mod text;
 
 pub use error::DecodeError;
 pub use reader::Reader;
