@@ -331,7 +331,7 @@ pub(crate) fn slice_at<'a>(
     offset
         .checked_add(len)
         .and_then(|end| msg.get(offset..end))
-        .ok_or(DecodeError::Truncated {
+        .ok_or_else(|| DecodeError::Truncated {
             what,
             offset,
             needed: len,
