@@ -24,6 +24,9 @@ pub(crate) enum Command {
     /// Resolve a NetBIOS name with a name query to a WINS server or by broadcast (like
     /// nmblookup).
     Lookup(LookupArgs),
+    /// Fingerprint SMB and NetBIOS on many hosts: ports 135/139/445 and 137/udp, the
+    /// session service, SMB1/2/3 dialects, signing, NTLM names and OS build.
+    Scan(ScanArgs),
     /// Check this machine over loopback: NetBIOS name service and the SMB ports.
     Local(LocalArgs),
 }
@@ -113,6 +116,64 @@ pub(crate) enum NbstatFormat {
     Hosts,
     /// lmhosts lines: IP, computer name, #PRE (nbtscan -l).
     Lmhosts,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct ScanArgs {
+    #[command(flatten)]
+    pub(crate) targets: TargetArgs,
+    #[command(flatten)]
+    pub(crate) udp: UdpArgs,
+    #[command(flatten)]
+    pub(crate) names: NameServiceArgs,
+    /// Ports to look at, comma separated, from 135, 137 (UDP, NBSTAT), 139 and 445.
+    #[arg(short, long, value_delimiter = ',', default_value = "135,137,139,445", value_parser = parse_scan_port)]
+    pub(crate) ports: Vec<u16>,
+    /// Hosts probed at once over TCP (lowered to fit the open-file limit).
+    #[arg(short = 'c', long, default_value_t = 256, value_name = "N")]
+    pub(crate) concurrency: usize,
+    /// Longest TCP handshake.
+    #[arg(long, default_value = "3s", value_parser = parse_duration, value_name = "TIME")]
+    pub(crate) connect_timeout: Duration,
+    /// Longest wait for each SMB or session-service reply.
+    #[arg(long, default_value = "5s", value_parser = parse_duration, value_name = "TIME")]
+    pub(crate) reply_timeout: Duration,
+    /// Longest time spent on one host's TCP probes in all.
+    #[arg(long, default_value = "30s", value_parser = parse_duration, value_name = "TIME")]
+    pub(crate) host_timeout: Duration,
+    /// Output format.
+    #[arg(short, long, value_enum, default_value_t = ScanFormat::Table)]
+    pub(crate) format: ScanFormat,
+    /// Show each host's details under its line (table format).
+    #[arg(short, long)]
+    pub(crate) verbose: bool,
+    /// Report every target, also those where nothing answered.
+    #[arg(long)]
+    pub(crate) all: bool,
+    /// No progress bar and no summary on stderr.
+    #[arg(short, long)]
+    pub(crate) quiet: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum ScanFormat {
+    /// One line per host (with -v, the details too).
+    Table,
+    /// One JSON array of host objects, sorted by address.
+    Json,
+    /// One JSON object per host and line, as hosts finish (schema/scan-host.v1.json).
+    Jsonl,
+    /// One CSV row per host.
+    Csv,
+}
+
+fn parse_scan_port(s: &str) -> Result<u16, String> {
+    match s.trim().parse::<u16>() {
+        Ok(p @ (135 | 137 | 139 | 445)) => Ok(p),
+        _ => Err(format!(
+            "{s:?}: scan looks at ports 135, 137, 139 and 445 only"
+        )),
+    }
 }
 
 #[derive(Debug, Args)]

@@ -6,6 +6,7 @@
 
 pub mod nbns;
 pub mod resolve;
+pub mod scan;
 pub mod targets;
 pub mod tcp;
 

@@ -4,6 +4,8 @@ use std::io;
 use std::net::{IpAddr, SocketAddr};
 use std::time::Duration;
 
+use tokio::net::TcpStream;
+
 /// What a connect attempt showed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum PortState {
@@ -40,12 +42,41 @@ impl PortState {
 
 /// Tries one TCP handshake to `ip:port` and classifies the result.
 pub async fn probe_port(ip: IpAddr, port: u16, timeout: Duration) -> PortState {
-    let connect = tokio::net::TcpStream::connect(SocketAddr::new(ip, port));
-    match tokio::time::timeout(timeout, connect).await {
-        Ok(Ok(_)) => PortState::Open,
-        Ok(Err(e)) => classify_error(&e),
-        Err(_) => PortState::Filtered,
+    match connect(ip, port, timeout).await {
+        Ok(_) => PortState::Open,
+        Err(state) => state,
     }
+}
+
+/// Opens a TCP connection to `ip:port`, or says why the port is not open.
+///
+/// Running out of file descriptors (EMFILE/ENFILE) is not a verdict on the port: the attempt
+/// backs off and retries (up to `timeout` in total) while other hosts' sockets close.
+pub async fn connect(ip: IpAddr, port: u16, timeout: Duration) -> Result<TcpStream, PortState> {
+    let addr = SocketAddr::new(ip, port);
+    let attempt = async {
+        let mut backoff = Duration::from_millis(10);
+        loop {
+            match TcpStream::connect(addr).await {
+                Ok(stream) => return Ok(stream),
+                Err(e) if out_of_descriptors(&e) => {
+                    tokio::time::sleep(backoff).await;
+                    backoff = (backoff * 2).min(Duration::from_millis(500));
+                }
+                Err(e) => return Err(classify_error(&e)),
+            }
+        }
+    };
+    tokio::time::timeout(timeout, attempt)
+        .await
+        .unwrap_or(Err(PortState::Filtered))
+}
+
+fn out_of_descriptors(e: &io::Error) -> bool {
+    matches!(
+        e.raw_os_error(),
+        Some(code) if code == nix::errno::Errno::EMFILE as i32 || code == nix::errno::Errno::ENFILE as i32
+    )
 }
 
 fn classify_error(e: &io::Error) -> PortState {

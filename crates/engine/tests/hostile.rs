@@ -770,12 +770,10 @@ fn huge_lengths_and_endless_data_cost_no_memory() {
     });
 }
 
-/// Engine bug (found by these tests): a keep-alive or a SESSION MESSAGE in answer to the
-/// session request is recorded in `nbss.attempts` ("unexpected answer to a session
-/// request: ...") but gives the host no error, and the attempt's detail is the packet's
-/// `Debug` form: for a 60 KiB SESSION MESSAGE, about 300 KB of text in the report.
+/// Regression (found by these tests): a keep-alive or a SESSION MESSAGE in answer to the
+/// session request was recorded in `nbss.attempts` but gave the host no error, and the
+/// attempt's detail was the packet's `Debug` form (300 KB of text for a 60 KiB message).
 #[test]
-#[ignore = "engine bug: odd session responses are not host errors (see the doc comment)"]
 fn odd_answers_to_the_session_request_are_short_host_errors() {
     run(async {
         let farm = Farm::start(
@@ -814,13 +812,10 @@ fn odd_answers_to_the_session_request_are_short_host_errors() {
     });
 }
 
-/// Engine bug (found by these tests): `Timeouts.reply` is documented as "each reply, from
-/// the request sent to the last byte of the answer", but `Conn::recv_message` gives every
-/// keep-alive frame a fresh reply timeout, so a server sending a keep-alive every 600 ms
-/// holds each reply for up to 9 frames (~5 s here instead of 1 s); only the host budget
-/// bounds it.
+/// Regression (found by these tests): `Timeouts.reply` covers the request sent to the last
+/// byte of the answer; every keep-alive frame used to get a fresh reply timeout, so a
+/// server sending a keep-alive every 600 ms held each reply for up to 9 frames.
 #[test]
-#[ignore = "engine bug: each keep-alive restarts the reply timeout (see the doc comment)"]
 fn keep_alives_do_not_stretch_the_reply_timeout() {
     const TIMEOUTS: Timeouts = Timeouts {
         connect: Duration::from_secs(1),

@@ -3,7 +3,9 @@
 #![forbid(unsafe_code)]
 
 pub mod nbns;
+pub mod nbss;
 pub mod nbstat;
+pub mod smb;
 mod suffix;
 
 pub use suffix::suffix_meaning;

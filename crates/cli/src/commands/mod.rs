@@ -3,6 +3,7 @@
 mod local;
 mod lookup;
 mod nbstat;
+mod scan;
 
 use smbaudit_engine::CancellationToken;
 
@@ -14,6 +15,7 @@ pub(crate) async fn run(cli: Cli) -> Result<u8, Fatal> {
     match cli.command {
         Some(Command::Nbstat(args)) => nbstat::run(args).await,
         Some(Command::Lookup(args)) => lookup::run(args).await,
+        Some(Command::Scan(args)) => scan::run(args).await,
         Some(Command::Local(args)) => local::run(args).await,
         None => {
             local::run(LocalArgs {

@@ -8,6 +8,7 @@ use smbaudit_engine::nbns::{HostResult, Outcome};
 use smbaudit_probe::nbns::NbnsReply;
 use smbaudit_probe::nbstat::NbstatReport;
 
+use super::write_csv_row;
 use crate::args::NbstatFormat;
 
 /// The nbstat object: one host's result, as every format shows it.
@@ -235,18 +236,4 @@ impl<W: Write> NbstatRenderer<W> {
         }
         self.out.flush()
     }
-}
-
-/// Writes one CSV row, quoted as RFC 4180 wants (names may hold commas and quotes).
-fn write_csv_row<I, T>(out: &mut impl Write, fields: I) -> io::Result<()>
-where
-    I: IntoIterator<Item = T>,
-    T: AsRef<[u8]>,
-{
-    let mut w = csv::Writer::from_writer(Vec::new());
-    w.write_record(fields)?;
-    let bytes = w
-        .into_inner()
-        .map_err(|e| io::Error::other(e.to_string()))?;
-    out.write_all(&bytes)
 }

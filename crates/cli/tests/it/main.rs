@@ -6,3 +6,5 @@ mod cli;
 pub mod lab;
 mod lab_selftest;
 mod nbstat;
+mod run;
+mod scan;

@@ -2,13 +2,11 @@
 //! come from each host's configuration (its names, workgroup, aliases), not from the scanner.
 
 use std::net::Ipv4Addr;
-use std::time::Duration;
 
 use serde_json::Value;
 
-use crate::lab::{HostSpec, Lab, output_within, require_lab};
-
-const LIMIT: Duration = Duration::from_secs(60);
+use crate::lab::{HostSpec, require_lab};
+use crate::run::{jsonl, smbaudit};
 
 /// A file server, an nmbd-only host with two aliases, and a hardened host without NetBIOS.
 fn hosts() -> Vec<HostSpec> {
@@ -25,32 +23,6 @@ fn hosts() -> Vec<HostSpec> {
             ..HostSpec::new("sec", "SECURESRV", "OTHERWG")
         },
     ]
-}
-
-/// Runs smbaudit in the lab's client namespace; returns (exit code, stdout, stderr).
-fn smbaudit(lab: &Lab, args: &[&str], targets: &[String]) -> (i32, String, String) {
-    // Names are resolved inside the client namespace, which reaches only the lab.
-    for t in targets
-        .iter()
-        .filter(|t| t.starts_with(|c: char| c.is_ascii_digit() || c == ':'))
-    {
-        lab.check_target(t);
-    }
-    let mut cmd = lab.client_command(env!("CARGO_BIN_EXE_smbaudit"));
-    cmd.args(args).args(targets);
-    let out = output_within(&mut cmd, LIMIT).expect("smbaudit ends by itself");
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
-}
-
-fn jsonl(stdout: &str) -> Vec<Value> {
-    stdout
-        .lines()
-        .map(|l| serde_json::from_str(l).expect("each line is JSON"))
-        .collect()
 }
 
 fn names_of(host: &Value) -> Vec<(String, u64, bool)> {

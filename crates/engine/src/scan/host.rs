@@ -1,0 +1,195 @@
+//! Everything done for one host: TCP reachability, the session service on 139 and the SMB
+//! suite, within one time budget.
+
+use std::net::IpAddr;
+use std::time::Instant;
+
+use smbaudit_probe::nbss::{NbssFacts, SessionAttempt, called_names, session_request};
+use smbaudit_probe::nbstat::NbstatReport;
+use smbaudit_probe::smb::SmbFacts;
+use smbaudit_wire::nbss::{SessionPacket, Transport};
+use tokio::net::TcpStream;
+
+use super::budget::Budget;
+use super::conn::Conn;
+use super::route::Route;
+use super::suite::Suite;
+use super::{HostError, HostScan, PortObservation, PortSet};
+use crate::tcp::{self, PortState};
+
+/// Probes one host. `nbstat` is what UDP 137 revealed (for the called name on 139).
+pub(crate) async fn scan_host(
+    ip: IpAddr,
+    ports: PortSet,
+    budget: Budget,
+    nbstat: Option<&NbstatReport>,
+) -> HostScan {
+    let started = Instant::now();
+    let mut scan = HostScan::new(ip);
+    let connect = |port: Option<u16>| async move {
+        match port {
+            Some(port) => Some((port, tcp::connect(ip, port, budget.timeouts.connect).await)),
+            None => None,
+        }
+    };
+    let (epm, nbss, direct) = tokio::join!(
+        connect(ports.epm),
+        connect(ports.nbss),
+        connect(ports.direct)
+    );
+    drop(scan.observe(epm));
+    let nbss = scan.observe(nbss);
+    let direct = scan.observe(direct);
+
+    let mut facts = SmbFacts::default();
+    let mut smb_seen = false;
+    if let Some((port, stream)) = direct {
+        let suite = Suite {
+            ip,
+            route: Route::Direct(port),
+            budget: &budget,
+        };
+        let out = suite
+            .run(Conn::new(stream, Transport::Direct), &mut facts)
+            .await;
+        scan.absorb(out.errors, out.connections);
+        smb_seen = true;
+    }
+    if let Some((port, stream)) = nbss {
+        let (session, conn) = session_service(ip, port, stream, nbstat, &budget, &mut scan).await;
+        if let (Some(mut conn), Some(called)) = (conn, session.accepted_name.clone()) {
+            let suite = Suite {
+                ip,
+                route: Route::Session { port, called },
+                budget: &budget,
+            };
+            if smb_seen {
+                // 445 gave the facts; on 139 one NEGOTIATE shows that SMB answers there too.
+                let mut out = super::suite::SuiteOutcome::default();
+                suite.negotiate_all(&mut conn, &mut facts, &mut out).await;
+                scan.absorb(out.errors, out.connections);
+            } else {
+                let out = suite.run(conn, &mut facts).await;
+                scan.absorb(out.errors, out.connections);
+                smb_seen = true;
+            }
+        }
+        scan.nbss = Some(session);
+    }
+    if smb_seen {
+        scan.smb = Some(facts);
+    }
+    scan.elapsed = started.elapsed();
+    scan
+}
+
+/// Session requests on 139: the first on the connection already open, each later name on a
+/// new one (a refusing server closes the connection). Returns the facts and, after a
+/// positive response, the connection ready for SMB.
+async fn session_service(
+    ip: IpAddr,
+    port: u16,
+    first: TcpStream,
+    nbstat: Option<&NbstatReport>,
+    budget: &Budget,
+    scan: &mut HostScan,
+) -> (NbssFacts, Option<Conn>) {
+    let mut facts = NbssFacts::default();
+    let mut stream = Some(first);
+    for called in called_names(nbstat) {
+        let Some(request) = session_request(&called) else {
+            continue;
+        };
+        let tcp = match stream.take() {
+            Some(s) => s,
+            None => match budget
+                .run(budget.timeouts.connect, "TCP handshake", async {
+                    tcp::connect(ip, port, budget.timeouts.connect)
+                        .await
+                        .map_err(|state| {
+                            super::ProbeError::Protocol(format!(
+                                "reconnect to {port}: {} ({})",
+                                state.as_str(),
+                                state.evidence()
+                            ))
+                        })
+                })
+                .await
+            {
+                Ok(s) => {
+                    scan.connections += 1;
+                    s
+                }
+                Err(e) => {
+                    facts.record(SessionAttempt::failed(&called, e.to_string()));
+                    break;
+                }
+            },
+        };
+        let mut conn = Conn::new(tcp, Transport::Nbss);
+        match conn.session_request(&request, budget).await {
+            Ok(answer) => {
+                let attempt = SessionAttempt::from_answer(&called, &answer);
+                let (positive, odd) = (attempt.result == "positive", attempt.result == "error");
+                if odd {
+                    scan.errors.push(HostError {
+                        phase: "nbss_session",
+                        port: Some(port),
+                        message: format!(
+                            "called name {called}: {}",
+                            attempt.detail.as_deref().unwrap_or("odd answer")
+                        ),
+                    });
+                }
+                facts.record(attempt);
+                if positive {
+                    return (facts, Some(conn));
+                }
+                if odd || matches!(answer, SessionPacket::Retarget { .. }) {
+                    break;
+                }
+            }
+            Err(e) => {
+                scan.errors.push(HostError {
+                    phase: "nbss_session",
+                    port: Some(port),
+                    message: format!("called name {called}: {e}"),
+                });
+                facts.record(SessionAttempt::failed(&called, e.to_string()));
+                if !e.is_refusal() {
+                    break;
+                }
+            }
+        }
+    }
+    (facts, None)
+}
+
+impl HostScan {
+    /// Records a connect attempt's verdict; returns the port and stream if it is open.
+    fn observe(
+        &mut self,
+        attempt: Option<(u16, Result<TcpStream, PortState>)>,
+    ) -> Option<(u16, TcpStream)> {
+        let (port, result) = attempt?;
+        let state = match &result {
+            Ok(_) => {
+                self.connections += 1;
+                PortState::Open
+            }
+            Err(state) => *state,
+        };
+        self.ports.push(PortObservation {
+            port,
+            proto: "tcp",
+            state: state.as_str(),
+            evidence: state.evidence().to_owned(),
+        });
+        result.ok().map(|stream| (port, stream))
+    }
+
+    fn absorb(&mut self, errors: Vec<HostError>, connections: u32) {
+        self.errors.extend(errors);
+        self.connections += connections;
+    }
+}

@@ -1,0 +1,316 @@
+//! `scan`: many hosts at once — UDP 137 first (one socket for the whole run), then each
+//! host's TCP ports, the session service and the SMB suite, with a concurrency limit and
+//! per-phase timeouts.
+
+mod budget;
+mod conn;
+mod error;
+mod fdlimit;
+mod host;
+mod route;
+mod suite;
+
+use std::collections::HashMap;
+use std::io;
+use std::net::{IpAddr, Ipv4Addr};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+use smbaudit_probe::nbns::NbnsReply;
+use smbaudit_probe::nbss::NbssFacts;
+use smbaudit_probe::nbstat::NbstatReport;
+use smbaudit_probe::smb::SmbFacts;
+use tokio::task::JoinSet;
+use tokio_util::sync::CancellationToken;
+
+pub use budget::Timeouts;
+pub use conn::MAX_REPLY;
+pub use error::ProbeError;
+pub use fdlimit::{hosts_for_limit, raise_nofile_limit};
+
+use crate::nbns::{HostResult, Outcome, Query, SweepConfig, SweepStats, sweep};
+use crate::targets::TargetList;
+
+/// TCP sockets one host can hold at once (135, 139, 445 connects, then B and C together).
+pub const SOCKETS_PER_HOST: u64 = 3;
+
+/// Which ports to look at (`None`: not looked at). The TCP port numbers can be moved for
+/// servers on other ports and for tests on loopback.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PortSet {
+    /// NBSTAT on 137/udp (the sweep's port is in [`SweepConfig`]).
+    pub udp137: bool,
+    /// The RPC endpoint mapper, 135/tcp (reachability only).
+    pub epm: Option<u16>,
+    /// The NetBIOS session service, 139/tcp (session request, then SMB).
+    pub nbss: Option<u16>,
+    /// SMB over TCP, 445/tcp.
+    pub direct: Option<u16>,
+}
+
+impl Default for PortSet {
+    fn default() -> Self {
+        Self {
+            udp137: true,
+            epm: Some(135),
+            nbss: Some(139),
+            direct: Some(445),
+        }
+    }
+}
+
+/// Settings of a scan.
+#[derive(Debug, Clone)]
+pub struct ScanConfig {
+    /// Ports looked at.
+    pub ports: PortSet,
+    /// TCP and SMB timeouts.
+    pub timeouts: Timeouts,
+    /// Hosts probed at once over TCP.
+    pub concurrency: usize,
+    /// The UDP 137 sweep.
+    pub sweep: SweepConfig,
+}
+
+/// A port's state and the evidence for it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PortObservation {
+    /// Port number.
+    pub port: u16,
+    /// `tcp` or `udp`.
+    pub proto: &'static str,
+    /// `open`, `closed`, `filtered` or `open|filtered`.
+    pub state: &'static str,
+    /// What was seen.
+    pub evidence: String,
+}
+
+/// A step that failed for one host.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HostError {
+    /// The step (`smb2_negotiate`, `smb1_negotiate`, `nbss_session`, ...).
+    pub phase: &'static str,
+    /// The port it ran on.
+    pub port: Option<u16>,
+    /// What happened.
+    pub message: String,
+}
+
+/// Everything learnt about one host.
+#[derive(Debug, Clone)]
+pub struct HostScan {
+    /// The target.
+    pub ip: IpAddr,
+    /// The NBSTAT result (None when 137 was not probed, e.g. IPv6).
+    pub nbstat: Option<HostResult>,
+    /// Every port looked at.
+    pub ports: Vec<PortObservation>,
+    /// The session service on 139, when it was open.
+    pub nbss: Option<NbssFacts>,
+    /// SMB facts, when some SMB port was open.
+    pub smb: Option<SmbFacts>,
+    /// Steps that failed.
+    pub errors: Vec<HostError>,
+    /// TCP connections opened to the host.
+    pub connections: u32,
+    /// Time spent on the host's TCP phase.
+    pub elapsed: Duration,
+}
+
+impl HostScan {
+    fn new(ip: IpAddr) -> Self {
+        Self {
+            ip,
+            nbstat: None,
+            ports: Vec::new(),
+            nbss: None,
+            smb: None,
+            errors: Vec::new(),
+            connections: 0,
+            elapsed: Duration::ZERO,
+        }
+    }
+
+    /// Whether anything is exposed: a TCP port open or an NBSTAT reply. (A host that only
+    /// resets connections is up, but shows nothing an attacker could use.)
+    pub fn exposed(&self) -> bool {
+        self.ports
+            .iter()
+            .any(|p| p.state == "open" && p.proto == "tcp")
+            || self
+                .nbstat
+                .as_ref()
+                .is_some_and(|r| matches!(r.outcome, Outcome::Reply(_)))
+    }
+}
+
+/// Live counts for a progress display.
+#[derive(Debug, Default)]
+pub struct ScanProgress {
+    /// Targets whose TCP phase finished.
+    pub done: AtomicU64,
+    /// Of those, hosts with an open SMB port.
+    pub smb_hosts: AtomicU64,
+    /// NBSTAT replies.
+    pub nbstat_replies: AtomicU64,
+    /// Whether the UDP phase is over.
+    pub udp_done: std::sync::atomic::AtomicBool,
+}
+
+/// Counters for the whole scan.
+#[derive(Debug, Clone, Default)]
+pub struct ScanStats {
+    /// The UDP 137 sweep (None if 137 was not probed).
+    pub sweep: Option<SweepStats>,
+    /// Hosts whose TCP phase finished.
+    pub hosts: u64,
+    /// TCP connections opened in all.
+    pub connections: u64,
+    /// Hosts started but not finished when the scan was cancelled.
+    pub unfinished: u64,
+    /// Wall time.
+    pub elapsed: Duration,
+    /// Whether the scan was cancelled.
+    pub cancelled: bool,
+}
+
+/// Scans `targets`, calling `on_host` with each host as it finishes (in completion order).
+pub async fn scan(
+    targets: &TargetList,
+    cfg: &ScanConfig,
+    cancel: &CancellationToken,
+    progress: &ScanProgress,
+    mut on_host: impl FnMut(HostScan),
+) -> io::Result<ScanStats> {
+    let started = Instant::now();
+    let mut stats = ScanStats::default();
+    let mut nbstat = HashMap::new();
+    if cfg.ports.udp137 {
+        let v4 = targets.iter().filter_map(|ip| match ip {
+            IpAddr::V4(v4) => Some(v4),
+            IpAddr::V6(_) => None,
+        });
+        let sweep_stats = sweep(v4, Query::node_status(), &cfg.sweep, cancel, |r| {
+            if matches!(r.outcome, Outcome::Reply(_) | Outcome::SendFailed(_)) {
+                if matches!(r.outcome, Outcome::Reply(_)) {
+                    progress.nbstat_replies.fetch_add(1, Ordering::Relaxed);
+                }
+                nbstat.insert(r.ip, r);
+            }
+        })
+        .await?;
+        stats.sweep = Some(sweep_stats);
+    }
+    progress.udp_done.store(true, Ordering::Relaxed);
+
+    let mut running: JoinSet<HostScan> = JoinSet::new();
+    let mut pending = targets.iter();
+    let concurrency = cfg.concurrency.max(1);
+    let tcp_wanted =
+        cfg.ports.epm.is_some() || cfg.ports.nbss.is_some() || cfg.ports.direct.is_some();
+    loop {
+        while !cancel.is_cancelled() && running.len() < concurrency {
+            let Some(ip) = pending.next() else { break };
+            let nb = match ip {
+                IpAddr::V4(v4) if cfg.ports.udp137 => Some(
+                    nbstat
+                        .remove(&v4)
+                        .unwrap_or_else(|| silent(v4, cfg.sweep.retries)),
+                ),
+                _ => None,
+            };
+            let ports = cfg.ports;
+            let timeouts = cfg.timeouts;
+            running.spawn(async move {
+                let report = nb.as_ref().and_then(node_status_report);
+                let mut host = if tcp_wanted {
+                    host::scan_host(ip, ports, budget::Budget::start(timeouts), report.as_ref())
+                        .await
+                } else {
+                    HostScan::new(ip)
+                };
+                if let Some(nb) = &nb {
+                    host.ports.insert(0, udp_observation(nb));
+                }
+                host.nbstat = nb;
+                host
+            });
+        }
+        if running.is_empty() {
+            break;
+        }
+        tokio::select! {
+            biased;
+            () = cancel.cancelled() => {
+                stats.unfinished = running.len() as u64;
+                running.abort_all();
+                while let Some(done) = running.join_next().await {
+                    if let Ok(host) = done {
+                        stats.unfinished -= 1;
+                        finish(host, &mut stats, progress, &mut on_host);
+                    }
+                }
+                break;
+            }
+            Some(done) = running.join_next() => {
+                if let Ok(host) = done {
+                    finish(host, &mut stats, progress, &mut on_host);
+                }
+            }
+        }
+    }
+    stats.cancelled = cancel.is_cancelled();
+    stats.elapsed = started.elapsed();
+    Ok(stats)
+}
+
+fn finish(
+    host: HostScan,
+    stats: &mut ScanStats,
+    progress: &ScanProgress,
+    on_host: &mut impl FnMut(HostScan),
+) {
+    stats.hosts += 1;
+    stats.connections += u64::from(host.connections);
+    progress.done.fetch_add(1, Ordering::Relaxed);
+    if host.smb.is_some() {
+        progress.smb_hosts.fetch_add(1, Ordering::Relaxed);
+    }
+    on_host(host);
+}
+
+/// The sweep result of a host that never answered (not kept in memory during the sweep).
+fn silent(ip: Ipv4Addr, retries: u8) -> HostResult {
+    HostResult {
+        ip,
+        outcome: Outcome::NoReply,
+        rtt: None,
+        attempts: retries.saturating_add(1),
+    }
+}
+
+/// 137/udp's state from the NBSTAT result. Silence is `open|filtered`: ICMP port
+/// unreachable is not read on the shared sweep socket.
+fn udp_observation(result: &HostResult) -> PortObservation {
+    let (state, evidence) = match &result.outcome {
+        Outcome::Reply(_) => ("open", "NBSTAT reply".to_owned()),
+        Outcome::NoReply => (
+            "open|filtered",
+            format!("no reply to {} NBSTAT queries", result.attempts),
+        ),
+        Outcome::SendFailed(kind) => ("filtered", format!("could not send: {kind}")),
+    };
+    PortObservation {
+        port: 137,
+        proto: "udp",
+        state,
+        evidence,
+    }
+}
+
+fn node_status_report(result: &HostResult) -> Option<NbstatReport> {
+    match &result.outcome {
+        Outcome::Reply(NbnsReply::NodeStatus(ns)) => Some(NbstatReport::from_node_status(ns)),
+        _ => None,
+    }
+}

@@ -1,0 +1,74 @@
+//! How a new SMB connection to a host is opened: direct TCP on 445, or TCP 139 plus a
+//! NetBIOS session request with a called name that the server accepted before.
+
+use std::net::{IpAddr, SocketAddr};
+
+use smbaudit_probe::nbss::session_request;
+use smbaudit_wire::nbss::{SessionPacket, Transport};
+
+use super::ProbeError;
+use super::budget::Budget;
+use super::conn::Conn;
+use crate::tcp;
+
+/// Where further connections of an SMB suite go.
+#[derive(Debug, Clone)]
+pub(crate) enum Route {
+    /// SMB directly over TCP (445).
+    Direct(u16),
+    /// SMB over the NetBIOS session service (139), calling this name.
+    Session {
+        /// TCP port.
+        port: u16,
+        /// The called name that got a positive response.
+        called: String,
+    },
+}
+
+impl Route {
+    pub(crate) fn port(&self) -> u16 {
+        match self {
+            Self::Direct(port) | Self::Session { port, .. } => *port,
+        }
+    }
+
+    /// Opens one more connection; counts it in `connections`.
+    pub(crate) async fn open(
+        &self,
+        ip: IpAddr,
+        budget: &Budget,
+        connections: &mut u32,
+    ) -> Result<Conn, ProbeError> {
+        let port = self.port();
+        let stream = budget
+            .run(budget.timeouts.connect, "TCP handshake", async {
+                tcp::connect(ip, port, budget.timeouts.connect)
+                    .await
+                    .map_err(|state| {
+                        ProbeError::Protocol(format!(
+                            "reconnect to {}: {} ({})",
+                            SocketAddr::new(ip, port),
+                            state.as_str(),
+                            state.evidence()
+                        ))
+                    })
+            })
+            .await?;
+        *connections += 1;
+        match self {
+            Self::Direct(_) => Ok(Conn::new(stream, Transport::Direct)),
+            Self::Session { called, .. } => {
+                let mut conn = Conn::new(stream, Transport::Nbss);
+                let request = session_request(called).ok_or_else(|| {
+                    ProbeError::Protocol(format!("{called:?} is not a NetBIOS name"))
+                })?;
+                match conn.session_request(&request, budget).await? {
+                    SessionPacket::Positive => Ok(conn),
+                    other => Err(ProbeError::Protocol(format!(
+                        "session request for {called} refused on reconnect: {other:?}"
+                    ))),
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,298 @@
+//! The SMB suite of one port: at most three connections for a host whose dialects start at
+//! 2.0.2 (A: every SMB2 dialect, then an anonymous NTLM session setup; B: SMB1 only, then
+//! SESSION_SETUP_ANDX; C: 2.0.2 alone to find the floor), and one more per dialect refused
+//! below the highest.
+
+use std::net::IpAddr;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use smbaudit_probe::smb::smb1::{self as probe1, Smb1Reply};
+use smbaudit_probe::smb::smb2::{
+    ClientNonce, FloorProbe, NegotiateReply, dialect_set, floor_candidates, negotiate_request,
+    port_summary, read_negotiate, record_negotiate, status_text,
+};
+use smbaudit_probe::smb::{SmbFacts, ntlm};
+use smbaudit_wire::smb2::{self, Dialect, SessionSetupResponse};
+
+use super::budget::Budget;
+use super::conn::Conn;
+use super::route::Route;
+use super::{HostError, ProbeError};
+
+/// MessageId of the SESSION_SETUP on connection A (the NEGOTIATE is 0).
+const SESSION_SETUP_MID: u64 = 1;
+/// SMB1 MIDs of connection B.
+const SMB1_SETUP_MID: u16 = 1;
+
+/// What one port's suite learnt, plus its errors and connection count.
+#[derive(Debug, Default)]
+pub(crate) struct SuiteOutcome {
+    pub(crate) errors: Vec<HostError>,
+    pub(crate) connections: u32,
+}
+
+/// Context shared by the steps of a suite.
+pub(crate) struct Suite<'a> {
+    pub(crate) ip: IpAddr,
+    pub(crate) route: Route,
+    pub(crate) budget: &'a Budget,
+}
+
+impl Suite<'_> {
+    fn error(&self, out: &mut SuiteOutcome, phase: &'static str, message: String) {
+        out.errors.push(HostError {
+            phase,
+            port: Some(self.route.port()),
+            message,
+        });
+    }
+
+    /// Connection A only: NEGOTIATE offering every dialect, recorded in `by_port`. Returns
+    /// the reply for the caller to build on.
+    pub(crate) async fn negotiate_all(
+        &self,
+        conn: &mut Conn,
+        facts: &mut SmbFacts,
+        out: &mut SuiteOutcome,
+    ) -> Option<Box<smb2::NegotiateResponse>> {
+        let request = negotiate_request(&Dialect::ALL, nonce(), &self.ip.to_string());
+        let key = format!("{}/tcp", self.route.port());
+        let reply = match conn
+            .exchange(&request, "NEGOTIATE response", self.budget)
+            .await
+        {
+            Ok(msg) => read_negotiate(&msg, &Dialect::ALL),
+            Err(e) => {
+                self.error(out, "smb2_negotiate", e.to_string());
+                facts.by_port.insert(
+                    key,
+                    smbaudit_probe::smb::PortNegotiate {
+                        max_dialect: None,
+                        signing_required: None,
+                        error: Some(e.to_string()),
+                    },
+                );
+                return None;
+            }
+        };
+        facts.by_port.insert(key, port_summary(&reply));
+        match reply {
+            NegotiateReply::Accepted(resp) => Some(resp),
+            NegotiateReply::Refused(status) => {
+                self.error(
+                    out,
+                    "smb2_negotiate",
+                    format!("NEGOTIATE refused: {}", status_text(status)),
+                );
+                None
+            }
+            NegotiateReply::Invalid(why) => {
+                self.error(out, "smb2_negotiate", why);
+                None
+            }
+        }
+    }
+
+    /// The whole suite, with `first` as connection A.
+    pub(crate) async fn run(&self, mut first: Conn, facts: &mut SmbFacts) -> SuiteOutcome {
+        let mut out = SuiteOutcome::default();
+        facts.port = Some(self.route.port());
+        let max = match self.negotiate_all(&mut first, facts, &mut out).await {
+            Some(resp) => {
+                record_negotiate(facts, &resp, now_unix_nanos());
+                self.session_setup(&mut first, facts, &mut out).await;
+                Dialect::from_code(resp.dialect)
+            }
+            None => None,
+        };
+        drop(first);
+        let smb2_answered = max.is_some();
+        let mut b_out = SuiteOutcome::default();
+        let mut c_out = SuiteOutcome::default();
+        let mut smb1_facts = SmbFacts::default();
+        let (_, floor) = tokio::join!(
+            self.smb1(&mut smb1_facts, smb2_answered, &mut b_out),
+            self.floor(max, &mut c_out),
+        );
+        merge_smb1(facts, smb1_facts);
+        if let Some((dialects, complete)) = floor {
+            facts.dialects = dialects;
+            facts.dialects_complete = complete;
+        }
+        for part in [b_out, c_out] {
+            out.errors.extend(part.errors);
+            out.connections += part.connections;
+        }
+        out
+    }
+
+    /// Anonymous SESSION_SETUP with an NTLMSSP NEGOTIATE: the CHALLENGE's facts.
+    async fn session_setup(&self, conn: &mut Conn, facts: &mut SmbFacts, out: &mut SuiteOutcome) {
+        let request = smb2::session_setup_request(SESSION_SETUP_MID, &ntlm::session_setup_blob());
+        let result = match conn
+            .exchange(&request, "SESSION_SETUP response", self.budget)
+            .await
+        {
+            Ok(msg) => read_challenge(&msg),
+            Err(e) => Err(e.to_string()),
+        };
+        match result {
+            Ok(ntlm) => facts.ntlm = Some(ntlm),
+            Err(why) => self.error(out, "smb2_session_setup", why),
+        }
+    }
+
+    /// Connection B: SMB1 offered alone.
+    async fn smb1(&self, facts: &mut SmbFacts, smb2_answered: bool, out: &mut SuiteOutcome) {
+        let (verdict, reason) = match self.smb1_exchange(facts, out).await {
+            Ok(()) => (Some(true), "server selected NT LM 0.12".to_owned()),
+            Err(Smb1Failure::Off) => (
+                Some(false),
+                "server answered DialectIndex 0xFFFF (no common dialect) to NT LM 0.12".into(),
+            ),
+            Err(Smb1Failure::Wire(e)) if e.is_refusal() && smb2_answered => (
+                Some(false),
+                format!("{e} (an SMB1-only NEGOTIATE; SMB2 answered on this port)"),
+            ),
+            Err(Smb1Failure::Wire(e)) => (None, e.to_string()),
+            Err(Smb1Failure::Invalid(why)) => (None, why),
+        };
+        if verdict.is_none() {
+            self.error(out, "smb1_negotiate", reason.clone());
+        }
+        facts.smb1 = verdict;
+        facts.smb1_reason = Some(reason);
+    }
+
+    async fn smb1_exchange(
+        &self,
+        facts: &mut SmbFacts,
+        out: &mut SuiteOutcome,
+    ) -> Result<(), Smb1Failure> {
+        let mut conn = self
+            .route
+            .open(self.ip, self.budget, &mut out.connections)
+            .await
+            .map_err(Smb1Failure::Wire)?;
+        let msg = conn
+            .exchange(
+                &probe1::negotiate_request(),
+                "SMB1 NEGOTIATE response",
+                self.budget,
+            )
+            .await
+            .map_err(Smb1Failure::Wire)?;
+        let resp = match probe1::read_negotiate(&msg) {
+            Smb1Reply::On(resp) => resp,
+            Smb1Reply::Off => return Err(Smb1Failure::Off),
+            Smb1Reply::Invalid(why) => return Err(Smb1Failure::Invalid(why)),
+        };
+        probe1::record_negotiate(facts, &resp);
+        let extended = facts
+            .smb1_mode
+            .as_ref()
+            .is_some_and(|m| m.extended_security);
+        let request = probe1::session_setup_request(&resp, SMB1_SETUP_MID);
+        match conn
+            .exchange(&request, "SESSION_SETUP_ANDX response", self.budget)
+            .await
+        {
+            Ok(msg) => {
+                if let Err(why) = probe1::record_session_setup(facts, &msg, extended) {
+                    self.error(out, "smb1_session_setup", why);
+                }
+            }
+            Err(e) => self.error(out, "smb1_session_setup", e.to_string()),
+        }
+        Ok(())
+    }
+
+    /// Connection C (and more): single dialects ascending below `max` until one is
+    /// accepted. `None` when `max` is unknown.
+    async fn floor(
+        &self,
+        max: Option<Dialect>,
+        out: &mut SuiteOutcome,
+    ) -> Option<(Vec<&'static str>, bool)> {
+        let max = max?;
+        let mut probes = Vec::new();
+        for dialect in floor_candidates(max) {
+            let verdict = self.single_dialect(dialect, out).await;
+            probes.push((dialect, verdict));
+            if verdict != FloorProbe::Refused {
+                break;
+            }
+        }
+        Some(dialect_set(max, &probes))
+    }
+
+    async fn single_dialect(&self, dialect: Dialect, out: &mut SuiteOutcome) -> FloorProbe {
+        let offered = [dialect];
+        let result = async {
+            let mut conn = self
+                .route
+                .open(self.ip, self.budget, &mut out.connections)
+                .await?;
+            let request = negotiate_request(&offered, nonce(), &self.ip.to_string());
+            conn.exchange(&request, "NEGOTIATE response", self.budget)
+                .await
+        }
+        .await;
+        match result.map(|msg| read_negotiate(&msg, &offered)) {
+            Ok(NegotiateReply::Accepted(_)) => FloorProbe::Accepted,
+            Ok(NegotiateReply::Refused(_)) => FloorProbe::Refused,
+            Err(e) if e.is_refusal() => FloorProbe::Refused,
+            Ok(NegotiateReply::Invalid(why)) => {
+                self.error(out, "dialect_probe", format!("{}: {why}", dialect.as_str()));
+                FloorProbe::Unknown
+            }
+            Err(e) => {
+                self.error(out, "dialect_probe", format!("{}: {e}", dialect.as_str()));
+                FloorProbe::Unknown
+            }
+        }
+    }
+}
+
+#[derive(Debug)]
+enum Smb1Failure {
+    Off,
+    Wire(ProbeError),
+    Invalid(String),
+}
+
+fn read_challenge(msg: &[u8]) -> Result<smbaudit_probe::smb::NtlmFacts, String> {
+    let resp =
+        SessionSetupResponse::decode(msg).map_err(|e| format!("SESSION_SETUP response: {e}"))?;
+    if resp.header.status != smb2::status::MORE_PROCESSING_REQUIRED {
+        return Err(format!(
+            "SESSION_SETUP answered {} instead of an NTLM challenge",
+            status_text(resp.header.status)
+        ));
+    }
+    ntlm::challenge_facts(&resp.security_buffer)
+}
+
+fn merge_smb1(facts: &mut SmbFacts, smb1: SmbFacts) {
+    facts.smb1 = smb1.smb1;
+    facts.smb1_reason = smb1.smb1_reason;
+    facts.signing.smb1 = smb1.signing.smb1;
+    facts.smb1_mode = smb1.smb1_mode;
+    facts.smb1_ntlm = smb1.smb1_ntlm;
+    facts.native_os = smb1.native_os;
+    facts.native_lanman = smb1.native_lanman;
+    facts.primary_domain = smb1.primary_domain;
+}
+
+fn nonce() -> ClientNonce {
+    ClientNonce {
+        guid: rand::random(),
+        salt: rand::random(),
+    }
+}
+
+fn now_unix_nanos() -> i128 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| i128::try_from(d.as_nanos()).unwrap_or(0))
+}

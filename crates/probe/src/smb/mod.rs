@@ -1,0 +1,24 @@
+//! SMB probes: the requests of the three connections per host and what their replies
+//! reveal. Sans-IO: the engine sends the bytes and hands back what came.
+
+mod facts;
+pub mod ntlm;
+pub mod smb1;
+pub mod smb2;
+pub mod time;
+
+pub use facts::{
+    ContextFacts, ContextValue, Mech, NtlmFacts, PortNegotiate, Signing, SigningFacts, Smb1Mode,
+    SmbFacts,
+};
+
+/// Lower-case hex of `bytes`.
+pub(crate) fn hex(bytes: &[u8]) -> String {
+    use std::fmt::Write;
+    bytes
+        .iter()
+        .fold(String::with_capacity(bytes.len() * 2), |mut s, b| {
+            let _ = write!(s, "{b:02x}");
+            s
+        })
+}
