@@ -1,7 +1,7 @@
 //! The NetBIOS session service on 139: which called names to try, and what the answers
 //! mean.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use smbaudit_wire::nbns::{NbName, QualifiedName};
 use smbaudit_wire::nbss::{SessionPacket, SessionRequest};
 
@@ -49,12 +49,12 @@ pub fn session_request(called: &str) -> Option<SessionRequest> {
 }
 
 /// One session request and its answer.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SessionAttempt {
     /// The called name (suffix 0x20).
     pub called: String,
     /// `positive`, `negative`, `retarget` or `error`.
-    pub result: &'static str,
+    pub result: String,
     /// The negative response's error code.
     pub code: Option<u8>,
     /// What the code or the error means.
@@ -98,7 +98,7 @@ impl SessionAttempt {
         };
         Self {
             called: called.to_owned(),
-            result,
+            result: result.to_owned(),
             code,
             detail,
         }
@@ -108,7 +108,7 @@ impl SessionAttempt {
     pub fn failed(called: &str, why: String) -> Self {
         Self {
             called: called.to_owned(),
-            result: "error",
+            result: "error".to_owned(),
             code: None,
             detail: Some(why),
         }
@@ -116,7 +116,7 @@ impl SessionAttempt {
 }
 
 /// What the session service on 139 did.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct NbssFacts {
     /// The called name that got a positive response, if one did.
     pub accepted_name: Option<String>,
@@ -157,7 +157,7 @@ mod tests {
             permanent: false,
             conflict: false,
             deregistering: false,
-            service: "",
+            service: String::new(),
             raw_hex: String::new(),
         }
     }

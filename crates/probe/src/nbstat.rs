@@ -1,13 +1,13 @@
 //! What a NODE STATUS response reveals: the name table read for people, and the facts an
 //! attacker derives from it (computer name, workgroup, logged-on users, roles, MAC).
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use smbaudit_wire::nbns::{NameFlags, NodeName, NodeStatus};
 
 use crate::suffix_meaning;
 
 /// One row of the name table.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct NameEntry {
     /// The name without padding; bytes that are not printable ASCII as `\xNN`.
     pub name: String,
@@ -28,13 +28,13 @@ pub struct NameEntry {
     /// DRG.
     pub deregistering: bool,
     /// What the suffix stands for.
-    pub service: &'static str,
+    pub service: String,
     /// The 16 name bytes in hex, padding and suffix included.
     pub raw_hex: String,
 }
 
 /// A role a name table shows the host plays.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Role {
     /// A unique `<20>`: the Server service runs, so SMB shares may be offered.
@@ -48,7 +48,7 @@ pub enum Role {
 }
 
 /// Everything a NODE STATUS response tells.
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct NbstatReport {
     /// The name table in the order sent.
     pub names: Vec<NameEntry>,
@@ -172,7 +172,7 @@ fn entry(n: &NodeName) -> NameEntry {
         permanent: f.has(NameFlags::PERMANENT),
         conflict: f.has(NameFlags::CONFLICT),
         deregistering: f.has(NameFlags::DEREGISTERING),
-        service: suffix_meaning(n.name.trimmed(), n.name.suffix(), f.is_group()),
+        service: suffix_meaning(n.name.trimmed(), n.name.suffix(), f.is_group()).to_owned(),
         raw_hex: n.name.0.iter().map(|b| format!("{b:02x}")).collect(),
     }
 }

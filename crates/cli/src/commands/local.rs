@@ -7,8 +7,8 @@ use smbaudit_engine::nbns::{Query, SweepConfig, sweep};
 use smbaudit_engine::tcp::probe_port;
 
 use crate::args::LocalArgs;
-use crate::render::nbstat::NbstatHost;
 use crate::{Fatal, exit};
+use smbaudit_findings::record::NbstatHost;
 
 /// The ports an attacker looks at: RPC endpoint mapper, NetBIOS session service, SMB.
 const TCP_PORTS: [(u16, &str); 3] = [(135, "msrpc"), (139, "netbios-ssn"), (445, "microsoft-ds")];

@@ -7,7 +7,9 @@ use anyhow::Context;
 use smbaudit_engine::nbns::{Query, SweepConfig, SweepStats, dry_run, sweep};
 
 use crate::args::NbstatArgs;
-use crate::render::nbstat::{NbstatHost, NbstatRenderer};
+use smbaudit_findings::record::NbstatHost;
+
+use crate::render::nbstat::NbstatRenderer;
 use crate::{Fatal, exit, input};
 
 pub(crate) async fn run(args: NbstatArgs) -> Result<u8, Fatal> {

@@ -14,7 +14,9 @@ use smbaudit_engine::scan::{
 };
 
 use crate::args::ScanArgs;
-use crate::render::scan::{ScanHost, ScanRenderer};
+use smbaudit_findings::record::HostRecord;
+
+use crate::render::scan::ScanRenderer;
 use crate::{Fatal, exit, input};
 
 pub(crate) async fn run(args: ScanArgs) -> Result<u8, Fatal> {
@@ -60,7 +62,7 @@ pub(crate) async fn run(args: ScanArgs) -> Result<u8, Fatal> {
     let mut write_error: Option<std::io::Error> = None;
     let stats = scan(&targets, &cfg, &cancel, &progress, |host| {
         if (args.all || host.exposed()) && write_error.is_none() {
-            let shown = ScanHost::from_scan(host);
+            let shown = HostRecord::from_scan(host);
             let result = bar.suspend(|| renderer.host(shown));
             if let Err(e) = result {
                 write_error = Some(e);

@@ -1,81 +1,11 @@
 //! Rendering NODE STATUS results: table, JSON, JSON lines, CSV, hosts and lmhosts.
 
 use std::io::{self, Write};
-use std::net::Ipv4Addr;
 
-use serde::Serialize;
-use smbaudit_engine::nbns::{HostResult, Outcome};
-use smbaudit_probe::nbns::NbnsReply;
-use smbaudit_probe::nbstat::NbstatReport;
+use smbaudit_findings::record::NbstatHost;
 
 use super::write_csv_row;
 use crate::args::NbstatFormat;
-
-/// The nbstat object: one host's result, as every format shows it.
-#[derive(Debug, Clone, Serialize)]
-pub(crate) struct NbstatHost {
-    /// The target.
-    pub(crate) ip: Ipv4Addr,
-    /// `ok`, `negative`, `malformed`, `no_reply` or `send_failed`.
-    pub(crate) status: &'static str,
-    /// Why the status is not `ok`.
-    pub(crate) error: Option<String>,
-    /// Round trip of the answered query, in milliseconds.
-    pub(crate) rtt_ms: Option<f64>,
-    /// Queries sent.
-    pub(crate) attempts: u8,
-    /// What the name table reveals (empty unless `ok`).
-    #[serde(flatten)]
-    pub(crate) report: NbstatReport,
-}
-
-impl NbstatHost {
-    pub(crate) fn from_result(r: &HostResult) -> Self {
-        let (status, error, report) = match &r.outcome {
-            Outcome::Reply(NbnsReply::NodeStatus(ns)) => {
-                ("ok", None, NbstatReport::from_node_status(ns))
-            }
-            Outcome::Reply(NbnsReply::Negative(rcode)) => (
-                "negative",
-                Some(format!(
-                    "negative response: RCODE {} ({})",
-                    rcode.0,
-                    rcode.meaning()
-                )),
-                NbstatReport::default(),
-            ),
-            Outcome::Reply(NbnsReply::Malformed(e)) => (
-                "malformed",
-                Some(format!("malformed reply: {e}")),
-                NbstatReport::default(),
-            ),
-            Outcome::Reply(other) => (
-                "malformed",
-                Some(format!("unexpected reply: {other:?}")),
-                NbstatReport::default(),
-            ),
-            Outcome::NoReply => ("no_reply", None, NbstatReport::default()),
-            Outcome::SendFailed(kind) => (
-                "send_failed",
-                Some(format!("could not send: {kind}")),
-                NbstatReport::default(),
-            ),
-        };
-        Self {
-            ip: r.ip,
-            status,
-            error,
-            rtt_ms: r.rtt.map(|d| (d.as_secs_f64() * 1e6).round() / 1e3),
-            attempts: r.attempts,
-            report,
-        }
-    }
-
-    /// Whether the host sent anything back.
-    pub(crate) fn answered(&self) -> bool {
-        matches!(self.status, "ok" | "negative" | "malformed")
-    }
-}
 
 /// Writes hosts as they come in one of the formats.
 pub(crate) struct NbstatRenderer<W: Write> {

@@ -1,138 +1,42 @@
 //! Rendering scan results: table, JSON, JSON lines (schema/scan-host.v1.json) and CSV.
 
-use std::collections::BTreeMap;
 use std::io::{self, Write};
-use std::net::IpAddr;
 
-use serde::Serialize;
-use smbaudit_engine::scan::HostScan;
-use smbaudit_probe::nbss::NbssFacts;
-use smbaudit_probe::smb::SmbFacts;
+use smbaudit_findings::record::HostRecord;
 
-use super::nbstat::NbstatHost;
 use super::write_csv_row;
 use crate::args::ScanFormat;
 
-/// The `schema` value of every host object; bumped on any incompatible change.
-pub(crate) const SCHEMA: &str = "smbaudit/scan-host/v1";
-
-/// One host, as every format shows it.
-#[derive(Debug, Clone, Serialize)]
-pub(crate) struct ScanHost {
-    pub(crate) schema: &'static str,
-    pub(crate) ip: IpAddr,
-    /// "445/tcp" -> "open" | "closed" | "filtered" | "open|filtered".
-    pub(crate) ports: BTreeMap<String, &'static str>,
-    /// "445/tcp" -> what was seen (RST, ICMP unreachable, silence...).
-    pub(crate) port_evidence: BTreeMap<String, String>,
-    pub(crate) netbios: Option<NbstatHost>,
-    pub(crate) nbss: Option<NbssFacts>,
-    pub(crate) smb: Option<SmbFacts>,
-    pub(crate) errors: Vec<ScanError>,
-    pub(crate) connections: u32,
-    pub(crate) elapsed_ms: u64,
-}
-
-/// A failed step.
-#[derive(Debug, Clone, Serialize)]
-pub(crate) struct ScanError {
-    pub(crate) phase: &'static str,
-    pub(crate) port: Option<u16>,
-    pub(crate) message: String,
-}
-
-impl ScanHost {
-    pub(crate) fn from_scan(h: HostScan) -> Self {
-        let key = |p: &smbaudit_engine::scan::PortObservation| format!("{}/{}", p.port, p.proto);
-        Self {
-            schema: SCHEMA,
-            ip: h.ip,
-            ports: h.ports.iter().map(|p| (key(p), p.state)).collect(),
-            port_evidence: h
-                .ports
-                .iter()
-                .map(|p| (key(p), p.evidence.clone()))
-                .collect(),
-            netbios: h
-                .nbstat
-                .as_ref()
-                .map(NbstatHost::from_result)
-                .filter(NbstatHost::answered),
-            nbss: h.nbss,
-            smb: h.smb,
-            errors: h
-                .errors
-                .into_iter()
-                .map(|e| ScanError {
-                    phase: e.phase,
-                    port: e.port,
-                    message: e.message,
-                })
-                .collect(),
-            connections: h.connections,
-            elapsed_ms: u64::try_from(h.elapsed.as_millis()).unwrap_or(u64::MAX),
-        }
-    }
-
-    fn port(&self, key: &str) -> &str {
-        self.ports.get(key).copied().unwrap_or("-")
-    }
-
-    fn computer(&self) -> Option<&str> {
-        self.netbios
-            .as_ref()
-            .and_then(|n| n.report.computer.as_deref())
-            .or_else(|| {
-                self.smb
-                    .as_ref()
-                    .and_then(|s| s.ntlm.as_ref().or(s.smb1_ntlm.as_ref()))
-                    .and_then(|n| n.netbios_computer.as_deref())
-            })
-    }
-
-    fn domain(&self) -> Option<&str> {
-        self.netbios
-            .as_ref()
-            .and_then(|n| n.report.workgroup.as_deref())
-            .or_else(|| {
-                self.smb
-                    .as_ref()
-                    .and_then(|s| s.ntlm.as_ref().or(s.smb1_ntlm.as_ref()))
-                    .and_then(|n| n.netbios_domain.as_deref())
-            })
-    }
-
-    /// The table and CSV columns, in order.
-    fn columns(&self) -> [String; 12] {
-        let smb = self.smb.as_ref();
-        let yes_no = |v: Option<bool>| match v {
-            Some(true) => "yes",
-            Some(false) => "no",
-            None => "?",
-        };
-        let ntlm = smb.and_then(|s| s.ntlm.as_ref().or(s.smb1_ntlm.as_ref()));
-        let os = smb
-            .and_then(|s| s.native_os.clone())
-            .or_else(|| ntlm.and_then(|n| n.os_version.clone().map(|v| format!("NTLM {v}"))));
-        [
-            self.ip.to_string(),
-            self.computer().unwrap_or("-").to_owned(),
-            self.domain().unwrap_or("-").to_owned(),
-            self.port("137/udp").to_owned(),
-            self.port("139/tcp").to_owned(),
-            self.port("445/tcp").to_owned(),
-            smb.and_then(|s| s.max_dialect.clone())
-                .unwrap_or_else(|| "-".into()),
-            smb.map_or_else(|| "-".into(), |s| s.dialects.join(",")),
-            smb.map_or("-", |s| yes_no(s.smb1)).to_owned(),
-            smb.map_or("-", |s| {
-                yes_no(s.signing.smb2.as_ref().map(|sg| sg.required))
-            })
-            .to_owned(),
-            os.unwrap_or_else(|| "-".into()),
-            self.errors.len().to_string(),
-        ]
-    }
+/// The table and CSV columns of a host, in order.
+fn columns(host: &HostRecord) -> [String; 12] {
+    let smb = host.smb.as_ref();
+    let yes_no = |v: Option<bool>| match v {
+        Some(true) => "yes",
+        Some(false) => "no",
+        None => "?",
+    };
+    let ntlm = host.ntlm();
+    let os = smb
+        .and_then(|s| s.native_os.clone())
+        .or_else(|| ntlm.and_then(|n| n.os_version.clone().map(|v| format!("NTLM {v}"))));
+    [
+        host.ip.to_string(),
+        host.computer().unwrap_or("-").to_owned(),
+        host.domain().unwrap_or("-").to_owned(),
+        host.port("137/udp").unwrap_or("-").to_owned(),
+        host.port("139/tcp").unwrap_or("-").to_owned(),
+        host.port("445/tcp").unwrap_or("-").to_owned(),
+        smb.and_then(|s| s.max_dialect.clone())
+            .unwrap_or_else(|| "-".into()),
+        smb.map_or_else(|| "-".into(), |s| s.dialects.join(",")),
+        smb.map_or("-", |s| yes_no(s.smb1)).to_owned(),
+        smb.map_or("-", |s| {
+            yes_no(s.signing.smb2.as_ref().map(|sg| sg.required))
+        })
+        .to_owned(),
+        os.unwrap_or_else(|| "-".into()),
+        host.errors.len().to_string(),
+    ]
 }
 
 const HEADERS: [&str; 12] = [
@@ -178,7 +82,7 @@ pub(crate) struct ScanRenderer<W: Write> {
     format: ScanFormat,
     verbose: bool,
     out: W,
-    collected: Vec<ScanHost>,
+    collected: Vec<HostRecord>,
 }
 
 impl<W: Write> ScanRenderer<W> {
@@ -202,7 +106,7 @@ impl<W: Write> ScanRenderer<W> {
         }
     }
 
-    pub(crate) fn host(&mut self, host: ScanHost) -> io::Result<()> {
+    pub(crate) fn host(&mut self, host: HostRecord) -> io::Result<()> {
         match self.format {
             ScanFormat::Table => {
                 let [
@@ -218,7 +122,7 @@ impl<W: Write> ScanRenderer<W> {
                     sign,
                     os,
                     _,
-                ] = host.columns();
+                ] = columns(&host);
                 let errors = if host.errors.is_empty() {
                     String::new()
                 } else {
@@ -245,14 +149,18 @@ impl<W: Write> ScanRenderer<W> {
                 writeln!(self.out)?;
                 self.out.flush()
             }
-            ScanFormat::Csv => write_csv_row(&mut self.out, host.columns()),
+            ScanFormat::Csv => write_csv_row(&mut self.out, columns(&host)),
         }
     }
 
-    fn details(&mut self, host: &ScanHost) -> io::Result<()> {
+    fn details(&mut self, host: &HostRecord) -> io::Result<()> {
         let out = &mut self.out;
         for (port, evidence) in &host.port_evidence {
-            writeln!(out, "    {port:<8} {:<13} {evidence}", host.port(port))?;
+            writeln!(
+                out,
+                "    {port:<8} {:<13} {evidence}",
+                host.port(port).unwrap_or("-")
+            )?;
         }
         if let Some(nbss) = &host.nbss {
             for a in &nbss.attempts {
@@ -321,7 +229,7 @@ impl<W: Write> ScanRenderer<W> {
             let mechs: Vec<&str> = smb
                 .spnego_mechs
                 .iter()
-                .map(|m| m.name.unwrap_or(m.oid.as_str()))
+                .map(|m| m.name.as_deref().unwrap_or(m.oid.as_str()))
                 .collect();
             if !mechs.is_empty() {
                 writeln!(out, "    spnego   {}", mechs.join(" "))?;

@@ -213,7 +213,7 @@ impl Suite<'_> {
         &self,
         max: Option<Dialect>,
         out: &mut SuiteOutcome,
-    ) -> Option<(Vec<&'static str>, bool)> {
+    ) -> Option<(Vec<String>, bool)> {
         let max = max?;
         let mut probes = Vec::new();
         for dialect in floor_candidates(max) {

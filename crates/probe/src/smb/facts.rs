@@ -3,16 +3,16 @@
 
 use std::collections::BTreeMap;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// Everything learnt over SMB from one host. Fields stay `None`/empty when not learnt; the
 /// host's `errors` say why.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct SmbFacts {
     /// The port the facts below came from (445 if it was open, else 139).
     pub port: Option<u16>,
     /// Every SMB 2/3 dialect the server accepts, ascending ("2.0.2" ... "3.1.1").
-    pub dialects: Vec<&'static str>,
+    pub dialects: Vec<String>,
     /// Whether `dialects` is the whole set (false when a probe below the highest dialect
     /// got no verdict).
     pub dialects_complete: bool,
@@ -63,7 +63,7 @@ pub struct SmbFacts {
 }
 
 /// Signing per protocol family.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SigningFacts {
     /// From the SMB2 NEGOTIATE SecurityMode.
     pub smb2: Option<Signing>,
@@ -72,7 +72,7 @@ pub struct SigningFacts {
 }
 
 /// A signing policy.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Signing {
     /// The server can sign (always true for SMB2: the bit is mandatory).
     pub enabled: bool,
@@ -81,13 +81,13 @@ pub struct Signing {
 }
 
 /// One negotiate context, kept losslessly.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ContextFacts {
     /// ContextType.
     #[serde(rename = "type")]
     pub context_type: u16,
     /// Its name ("preauth_integrity", "encryption", ..., "unknown").
-    pub name: &'static str,
+    pub name: String,
     /// The data as sent, hex.
     pub data: String,
     /// The data decoded, when the type is known and the data well formed.
@@ -95,7 +95,7 @@ pub struct ContextFacts {
 }
 
 /// The decoded data of a known negotiate context.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(untagged)]
 pub enum ContextValue {
     /// PREAUTH_INTEGRITY_CAPABILITIES.
@@ -140,16 +140,16 @@ pub enum ContextValue {
 }
 
 /// A security mechanism offered in SPNEGO.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Mech {
     /// Dotted OID.
     pub oid: String,
     /// Short name ("NTLMSSP", "Kerberos", ...), when known.
-    pub name: Option<&'static str>,
+    pub name: Option<String>,
 }
 
 /// What an NTLM CHALLENGE discloses.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct NtlmFacts {
     /// MsvAvNbComputerName.
     pub netbios_computer: Option<String>,
@@ -173,7 +173,7 @@ pub struct NtlmFacts {
 }
 
 /// SMB1 NEGOTIATE details.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Smb1Mode {
     /// User-level security (else share-level: passwords per share).
     pub user_level: bool,
@@ -194,7 +194,7 @@ pub struct Smb1Mode {
 }
 
 /// What one SMB port answered to a NEGOTIATE offering every dialect.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PortNegotiate {
     /// Dialect chosen.
     pub max_dialect: Option<String>,

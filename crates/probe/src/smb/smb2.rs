@@ -122,7 +122,7 @@ pub fn record_negotiate(facts: &mut SmbFacts, resp: &NegotiateResponse, now_unix
             init.mech_types
                 .into_iter()
                 .map(|oid| Mech {
-                    name: spnego::mech_name(&oid),
+                    name: spnego::mech_name(&oid).map(str::to_owned),
                     oid,
                 })
                 .collect()
@@ -176,7 +176,7 @@ fn context_facts(ctx: &NegotiateContext) -> ContextFacts {
     });
     ContextFacts {
         context_type: ctx.context_type,
-        name: ctx.name(),
+        name: ctx.name().to_owned(),
         data: hex(&ctx.data),
         decoded,
     }
@@ -203,7 +203,7 @@ pub fn floor_candidates(max: Dialect) -> impl Iterator<Item = Dialect> {
 
 /// The dialect set from the highest dialect and the floor probes made so far (ascending);
 /// returns the set and whether it is complete.
-pub fn dialect_set(max: Dialect, probes: &[(Dialect, FloorProbe)]) -> (Vec<&'static str>, bool) {
+pub fn dialect_set(max: Dialect, probes: &[(Dialect, FloorProbe)]) -> (Vec<String>, bool) {
     let accepted_floor = probes
         .iter()
         .find(|(_, v)| *v == FloorProbe::Accepted)
@@ -218,12 +218,12 @@ pub fn dialect_set(max: Dialect, probes: &[(Dialect, FloorProbe)]) -> (Vec<&'sta
             Dialect::ALL
                 .into_iter()
                 .filter(|d| *d >= floor && *d <= max)
-                .map(Dialect::as_str)
+                .map(|d| d.as_str().to_owned())
                 .collect(),
             true,
         ),
-        (None, true) => (vec![max.as_str()], true),
-        (None, false) => (vec![max.as_str()], false),
+        (None, true) => (vec![max.as_str().to_owned()], true),
+        (None, false) => (vec![max.as_str().to_owned()], false),
     }
 }
 
@@ -235,27 +235,26 @@ mod tests {
     #[test]
     fn dialect_sets_follow_the_floor_probes() {
         use Dialect::*;
-        assert_eq!(
-            dialect_set(Smb311, &[(Smb202, Accepted)]),
-            (vec!["2.0.2", "2.1", "3.0", "3.0.2", "3.1.1"], true)
+        fn check(max: Dialect, probes: &[(Dialect, FloorProbe)], want: &[&str], complete: bool) {
+            let (set, done) = dialect_set(max, probes);
+            assert_eq!(set, want, "dialects");
+            assert_eq!(done, complete, "a timeout is never a no");
+        }
+        check(
+            Smb311,
+            &[(Smb202, Accepted)],
+            &["2.0.2", "2.1", "3.0", "3.0.2", "3.1.1"],
+            true,
         );
-        assert_eq!(
-            dialect_set(
-                Smb311,
-                &[(Smb202, Refused), (Smb210, Refused), (Smb300, Accepted)]
-            ),
-            (vec!["3.0", "3.0.2", "3.1.1"], true)
+        check(
+            Smb311,
+            &[(Smb202, Refused), (Smb210, Refused), (Smb300, Accepted)],
+            &["3.0", "3.0.2", "3.1.1"],
+            true,
         );
-        assert_eq!(dialect_set(Smb202, &[]), (vec!["2.0.2"], true));
-        assert_eq!(
-            dialect_set(Smb210, &[(Smb202, Refused)]),
-            (vec!["2.1"], true)
-        );
-        assert_eq!(
-            dialect_set(Smb311, &[(Smb202, Unknown)]),
-            (vec!["3.1.1"], false),
-            "a timeout is never a no"
-        );
+        check(Smb202, &[], &["2.0.2"], true);
+        check(Smb210, &[(Smb202, Refused)], &["2.1"], true);
+        check(Smb311, &[(Smb202, Unknown)], &["3.1.1"], false);
         assert_eq!(
             floor_candidates(Smb300).collect::<Vec<_>>(),
             vec![Smb202, Smb210]

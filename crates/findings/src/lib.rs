@@ -1,0 +1,5 @@
+//! Findings: what a scan's observations mean for the owner — the host record, the rules
+//! that rate it, and the remediation.
+#![forbid(unsafe_code)]
+
+pub mod record;

@@ -1,0 +1,191 @@
+//! The record of one scanned host: what every output format shows, what the store keeps and
+//! what the rules read. Its JSON form is `schema/scan-host.v1.json`.
+
+use std::collections::BTreeMap;
+use std::net::{IpAddr, Ipv4Addr};
+
+use serde::{Deserialize, Serialize};
+use smbaudit_engine::nbns::{HostResult, Outcome};
+use smbaudit_engine::scan::HostScan;
+use smbaudit_probe::nbns::NbnsReply;
+use smbaudit_probe::nbss::NbssFacts;
+use smbaudit_probe::nbstat::NbstatReport;
+use smbaudit_probe::smb::{NtlmFacts, SmbFacts};
+
+/// The nbstat object: one host's result, as every format shows it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct NbstatHost {
+    /// The target.
+    pub ip: Ipv4Addr,
+    /// `ok`, `negative`, `malformed`, `no_reply` or `send_failed`.
+    pub status: String,
+    /// Why the status is not `ok`.
+    pub error: Option<String>,
+    /// Round trip of the answered query, in milliseconds.
+    pub rtt_ms: Option<f64>,
+    /// Queries sent.
+    pub attempts: u8,
+    /// What the name table reveals (empty unless `ok`).
+    #[serde(flatten)]
+    pub report: NbstatReport,
+}
+
+impl NbstatHost {
+    /// The record of one sweep result.
+    pub fn from_result(r: &HostResult) -> Self {
+        let (status, error, report) = match &r.outcome {
+            Outcome::Reply(NbnsReply::NodeStatus(ns)) => {
+                ("ok", None, NbstatReport::from_node_status(ns))
+            }
+            Outcome::Reply(NbnsReply::Negative(rcode)) => (
+                "negative",
+                Some(format!(
+                    "negative response: RCODE {} ({})",
+                    rcode.0,
+                    rcode.meaning()
+                )),
+                NbstatReport::default(),
+            ),
+            Outcome::Reply(NbnsReply::Malformed(e)) => (
+                "malformed",
+                Some(format!("malformed reply: {e}")),
+                NbstatReport::default(),
+            ),
+            Outcome::Reply(other) => (
+                "malformed",
+                Some(format!("unexpected reply: {other:?}")),
+                NbstatReport::default(),
+            ),
+            Outcome::NoReply => ("no_reply", None, NbstatReport::default()),
+            Outcome::SendFailed(kind) => (
+                "send_failed",
+                Some(format!("could not send: {kind}")),
+                NbstatReport::default(),
+            ),
+        };
+        Self {
+            ip: r.ip,
+            status: status.to_owned(),
+            error,
+            rtt_ms: r.rtt.map(|d| (d.as_secs_f64() * 1e6).round() / 1e3),
+            attempts: r.attempts,
+            report,
+        }
+    }
+
+    /// Whether the host sent anything back.
+    pub fn answered(&self) -> bool {
+        matches!(self.status.as_str(), "ok" | "negative" | "malformed")
+    }
+}
+
+/// The `schema` value of every host object; bumped on any incompatible change.
+pub const SCHEMA: &str = "smbaudit/scan-host/v1";
+
+/// One host, as every format shows it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct HostRecord {
+    /// Always [`SCHEMA`].
+    pub schema: String,
+    /// The target.
+    pub ip: IpAddr,
+    /// "445/tcp" -> "open" | "closed" | "filtered" | "open|filtered".
+    pub ports: BTreeMap<String, String>,
+    /// "445/tcp" -> what was seen (RST, ICMP unreachable, silence...).
+    pub port_evidence: BTreeMap<String, String>,
+    /// The nbstat object, when 137/udp answered.
+    pub netbios: Option<NbstatHost>,
+    /// The session service on 139.
+    pub nbss: Option<NbssFacts>,
+    /// SMB facts.
+    pub smb: Option<SmbFacts>,
+    /// Steps that failed.
+    pub errors: Vec<ScanError>,
+    /// TCP connections opened to the host.
+    pub connections: u32,
+    /// Time spent on the host's TCP phase.
+    pub elapsed_ms: u64,
+}
+
+/// A failed step.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ScanError {
+    /// The step.
+    pub phase: String,
+    /// Its port.
+    pub port: Option<u16>,
+    /// What happened.
+    pub message: String,
+}
+
+impl HostRecord {
+    /// The record of one scanned host.
+    pub fn from_scan(h: HostScan) -> Self {
+        let key = |p: &smbaudit_engine::scan::PortObservation| format!("{}/{}", p.port, p.proto);
+        Self {
+            schema: SCHEMA.to_owned(),
+            ip: h.ip,
+            ports: h
+                .ports
+                .iter()
+                .map(|p| (key(p), p.state.to_owned()))
+                .collect(),
+            port_evidence: h
+                .ports
+                .iter()
+                .map(|p| (key(p), p.evidence.clone()))
+                .collect(),
+            netbios: h
+                .nbstat
+                .as_ref()
+                .map(NbstatHost::from_result)
+                .filter(NbstatHost::answered),
+            nbss: h.nbss,
+            smb: h.smb,
+            errors: h
+                .errors
+                .into_iter()
+                .map(|e| ScanError {
+                    phase: e.phase.to_owned(),
+                    port: e.port,
+                    message: e.message,
+                })
+                .collect(),
+            connections: h.connections,
+            elapsed_ms: u64::try_from(h.elapsed.as_millis()).unwrap_or(u64::MAX),
+        }
+    }
+
+    /// A port's state ("445/tcp"), if it was looked at.
+    pub fn port(&self, key: &str) -> Option<&str> {
+        self.ports.get(key).map(String::as_str)
+    }
+
+    /// Whether a port ("445/tcp") is open.
+    pub fn is_open(&self, key: &str) -> bool {
+        self.port(key) == Some("open")
+    }
+
+    /// The NTLM facts, from SMB2 if there, else from SMB1.
+    pub fn ntlm(&self) -> Option<&NtlmFacts> {
+        self.smb
+            .as_ref()
+            .and_then(|s| s.ntlm.as_ref().or(s.smb1_ntlm.as_ref()))
+    }
+
+    /// The computer name: NBSTAT's, else the NTLM NetBIOS name.
+    pub fn computer(&self) -> Option<&str> {
+        self.netbios
+            .as_ref()
+            .and_then(|n| n.report.computer.as_deref())
+            .or_else(|| self.ntlm().and_then(|n| n.netbios_computer.as_deref()))
+    }
+
+    /// The workgroup or domain: NBSTAT's, else the NTLM NetBIOS domain.
+    pub fn domain(&self) -> Option<&str> {
+        self.netbios
+            .as_ref()
+            .and_then(|n| n.report.workgroup.as_deref())
+            .or_else(|| self.ntlm().and_then(|n| n.netbios_domain.as_deref()))
+    }
+}
