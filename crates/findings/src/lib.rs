@@ -2,4 +2,7 @@
 //! that rate it, and the remediation.
 #![forbid(unsafe_code)]
 
+pub mod finding;
 pub mod record;
+
+pub use finding::{Evidence, Finding, Platform, Remediation, Severity};
