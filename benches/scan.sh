@@ -55,15 +55,16 @@ timed() {
   awk -v a="$t0" -v b="$t1" -v c="$c0" -v d="$c1" -v t="$TCK" 'BEGIN{printf "%.3f %.2f\n", b-a, (d-c)/t}'
 }
 
-# nmap normal output -> "ip<TAB>dialects<TAB>signing" (dialects as 2.0.2,2.1,...)
+# nmap normal output -> "ip<TAB>dialects<TAB>signing" (nmap 7.93 prints 202, 210, 300, 302, 311;
+# older versions 2:0:2 ...; both become 2.0.2, 2.1, 3.0, 3.0.2, 3.1.1)
 nmap_facts() {
   awk '
     /^Nmap scan report for / { ip=$5; next }
     /smb-protocols:/ { inproto=1; next }
     /smb2-security-mode:|smb2-time:|smb-security-mode:|smb-os-discovery:|nbstat:/ { inproto=0 }
-    inproto && match($0, /[0-9]:[0-9]:[0-9]+/) {
-      d=substr($0, RSTART, RLENGTH); split(d, p, ":")
-      v = (p[3] == "0" && p[1] != "2") || (p[1]=="2" && p[2]=="1") ? p[1] "." p[2] : p[1] "." p[2] "." p[3]
+    inproto && match($0, /[0-9]:?[0-9]:?[0-9]+$/) {
+      d=substr($0, RSTART, RLENGTH); gsub(":", "", d)
+      v = (d == "202") ? "2.0.2" : (d == "210") ? "2.1" : (d == "300") ? "3.0" : (d == "302") ? "3.0.2" : (d == "311") ? "3.1.1" : d
       dial[ip] = dial[ip] (dial[ip] ? "," : "") v; next
     }
     /Message signing enabled and required/ { sign[ip]="required" }

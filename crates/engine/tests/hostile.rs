@@ -107,6 +107,7 @@ async fn scan_farm(farm: &Farm, timeouts: Timeouts) -> Results {
         timeouts,
         concurrency: 16,
         sweep: SweepConfig::default(),
+        skip: Default::default(),
     };
     let mut hosts = BTreeMap::new();
     let (cancel, progress) = (CancellationToken::new(), ScanProgress::default());

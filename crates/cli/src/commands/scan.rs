@@ -1,5 +1,6 @@
 //! `smbaudit scan`: reachability, session service and SMB fingerprint of many hosts.
 
+use std::collections::HashSet;
 use std::io::{IsTerminal, Write};
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
@@ -47,6 +48,7 @@ pub(crate) async fn run(args: ScanArgs) -> Result<u8, Fatal> {
             source_port: args.udp.source_port,
             ..SweepConfig::default()
         },
+        skip: HashSet::new(),
     };
     let cancel = super::cancel_on_ctrl_c();
     let progress = Arc::new(ScanProgress::default());

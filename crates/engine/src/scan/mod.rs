@@ -10,7 +10,7 @@ mod host;
 mod route;
 mod suite;
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::io;
 use std::net::{IpAddr, Ipv4Addr};
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -70,6 +70,8 @@ pub struct ScanConfig {
     pub concurrency: usize,
     /// The UDP 137 sweep.
     pub sweep: SweepConfig,
+    /// Targets to leave out (finished by an interrupted scan that is being resumed).
+    pub skip: HashSet<IpAddr>,
 }
 
 /// A port's state and the evidence for it.
@@ -186,10 +188,13 @@ pub async fn scan(
     let mut stats = ScanStats::default();
     let mut nbstat = HashMap::new();
     if cfg.ports.udp137 {
-        let v4 = targets.iter().filter_map(|ip| match ip {
-            IpAddr::V4(v4) => Some(v4),
-            IpAddr::V6(_) => None,
-        });
+        let v4 = targets
+            .iter()
+            .filter(|ip| !cfg.skip.contains(ip))
+            .filter_map(|ip| match ip {
+                IpAddr::V4(v4) => Some(v4),
+                IpAddr::V6(_) => None,
+            });
         let sweep_stats = sweep(v4, Query::node_status(), &cfg.sweep, cancel, |r| {
             if matches!(r.outcome, Outcome::Reply(_) | Outcome::SendFailed(_)) {
                 if matches!(r.outcome, Outcome::Reply(_)) {
@@ -204,7 +209,7 @@ pub async fn scan(
     progress.udp_done.store(true, Ordering::Relaxed);
 
     let mut running: JoinSet<HostScan> = JoinSet::new();
-    let mut pending = targets.iter();
+    let mut pending = targets.iter().filter(|ip| !cfg.skip.contains(ip));
     let concurrency = cfg.concurrency.max(1);
     let tcp_wanted =
         cfg.ports.epm.is_some() || cfg.ports.nbss.is_some() || cfg.ports.direct.is_some();
