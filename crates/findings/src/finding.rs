@@ -70,6 +70,16 @@ pub struct Evidence {
     pub value: String,
 }
 
+impl Evidence {
+    /// Evidence that `field` was observed with `value`.
+    pub fn new(field: impl Into<String>, value: impl Into<String>) -> Self {
+        Self {
+            field: field.into(),
+            value: value.into(),
+        }
+    }
+}
+
 /// Where a remediation applies.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -80,6 +90,26 @@ pub enum Platform {
     Samba,
     /// The network edge (firewall rules, the ISP).
     Perimeter,
+}
+
+impl Platform {
+    /// Every platform.
+    pub const ALL: [Self; 3] = [Self::Windows, Self::Samba, Self::Perimeter];
+
+    /// The lower-case name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Windows => "windows",
+            Self::Samba => "samba",
+            Self::Perimeter => "perimeter",
+        }
+    }
+}
+
+impl fmt::Display for Platform {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
 }
 
 /// Copyable steps that fix a finding on one platform.

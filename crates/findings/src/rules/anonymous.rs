@@ -1,0 +1,194 @@
+//! Anonymous and guest access: null sessions, share listing, readable and writable shares.
+//!
+//! The scan does not test access yet (a "shares and vulnerabilities" feature will add it), so
+//! these rules say `NotChecked` on every SMB host today. They are built around
+//! [`access_verdict`], the one function that will read the future record fields
+//! (e.g. an optional `smb.access` object: `null_session`, `share_listing`, `readable_shares`,
+//! `writable_shares`); adding the data means filling that function in.
+
+use super::fix_text::{perimeter_block, samba_no_anonymous, windows_no_anonymous};
+use super::{Check, Context, Rule, smb_facts};
+use crate::finding::{Platform, Severity};
+use crate::record::HostRecord;
+
+/// What an anonymous or guest client may do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Access {
+    /// An anonymous SESSION_SETUP succeeds and IPC$ accepts the tree connect.
+    NullSession,
+    /// NetrShareEnum answers an anonymous caller.
+    ShareListing,
+    /// A disk share can be read anonymously or as guest.
+    ShareRead,
+    /// A disk share can be written anonymously or as guest.
+    ShareWrite,
+}
+
+impl Access {
+    fn what(self) -> &'static str {
+        match self {
+            Self::NullSession => "the null-session check",
+            Self::ShareListing => "the anonymous share-listing check",
+            Self::ShareRead => "the anonymous/guest share-read check",
+            Self::ShareWrite => "the anonymous/guest share-write check",
+        }
+    }
+}
+
+const REFERENCES: &[&str] = &[
+    "https://learn.microsoft.com/en-us/previous-versions/windows/it-pro/windows-10/security/threat-protection/security-policy-settings/network-access-restrict-anonymous-access-to-named-pipes-and-shares",
+    "https://learn.microsoft.com/en-us/previous-versions/windows/it-pro/windows-10/security/threat-protection/security-policy-settings/network-access-do-not-allow-anonymous-enumeration-of-sam-accounts-and-shares",
+    "https://www.samba.org/samba/docs/current/man-html/smb.conf.5.html#RESTRICTANONYMOUS",
+    "https://www.samba.org/samba/docs/current/man-html/smb.conf.5.html#MAPTOGUEST",
+];
+
+const REMEDIATION: &[(Platform, &str)] = &[
+    (Platform::Windows, windows_no_anonymous!()),
+    (Platform::Samba, samba_no_anonymous!()),
+    (Platform::Perimeter, perimeter_block!()),
+];
+
+/// Anonymous session accepted.
+pub(super) const NULL_SESSION: Rule = Rule {
+    id: "null-session",
+    title: "Anonymous (null) SMB session accepted",
+    severity: Severity::High,
+    rationale: "A null session lets anyone open IPC$ and call RPC interfaces (SAMR, LSARPC, \
+        SRVSVC) to list users, groups, shares and policies without a password.",
+    remediation: REMEDIATION,
+    references: REFERENCES,
+    check: null_session,
+};
+
+/// Shares listed anonymously.
+pub(super) const SHARE_LISTING: Rule = Rule {
+    id: "anonymous-share-listing",
+    title: "Shares can be listed anonymously",
+    severity: Severity::High,
+    rationale: "An anonymous share list shows every share name and comment: where the data is \
+        and which shares to try next.",
+    remediation: REMEDIATION,
+    references: REFERENCES,
+    check: share_listing,
+};
+
+/// A share readable anonymously or as guest.
+pub(super) const SHARE_READ: Rule = Rule {
+    id: "anonymous-share-read",
+    title: "A share is readable anonymously or as guest",
+    severity: Severity::High,
+    rationale: "Anyone who reaches the host can copy the share's files.",
+    remediation: &[
+        (
+            Platform::Windows,
+            concat!(
+                windows_no_anonymous!(),
+                "\nRevoke-SmbShareAccess -Name '<share>' -AccountName 'Everyone' -Force\n\
+                 Revoke-SmbShareAccess -Name '<share>' -AccountName 'ANONYMOUS LOGON' -Force\n\
+                 Revoke-SmbShareAccess -Name '<share>' -AccountName 'Guest' -Force"
+            ),
+        ),
+        (Platform::Samba, samba_no_anonymous!()),
+        (Platform::Perimeter, perimeter_block!()),
+    ],
+    references: REFERENCES,
+    check: share_read,
+};
+
+/// A share writable anonymously or as guest.
+pub(super) const SHARE_WRITE: Rule = Rule {
+    id: "anonymous-share-write",
+    title: "A share is writable anonymously or as guest",
+    severity: Severity::High,
+    rationale: "Anyone who reaches the host can plant or encrypt files on the share \
+        (ransomware, malicious shortcuts that leak NTLM hashes).",
+    remediation: &[
+        (
+            Platform::Windows,
+            concat!(
+                windows_no_anonymous!(),
+                "\nRevoke-SmbShareAccess -Name '<share>' -AccountName 'Everyone' -Force\n\
+                 Revoke-SmbShareAccess -Name '<share>' -AccountName 'ANONYMOUS LOGON' -Force\n\
+                 Revoke-SmbShareAccess -Name '<share>' -AccountName 'Guest' -Force"
+            ),
+        ),
+        (
+            Platform::Samba,
+            concat!(samba_no_anonymous!(), "\nread only = yes"),
+        ),
+        (Platform::Perimeter, perimeter_block!()),
+    ],
+    references: REFERENCES,
+    check: share_write,
+};
+
+fn null_session(host: &HostRecord, _: &Context) -> Check {
+    anonymous_check(host, Access::NullSession)
+}
+
+fn share_listing(host: &HostRecord, _: &Context) -> Check {
+    anonymous_check(host, Access::ShareListing)
+}
+
+fn share_read(host: &HostRecord, _: &Context) -> Check {
+    anonymous_check(host, Access::ShareRead)
+}
+
+fn share_write(host: &HostRecord, _: &Context) -> Check {
+    anonymous_check(host, Access::ShareWrite)
+}
+
+/// What the record says about `access`: `Hit(High)` with evidence when granted, `Clear` when
+/// refused, `None` when the record does not say. Always `None` until the scan tests access.
+fn access_verdict(_host: &HostRecord, _access: Access) -> Option<Check> {
+    None
+}
+
+fn anonymous_check(host: &HostRecord, access: Access) -> Check {
+    if let Err(verdict) = smb_facts(host) {
+        return verdict;
+    }
+    access_verdict(host, access)
+        .unwrap_or_else(|| Check::NotChecked(format!("needs {}; not run", access.what())))
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::super::test_host::{LAN, Outcome, assert_cases, host};
+    use super::*;
+
+    #[test]
+    fn anonymous_rules_wait_for_access_data() {
+        for check in [null_session, share_listing, share_read, share_write] {
+            assert_cases(
+                check,
+                &[
+                    (
+                        "smb host",
+                        LAN,
+                        json!({"smb": {"smb1": false}}),
+                        Outcome::NotChecked,
+                    ),
+                    (
+                        "445 open, no facts",
+                        LAN,
+                        json!({"ports": {"445/tcp": "open"}}),
+                        Outcome::NotChecked,
+                    ),
+                    (
+                        "no smb",
+                        LAN,
+                        json!({"ports": {"445/tcp": "closed", "139/tcp": "closed"}}),
+                        Outcome::Clear,
+                    ),
+                ],
+            );
+        }
+        assert_eq!(
+            share_write(&host(json!({"smb": {}})), &LAN),
+            Check::NotChecked("needs the anonymous/guest share-write check; not run".to_owned())
+        );
+    }
+}
