@@ -11,7 +11,10 @@ use smbaudit_wire::nbns::{
 use smbaudit_wire::nbss::{
     Deframer, FRAME_HEADER_LEN, Frame, SessionPacket, Transport, decode_frame, encode_frame,
 };
-use smbaudit_wire::{DecodeError, Reader};
+use smbaudit_wire::ntlm::{self, Challenge, TargetInfo, Version};
+use smbaudit_wire::smb2::{ContextData, NegotiateError};
+use smbaudit_wire::text::filetime_to_unix_nanos;
+use smbaudit_wire::{DecodeError, Reader, smb1, smb2, spnego};
 
 /// NBNS datagrams: [`Packet::decode`], then the RDATA decoders on every NBSTAT and NB record
 /// (and on the raw input, so they are fuzzed without a valid packet around them), and
@@ -184,4 +187,278 @@ pub fn nbns_roundtrip(data: &[u8]) {
             assert_eq!(out, rr.rdata, "NB address list re-encodes byte for byte");
         }
     }
+}
+
+// ---------------------------------------------------------------------------------------------
+// SMB2, SMB1, NTLMSSP and SPNEGO
+// ---------------------------------------------------------------------------------------------
+
+/// The SMB2 header re-encodes to the bytes it came from, but for the sync header's
+/// `Reserved` (bytes 32..36), which the decoder drops and the encoder writes as zeros.
+fn check_smb2_header(data: &[u8]) {
+    let Ok((header, rest)) = smb2::Header::decode(data) else {
+        return;
+    };
+    assert_eq!(rest.len() + smb2::HEADER_LEN, data.len());
+    assert_eq!(smb2::protocol_of(data), Ok(smb2::Protocol::Smb2));
+    let mut out = Vec::new();
+    header.encode(&mut out);
+    assert_eq!(out.len(), smb2::HEADER_LEN);
+    let mut want = data[..smb2::HEADER_LEN].to_vec();
+    if header.async_id.is_none() {
+        want[32..36].fill(0);
+    }
+    assert_eq!(out, want, "SMB2 header re-encodes byte for byte");
+    assert_eq!(smb2::Header::decode(&out), Ok((header, &[][..])));
+    let _ = (
+        smb2::status_name(header.status),
+        smb2::dialect_name(header.command),
+    );
+}
+
+/// Every context's data decodes or not, and what decodes re-encodes (through
+/// [`ContextData::to_context`]) to data that decodes to the same value; the whole list
+/// re-encodes (through [`smb2::encode_context_list`]) to bytes that decode to the same list.
+fn check_contexts(contexts: &[smb2::NegotiateContext]) {
+    for context in contexts {
+        let _ = context.name();
+        let Ok(decoded) = context.decode_data() else {
+            continue;
+        };
+        match &decoded {
+            ContextData::PreauthIntegrity {
+                hash_algorithms, ..
+            } => {
+                let _: Vec<_> = hash_algorithms
+                    .iter()
+                    .map(|&a| smb2::hash_algorithm_name(a))
+                    .collect();
+            }
+            ContextData::Encryption { ciphers } => {
+                let _: Vec<_> = ciphers.iter().map(|&c| smb2::cipher_name(c)).collect();
+            }
+            ContextData::Compression { algorithms, .. } => {
+                let _: Vec<_> = algorithms
+                    .iter()
+                    .map(|&c| smb2::compression_name(c))
+                    .collect();
+            }
+            ContextData::Signing { algorithms } => {
+                let _: Vec<_> = algorithms
+                    .iter()
+                    .map(|&c| smb2::signing_algorithm_name(c))
+                    .collect();
+            }
+            ContextData::RdmaTransform { transforms } => {
+                let _: Vec<_> = transforms
+                    .iter()
+                    .map(|&c| smb2::rdma_transform_name(c))
+                    .collect();
+            }
+            ContextData::Netname(_) | ContextData::Transport { .. } | ContextData::Unknown => {}
+        }
+        match decoded.to_context() {
+            Some(again) => {
+                assert_eq!(again.context_type, context.context_type);
+                assert_eq!(
+                    again.decode_data(),
+                    Ok(decoded),
+                    "context data re-encodes to the same value"
+                );
+            }
+            None => assert_eq!(decoded, ContextData::Unknown),
+        }
+    }
+    // Contexts start 8-byte aligned from the SMB2 header: put the list after one.
+    let mut msg = vec![0; smb2::HEADER_LEN];
+    smb2::encode_context_list(contexts, &mut msg);
+    let count = u16::try_from(contexts.len()).expect("a decoded list has at most 65535");
+    assert_eq!(
+        smb2::decode_context_list(&msg, smb2::HEADER_LEN, count).as_deref(),
+        Ok(contexts),
+        "a context list re-encodes to bytes that decode to it"
+    );
+}
+
+/// SMB2 responses: [`smb2::protocol_of`], [`smb2::Header::decode`] (re-encoded byte for
+/// byte), [`smb2::NegotiateResponse::decode`] with [`smb2::NegotiateContext::decode_data`] on
+/// every context and the context round trips of `check_contexts`, and
+/// [`smb2::SessionSetupResponse::decode`]. Security buffers go on to the SPNEGO and
+/// NTLMSSP decoders, as the scanner's would. [`smb2::decode_context_list`] also runs on
+/// the input itself, from offset 0.
+pub fn smb2_response(data: &[u8]) {
+    let _ = smb2::protocol_of(data);
+    check_smb2_header(data);
+    match smb2::NegotiateResponse::decode(data) {
+        Ok(response) => {
+            assert!(response.security_buffer.len() <= data.len());
+            let _ = (
+                response.signing_required(),
+                response.signing_enabled(),
+                response.cipher(),
+                smb2::dialect_name(response.dialect),
+                smb2::capability_names(response.capabilities),
+            );
+            check_contexts(&response.contexts);
+            spnego_token(&response.security_buffer);
+        }
+        Err(NegotiateError::Status(status)) => assert_ne!(status, 0),
+        Err(NegotiateError::Decode(_)) => {}
+    }
+    if let Ok(response) = smb2::SessionSetupResponse::decode(data) {
+        assert!(response.security_buffer.len() <= data.len());
+        let _ = (response.guest(), response.null_session());
+        spnego_token(&response.security_buffer);
+    }
+    // The list decoder on raw bytes, with the count taken from the first two.
+    if let Some(&count) = data.first_chunk::<2>()
+        && let Ok(contexts) = smb2::decode_context_list(data, 2, u16::from_le_bytes(count))
+    {
+        check_contexts(&contexts);
+    }
+}
+
+/// The SMB1 header re-encodes to the bytes it came from, but for `Reserved` (bytes 22..24).
+fn check_smb1_header(data: &[u8]) {
+    let Ok((header, rest)) = smb1::Header::decode(data) else {
+        return;
+    };
+    assert_eq!(rest.len() + smb1::HEADER_LEN, data.len());
+    assert_eq!(smb2::protocol_of(data), Ok(smb2::Protocol::Smb1));
+    let mut out = Vec::new();
+    header.encode(&mut out);
+    let mut want = data[..smb1::HEADER_LEN].to_vec();
+    want[22..24].fill(0);
+    assert_eq!(out, want, "SMB1 header re-encodes byte for byte");
+    assert_eq!(smb1::Header::decode(&out), Ok((header, &[][..])));
+    let _ = header.unicode();
+}
+
+/// SMB1 responses: [`smb1::Header::decode`] (re-encoded byte for byte),
+/// [`smb1::NegotiateReply::decode`] and [`smb1::SessionSetupResponse::decode`]; security
+/// blobs go on to the SPNEGO and NTLMSSP decoders.
+pub fn smb1_response(data: &[u8]) {
+    check_smb1_header(data);
+    if let Ok(reply) = smb1::NegotiateReply::decode(data) {
+        match reply {
+            smb1::NegotiateReply::NoCommonDialect { .. } => {}
+            smb1::NegotiateReply::Negotiated(response) => {
+                let _ = (
+                    response.user_level(),
+                    response.challenge_response(),
+                    response.signing_enabled(),
+                    response.signing_required(),
+                    smb1::capability_names(response.capabilities),
+                );
+                match &response.security {
+                    smb1::Smb1Security::Extended { security_blob, .. } => {
+                        assert!(security_blob.len() <= data.len());
+                        spnego_token(security_blob);
+                    }
+                    smb1::Smb1Security::Challenge { challenge, .. } => {
+                        assert!(challenge.len() <= usize::from(u8::MAX));
+                    }
+                }
+            }
+        }
+    }
+    if let Ok(response) = smb1::SessionSetupResponse::decode(data) {
+        assert!(response.security_blob.len() <= data.len());
+        let _ = response.guest();
+        spnego_token(&response.security_blob);
+    }
+}
+
+/// The getters of a TargetInfo, and its round trip: [`TargetInfo::encode`] writes bytes
+/// that decode to the same pairs.
+fn check_target_info(info: &TargetInfo) {
+    assert!(info.pairs.len() <= ntlm::MAX_AV_PAIRS);
+    for pair in &info.pairs {
+        let _ = ntlm::av_id_name(pair.id);
+        assert!(info.value(pair.id).is_some());
+    }
+    let _ = (
+        info.nb_computer(),
+        info.nb_domain(),
+        info.dns_computer(),
+        info.dns_domain(),
+        info.dns_tree(),
+        info.flags(),
+        info.timestamp().map(filetime_to_unix_nanos),
+        info.target_name(),
+    );
+    let mut out = Vec::new();
+    info.encode(&mut out);
+    assert_eq!(
+        TargetInfo::decode(&out).as_ref(),
+        Ok(info),
+        "TargetInfo re-encodes to bytes that decode to it"
+    );
+}
+
+/// NTLMSSP: [`Challenge::decode`] and [`TargetInfo::decode`] on the input, with every
+/// getter and the TargetInfo round trip, and [`Version::decode`] of its first 8 bytes
+/// (which re-encodes to the same value).
+pub fn ntlm_challenge(data: &[u8]) {
+    if let Ok(challenge) = Challenge::decode(data) {
+        if let Some(name) = &challenge.target_name {
+            assert!(!name.is_empty() && !name.ends_with('\0'));
+        }
+        if let Some(version) = challenge.version {
+            assert_eq!(version.revision, Version::NTLMSSP_REVISION_W2K3);
+            let _ = version.to_string();
+        }
+        check_target_info(&challenge.target_info);
+    }
+    if let Ok(info) = TargetInfo::decode(data) {
+        check_target_info(&info);
+    }
+    if let Some(head) = data.get(..Version::LEN) {
+        let version = Version::decode(head).expect("any 8 bytes are a VERSION");
+        let mut out = Vec::new();
+        version.encode(&mut out);
+        assert_eq!(Version::decode(&out), Ok(version));
+    }
+}
+
+/// SPNEGO: [`spnego::decode_init`], [`spnego::decode_resp`] and [`spnego::ntlm_token`], whose
+/// answer must be the blob itself (raw NTLMSSP) or the NegTokenResp's responseToken; what it
+/// returns goes to [`Challenge::decode`]. Also the round trip of [`spnego::ntlm_init_token`]
+/// with the input as the NTLM token.
+pub fn spnego_token(data: &[u8]) {
+    if let Ok(init) = spnego::decode_init(data) {
+        assert!(init.mech_types.len() <= spnego::MAX_MECH_TYPES);
+        for oid in &init.mech_types {
+            let _ = spnego::mech_name(oid);
+        }
+    }
+    let resp = spnego::decode_resp(data);
+    if let Ok(spnego::NegTokenResp {
+        supported_mech: Some(mech),
+        ..
+    }) = &resp
+    {
+        let _ = spnego::mech_name(mech);
+    }
+    if let Ok(token) = spnego::ntlm_token(data) {
+        if data.starts_with(&ntlm::SIGNATURE) {
+            assert_eq!(token, data);
+        } else {
+            assert_eq!(
+                resp.ok().and_then(|r| r.response_token).as_ref(),
+                Some(&token)
+            );
+        }
+        ntlm_challenge(&token);
+    }
+    let again =
+        spnego::decode_init(&spnego::ntlm_init_token(data)).expect("our init token decodes");
+    assert_eq!(
+        again,
+        spnego::NegTokenInit {
+            mech_types: vec![spnego::OID_NTLMSSP.to_owned()],
+            mech_token: Some(data.to_vec()),
+            hint_name: None,
+        }
+    );
 }

@@ -1,6 +1,12 @@
 //! Replays the fuzz corpus (`fuzz/corpus/<target>/`, seeds taken from the captures) and every
 //! committed crasher (`fuzz/regressions/<target>/`) through the fuzz targets' own harness code,
 //! `fuzz/src/lib.rs`, on stable. A fixed crasher that comes back fails here.
+//!
+//! It also holds the (ignored) helper that cut the SMB, NTLMSSP and SPNEGO seeds from the
+//! captures in `tests/data/`: `cargo test -p smbaudit-wire --test fuzz_corpus -- --ignored
+//! extract_smb_seeds` (see `fuzz/README.md`).
+
+mod common;
 
 #[allow(unreachable_pub, dead_code)]
 #[path = "../../../fuzz/src/lib.rs"]
@@ -17,6 +23,10 @@ const TARGETS: &[(&str, Harness)] = &[
     ("nbns_packet", harness::nbns_packet),
     ("nbss_stream", harness::nbss_stream),
     ("nbns_roundtrip", harness::nbns_roundtrip),
+    ("smb2_response", harness::smb2_response),
+    ("smb1_response", harness::smb1_response),
+    ("ntlm_challenge", harness::ntlm_challenge),
+    ("spnego_token", harness::spnego_token),
 ];
 
 fn fuzz_dir() -> PathBuf {
@@ -98,4 +108,271 @@ fn replays_corpus_seeds() {
 fn replays_regressions() {
     // At least the scope-label crasher that nbns_roundtrip found.
     assert!(replay("regressions") >= 1);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Cutting the SMB / NTLMSSP / SPNEGO seeds from the captures
+// ---------------------------------------------------------------------------------------------
+
+/// A seed: target directory, file name, bytes.
+type Seed = (&'static str, String, Vec<u8>);
+
+/// The targets whose seeds `extract_smb_seeds` writes.
+const SMB_TARGETS: [&str; 4] = [
+    "smb2_response",
+    "smb1_response",
+    "ntlm_challenge",
+    "spnego_token",
+];
+
+/// Most seeds of one kind (`what`) taken from one capture: the captures repeat the same
+/// exchange on many connections.
+const SEEDS_PER_KIND: usize = 2;
+
+/// The frames of a capture (Ethernet pcap/pcapng, or Linux-cooked pcap).
+fn capture_frames(bytes: &[u8]) -> std::collections::BTreeMap<usize, common::capture::Segment> {
+    use etherparse::{NetSlice, SlicedPacket, TransportSlice};
+    use pcap_file::DataLink;
+    use pcap_file::pcap::PcapReader;
+
+    let is_sll = !bytes.starts_with(&[0x0A, 0x0D, 0x0D, 0x0A])
+        && PcapReader::new(bytes).unwrap().header().datalink == DataLink::LINUX_SLL;
+    if !is_sll {
+        return common::capture::read_capture(bytes);
+    }
+    let mut reader = PcapReader::new(bytes).unwrap();
+    let mut out = std::collections::BTreeMap::new();
+    let mut number = 0;
+    while let Some(packet) = reader.next_packet() {
+        number += 1;
+        let packet = packet.unwrap();
+        let Ok(sliced) = SlicedPacket::from_ip(&packet.data[16..]) else {
+            continue;
+        };
+        let (Some(NetSlice::Ipv4(ip)), Some(TransportSlice::Tcp(tcp))) =
+            (&sliced.net, &sliced.transport)
+        else {
+            continue;
+        };
+        out.insert(
+            number,
+            common::capture::Segment {
+                l4: common::capture::L4::Tcp,
+                src: ip.header().source(),
+                dst: ip.header().destination(),
+                sport: tcp.source_port(),
+                dport: tcp.destination_port(),
+                payload: tcp.payload().to_vec(),
+                seq: tcp.sequence_number(),
+            },
+        );
+    }
+    out
+}
+
+/// One direction of a TCP connection: its bytes, and (stream offset, frame number) for
+/// each segment in them.
+type Flow = (Vec<u8>, Vec<(usize, usize)>);
+
+/// The SMB messages servers (TCP 445 and 139) sent in a capture, each with the number of
+/// the frame its transport header starts in. Retransmissions are dropped; a capture that
+/// ends inside a message loses that message.
+fn server_messages(bytes: &[u8]) -> Vec<(usize, Vec<u8>)> {
+    use common::capture::L4;
+    let frames = capture_frames(bytes);
+    // Per direction: the bytes, and where each frame's payload starts in them.
+    let mut flows = std::collections::BTreeMap::<_, Flow>::new();
+    let mut seen = std::collections::BTreeSet::new();
+    for (&number, seg) in &frames {
+        if seg.l4 != L4::Tcp
+            || !matches!(seg.sport, 445 | 139)
+            || seg.payload.is_empty()
+            || !seen.insert((seg.src, seg.sport, seg.dst, seg.dport, seg.seq))
+        {
+            continue;
+        }
+        let (stream, starts) = flows
+            .entry((seg.src, seg.sport, seg.dst, seg.dport))
+            .or_default();
+        starts.push((stream.len(), number));
+        stream.extend_from_slice(&seg.payload);
+    }
+    let mut out = Vec::new();
+    for (stream, starts) in flows.values() {
+        let mut at = 0;
+        while let Some(head) = stream.get(at..at + 4) {
+            let len = usize::from(head[1]) << 16 | usize::from(head[2]) << 8 | usize::from(head[3]);
+            let Some(payload) = stream.get(at + 4..at + 4 + len) else {
+                break;
+            };
+            // Type 0x00: a session message (on 139 the others are NBSS control packets).
+            if head[0] == 0 {
+                let frame = starts
+                    .iter()
+                    .rev()
+                    .find(|(start, _)| *start <= at)
+                    .unwrap()
+                    .1;
+                out.push((frame, payload.to_vec()));
+            }
+            at += 4 + len;
+        }
+    }
+    out.sort_by_key(|(frame, _)| *frame);
+    out
+}
+
+/// The seeds in one server message: the message itself for the SMB targets, its security
+/// blob for `spnego_token`, and the NTLMSSP CHALLENGE in it (and the CHALLENGE's TargetInfo
+/// alone) for `ntlm_challenge`.
+fn seeds_of(msg: &[u8]) -> Vec<(&'static str, &'static str, Vec<u8>)> {
+    use smbaudit_wire::{smb1, smb2, spnego};
+    let mut out = Vec::new();
+    let mut blob = None;
+    match smb2::protocol_of(msg) {
+        Ok(smb2::Protocol::Smb2) => {
+            let Ok((header, _)) = smb2::Header::decode(msg) else {
+                return out;
+            };
+            if header.flags & smb2::flags::SERVER_TO_REDIR == 0 {
+                return out;
+            }
+            match header.command {
+                smb2::command::NEGOTIATE => {
+                    out.push(("smb2_response", "smb2-negotiate-response", msg.to_vec()));
+                    if let Ok(r) = smb2::NegotiateResponse::decode(msg) {
+                        blob = Some(("negtokeninit", r.security_buffer));
+                    }
+                }
+                smb2::command::SESSION_SETUP => {
+                    out.push(("smb2_response", "smb2-session-setup-response", msg.to_vec()));
+                    if let Ok(r) = smb2::SessionSetupResponse::decode(msg) {
+                        blob = Some(("negtokenresp", r.security_buffer));
+                    }
+                }
+                _ => {}
+            }
+        }
+        Ok(smb2::Protocol::Smb1) => {
+            let Ok((header, _)) = smb1::Header::decode(msg) else {
+                return out;
+            };
+            if header.flags & smb1::flags::REPLY == 0 {
+                return out;
+            }
+            match header.command {
+                smb1::command::NEGOTIATE => {
+                    out.push(("smb1_response", "smb1-negotiate-response", msg.to_vec()));
+                    if let Ok(smb1::NegotiateReply::Negotiated(r)) =
+                        smb1::NegotiateReply::decode(msg)
+                        && let smb1::Smb1Security::Extended { security_blob, .. } = r.security
+                    {
+                        blob = Some(("negtokeninit", security_blob));
+                    }
+                }
+                smb1::command::SESSION_SETUP_ANDX => {
+                    out.push(("smb1_response", "smb1-session-setup-response", msg.to_vec()));
+                    if let Ok(r) = smb1::SessionSetupResponse::decode(msg) {
+                        blob = Some(("negtokenresp", r.security_blob));
+                    }
+                }
+                _ => {}
+            }
+        }
+        _ => {}
+    }
+    let Some((kind, blob)) = blob.filter(|(_, b)| !b.is_empty()) else {
+        return out;
+    };
+    let raw = blob.starts_with(&smbaudit_wire::ntlm::SIGNATURE);
+    if let Ok(token) = spnego::ntlm_token(&blob)
+        && smbaudit_wire::ntlm::Challenge::decode(&token).is_ok()
+    {
+        // TargetInfoFields: Len at 40, BufferOffset at 44.
+        if let (Some(len), Some(offset)) = (token.get(40..42), token.get(44..48)) {
+            let len = usize::from(u16::from_le_bytes([len[0], len[1]]));
+            let offset = u32::from_le_bytes(offset.try_into().unwrap()) as usize;
+            if let Some(info) = token.get(offset..offset + len).filter(|i| !i.is_empty()) {
+                out.push(("ntlm_challenge", "ntlm-target-info", info.to_vec()));
+            }
+        }
+        out.push(("ntlm_challenge", "ntlm-challenge", token));
+    }
+    if !raw {
+        out.push(("spnego_token", kind, blob));
+    }
+    out
+}
+
+/// Every seed the captures give, named `<capture>-f<frame>-<what>.bin` where `<capture>` is
+/// the part of the capture's file name after `__` (its upstream name).
+fn smb_seeds() -> Vec<Seed> {
+    let data = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data");
+    let mut captures: Vec<PathBuf> = std::fs::read_dir(&data)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "pcap" || e == "pcapng"))
+        .collect();
+    captures.sort();
+    let mut seeds: Vec<Seed> = Vec::new();
+    for path in captures {
+        let stem = path.file_stem().unwrap().to_str().unwrap();
+        let short = stem
+            .split_once("__")
+            .map_or(stem, |(_, s)| s)
+            .replace('_', "-");
+        let mut per_kind = std::collections::BTreeMap::new();
+        for (frame, msg) in server_messages(&std::fs::read(&path).unwrap()) {
+            for (target, what, bytes) in seeds_of(&msg) {
+                if seeds.iter().any(|(t, _, b)| *t == target && *b == bytes) {
+                    continue;
+                }
+                let n = per_kind.entry((target, what)).or_insert(0);
+                if *n == SEEDS_PER_KIND {
+                    continue;
+                }
+                *n += 1;
+                seeds.push((target, format!("{short}-f{frame}-{what}.bin"), bytes));
+            }
+        }
+    }
+    seeds
+}
+
+/// Writes the SMB, NTLMSSP and SPNEGO seeds to `fuzz/corpus/<target>/`. Run by hand:
+/// `cargo test -p smbaudit-wire --test fuzz_corpus -- --ignored extract_smb_seeds`.
+#[test]
+#[ignore = "writes fuzz/corpus; run by hand after changing the captures"]
+fn extract_smb_seeds() {
+    let seeds = smb_seeds();
+    for (target, name, bytes) in &seeds {
+        let dir = fuzz_dir().join("corpus").join(target);
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(dir.join(name), bytes).unwrap();
+        eprintln!("{target}/{name}: {} bytes", bytes.len());
+    }
+}
+
+#[test]
+fn smb_seeds_are_the_ones_the_captures_give() {
+    // The committed seeds are exactly what `extract_smb_seeds` writes today.
+    let seeds = smb_seeds();
+    for target in SMB_TARGETS {
+        let want: Vec<_> = seeds
+            .iter()
+            .filter(|(t, _, _)| *t == target)
+            .map(|(_, name, bytes)| (name.clone(), bytes.clone()))
+            .collect();
+        let dir = fuzz_dir().join("corpus").join(target);
+        let got: Vec<_> = inputs(&dir)
+            .into_iter()
+            .map(|p| {
+                let name = p.file_name().unwrap().to_str().unwrap().to_owned();
+                (name, std::fs::read(&p).unwrap())
+            })
+            .collect();
+        let mut want = want;
+        want.sort();
+        assert_eq!(got, want, "{target}: rerun extract_smb_seeds");
+    }
 }

@@ -3,8 +3,13 @@
 //! - `decode(encode(x)) == x` for every NetBIOS message type smbaudit-wire encodes: NBNS
 //!   packets (names with scopes, questions, records), NODE STATUS RDATA, NB address lists,
 //!   NBSS / direct-TCP frames (also through the Deframer), SESSION REQUEST;
+//! - the same for what the SMB, NTLMSSP and SPNEGO encoders write: SMB2 and SMB1 headers,
+//!   SMB2 negotiate context data and context lists, NTLMSSP TargetInfo and VERSION, our
+//!   SPNEGO init token; and responses built here field by field from the spec decode to
+//!   those fields (SMB2 NEGOTIATE, NTLMSSP CHALLENGE, SPNEGO NegTokenResp);
 //! - arbitrary bytes (and valid messages with bytes changed or cut off) never make a decoder
-//!   panic, and whatever `Packet::decode` accepts round-trips.
+//!   panic, and whatever `Packet::decode` accepts round-trips; likewise for every SMB2,
+//!   SMB1, NTLMSSP and SPNEGO decoder, where what decodes re-encodes to the same value.
 //!
 //! Allocation bounds are in `alloc_bounds.rs`, which needs its own global allocator.
 
@@ -18,7 +23,9 @@ use smbaudit_wire::nbss::{
     Deframer, FRAME_HEADER_LEN, Frame, FrameHeader, NegativeCode, PacketType, SessionPacket,
     SessionRequest, Transport, decode_frame, encode_frame,
 };
-use smbaudit_wire::{DecodeError, Reader};
+use smbaudit_wire::ntlm::{AvPair, Challenge, TargetInfo, Version};
+use smbaudit_wire::smb2::{ContextData, NegotiateContext, NegotiateError};
+use smbaudit_wire::{DecodeError, Reader, ntlm, smb1, smb2, spnego};
 
 // ---------------------------------------------------------------------------------------------
 // Strategies
@@ -469,5 +476,618 @@ fn refuses_scope_labels_holding_a_dot() {
             }),
             "{label:?}"
         );
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// SMB2, SMB1, NTLMSSP and SPNEGO
+// ---------------------------------------------------------------------------------------------
+
+fn smb2_header() -> impl Strategy<Value = smb2::Header> {
+    (
+        (
+            any::<u16>(),
+            any::<u32>(),
+            any::<u16>(),
+            any::<u16>(),
+            any::<u32>(),
+        ),
+        (
+            any::<u32>(),
+            any::<u64>(),
+            any::<Option<u64>>(),
+            any::<u32>(),
+            any::<u64>(),
+        ),
+        any::<[u8; 16]>(),
+    )
+        .prop_map(
+            |(
+                (credit_charge, status, command, credits, flags),
+                (next_command, message_id, async_id, tree_id, session_id),
+                signature,
+            )| {
+                // The header's form follows its ASYNC_COMMAND flag.
+                let flags = if async_id.is_some() {
+                    flags | smb2::flags::ASYNC_COMMAND
+                } else {
+                    flags & !smb2::flags::ASYNC_COMMAND
+                };
+                smb2::Header {
+                    credit_charge,
+                    status,
+                    command,
+                    credits,
+                    flags,
+                    next_command,
+                    message_id,
+                    async_id,
+                    tree_id: async_id.is_none().then_some(tree_id),
+                    session_id,
+                    signature,
+                }
+            },
+        )
+}
+
+fn smb1_header() -> impl Strategy<Value = smb1::Header> {
+    (
+        (
+            any::<u8>(),
+            any::<u32>(),
+            any::<u8>(),
+            any::<u16>(),
+            any::<u16>(),
+        ),
+        any::<[u8; 8]>(),
+        any::<[u16; 4]>(),
+    )
+        .prop_map(
+            |((command, status, flags, flags2, pid_high), signature, [tid, pid, uid, mid])| {
+                smb1::Header {
+                    command,
+                    status,
+                    flags,
+                    flags2,
+                    pid_high,
+                    signature,
+                    tid,
+                    pid,
+                    uid,
+                    mid,
+                }
+            },
+        )
+}
+
+fn u16s(max: usize) -> impl Strategy<Value = Vec<u16>> {
+    prop::collection::vec(any::<u16>(), 0..max)
+}
+
+/// Any ContextData this crate encodes. A netname can't hold U+0000: it would end the name.
+fn context_data() -> impl Strategy<Value = ContextData> {
+    prop_oneof![
+        (u16s(6), bytes(40)).prop_map(|(hash_algorithms, salt)| ContextData::PreauthIntegrity {
+            hash_algorithms,
+            salt
+        }),
+        u16s(6).prop_map(|ciphers| ContextData::Encryption { ciphers }),
+        (any::<u32>(), u16s(6))
+            .prop_map(|(flags, algorithms)| ContextData::Compression { flags, algorithms }),
+        "[^\u{0}]{0,30}".prop_map(ContextData::Netname),
+        any::<u32>().prop_map(|flags| ContextData::Transport { flags }),
+        u16s(6).prop_map(|transforms| ContextData::RdmaTransform { transforms }),
+        u16s(6).prop_map(|algorithms| ContextData::Signing { algorithms }),
+    ]
+}
+
+/// Contexts as they travel: known types with their data, and unknown types with any bytes.
+fn negotiate_contexts() -> impl Strategy<Value = Vec<NegotiateContext>> {
+    let context = prop_oneof![
+        context_data().prop_map(|d| d.to_context().unwrap()),
+        (any::<u16>(), bytes(60))
+            .prop_map(|(context_type, data)| NegotiateContext { context_type, data }),
+    ];
+    prop::collection::vec(context, 0..8)
+}
+
+/// A NEGOTIATE response ([MS-SMB2] 2.2.4) built field by field: security buffer at 128,
+/// contexts 8-byte aligned after it (3.1.1 only).
+fn smb2_negotiate_response(
+    dialect: u16,
+    guid: [u8; 16],
+    buffer: &[u8],
+    contexts: &[NegotiateContext],
+) -> Vec<u8> {
+    let mut msg = Vec::new();
+    smb2::Header {
+        command: smb2::command::NEGOTIATE,
+        flags: smb2::flags::SERVER_TO_REDIR,
+        tree_id: Some(0),
+        ..smb2::Header::default()
+    }
+    .encode(&mut msg);
+    let context_offset = (128 + buffer.len()).next_multiple_of(8);
+    msg.extend_from_slice(&65u16.to_le_bytes());
+    msg.extend_from_slice(&smb2::SIGNING_ENABLED.to_le_bytes());
+    msg.extend_from_slice(&dialect.to_le_bytes());
+    msg.extend_from_slice(&u16::try_from(contexts.len()).unwrap().to_le_bytes());
+    msg.extend_from_slice(&guid);
+    msg.extend_from_slice(&0x2F_u32.to_le_bytes()); // Capabilities
+    for size in [0x80_0000u32; 3] {
+        msg.extend_from_slice(&size.to_le_bytes());
+    }
+    msg.extend_from_slice(&[0x11; 16]); // SystemTime, ServerStartTime
+    msg.extend_from_slice(&128u16.to_le_bytes());
+    msg.extend_from_slice(&u16::try_from(buffer.len()).unwrap().to_le_bytes());
+    msg.extend_from_slice(&u32::try_from(context_offset).unwrap().to_le_bytes());
+    assert_eq!(msg.len(), 128);
+    msg.extend_from_slice(buffer);
+    smb2::encode_context_list(contexts, &mut msg);
+    msg
+}
+
+/// A SESSION_SETUP response ([MS-SMB2] 2.2.6) with its buffer at 72.
+fn smb2_session_setup_response(status: u32, session_flags: u16, buffer: &[u8]) -> Vec<u8> {
+    let mut msg = Vec::new();
+    smb2::Header {
+        status,
+        command: smb2::command::SESSION_SETUP,
+        flags: smb2::flags::SERVER_TO_REDIR,
+        tree_id: Some(0),
+        session_id: 0x4000_0000_0001,
+        ..smb2::Header::default()
+    }
+    .encode(&mut msg);
+    msg.extend_from_slice(&9u16.to_le_bytes());
+    msg.extend_from_slice(&session_flags.to_le_bytes());
+    msg.extend_from_slice(&72u16.to_le_bytes());
+    msg.extend_from_slice(&u16::try_from(buffer.len()).unwrap().to_le_bytes());
+    msg.extend_from_slice(buffer);
+    msg
+}
+
+/// An SMB1 response: header with `command` and Flags2 `flags2`, `words`, `bytes`.
+fn smb1_response(command: u8, flags2: u16, words: &[u8], bytes: &[u8]) -> Vec<u8> {
+    let mut msg = Vec::new();
+    smb1::Header {
+        command,
+        flags: smb1::flags::REPLY,
+        flags2,
+        ..smb1::Header::default()
+    }
+    .encode(&mut msg);
+    msg.push(u8::try_from(words.len() / 2).unwrap());
+    msg.extend_from_slice(words);
+    msg.extend_from_slice(&u16::try_from(bytes.len()).unwrap().to_le_bytes());
+    msg.extend_from_slice(bytes);
+    msg
+}
+
+/// SMB1 NEGOTIATE responses, extended security or not, and SESSION_SETUP_ANDX responses.
+fn smb1_message() -> impl Strategy<Value = Vec<u8>> {
+    (any::<bool>(), any::<bool>(), bytes(80), any::<u8>()).prop_map(
+        |(negotiate, extended, data, blob_len)| {
+            let unicode = if data.len() % 2 == 0 { 0xC801 } else { 0x4001 };
+            if negotiate {
+                let mut w = vec![1, 0, 0x0F, 0x32, 0, 1, 0];
+                w.extend_from_slice(&[0x04, 0x41, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0]);
+                let caps: u32 = if extended { 0x8000_F3FD } else { 0xF3FD };
+                w.extend_from_slice(&caps.to_le_bytes());
+                w.extend_from_slice(&[0x22; 8]);
+                w.extend_from_slice(&[0xC4, 0xFF]);
+                w.push(if extended { 0 } else { 8 });
+                let mut b = if extended {
+                    vec![0x33; 16]
+                } else {
+                    vec![0x44; 8]
+                };
+                b.extend_from_slice(&data);
+                smb1_response(0x72, unicode, &w, &b)
+            } else {
+                let blob_len = usize::from(blob_len).min(data.len());
+                let mut w = vec![0xFF, 0, 0, 0, 1, 0];
+                w.extend_from_slice(&u16::try_from(blob_len).unwrap().to_le_bytes());
+                smb1_response(0x73, unicode, &w, &data)
+            }
+        },
+    )
+}
+
+fn av_pairs() -> impl Strategy<Value = TargetInfo> {
+    let pair = (1..=u16::MAX, bytes(30)).prop_map(|(id, value)| AvPair { id, value });
+    (prop::collection::vec(pair, 0..12), any::<bool>()).prop_map(|(mut pairs, eol)| {
+        if eol {
+            pairs.push(AvPair {
+                id: ntlm::MSV_AV_EOL,
+                value: Vec::new(),
+            });
+        }
+        TargetInfo { pairs }
+    })
+}
+
+/// A CHALLENGE_MESSAGE ([MS-NLMP] 2.2.1.2) built field by field: 56-byte header, then
+/// TargetName and TargetInfo.
+fn ntlm_challenge(flags: u32, name: &[u8], info: &TargetInfo, version: [u8; 8]) -> Vec<u8> {
+    let mut info_bytes = Vec::new();
+    info.encode(&mut info_bytes);
+    let mut m = ntlm::SIGNATURE.to_vec();
+    m.extend_from_slice(&ntlm::MESSAGE_TYPE_CHALLENGE.to_le_bytes());
+    for (len, offset) in [(name.len(), 56), (info_bytes.len(), 56 + name.len())] {
+        let len = u16::try_from(len).unwrap().to_le_bytes();
+        m.extend_from_slice(&len);
+        m.extend_from_slice(&len);
+        m.extend_from_slice(&u32::try_from(offset).unwrap().to_le_bytes());
+        if m.len() == 20 {
+            m.extend_from_slice(&flags.to_le_bytes());
+            m.extend_from_slice(&[0x5A; 8]); // ServerChallenge
+            m.extend_from_slice(&[0; 8]); // Reserved
+        }
+    }
+    m.extend_from_slice(&version);
+    m.extend_from_slice(name);
+    m.extend_from_slice(&info_bytes);
+    m
+}
+
+fn challenge_message() -> impl Strategy<Value = Vec<u8>> {
+    (any::<u32>(), bytes(40), av_pairs(), any::<[u8; 8]>())
+        .prop_map(|(flags, name, info, version)| ntlm_challenge(flags, &name, &info, version))
+}
+
+/// A DER element with a minimal length.
+fn der(tag: u8, content: &[u8]) -> Vec<u8> {
+    let len = content.len();
+    let mut out = vec![tag];
+    if len < 0x80 {
+        out.push(len as u8);
+    } else if len < 0x100 {
+        out.extend_from_slice(&[0x81, len as u8]);
+    } else {
+        out.push(0x82);
+        out.extend_from_slice(&u16::try_from(len).unwrap().to_be_bytes());
+    }
+    out.extend_from_slice(content);
+    out
+}
+
+/// NegTokenResp fields as RFC 4178 4.2.2 orders them, and the struct they decode to.
+fn neg_token_resp() -> impl Strategy<Value = (Vec<u8>, spnego::NegTokenResp)> {
+    (
+        any::<Option<u8>>(),
+        any::<bool>(),
+        prop::option::of(bytes(300)),
+        prop::option::of(bytes(20)),
+        any::<bool>(),
+    )
+        .prop_map(|(neg_state, mech, token, mic, wrapped)| {
+            let mut fields = Vec::new();
+            if let Some(s) = neg_state {
+                fields.extend(der(0xa0, &der(0x0a, &[s])));
+            }
+            if mech {
+                let oid = [0x2b, 0x06, 0x01, 0x04, 0x01, 0x82, 0x37, 0x02, 0x02, 0x0a];
+                fields.extend(der(0xa1, &der(0x06, &oid)));
+            }
+            if let Some(t) = &token {
+                fields.extend(der(0xa2, &der(0x04, t)));
+            }
+            if let Some(m) = &mic {
+                fields.extend(der(0xa3, &der(0x04, m)));
+            }
+            let mut blob = der(0xa1, &der(0x30, &fields));
+            if wrapped {
+                let spnego = der(0x06, &[0x2b, 0x06, 0x01, 0x05, 0x05, 0x02]);
+                blob = der(0x60, &[spnego, blob].concat());
+            }
+            let resp = spnego::NegTokenResp {
+                neg_state,
+                supported_mech: mech.then(|| spnego::OID_NTLMSSP.to_owned()),
+                response_token: token,
+                mech_list_mic: mic,
+            };
+            (blob, resp)
+        })
+}
+
+proptest! {
+    #[test]
+    fn roundtrips_smb2_header(h in smb2_header(), body in bytes(20)) {
+        let mut msg = Vec::new();
+        h.encode(&mut msg);
+        prop_assert_eq!(msg.len(), smb2::HEADER_LEN);
+        msg.extend_from_slice(&body);
+        prop_assert_eq!(smb2::Header::decode(&msg), Ok((h, &body[..])));
+        prop_assert_eq!(smb2::protocol_of(&msg), Ok(smb2::Protocol::Smb2));
+    }
+
+    #[test]
+    fn roundtrips_smb1_header(h in smb1_header(), body in bytes(20)) {
+        let mut msg = Vec::new();
+        h.encode(&mut msg);
+        prop_assert_eq!(msg.len(), smb1::HEADER_LEN);
+        msg.extend_from_slice(&body);
+        prop_assert_eq!(smb1::Header::decode(&msg), Ok((h, &body[..])));
+        prop_assert_eq!(smb2::protocol_of(&msg), Ok(smb2::Protocol::Smb1));
+    }
+
+    #[test]
+    fn roundtrips_context_data(d in context_data()) {
+        let c = d.to_context().unwrap();
+        prop_assert_eq!(c.decode_data(), Ok(d));
+    }
+
+    #[test]
+    fn roundtrips_context_lists_after_any_prefix(contexts in negotiate_contexts(), prefix in bytes(90)) {
+        let mut msg = prefix.clone();
+        smb2::encode_context_list(&contexts, &mut msg);
+        let first = prefix.len().next_multiple_of(8);
+        let count = u16::try_from(contexts.len()).unwrap();
+        prop_assert_eq!(smb2::decode_context_list(&msg, first, count), Ok(contexts));
+    }
+
+    #[test]
+    fn decodes_built_smb2_negotiate_responses(
+        dialect in prop_oneof![Just(0x0311u16), Just(0x0302), Just(0x02FF), any::<u16>()],
+        guid in any::<[u8; 16]>(),
+        buffer in bytes(200),
+        contexts in negotiate_contexts(),
+    ) {
+        let msg = smb2_negotiate_response(dialect, guid, &buffer, &contexts);
+        let r = smb2::NegotiateResponse::decode(&msg).unwrap();
+        prop_assert_eq!((r.dialect, r.server_guid), (dialect, guid));
+        prop_assert_eq!(&r.security_buffer, &buffer);
+        let want = if dialect == 0x0311 { contexts } else { Vec::new() };
+        prop_assert_eq!(r.contexts, want);
+    }
+
+    #[test]
+    fn decodes_built_smb2_session_setup_responses(
+        status in prop_oneof![Just(0u32), Just(0xC000_0016)],
+        session_flags in any::<u16>(),
+        buffer in bytes(300),
+    ) {
+        let msg = smb2_session_setup_response(status, session_flags, &buffer);
+        let r = smb2::SessionSetupResponse::decode(&msg).unwrap();
+        prop_assert_eq!((r.header.status, r.session_flags), (status, session_flags));
+        prop_assert_eq!(r.security_buffer, buffer);
+    }
+
+    #[test]
+    fn roundtrips_target_info(info in av_pairs()) {
+        let mut out = Vec::new();
+        info.encode(&mut out);
+        prop_assert_eq!(TargetInfo::decode(&out), Ok(info));
+    }
+
+    #[test]
+    fn roundtrips_version(v in any::<[u8; 8]>()) {
+        let version = Version::decode(&v).unwrap();
+        let mut out = Vec::new();
+        version.encode(&mut out);
+        prop_assert_eq!(out[..4].to_vec(), v[..4].to_vec());
+        prop_assert_eq!(out[7], v[7]);
+        prop_assert_eq!(Version::decode(&out), Ok(version));
+    }
+
+    #[test]
+    fn decodes_built_challenges(
+        flags in any::<u32>(),
+        name in "[^\u{0}]{1,20}",
+        info in av_pairs(),
+        build in any::<u16>(),
+    ) {
+        let unicode = flags | ntlm::flags::UNICODE | ntlm::flags::VERSION;
+        let name_bytes: Vec<u8> = name.encode_utf16().flat_map(u16::to_le_bytes).collect();
+        let [lo, hi] = build.to_le_bytes();
+        let msg = ntlm_challenge(unicode, &name_bytes, &info, [10, 0, lo, hi, 0, 0, 0, 0x0F]);
+        let c = Challenge::decode(&msg).unwrap();
+        prop_assert_eq!(c.flags, unicode);
+        prop_assert_eq!(c.target_name, Some(name));
+        prop_assert_eq!(c.target_info, info);
+        prop_assert_eq!(c.version.map(|v| v.build), Some(build));
+    }
+
+    #[test]
+    fn roundtrips_ntlm_init_token(token in bytes(600)) {
+        let blob = spnego::ntlm_init_token(&token);
+        let init = spnego::decode_init(&blob).unwrap();
+        prop_assert_eq!(init.mech_types, vec![spnego::OID_NTLMSSP.to_owned()]);
+        prop_assert_eq!(init.mech_token, Some(token));
+        prop_assert_eq!(init.hint_name, None);
+    }
+
+    #[test]
+    fn decodes_built_neg_token_resps((blob, resp) in neg_token_resp()) {
+        prop_assert_eq!(spnego::decode_resp(&blob), Ok(resp.clone()));
+        match resp.response_token {
+            Some(token) => prop_assert_eq!(spnego::ntlm_token(&blob), Ok(token)),
+            None => prop_assert!(spnego::ntlm_token(&blob).is_err()),
+        }
+    }
+}
+
+/// Every context's data decodes or not; what decodes re-encodes to the same value; the
+/// list re-encodes to bytes that decode to it.
+fn contexts_hold_up(contexts: &[NegotiateContext]) -> Result<(), TestCaseError> {
+    for c in contexts {
+        if let Ok(d) = c.decode_data() {
+            match d.to_context() {
+                Some(again) => prop_assert_eq!(again.decode_data(), Ok(d)),
+                None => prop_assert_eq!(d, ContextData::Unknown),
+            }
+        }
+    }
+    let mut msg = Vec::new();
+    smb2::encode_context_list(contexts, &mut msg);
+    let count = u16::try_from(contexts.len()).unwrap();
+    let again = smb2::decode_context_list(&msg, 0, count);
+    prop_assert_eq!(again.as_deref(), Ok(contexts));
+    Ok(())
+}
+
+/// What the smb2_response and smb1_response targets check, in short: every SMB decoder
+/// runs; what decodes stays within the input; headers re-encode; blobs go on to SPNEGO.
+fn smb_decoders_hold_up(b: &[u8]) -> Result<(), TestCaseError> {
+    let _ = smb2::protocol_of(b);
+    if let Ok((h, rest)) = smb2::Header::decode(b) {
+        prop_assert_eq!(rest.len() + smb2::HEADER_LEN, b.len());
+        let mut out = Vec::new();
+        h.encode(&mut out);
+        prop_assert_eq!(smb2::Header::decode(&out), Ok((h, &[][..])));
+    }
+    match smb2::NegotiateResponse::decode(b) {
+        Ok(r) => {
+            prop_assert!(r.security_buffer.len() <= b.len());
+            let _ = (r.cipher(), r.signing_required());
+            contexts_hold_up(&r.contexts)?;
+            spnego_decoders_hold_up(&r.security_buffer)?;
+        }
+        Err(NegotiateError::Status(s)) => prop_assert_ne!(s, 0),
+        Err(NegotiateError::Decode(_)) => {}
+    }
+    if let Ok(r) = smb2::SessionSetupResponse::decode(b) {
+        prop_assert!(r.security_buffer.len() <= b.len());
+        spnego_decoders_hold_up(&r.security_buffer)?;
+    }
+    if let Ok((h, rest)) = smb1::Header::decode(b) {
+        prop_assert_eq!(rest.len() + smb1::HEADER_LEN, b.len());
+        let mut out = Vec::new();
+        h.encode(&mut out);
+        prop_assert_eq!(smb1::Header::decode(&out), Ok((h, &[][..])));
+    }
+    if let Ok(smb1::NegotiateReply::Negotiated(r)) = smb1::NegotiateReply::decode(b) {
+        let _ = (r.user_level(), r.signing_required());
+        if let smb1::Smb1Security::Extended { security_blob, .. } = &r.security {
+            spnego_decoders_hold_up(security_blob)?;
+        }
+    }
+    if let Ok(r) = smb1::SessionSetupResponse::decode(b) {
+        prop_assert!(r.security_blob.len() <= b.len());
+        spnego_decoders_hold_up(&r.security_blob)?;
+    }
+    Ok(())
+}
+
+/// What the ntlm_challenge target checks: CHALLENGE and TargetInfo decode or not, the
+/// getters run, TargetInfo re-encodes.
+fn ntlm_decoders_hold_up(b: &[u8]) -> Result<(), TestCaseError> {
+    let mut infos = Vec::new();
+    if let Ok(c) = Challenge::decode(b) {
+        prop_assert!(c.target_name.as_ref().is_none_or(|n| !n.is_empty()));
+        infos.push(c.target_info);
+    }
+    if let Ok(info) = TargetInfo::decode(b) {
+        infos.push(info);
+    }
+    for info in infos {
+        prop_assert!(info.pairs.len() <= ntlm::MAX_AV_PAIRS);
+        let _ = (
+            info.nb_computer(),
+            info.dns_domain(),
+            info.flags(),
+            info.timestamp(),
+        );
+        let mut out = Vec::new();
+        info.encode(&mut out);
+        prop_assert_eq!(TargetInfo::decode(&out), Ok(info));
+    }
+    Ok(())
+}
+
+/// What the spnego_token target checks: the three decoders run; ntlm_token gives the raw
+/// blob or the responseToken, which goes on to the NTLMSSP decoders.
+fn spnego_decoders_hold_up(b: &[u8]) -> Result<(), TestCaseError> {
+    if let Ok(init) = spnego::decode_init(b) {
+        prop_assert!(init.mech_types.len() <= spnego::MAX_MECH_TYPES);
+    }
+    let resp = spnego::decode_resp(b);
+    if let Ok(token) = spnego::ntlm_token(b) {
+        if b.starts_with(&ntlm::SIGNATURE) {
+            prop_assert_eq!(&token[..], b);
+        } else {
+            let want = resp.ok().and_then(|r| r.response_token);
+            prop_assert_eq!(want.as_ref(), Some(&token));
+        }
+        ntlm_decoders_hold_up(&token)?;
+    }
+    Ok(())
+}
+
+proptest! {
+    #[test]
+    fn smb_decoders_never_panic_on_arbitrary_bytes(b in bytes(700), smb2_head in any::<bool>()) {
+        // Half the inputs start like SMB2 (or SMB1) messages, to get past the first check.
+        let mut b = b;
+        if b.len() >= 4 {
+            b[..4].copy_from_slice(if smb2_head { &smb2::PROTOCOL_ID } else { &smb1::PROTOCOL_ID });
+        }
+        smb_decoders_hold_up(&b)?;
+    }
+
+    #[test]
+    fn smb2_decoders_never_panic_on_damaged_responses(
+        dialect in prop_oneof![Just(0x0311u16), any::<u16>()],
+        buffer in bytes(100),
+        contexts in negotiate_contexts(),
+        (e, cut) in edits(),
+    ) {
+        let msg = smb2_negotiate_response(dialect, [7; 16], &buffer, &contexts);
+        smb_decoders_hold_up(&mutate(msg, &e, cut))?;
+        let msg = smb2_session_setup_response(0xC000_0016, 0, &buffer);
+        smb_decoders_hold_up(&mutate(msg, &e, cut))?;
+    }
+
+    #[test]
+    fn smb1_decoders_never_panic_on_damaged_responses(msg in smb1_message(), (e, cut) in edits()) {
+        smb_decoders_hold_up(&mutate(msg, &e, cut))?;
+    }
+
+    #[test]
+    fn context_decoders_never_panic(
+        context_type in prop_oneof![1u16..=8, any::<u16>()],
+        data in bytes(100),
+        offset in 0usize..120,
+        count in prop_oneof![0u16..10, any::<u16>()],
+    ) {
+        let c = NegotiateContext { context_type, data };
+        contexts_hold_up(std::slice::from_ref(&c))?;
+        if let Ok(list) = smb2::decode_context_list(&c.data, offset, count) {
+            prop_assert_eq!(list.len(), usize::from(count));
+            contexts_hold_up(&list)?;
+        }
+    }
+
+    #[test]
+    fn ntlm_decoders_never_panic_on_arbitrary_bytes(b in bytes(400), signed in any::<bool>()) {
+        let mut b = b;
+        if signed && b.len() >= 12 {
+            b[..8].copy_from_slice(&ntlm::SIGNATURE);
+            b[8..12].copy_from_slice(&2u32.to_le_bytes());
+        }
+        ntlm_decoders_hold_up(&b)?;
+    }
+
+    #[test]
+    fn ntlm_decoders_never_panic_on_damaged_challenges(msg in challenge_message(), (e, cut) in edits()) {
+        ntlm_decoders_hold_up(&mutate(msg, &e, cut))?;
+    }
+
+    #[test]
+    fn spnego_decoders_never_panic_on_arbitrary_bytes(b in bytes(400)) {
+        spnego_decoders_hold_up(&b)?;
+    }
+
+    #[test]
+    fn spnego_decoders_never_panic_on_damaged_tokens(
+        blob in prop_oneof![
+            neg_token_resp().prop_map(|(blob, _)| blob),
+            bytes(200).prop_map(|t| spnego::ntlm_init_token(&t)),
+            challenge_message().prop_map(|c| spnego::ntlm_init_token(&c)),
+        ],
+        (e, cut) in edits(),
+    ) {
+        spnego_decoders_hold_up(&mutate(blob, &e, cut))?;
     }
 }
