@@ -1,0 +1,339 @@
+//! Opening a database file safely: the file is judged by its header before SQLite touches
+//! it, then the schema is checked, created or migrated.
+//!
+//! A file that is not ours is never opened with SQLite at all, so neither it nor its
+//! directory changes (no `-wal`/`-shm` side files, no journal recovery). The header layout
+//! is SQLite's "Database File Format", section 1.3: <https://www.sqlite.org/fileformat.html>.
+
+use std::fs::{self, File};
+use std::io::{ErrorKind, Read};
+use std::path::Path;
+use std::time::Duration;
+
+use rusqlite::{Connection, ErrorCode, OpenFlags, TransactionBehavior};
+
+use crate::error::StoreError;
+use crate::schema::{APPLICATION_ID, LATEST, MIGRATIONS, TABLES};
+
+/// How long a connection waits for another writer before giving up (two scans may
+/// write to one database at once).
+pub(crate) const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// "SQLite format 3\0", the first 16 bytes of every SQLite 3 database.
+const MAGIC: &[u8; 16] = b"SQLite format 3\0";
+/// The database header is the first 100 bytes of the file.
+const HEADER_LEN: usize = 100;
+
+/// Opens (or creates) the database at `path`: checks it is ours, brings the schema up to
+/// date and sets the connection up (WAL, foreign keys, busy timeout).
+pub(crate) fn connect(path: &Path) -> Result<Connection, StoreError> {
+    let io = |source| StoreError::Io {
+        path: path.to_owned(),
+        source,
+    };
+    match fs::metadata(path) {
+        Ok(m) if m.is_dir() => {
+            return Err(StoreError::NotOurs(path.to_owned(), "a directory".into()));
+        }
+        Ok(m) if m.len() > 0 => check_header(path, &read_header(path)?, m.len())?,
+        // An empty file is an empty database to SQLite: it is (or becomes) ours below.
+        Ok(_) => {}
+        Err(e) if e.kind() == ErrorKind::NotFound => {
+            if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+                fs::create_dir_all(dir).map_err(io)?;
+            }
+        }
+        Err(e) => return Err(io(e)),
+    }
+    // No SQLITE_OPEN_URI: a path is a path, even one starting with "file:".
+    let flags = OpenFlags::SQLITE_OPEN_READ_WRITE
+        | OpenFlags::SQLITE_OPEN_CREATE
+        | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+    let mut conn = Connection::open_with_flags(path, flags).map_err(|e| classify(path, e))?;
+    conn.busy_timeout(BUSY_TIMEOUT)?;
+    conn.pragma_update(None, "foreign_keys", true)?;
+    prepare_schema(path, &mut conn)?;
+    let mode: String = conn.pragma_update_and_check(None, "journal_mode", "wal", |r| r.get(0))?;
+    if !mode.eq_ignore_ascii_case("wal") {
+        return Err(StoreError::Corrupt(
+            path.to_owned(),
+            format!("cannot switch to WAL journaling (got {mode:?})"),
+        ));
+    }
+    // In WAL mode NORMAL loses no committed transaction when the process dies, only on
+    // power loss, and saves an fsync per batch.
+    conn.pragma_update(None, "synchronous", "NORMAL")?;
+    Ok(conn)
+}
+
+/// The first bytes of the file (up to the header's length).
+fn read_header(path: &Path) -> Result<Vec<u8>, StoreError> {
+    let io = |source| StoreError::Io {
+        path: path.to_owned(),
+        source,
+    };
+    let mut head = Vec::with_capacity(HEADER_LEN);
+    File::open(path)
+        .map_err(io)?
+        .take(HEADER_LEN as u64)
+        .read_to_end(&mut head)
+        .map_err(io)?;
+    Ok(head)
+}
+
+fn be_u16(h: &[u8], at: usize) -> u16 {
+    h.get(at..at + 2)
+        .map_or(0, |b| u16::from_be_bytes([b[0], b[1]]))
+}
+
+fn be_u32(h: &[u8], at: usize) -> u32 {
+    h.get(at..at + 4)
+        .map_or(0, |b| u32::from_be_bytes([b[0], b[1], b[2], b[3]]))
+}
+
+/// Judges a non-empty file by its first bytes (`head`, at most 100) and its length.
+pub(crate) fn check_header(path: &Path, head: &[u8], file_len: u64) -> Result<(), StoreError> {
+    let not_ours = |why: String| Err(StoreError::NotOurs(path.to_owned(), why));
+    let corrupt = |why: String| Err(StoreError::Corrupt(path.to_owned(), why));
+    if !head.starts_with(MAGIC) {
+        if head.len() >= 6 && MAGIC.starts_with(head) {
+            return corrupt(format!("truncated SQLite header: {file_len} bytes"));
+        }
+        let kind = if std::str::from_utf8(head).is_ok() {
+            "a text file"
+        } else {
+            "unknown binary data"
+        };
+        return not_ours(format!("not an SQLite file: {kind}"));
+    }
+    if head.len() < HEADER_LEN {
+        return corrupt(format!(
+            "truncated SQLite header: {file_len} of {HEADER_LEN} bytes"
+        ));
+    }
+    // Offset 68: the application id, set by PRAGMA application_id.
+    match be_u32(head, 68) {
+        id if id == APPLICATION_ID as u32 => {}
+        0 => return not_ours("an SQLite database without smbaudit's application_id".into()),
+        id => {
+            return not_ours(format!(
+                "an SQLite database of another application (application_id {id:#010x})"
+            ));
+        }
+    }
+    // Offset 60: user_version, our schema version.
+    let version = i64::from(be_u32(head, 60) as i32);
+    if version > LATEST {
+        return Err(StoreError::TooNew {
+            path: path.to_owned(),
+            found: version,
+            supported: LATEST,
+        });
+    }
+    // Offset 16: page size, a power of two from 512 to 32768, or 1 meaning 65536.
+    let page_size = match be_u16(head, 16) {
+        1 => 65536,
+        n if n >= 512 && n.is_power_of_two() => u64::from(n),
+        n => return corrupt(format!("invalid page size {n} in the header")),
+    };
+    if file_len % page_size != 0 {
+        return corrupt(format!(
+            "{file_len} bytes is not a whole number of {page_size}-byte pages (truncated?)"
+        ));
+    }
+    // Offset 28: the size in pages, valid when the change counter (24) equals the
+    // version-valid-for number (92).
+    let pages = u64::from(be_u32(head, 28));
+    if pages > 0 && be_u32(head, 24) == be_u32(head, 92) {
+        let expected = pages * page_size;
+        if file_len < expected {
+            return corrupt(format!(
+                "truncated: the header says {expected} bytes, the file has {file_len}"
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// Maps SQLite's "not a database" and "malformed" errors to [`StoreError::Corrupt`]: by
+/// then the header has shown the file is ours (or it was empty).
+fn classify(path: &Path, e: rusqlite::Error) -> StoreError {
+    match e.sqlite_error_code() {
+        Some(ErrorCode::NotADatabase | ErrorCode::DatabaseCorrupt) => {
+            StoreError::Corrupt(path.to_owned(), format!("SQLite says: {e}"))
+        }
+        _ => StoreError::Sqlite(e),
+    }
+}
+
+/// What the database says about itself.
+struct Identity {
+    application_id: i32,
+    version: i64,
+    tables: Vec<String>,
+    objects: i64,
+}
+
+fn identity(conn: &Connection) -> rusqlite::Result<Identity> {
+    let application_id = conn.pragma_query_value(None, "application_id", |r| r.get(0))?;
+    let version = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
+    let objects = conn.query_row("SELECT count(*) FROM sqlite_schema", [], |r| r.get(0))?;
+    let mut stmt = conn.prepare("SELECT name FROM sqlite_schema WHERE type = 'table'")?;
+    let tables = stmt
+        .query_map([], |r| r.get(0))?
+        .collect::<rusqlite::Result<_>>()?;
+    Ok(Identity {
+        application_id,
+        version,
+        tables,
+        objects,
+    })
+}
+
+enum Plan {
+    Ready,
+    Create,
+    Migrate,
+}
+
+/// Decides what to do with a database, refusing anything that is not ours.
+fn plan(path: &Path, id: &Identity) -> Result<Plan, StoreError> {
+    let fresh = id.application_id == 0 && id.version == 0 && id.objects == 0;
+    if fresh {
+        return Ok(Plan::Create);
+    }
+    if id.application_id != APPLICATION_ID {
+        let why = if id.application_id == 0 {
+            format!(
+                "an SQLite database without smbaudit's application_id, with tables {:?}",
+                id.tables
+            )
+        } else {
+            format!(
+                "an SQLite database of another application (application_id {:#010x})",
+                id.application_id
+            )
+        };
+        return Err(StoreError::NotOurs(path.to_owned(), why));
+    }
+    if id.version > LATEST {
+        return Err(StoreError::TooNew {
+            path: path.to_owned(),
+            found: id.version,
+            supported: LATEST,
+        });
+    }
+    if id.version < 1 {
+        return Err(StoreError::Corrupt(
+            path.to_owned(),
+            "smbaudit's application_id but no schema version".into(),
+        ));
+    }
+    if let Some(missing) = TABLES.iter().find(|t| !id.tables.iter().any(|n| n == *t)) {
+        return Err(StoreError::Corrupt(
+            path.to_owned(),
+            format!("table {missing:?} is missing"),
+        ));
+    }
+    Ok(if id.version < LATEST {
+        Plan::Migrate
+    } else {
+        Plan::Ready
+    })
+}
+
+/// Checks the schema with reads only; creates or migrates it in one write transaction,
+/// deciding again inside it (another process may have done it meanwhile).
+fn prepare_schema(path: &Path, conn: &mut Connection) -> Result<(), StoreError> {
+    let first = identity(conn).map_err(|e| classify(path, e))?;
+    if let Plan::Ready = plan(path, &first)? {
+        return Ok(());
+    }
+    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    let id = identity(&tx).map_err(|e| classify(path, e))?;
+    let from = match plan(path, &id)? {
+        Plan::Ready => return Ok(()),
+        Plan::Create => {
+            tx.pragma_update(None, "application_id", APPLICATION_ID)?;
+            0
+        }
+        Plan::Migrate => id.version,
+    };
+    for (version, sql) in (1..)
+        .zip(MIGRATIONS)
+        .skip(usize::try_from(from).unwrap_or(0))
+    {
+        tx.execute_batch(sql)?;
+        tx.pragma_update(None, "user_version", version)?;
+    }
+    tx.commit()?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn header(app: u32, version: u32, page_size: u16, pages: u32) -> Vec<u8> {
+        let mut h = vec![0u8; HEADER_LEN];
+        h[..16].copy_from_slice(MAGIC);
+        h[16..18].copy_from_slice(&page_size.to_be_bytes());
+        h[24..28].copy_from_slice(&7u32.to_be_bytes());
+        h[28..32].copy_from_slice(&pages.to_be_bytes());
+        h[60..64].copy_from_slice(&version.to_be_bytes());
+        h[68..72].copy_from_slice(&app.to_be_bytes());
+        h[92..96].copy_from_slice(&7u32.to_be_bytes());
+        h
+    }
+
+    fn verdict(head: &[u8], len: u64) -> String {
+        match check_header(Path::new("x.db"), head, len) {
+            Ok(()) => "ok".into(),
+            Err(e) => e.to_string(),
+        }
+    }
+
+    #[test]
+    fn accepts_our_header() {
+        let ours = APPLICATION_ID as u32;
+        assert_eq!(verdict(&header(ours, 1, 4096, 3), 3 * 4096), "ok");
+        assert_eq!(verdict(&header(ours, 1, 1, 2), 2 * 65536), "ok");
+    }
+
+    #[test]
+    fn rejects_foreign_and_damaged_headers() {
+        let ours = APPLICATION_ID as u32;
+        let cases: [(Vec<u8>, u64, &str); 9] = [
+            (
+                b"hello world\n".to_vec(),
+                12,
+                "not an SQLite file: a text file",
+            ),
+            (vec![0xff, 0xfe, 0x00, 0x80], 4, "unknown binary data"),
+            (MAGIC[..9].to_vec(), 9, "truncated SQLite header"),
+            (MAGIC.to_vec(), 16, "truncated SQLite header: 16 of 100"),
+            (
+                header(0, 0, 4096, 1),
+                4096,
+                "without smbaudit's application_id",
+            ),
+            (
+                header(0x0f05_5111, 0, 4096, 1),
+                4096,
+                "application_id 0x0f055111",
+            ),
+            (header(ours, 9, 4096, 1), 4096, "schema version 9 is newer"),
+            (
+                header(ours, 1, 4096, 4),
+                2 * 4096,
+                "header says 16384 bytes",
+            ),
+            (header(ours, 1, 4096, 1), 5000, "not a whole number"),
+        ];
+        for (head, len, want) in cases {
+            let got = verdict(&head, len);
+            assert!(got.contains(want), "{got:?} lacks {want:?}");
+        }
+        assert!(verdict(&header(ours, 1, 1000, 1), 1000).contains("invalid page size 1000"));
+    }
+}

@@ -1,0 +1,156 @@
+//! The scan-level types: id, metadata, status and the summary `history` lists.
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::str::FromStr;
+
+use serde::{Deserialize, Serialize};
+use smbaudit_findings::Severity;
+
+/// A scan's id in the store (the `scans.id` row id), shown to users as a plain number.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct ScanId(pub i64);
+
+impl fmt::Display for ScanId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.0)
+    }
+}
+
+/// A string that is not a scan id.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0:?} is not a scan id (a positive number, e.g. 12)")]
+pub struct ParseScanIdError(pub String);
+
+impl FromStr for ScanId {
+    type Err = ParseScanIdError;
+
+    /// Parses "12" (surrounding blanks allowed); ids are positive.
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s.trim().parse::<i64>() {
+            Ok(n) if n > 0 => Ok(Self(n)),
+            _ => Err(ParseScanIdError(s.to_owned())),
+        }
+    }
+}
+
+/// What a new scan records about itself.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ScanMeta {
+    /// The targets as given (addresses, ranges, CIDRs, files).
+    pub targets: Vec<String>,
+    /// The command line, for `history` and to resume with the same options.
+    pub command: String,
+    /// Where the scan ran from (e.g. "lan", "internet"), which rules use to rate findings.
+    pub vantage: String,
+}
+
+/// Where a scan is in its life.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ScanStatus {
+    /// Started and not finished: still running, or killed without a chance to say so.
+    Running,
+    /// Every target was scanned.
+    Finished,
+    /// Stopped early (Ctrl-C); can be resumed.
+    Interrupted,
+}
+
+impl ScanStatus {
+    /// The lower-case name, as stored.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Running => "running",
+            Self::Finished => "finished",
+            Self::Interrupted => "interrupted",
+        }
+    }
+}
+
+impl fmt::Display for ScanStatus {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for ScanStatus {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        [Self::Running, Self::Finished, Self::Interrupted]
+            .into_iter()
+            .find(|st| st.as_str() == s)
+            .ok_or_else(|| format!("{s:?} is not a scan status (running, finished, interrupted)"))
+    }
+}
+
+/// One scan as `history` lists it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ScanSummary {
+    /// Its id.
+    pub id: ScanId,
+    /// When it began, RFC 3339 UTC.
+    pub started: String,
+    /// When it last finished or was interrupted, RFC 3339 UTC; `None` while running.
+    pub finished: Option<String>,
+    /// Its status.
+    pub status: ScanStatus,
+    /// The targets as given.
+    pub targets: Vec<String>,
+    /// The command line.
+    pub command: String,
+    /// Where it ran from.
+    pub vantage: String,
+    /// Hosts stored.
+    pub hosts: u64,
+    /// Findings stored, per severity (severities with no finding are absent).
+    pub findings_by_severity: BTreeMap<Severity, u64>,
+}
+
+impl ScanSummary {
+    /// All findings, whatever their severity.
+    pub fn findings(&self) -> u64 {
+        self.findings_by_severity.values().sum()
+    }
+
+    /// Whether the scan did not finish (running or interrupted): a candidate for `--resume`.
+    pub fn unfinished(&self) -> bool {
+        self.status != ScanStatus::Finished
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn scan_id_parses_and_prints() {
+        assert_eq!("12".parse::<ScanId>(), Ok(ScanId(12)));
+        assert_eq!(" 7 ".parse::<ScanId>(), Ok(ScanId(7)));
+        assert_eq!(ScanId(12).to_string(), "12");
+        for bad in ["", "0", "-3", "x", "1.5", "99999999999999999999"] {
+            assert!(bad.parse::<ScanId>().is_err(), "{bad:?} parsed");
+        }
+        assert!(
+            "abc"
+                .parse::<ScanId>()
+                .unwrap_err()
+                .to_string()
+                .contains("not a scan id")
+        );
+    }
+
+    #[test]
+    fn status_round_trips_through_text() {
+        for st in [
+            ScanStatus::Running,
+            ScanStatus::Finished,
+            ScanStatus::Interrupted,
+        ] {
+            assert_eq!(st.to_string().parse::<ScanStatus>(), Ok(st));
+        }
+        assert!("done".parse::<ScanStatus>().is_err());
+    }
+}

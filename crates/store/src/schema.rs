@@ -1,0 +1,51 @@
+//! The database schema and its migrations, versioned by `PRAGMA user_version`.
+//!
+//! Migration `i` (0-based) takes the schema from version `i` to `i + 1`. Never edit a
+//! released migration; append a new one.
+
+/// `PRAGMA application_id` of every smbaudit database: ASCII "SMBA".
+pub(crate) const APPLICATION_ID: i32 = 0x534D_4241;
+
+/// The migrations, oldest first.
+pub(crate) const MIGRATIONS: &[&str] = &[V1];
+
+/// The schema version this build writes.
+pub(crate) const LATEST: i64 = MIGRATIONS.len() as i64;
+
+/// The tables a database of version 1 or later has.
+pub(crate) const TABLES: &[&str] = &["scans", "hosts", "findings"];
+
+/// Version 1: scans, their hosts (the record's JSON verbatim) and findings.
+const V1: &str = "
+CREATE TABLE scans (
+    id           INTEGER PRIMARY KEY AUTOINCREMENT,
+    started      TEXT NOT NULL,
+    finished     TEXT,
+    status       TEXT NOT NULL CHECK (status IN ('running', 'finished', 'interrupted')),
+    targets_json TEXT NOT NULL,
+    command      TEXT NOT NULL,
+    vantage      TEXT NOT NULL
+);
+CREATE INDEX scans_by_status ON scans (status, id);
+
+-- One row per scanned host; a host written again for the same scan replaces its row.
+CREATE TABLE hosts (
+    scan_id     INTEGER NOT NULL REFERENCES scans (id) ON DELETE CASCADE,
+    ip          TEXT NOT NULL,
+    record_json TEXT NOT NULL,
+    written     TEXT NOT NULL,
+    PRIMARY KEY (scan_id, ip)
+) WITHOUT ROWID;
+
+-- A rule concludes at most once per host, hence the UNIQUE key.
+CREATE TABLE findings (
+    scan_id      INTEGER NOT NULL,
+    ip           TEXT NOT NULL,
+    rule_id      TEXT NOT NULL,
+    severity     TEXT NOT NULL CHECK (severity IN ('info', 'low', 'medium', 'high', 'critical')),
+    finding_json TEXT NOT NULL,
+    UNIQUE (scan_id, ip, rule_id),
+    FOREIGN KEY (scan_id, ip) REFERENCES hosts (scan_id, ip) ON DELETE CASCADE
+);
+CREATE INDEX findings_by_severity ON findings (scan_id, severity);
+";

@@ -1,0 +1,103 @@
+//! Two writers on one database at once (WAL plus the busy timeout): both complete and no
+//! row is lost.
+
+mod common;
+
+use std::net::IpAddr;
+use std::path::Path;
+use std::sync::Barrier;
+use std::thread;
+
+use common::{bare_host_json, finding, meta, record, temp_db};
+use rusqlite::Connection;
+use smbaudit_findings::Severity;
+use smbaudit_store::{ScanId, ScanStatus, Store, Writer, WriterStats};
+
+const HOSTS: u32 = 1500;
+
+fn ip(prefix: u8, i: u32) -> String {
+    format!("10.{prefix}.{}.{}", i / 250, i % 250 + 1)
+}
+
+/// Sends `HOSTS` hosts (each with one finding) numbered from `prefix`, one at a time.
+fn write(path: &Path, scan: ScanId, prefix: u8) -> WriterStats {
+    let writer = Writer::start(path, scan).unwrap();
+    for i in 0..HOSTS {
+        let ip = ip(prefix, i);
+        let f = finding(&ip, "smb-signing-not-required", Severity::Medium);
+        writer.send(record(bare_host_json(&ip)), vec![f]).unwrap();
+    }
+    writer.finish(ScanStatus::Finished).unwrap()
+}
+
+fn count(path: &Path, sql: &str, scan: ScanId) -> i64 {
+    let conn = Connection::open(path).unwrap();
+    conn.query_row(sql, [scan.0], |r| r.get(0)).unwrap()
+}
+
+#[test]
+fn two_scans_written_at_once_lose_no_row() {
+    let (_dir, path) = temp_db();
+    // Both threads create the (missing) database, start a scan and write it at once.
+    let start = Barrier::new(2);
+    let results: Vec<(ScanId, WriterStats)> = thread::scope(|s| {
+        let runs: Vec<_> = [1u8, 2]
+            .into_iter()
+            .map(|prefix| {
+                let (path, start) = (&path, &start);
+                s.spawn(move || {
+                    start.wait();
+                    let scan = Store::open(path)
+                        .unwrap()
+                        .begin_scan(&meta(&["10.0.0.0/8"]))
+                        .unwrap();
+                    (scan, write(path, scan, prefix))
+                })
+            })
+            .collect();
+        runs.into_iter().map(|r| r.join().unwrap()).collect()
+    });
+    assert_ne!(results[0].0, results[1].0);
+    for (scan, stats) in results {
+        assert_eq!(
+            (stats.hosts, stats.findings),
+            (u64::from(HOSTS), u64::from(HOSTS))
+        );
+        let hosts = count(&path, "SELECT count(*) FROM hosts WHERE scan_id = ?1", scan);
+        let findings = count(
+            &path,
+            "SELECT count(*) FROM findings WHERE scan_id = ?1",
+            scan,
+        );
+        assert_eq!((hosts, findings), (i64::from(HOSTS), i64::from(HOSTS)));
+        let summary = Store::open(&path).unwrap().scan(scan).unwrap();
+        assert_eq!(
+            (summary.hosts, summary.findings()),
+            (u64::from(HOSTS), u64::from(HOSTS))
+        );
+        assert_eq!(summary.status, ScanStatus::Finished);
+    }
+}
+
+#[test]
+fn two_writers_on_one_scan_lose_no_row() {
+    let (_dir, path) = temp_db();
+    let store = Store::open(&path).unwrap();
+    let scan = store
+        .begin_scan(&meta(&["10.3.0.0/16", "10.4.0.0/16"]))
+        .unwrap();
+    thread::scope(|s| {
+        let a = s.spawn(|| write(&path, scan, 3));
+        let b = s.spawn(|| write(&path, scan, 4));
+        a.join().unwrap();
+        b.join().unwrap();
+    });
+    let stored = store.finished_hosts(scan).unwrap();
+    assert_eq!(stored.len(), 2 * HOSTS as usize);
+    for i in 0..HOSTS {
+        for prefix in [3, 4] {
+            assert!(stored.contains(&ip(prefix, i).parse::<IpAddr>().unwrap()));
+        }
+    }
+    assert_eq!(store.findings(scan).unwrap().len(), 2 * HOSTS as usize);
+}
