@@ -153,3 +153,16 @@ fn an_empty_file_becomes_a_database() {
     let store = Store::open(&path).unwrap();
     assert_eq!(store.scans().unwrap(), []);
 }
+
+#[test]
+fn opening_our_database_again_changes_nothing() {
+    let (_dir, path) = our_database();
+    let before = fs::read(&path).unwrap();
+    let store = Store::open(&path).unwrap();
+    assert_eq!(store.scans().unwrap().len(), 1);
+    drop(store);
+    assert!(
+        fs::read(&path).unwrap() == before,
+        "opening rewrote the file"
+    );
+}
