@@ -3,6 +3,7 @@
 //! machine, never the real network.
 
 mod cli;
+mod html;
 pub mod lab;
 mod lab_selftest;
 mod nbstat;
