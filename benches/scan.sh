@@ -83,7 +83,7 @@ compare() { # LABEL SMBAUDIT_JSONL NMAP_OUT EXPECTED_HOSTS
   printf '  facts %-10s smbaudit hosts with SMB facts %d, nmap %d, identical (dialects + SMB2 signing) %d of %d\n' \
     "$1" "$(echo "$a" | grep -c . || true)" "$(echo "$b" | grep -c . || true)" "$same" "$4"
   if [ "$same" -lt "$4" ]; then
-    echo "  differences (< smbaudit, > nmap):"; diff <(echo "$a") <(echo "$b") | head -10 | sed 's/^/    /'
+    echo "  differences (< smbaudit, > nmap):"; { diff <(echo "$a") <(echo "$b") || true; } | head -10 | sed 's/^/    /'
   fi
 }
 

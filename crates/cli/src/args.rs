@@ -5,6 +5,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
+use smbaudit_findings::{Severity, Vantage};
 
 /// Shows what an attacker sees of your SMB and NetBIOS exposure (137/udp, 139/tcp, 445/tcp).
 ///
@@ -144,7 +145,19 @@ pub(crate) struct ScanArgs {
     /// Output format.
     #[arg(short, long, value_enum, default_value_t = ScanFormat::Table)]
     pub(crate) format: ScanFormat,
-    /// Show each host's details under its line (table format).
+    /// Where the scan ran from, which rates what is reachable: internet or lan (default:
+    /// internet if any target address is globally routable, else lan).
+    #[arg(long, value_name = "WHERE")]
+    pub(crate) vantage: Option<Vantage>,
+    /// Exit with code 3 when a finding is at least this severe (critical, high, medium, low,
+    /// info): a gate for CI jobs.
+    #[arg(long, value_name = "SEVERITY")]
+    pub(crate) fail_on: Option<Severity>,
+    /// Write the addresses where SMB signing is not required (NTLM relay targets), one per
+    /// line, to FILE.
+    #[arg(long, value_name = "FILE")]
+    pub(crate) relay_list: Option<PathBuf>,
+    /// Show each host's details under its line, and each finding's evidence and fix (table).
     #[arg(short, long)]
     pub(crate) verbose: bool,
     /// Report every target, also those where nothing answered.
@@ -165,6 +178,10 @@ pub(crate) enum ScanFormat {
     Jsonl,
     /// One CSV row per host.
     Csv,
+    /// One CSV row per finding.
+    FindingsCsv,
+    /// One self-contained HTML report.
+    Html,
 }
 
 fn parse_scan_port(s: &str) -> Result<u16, String> {

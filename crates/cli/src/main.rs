@@ -17,6 +17,8 @@ pub(crate) mod exit {
     pub(crate) const FAILURE: u8 = 1;
     /// The command line or the targets were invalid; nothing was sent.
     pub(crate) const USAGE: u8 = 2;
+    /// `scan --fail-on`: a finding at or above the given severity.
+    pub(crate) const FINDINGS: u8 = 3;
     /// Interrupted (Ctrl-C) after printing what was finished.
     pub(crate) const INTERRUPTED: u8 = 130;
 }

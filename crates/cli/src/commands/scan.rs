@@ -15,9 +15,12 @@ use smbaudit_engine::scan::{
 };
 
 use crate::args::ScanArgs;
+use smbaudit_findings::identity::{correlate, relay_targets};
 use smbaudit_findings::record::HostRecord;
+use smbaudit_findings::{Context as RuleContext, Severity, Vantage, default_vantage, evaluate};
 
-use crate::render::scan::ScanRenderer;
+use crate::render::findings::colour_stdout;
+use crate::render::scan::{Ending, ScanRenderer, Scanned};
 use crate::{Fatal, exit, input};
 
 pub(crate) async fn run(args: ScanArgs) -> Result<u8, Fatal> {
@@ -58,18 +61,31 @@ pub(crate) async fn run(args: ScanArgs) -> Result<u8, Fatal> {
         Arc::clone(&progress),
     );
 
+    let vantage = args
+        .vantage
+        .unwrap_or_else(|| default_vantage(targets.iter().take(VANTAGE_SAMPLE)));
+    let ctx = RuleContext { vantage };
     let stdout = std::io::stdout();
-    let mut renderer = ScanRenderer::new(args.format, args.verbose, stdout.lock());
+    let mut renderer = ScanRenderer::new(args.format, args.verbose, colour_stdout(), stdout.lock());
+    let keep_all = renderer.needs_all() || args.relay_list.is_some();
     renderer.begin()?;
+    let mut kept: Vec<Scanned> = Vec::new();
+    let mut worst: Option<Severity> = None;
     let mut write_error: Option<std::io::Error> = None;
     let stats = scan(&targets, &cfg, &cancel, &progress, |host| {
-        if (args.all || host.exposed()) && write_error.is_none() {
-            let shown = HostRecord::from_scan(host);
-            let result = bar.suspend(|| renderer.host(shown));
-            if let Err(e) = result {
-                write_error = Some(e);
-                cancel.cancel();
-            }
+        if !(args.all || host.exposed()) || write_error.is_some() {
+            return;
+        }
+        let record = HostRecord::from_scan(host);
+        let eval = evaluate(&record, &ctx);
+        worst = worst.max(eval.findings.first().map(|f| f.severity));
+        let scanned = Scanned { record, eval };
+        if let Err(e) = bar.suspend(|| renderer.host(&scanned)) {
+            write_error = Some(e);
+            cancel.cancel();
+        }
+        if keep_all {
+            kept.push(scanned);
         }
     })
     .await
@@ -80,12 +96,28 @@ pub(crate) async fn run(args: ScanArgs) -> Result<u8, Fatal> {
             anyhow::Error::from(e).context("writing results"),
         ));
     }
-    renderer.end()?;
+    let records: Vec<HostRecord> = kept.iter().map(|s| s.record.clone()).collect();
+    let machines = correlate(&records);
+    renderer.end(&Ending {
+        hosts: &kept,
+        machines: &machines,
+        scan_id: None,
+        vantage,
+        command: command_line(),
+    })?;
+    if let Some(path) = &args.relay_list {
+        write_relay_list(path, &relay_targets(&records))?;
+    }
     if !args.quiet {
-        summary(&stats, concurrency);
+        summary(&stats, concurrency, vantage);
     }
     Ok(if stats.cancelled {
         exit::INTERRUPTED
+    } else if args
+        .fail_on
+        .is_some_and(|gate| worst.is_some_and(|w| w >= gate))
+    {
+        exit::FINDINGS
     } else {
         exit::OK
     })
@@ -121,14 +153,30 @@ fn progress_bar(args: &ScanArgs, total: Option<u64>, progress: Arc<ScanProgress>
     bar
 }
 
-fn summary(stats: &ScanStats, concurrency: usize) {
+/// Targets looked at to pick the default vantage (a /8 is not walked for it).
+const VANTAGE_SAMPLE: usize = 65_536;
+
+/// The command line as run, for reports.
+fn command_line() -> String {
+    std::env::args().collect::<Vec<_>>().join(" ")
+}
+
+/// Writes the relay targets, one address per line.
+fn write_relay_list(path: &std::path::Path, ips: &[std::net::IpAddr]) -> Result<(), Fatal> {
+    let text: String = ips.iter().map(|ip| format!("{ip}\n")).collect();
+    std::fs::write(path, text)
+        .with_context(|| format!("writing the relay list {}", path.display()))?;
+    Ok(())
+}
+
+fn summary(stats: &ScanStats, concurrency: usize, vantage: Vantage) {
     let mut err = std::io::stderr().lock();
     let udp = stats.sweep.as_ref().map_or_else(String::new, |s| {
         format!("; 137/udp: {} of {} answered NBSTAT", s.replied, s.targets)
     });
     let _ = writeln!(
         err,
-        "scan: {} hosts in {:.2} s, {} TCP connections, {} at once{udp}{}",
+        "scan: {} hosts in {:.2} s, {} TCP connections, {} at once, vantage {vantage}{udp}{}",
         stats.hosts,
         stats.elapsed.as_secs_f64(),
         stats.connections,

@@ -25,8 +25,6 @@ const CSS: &str = include_str!("html/report.css");
 const JS: &str = include_str!("html/report.js");
 
 /// Everything the report shows.
-// Wired by the scan command (`--format html`); until then only the tests build it.
-#[allow(dead_code)]
 pub(crate) struct HtmlReport<'a> {
     /// Page title and heading.
     pub(crate) title: String,
@@ -49,8 +47,6 @@ pub(crate) struct HtmlReport<'a> {
 }
 
 /// Writes `report` as one HTML5 document.
-// Wired by the scan command (`--format html`).
-#[allow(dead_code)]
 pub(crate) fn write_html(out: &mut impl Write, report: &HtmlReport<'_>) -> io::Result<()> {
     // Rendered into memory first: many small writes, and `Vec` never fails.
     let mut buf = Vec::with_capacity(64 * 1024);

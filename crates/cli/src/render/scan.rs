@@ -1,9 +1,15 @@
 //! Rendering scan results: table, JSON, JSON lines (schema/scan-host.v1.json) and CSV.
 
+use std::collections::BTreeMap;
 use std::io::{self, Write};
 
+use serde::Serialize;
+use smbaudit_findings::identity::Machine;
 use smbaudit_findings::record::HostRecord;
+use smbaudit_findings::{Evaluation, Finding, Vantage};
 
+use super::findings::{FINDINGS_CSV_HEADER, write_findings_csv, write_grouped, write_machines};
+use super::html::{HtmlReport, write_html};
 use super::write_csv_row;
 use crate::args::ScanFormat;
 
@@ -77,22 +83,76 @@ fn table_row(out: &mut impl Write, cells: [String; 10], tail: &str) -> io::Resul
     writeln!(out, "{}{tail}", cells[9])
 }
 
+/// One host as the scan command hands it over: its record and what the rules made of it.
+#[derive(Debug, Clone)]
+pub(crate) struct Scanned {
+    pub(crate) record: HostRecord,
+    pub(crate) eval: Evaluation,
+}
+
+/// The JSON host object: the record plus its findings.
+#[derive(Serialize)]
+struct HostOutput<'a> {
+    #[serde(flatten)]
+    record: &'a HostRecord,
+    findings: &'a [Finding],
+    not_checked: Vec<NotChecked<'a>>,
+}
+
+#[derive(Serialize)]
+struct NotChecked<'a> {
+    rule_id: &'a str,
+    reason: &'a str,
+}
+
+impl<'a> HostOutput<'a> {
+    fn new(s: &'a Scanned) -> Self {
+        Self {
+            record: &s.record,
+            findings: &s.eval.findings,
+            not_checked: s
+                .eval
+                .not_checked
+                .iter()
+                .map(|(rule_id, reason)| NotChecked { rule_id, reason })
+                .collect(),
+        }
+    }
+}
+
+/// What the end of a report shows besides the hosts.
+pub(crate) struct Ending<'a> {
+    pub(crate) hosts: &'a [Scanned],
+    pub(crate) machines: &'a [Machine],
+    pub(crate) scan_id: Option<String>,
+    pub(crate) vantage: Vantage,
+    pub(crate) command: String,
+}
+
 /// Writes hosts in one of the formats.
 pub(crate) struct ScanRenderer<W: Write> {
     format: ScanFormat,
     verbose: bool,
+    colour: bool,
     out: W,
-    collected: Vec<HostRecord>,
 }
 
 impl<W: Write> ScanRenderer<W> {
-    pub(crate) fn new(format: ScanFormat, verbose: bool, out: W) -> Self {
+    pub(crate) fn new(format: ScanFormat, verbose: bool, colour: bool, out: W) -> Self {
         Self {
             format,
             verbose,
+            colour,
             out,
-            collected: Vec::new(),
         }
+    }
+
+    /// Whether the format needs every host at the end (else hosts can be dropped once shown).
+    pub(crate) fn needs_all(&self) -> bool {
+        matches!(
+            self.format,
+            ScanFormat::Table | ScanFormat::Json | ScanFormat::Html
+        )
     }
 
     pub(crate) fn begin(&mut self) -> io::Result<()> {
@@ -102,11 +162,13 @@ impl<W: Write> ScanRenderer<W> {
                 self.out.flush()
             }
             ScanFormat::Csv => write_csv_row(&mut self.out, HEADERS),
+            ScanFormat::FindingsCsv => write_csv_row(&mut self.out, FINDINGS_CSV_HEADER),
             _ => Ok(()),
         }
     }
 
-    pub(crate) fn host(&mut self, host: HostRecord) -> io::Result<()> {
+    pub(crate) fn host(&mut self, scanned: &Scanned) -> io::Result<()> {
+        let host = &scanned.record;
         match self.format {
             ScanFormat::Table => {
                 let [
@@ -122,35 +184,113 @@ impl<W: Write> ScanRenderer<W> {
                     sign,
                     os,
                     _,
-                ] = columns(&host);
-                let errors = if host.errors.is_empty() {
-                    String::new()
-                } else {
-                    format!("  ({} errors)", host.errors.len())
-                };
+                ] = columns(host);
+                let mut tail = String::new();
+                if let Some(worst) = scanned.eval.findings.first() {
+                    tail += &format!(
+                        "  [{} findings, worst {}]",
+                        scanned.eval.findings.len(),
+                        worst.severity
+                    );
+                }
+                if !host.errors.is_empty() {
+                    tail += &format!("  ({} errors)", host.errors.len());
+                }
                 table_row(
                     &mut self.out,
                     [
                         ip, computer, domain, udp137, tcp139, tcp445, max, smb1, sign, os,
                     ],
-                    &errors,
+                    &tail,
                 )?;
                 if self.verbose {
-                    self.details(&host)?;
+                    self.details(host)?;
                 }
                 self.out.flush()
             }
-            ScanFormat::Json => {
-                self.collected.push(host);
-                Ok(())
-            }
+            ScanFormat::Json | ScanFormat::Html => Ok(()),
             ScanFormat::Jsonl => {
-                serde_json::to_writer(&mut self.out, &host)?;
+                serde_json::to_writer(&mut self.out, &HostOutput::new(scanned))?;
                 writeln!(self.out)?;
                 self.out.flush()
             }
-            ScanFormat::Csv => write_csv_row(&mut self.out, columns(&host)),
+            ScanFormat::Csv => write_csv_row(&mut self.out, columns(host)),
+            ScanFormat::FindingsCsv => write_findings_csv(&mut self.out, &scanned.eval.findings),
         }
+    }
+
+    pub(crate) fn end(&mut self, ending: &Ending<'_>) -> io::Result<()> {
+        match self.format {
+            ScanFormat::Table => {
+                let findings: Vec<&Finding> =
+                    ending.hosts.iter().flat_map(|h| &h.eval.findings).collect();
+                let mut not_checked: BTreeMap<&str, usize> = BTreeMap::new();
+                for h in ending.hosts {
+                    for (id, _) in &h.eval.not_checked {
+                        *not_checked.entry(id).or_default() += 1;
+                    }
+                }
+                let not_checked: Vec<(String, usize)> = not_checked
+                    .into_iter()
+                    .map(|(id, n)| (id.to_owned(), n))
+                    .collect();
+                write_grouped(
+                    &mut self.out,
+                    &findings,
+                    &not_checked,
+                    self.colour,
+                    self.verbose,
+                )?;
+                write_machines(&mut self.out, ending.machines)?;
+            }
+            ScanFormat::Json => {
+                let mut sorted: Vec<&Scanned> = ending.hosts.iter().collect();
+                sorted.sort_by_key(|h| h.record.ip);
+                let all: Vec<HostOutput<'_>> = sorted.into_iter().map(HostOutput::new).collect();
+                serde_json::to_writer_pretty(&mut self.out, &all)?;
+                writeln!(self.out)?;
+            }
+            ScanFormat::Html => {
+                let mut sorted: Vec<&Scanned> = ending.hosts.iter().collect();
+                sorted.sort_by_key(|h| h.record.ip);
+                let hosts: Vec<HostRecord> = sorted.iter().map(|h| h.record.clone()).collect();
+                let findings: Vec<Finding> = sorted
+                    .iter()
+                    .flat_map(|h| h.eval.findings.iter().cloned())
+                    .collect();
+                let mut not_checked: BTreeMap<&str, &str> = BTreeMap::new();
+                for h in &sorted {
+                    for (id, why) in &h.eval.not_checked {
+                        not_checked.entry(id).or_insert(why);
+                    }
+                }
+                let not_checked: Vec<(String, String)> = not_checked
+                    .into_iter()
+                    .map(|(id, why)| (id.to_owned(), why.to_owned()))
+                    .collect();
+                let machines: Vec<Vec<std::net::IpAddr>> = ending
+                    .machines
+                    .iter()
+                    .filter(|m| m.addresses.len() > 1)
+                    .map(|m| m.addresses.clone())
+                    .collect();
+                let report = HtmlReport {
+                    title: "smbaudit report".to_owned(),
+                    generated: humantime::format_rfc3339_seconds(std::time::SystemTime::now())
+                        .to_string(),
+                    scan_id: ending.scan_id.clone(),
+                    vantage: ending.vantage.to_string(),
+                    command: ending.command.clone(),
+                    hosts: &hosts,
+                    findings: &findings,
+                    not_checked: &not_checked,
+                    machines: &machines,
+                };
+                write_html(&mut self.out, &report)?;
+            }
+            _ => {}
+        }
+        self.out.flush()
     }
 
     fn details(&mut self, host: &HostRecord) -> io::Result<()> {
@@ -262,14 +402,5 @@ impl<W: Write> ScanRenderer<W> {
             writeln!(out, "    error    {}{port}: {}", e.phase, e.message)?;
         }
         Ok(())
-    }
-
-    pub(crate) fn end(&mut self) -> io::Result<()> {
-        if self.format == ScanFormat::Json {
-            self.collected.sort_by_key(|h| h.ip);
-            serde_json::to_writer_pretty(&mut self.out, &self.collected)?;
-            writeln!(self.out)?;
-        }
-        self.out.flush()
     }
 }
