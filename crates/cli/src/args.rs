@@ -28,8 +28,70 @@ pub(crate) enum Command {
     /// Fingerprint SMB and NetBIOS on many hosts: ports 135/139/445 and 137/udp, the
     /// session service, SMB1/2/3 dialects, signing, NTLM names and OS build.
     Scan(ScanArgs),
+    /// List the stored scans.
+    History(HistoryArgs),
+    /// Print a stored scan again, in any format.
+    Show(ShowArgs),
+    /// What changed between two stored scans: ports, findings, dialects, signing, SMB1.
+    Diff(DiffArgs),
     /// Check this machine over loopback: NetBIOS name service and the SMB ports.
     Local(LocalArgs),
+}
+
+/// Where scans are kept.
+#[derive(Debug, Args)]
+pub(crate) struct StoreArgs {
+    /// The scan database (SQLite). Default: $XDG_DATA_HOME/smbaudit/smbaudit.db, else
+    /// ~/.local/share/smbaudit/smbaudit.db.
+    #[arg(long, value_name = "PATH")]
+    pub(crate) db: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct HistoryArgs {
+    #[command(flatten)]
+    pub(crate) store: StoreArgs,
+    /// Output format.
+    #[arg(short, long, value_enum, default_value_t = ListFormat::Table)]
+    pub(crate) format: ListFormat,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct ShowArgs {
+    /// The scan: its number (see `history`) or `last`.
+    pub(crate) scan: String,
+    #[command(flatten)]
+    pub(crate) store: StoreArgs,
+    /// Output format.
+    #[arg(short, long, value_enum, default_value_t = ScanFormat::Table)]
+    pub(crate) format: ScanFormat,
+    /// Details under each host, evidence and fix under each finding (table).
+    #[arg(short, long)]
+    pub(crate) verbose: bool,
+    /// Also the hosts where nothing was exposed.
+    #[arg(long)]
+    pub(crate) all: bool,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct DiffArgs {
+    /// The older scan (number or `last`).
+    pub(crate) a: String,
+    /// The newer scan (number or `last`).
+    pub(crate) b: String,
+    #[command(flatten)]
+    pub(crate) store: StoreArgs,
+    /// Output format.
+    #[arg(short, long, value_enum, default_value_t = ListFormat::Table)]
+    pub(crate) format: ListFormat,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum ListFormat {
+    /// Lines for people.
+    Table,
+    /// One JSON document.
+    Json,
 }
 
 /// Which targets to probe.
@@ -130,14 +192,16 @@ pub(crate) struct ScanArgs {
     /// Ports to look at, comma separated, from 135, 137 (UDP, NBSTAT), 139 and 445.
     #[arg(short, long, value_delimiter = ',', default_value = "135,137,139,445", value_parser = parse_scan_port)]
     pub(crate) ports: Vec<u16>,
-    /// Hosts probed at once over TCP (lowered to fit the open-file limit).
-    #[arg(short = 'c', long, default_value_t = 256, value_name = "N")]
+    /// Hosts probed at once over TCP (lowered to fit the open-file limit). Each holds up to
+    /// three connections; more at once rarely helps, as servers pay per connection.
+    #[arg(short = 'c', long, default_value_t = 64, value_name = "N")]
     pub(crate) concurrency: usize,
-    /// Longest TCP handshake.
-    #[arg(long, default_value = "3s", value_parser = parse_duration, value_name = "TIME")]
+    /// Longest TCP handshake (4s lets the kernel send the SYN three times: at 0, 1 and 3 s).
+    #[arg(long, default_value = "4s", value_parser = parse_duration, value_name = "TIME")]
     pub(crate) connect_timeout: Duration,
-    /// Longest wait for each SMB or session-service reply.
-    #[arg(long, default_value = "5s", value_parser = parse_duration, value_name = "TIME")]
+    /// Longest wait for each SMB or session-service reply (a busy server forking a process
+    /// per connection can take seconds).
+    #[arg(long, default_value = "10s", value_parser = parse_duration, value_name = "TIME")]
     pub(crate) reply_timeout: Duration,
     /// Longest time spent on one host's TCP probes in all.
     #[arg(long, default_value = "30s", value_parser = parse_duration, value_name = "TIME")]
@@ -157,6 +221,15 @@ pub(crate) struct ScanArgs {
     /// line, to FILE.
     #[arg(long, value_name = "FILE")]
     pub(crate) relay_list: Option<PathBuf>,
+    #[command(flatten)]
+    pub(crate) store: StoreArgs,
+    /// Do not keep the scan in the database.
+    #[arg(long, conflicts_with = "db")]
+    pub(crate) no_store: bool,
+    /// Continue an interrupted scan (its number, or the last unfinished one): hosts it
+    /// finished are not probed again. Targets default to the scan's own.
+    #[arg(long, value_name = "SCAN", num_args = 0..=1, default_missing_value = "last", conflicts_with = "no_store")]
+    pub(crate) resume: Option<String>,
     /// Show each host's details under its line, and each finding's evidence and fix (table).
     #[arg(short, long)]
     pub(crate) verbose: bool,

@@ -8,7 +8,7 @@ use std::time::Duration;
 use anyhow::Context;
 use smbaudit_engine::nbns::{LookupConfig, LookupTarget};
 use smbaudit_engine::resolve::{Resolver, resolve_all};
-use smbaudit_engine::targets::TargetList;
+use smbaudit_engine::targets::{TargetList, text_tokens};
 
 use crate::Fatal;
 use crate::args::{NameServiceArgs, TargetArgs};
@@ -29,29 +29,69 @@ pub(crate) async fn load_targets(
     args: &TargetArgs,
     resolver: Resolver,
 ) -> Result<TargetList, Fatal> {
+    Ok(load_recorded(args, resolver).await?.0)
+}
+
+/// [`load_targets`], plus the tokens it read (from the command line, files and stdin), so
+/// that a stored scan can be resumed with the same targets: included tokens as they are,
+/// excluded ones prefixed with [`EXCLUDED`].
+pub(crate) async fn load_recorded(
+    args: &TargetArgs,
+    resolver: Resolver,
+) -> Result<(TargetList, Vec<String>), Fatal> {
     let mut list = TargetList::new();
+    let mut tokens = Vec::new();
     let mut stdin_used = false;
     for token in &args.targets {
         if token == "-" {
             let text = read_source(Path::new("-"), &mut stdin_used)?;
             list.include_text(&text, "stdin").map_err(Fatal::usage)?;
+            tokens.extend(text_tokens(&text).map(str::to_owned));
         } else {
             list.include(token).map_err(Fatal::usage)?;
+            tokens.push(token.clone());
         }
     }
     if let Some(path) = &args.input_file {
         let text = read_source(path, &mut stdin_used)?;
         list.include_text(&text, &path.display().to_string())
             .map_err(Fatal::usage)?;
+        tokens.extend(text_tokens(&text).map(str::to_owned));
     }
     for token in &args.exclude {
         list.exclude(token).map_err(Fatal::usage)?;
+        tokens.push(format!("{EXCLUDED}{token}"));
     }
     if let Some(path) = &args.exclude_file {
         let text = read_source(path, &mut stdin_used)?;
         list.exclude_text(&text, &path.display().to_string())
             .map_err(Fatal::usage)?;
+        tokens.extend(text_tokens(&text).map(|t| format!("{EXCLUDED}{t}")));
     }
+    Ok((finish(list, resolver).await?, tokens))
+}
+
+/// Marks an excluded token in a recorded target list (not valid target syntax).
+pub(crate) const EXCLUDED: char = '!';
+
+/// The target list of recorded tokens (see [`load_recorded`]).
+pub(crate) async fn load_tokens(
+    tokens: &[String],
+    resolver: Resolver,
+) -> Result<TargetList, Fatal> {
+    let mut list = TargetList::new();
+    for token in tokens {
+        match token.strip_prefix(EXCLUDED) {
+            Some(excluded) => list.exclude(excluded),
+            None => list.include(token),
+        }
+        .map_err(Fatal::usage)?;
+    }
+    finish(list, resolver).await
+}
+
+/// Refuses an empty list, then resolves the names in it.
+async fn finish(mut list: TargetList, resolver: Resolver) -> Result<TargetList, Fatal> {
     if list.is_empty() {
         return Err(Fatal::usage(anyhow::anyhow!("no targets given")));
     }

@@ -161,6 +161,14 @@ impl HostRecord {
         self.ports.get(key).map(String::as_str)
     }
 
+    /// Whether anything is exposed: a TCP port open or an NBSTAT answer.
+    pub fn exposed(&self) -> bool {
+        self.ports
+            .iter()
+            .any(|(port, state)| state == "open" && port.ends_with("/tcp"))
+            || self.netbios.is_some()
+    }
+
     /// Whether a port ("445/tcp") is open.
     pub fn is_open(&self, key: &str) -> bool {
         self.port(key) == Some("open")

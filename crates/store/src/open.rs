@@ -5,9 +5,11 @@
 //! directory changes (no `-wal`/`-shm` side files, no journal recovery). The header layout
 //! is SQLite's "Database File Format", section 1.3: <https://www.sqlite.org/fileformat.html>.
 
+use std::collections::HashSet;
 use std::fs::{self, File};
 use std::io::{ErrorKind, Read};
-use std::path::Path;
+use std::path::{Path, PathBuf};
+use std::sync::{Mutex, OnceLock};
 use std::time::Duration;
 
 use rusqlite::{Connection, ErrorCode, OpenFlags, TransactionBehavior};
@@ -24,6 +26,19 @@ const MAGIC: &[u8; 16] = b"SQLite format 3\0";
 /// The database header is the first 100 bytes of the file.
 const HEADER_LEN: usize = 100;
 
+/// Database files this process has already judged and opened with SQLite.
+///
+/// The header check reads the file through a plain `File`, and closing any descriptor of a
+/// file drops every POSIX lock this process holds on it (fcntl semantics). Once SQLite holds
+/// locks on the file here (a second connection: the scan's writer, a reader), closing such a
+/// descriptor would silently release them, and another connection could then delete the WAL
+/// from under a live writer. So each file is judged once per process, before SQLite opens
+/// it, and later connections to it skip the plain read.
+fn judged() -> &'static Mutex<HashSet<PathBuf>> {
+    static JUDGED: OnceLock<Mutex<HashSet<PathBuf>>> = OnceLock::new();
+    JUDGED.get_or_init(Mutex::default)
+}
+
 /// Opens (or creates) the database at `path`: checks it is ours, brings the schema up to
 /// date and sets the connection up (WAL, foreign keys, busy timeout).
 pub(crate) fn connect(path: &Path) -> Result<Connection, StoreError> {
@@ -31,7 +46,12 @@ pub(crate) fn connect(path: &Path) -> Result<Connection, StoreError> {
         path: path.to_owned(),
         source,
     };
+    let key = fs::canonicalize(path).ok();
+    let already_judged = key
+        .as_ref()
+        .is_some_and(|k| judged().lock().is_ok_and(|set| set.contains(k)));
     match fs::metadata(path) {
+        Ok(_) if already_judged => {}
         Ok(m) if m.is_dir() => {
             return Err(StoreError::NotOurs(path.to_owned(), "a directory".into()));
         }
@@ -63,6 +83,9 @@ pub(crate) fn connect(path: &Path) -> Result<Connection, StoreError> {
     // In WAL mode NORMAL loses no committed transaction when the process dies, only on
     // power loss, and saves an fsync per batch.
     conn.pragma_update(None, "synchronous", "NORMAL")?;
+    if let (Ok(k), Ok(mut set)) = (fs::canonicalize(path), judged().lock()) {
+        set.insert(k);
+    }
     Ok(conn)
 }
 

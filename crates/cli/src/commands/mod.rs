@@ -1,9 +1,13 @@
 //! One module per subcommand. Each validates its arguments, drives the engine and renders.
 
+mod diff;
+mod history;
 mod local;
 mod lookup;
 mod nbstat;
 mod scan;
+mod show;
+mod stored;
 
 use smbaudit_engine::CancellationToken;
 
@@ -16,6 +20,9 @@ pub(crate) async fn run(cli: Cli) -> Result<u8, Fatal> {
         Some(Command::Nbstat(args)) => nbstat::run(args).await,
         Some(Command::Lookup(args)) => lookup::run(args).await,
         Some(Command::Scan(args)) => scan::run(args).await,
+        Some(Command::History(args)) => history::run(&args),
+        Some(Command::Show(args)) => show::run(&args),
+        Some(Command::Diff(args)) => diff::run(&args),
         Some(Command::Local(args)) => local::run(args).await,
         None => {
             local::run(LocalArgs {

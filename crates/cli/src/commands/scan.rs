@@ -19,40 +19,63 @@ use smbaudit_findings::identity::{correlate, relay_targets};
 use smbaudit_findings::record::HostRecord;
 use smbaudit_findings::{Context as RuleContext, Severity, Vantage, default_vantage, evaluate};
 
+use smbaudit_store::{ScanMeta, ScanStatus, ScanSummary, Store, Writer};
+
+use super::stored;
 use crate::render::findings::colour_stdout;
 use crate::render::scan::{Ending, ScanRenderer, Scanned};
 use crate::{Fatal, exit, input};
 
 pub(crate) async fn run(args: ScanArgs) -> Result<u8, Fatal> {
     let resolver = input::resolver(&args.names, args.udp.timeout, args.udp.retries);
-    let targets = input::load_targets(&args.targets, resolver).await?;
-    let ports = PortSet {
-        udp137: args.ports.contains(&137),
-        epm: args.ports.contains(&135).then_some(135),
-        nbss: args.ports.contains(&139).then_some(139),
-        direct: args.ports.contains(&445).then_some(445),
+    let store = if args.no_store {
+        None
+    } else {
+        Some(stored::open(&args.store)?)
     };
-    let nofile = raise_nofile_limit().unwrap_or(1024);
-    let concurrency = args
-        .concurrency
-        .clamp(1, hosts_for_limit(nofile, SOCKETS_PER_HOST));
-    let cfg = ScanConfig {
-        ports,
-        timeouts: Timeouts {
-            connect: args.connect_timeout,
-            reply: args.reply_timeout,
-            host: args.host_timeout,
-        },
-        concurrency,
-        sweep: SweepConfig {
-            rate: args.udp.rate,
-            timeout: args.udp.timeout,
-            retries: args.udp.retries,
-            source_port: args.udp.source_port,
-            ..SweepConfig::default()
-        },
-        skip: HashSet::new(),
+    let resumed = match (&args.resume, &store) {
+        (Some(name), Some((db, _))) => Some(resumable(db, name)?),
+        _ => None,
     };
+    let given = !args.targets.targets.is_empty() || args.targets.input_file.is_some();
+    let (targets, tokens) = match &resumed {
+        Some(summary) if !given => (
+            input::load_tokens(&summary.targets, resolver).await?,
+            summary.targets.clone(),
+        ),
+        _ => input::load_recorded(&args.targets, resolver).await?,
+    };
+    let vantage = args
+        .vantage
+        .or_else(|| resumed.as_ref().and_then(|s| s.vantage.parse().ok()))
+        .unwrap_or_else(|| default_vantage(targets.iter().take(VANTAGE_SAMPLE)));
+    let (scan_id, writer, skip) = match &store {
+        Some((db, path)) => {
+            let id = match &resumed {
+                Some(summary) => summary.id,
+                None => db
+                    .begin_scan(&ScanMeta {
+                        targets: tokens,
+                        command: command_line(),
+                        vantage: vantage.to_string(),
+                    })
+                    .map_err(Fatal::from)?,
+            };
+            let skip = if resumed.is_some() {
+                db.finished_hosts(id).map_err(Fatal::from)?
+            } else {
+                HashSet::new()
+            };
+            (
+                Some(id),
+                Some(Writer::start(path, id).map_err(Fatal::from)?),
+                skip,
+            )
+        }
+        None => (None, None, HashSet::new()),
+    };
+    let already_done = skip.len();
+    let cfg = scan_config(&args, skip);
     let cancel = super::cancel_on_ctrl_c();
     let progress = Arc::new(ScanProgress::default());
     let bar = progress_bar(
@@ -61,9 +84,6 @@ pub(crate) async fn run(args: ScanArgs) -> Result<u8, Fatal> {
         Arc::clone(&progress),
     );
 
-    let vantage = args
-        .vantage
-        .unwrap_or_else(|| default_vantage(targets.iter().take(VANTAGE_SAMPLE)));
     let ctx = RuleContext { vantage };
     let stdout = std::io::stdout();
     let mut renderer = ScanRenderer::new(args.format, args.verbose, colour_stdout(), stdout.lock());
@@ -71,17 +91,29 @@ pub(crate) async fn run(args: ScanArgs) -> Result<u8, Fatal> {
     renderer.begin()?;
     let mut kept: Vec<Scanned> = Vec::new();
     let mut worst: Option<Severity> = None;
-    let mut write_error: Option<std::io::Error> = None;
+    let mut failure: Option<anyhow::Error> = None;
     let stats = scan(&targets, &cfg, &cancel, &progress, |host| {
-        if !(args.all || host.exposed()) || write_error.is_some() {
+        if failure.is_some() {
             return;
         }
+        let shown = args.all || host.exposed();
         let record = HostRecord::from_scan(host);
         let eval = evaluate(&record, &ctx);
+        if let Some(w) = &writer {
+            // Every finished host is stored (silent ones too), so --resume skips it.
+            if let Err(e) = w.send(record.clone(), eval.findings.clone()) {
+                failure = Some(anyhow::Error::from(e).context("storing results"));
+                cancel.cancel();
+                return;
+            }
+        }
+        if !shown {
+            return;
+        }
         worst = worst.max(eval.findings.first().map(|f| f.severity));
         let scanned = Scanned { record, eval };
         if let Err(e) = bar.suspend(|| renderer.host(&scanned)) {
-            write_error = Some(e);
+            failure = Some(anyhow::Error::from(e).context("writing results"));
             cancel.cancel();
         }
         if keep_all {
@@ -91,17 +123,24 @@ pub(crate) async fn run(args: ScanArgs) -> Result<u8, Fatal> {
     .await
     .context("scan")?;
     bar.finish_and_clear();
-    if let Some(e) = write_error {
-        return Err(Fatal::from(
-            anyhow::Error::from(e).context("writing results"),
-        ));
+    let cancelled = stats.cancelled && failure.is_none();
+    if let Some(w) = writer {
+        let status = if stats.cancelled {
+            ScanStatus::Interrupted
+        } else {
+            ScanStatus::Finished
+        };
+        w.finish(status).map_err(Fatal::from)?;
+    }
+    if let Some(e) = failure {
+        return Err(Fatal::from(e));
     }
     let records: Vec<HostRecord> = kept.iter().map(|s| s.record.clone()).collect();
     let machines = correlate(&records);
     renderer.end(&Ending {
         hosts: &kept,
         machines: &machines,
-        scan_id: None,
+        scan_id: scan_id.map(|id| id.to_string()),
         vantage,
         command: command_line(),
     })?;
@@ -109,9 +148,19 @@ pub(crate) async fn run(args: ScanArgs) -> Result<u8, Fatal> {
         write_relay_list(path, &relay_targets(&records))?;
     }
     if !args.quiet {
-        summary(&stats, concurrency, vantage);
+        summary(&stats, cfg.concurrency, vantage);
+        if let Some(id) = scan_id {
+            let resumed_note = if already_done > 0 {
+                format!(
+                    "; resumed, {already_done} hosts were already done (`smbaudit show {id}` for all)"
+                )
+            } else {
+                String::new()
+            };
+            eprintln!("scan: stored as scan {id}{resumed_note}");
+        }
     }
-    Ok(if stats.cancelled {
+    Ok(if cancelled {
         exit::INTERRUPTED
     } else if args
         .fail_on
@@ -121,6 +170,56 @@ pub(crate) async fn run(args: ScanArgs) -> Result<u8, Fatal> {
     } else {
         exit::OK
     })
+}
+
+/// The scan `--resume` names: the last unfinished one, or the one given, if unfinished.
+fn resumable(db: &Store, name: &str) -> Result<ScanSummary, Fatal> {
+    let summary = if name == "last" {
+        db.last_unfinished().map_err(Fatal::from)?.ok_or_else(|| {
+            Fatal::usage(anyhow::anyhow!(
+                "--resume: no interrupted scan in the database"
+            ))
+        })?
+    } else {
+        let id = stored::resolve(db, name)?;
+        db.scan(id).map_err(Fatal::from)?
+    };
+    if !summary.unfinished() {
+        return Err(Fatal::usage(anyhow::anyhow!(
+            "--resume: scan {} is already finished",
+            summary.id
+        )));
+    }
+    Ok(summary)
+}
+
+/// The engine settings the flags ask for.
+fn scan_config(args: &ScanArgs, skip: HashSet<std::net::IpAddr>) -> ScanConfig {
+    let nofile = raise_nofile_limit().unwrap_or(1024);
+    ScanConfig {
+        ports: PortSet {
+            udp137: args.ports.contains(&137),
+            epm: args.ports.contains(&135).then_some(135),
+            nbss: args.ports.contains(&139).then_some(139),
+            direct: args.ports.contains(&445).then_some(445),
+        },
+        timeouts: Timeouts {
+            connect: args.connect_timeout,
+            reply: args.reply_timeout,
+            host: args.host_timeout,
+        },
+        concurrency: args
+            .concurrency
+            .clamp(1, hosts_for_limit(nofile, SOCKETS_PER_HOST)),
+        sweep: SweepConfig {
+            rate: args.udp.rate,
+            timeout: args.udp.timeout,
+            retries: args.udp.retries,
+            source_port: args.udp.source_port,
+            ..SweepConfig::default()
+        },
+        skip,
+    }
 }
 
 /// A progress bar on stderr when it is a terminal (none when piped or with -q), ticking

@@ -3,9 +3,11 @@
 //! machine, never the real network.
 
 mod cli;
+mod findings;
 mod html;
 pub mod lab;
 mod lab_selftest;
 mod nbstat;
 mod run;
 mod scan;
+mod store;

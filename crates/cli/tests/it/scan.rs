@@ -20,16 +20,16 @@ const DIALECTS: [(&str, &str); 5] = [
 ];
 
 /// One lab host and what its configuration implies.
-struct Expect {
-    spec: HostSpec,
+pub(crate) struct Expect {
+    pub(crate) spec: HostSpec,
     /// `server min protocol` (NT1 = SMB1 on; SMB2 floor 2.0.2).
-    min: &'static str,
+    pub(crate) min: &'static str,
     /// `server max protocol`.
-    max: &'static str,
+    pub(crate) max: &'static str,
     /// `server signing = mandatory`.
-    signing_required: bool,
+    pub(crate) signing_required: bool,
     /// `smb ports`.
-    smb_ports: &'static [u16],
+    pub(crate) smb_ports: &'static [u16],
 }
 
 impl Expect {
@@ -43,7 +43,7 @@ impl Expect {
         }
     }
 
-    fn smb1(&self) -> bool {
+    pub(crate) fn smb1(&self) -> bool {
         self.min == "NT1"
     }
 
@@ -70,7 +70,7 @@ impl Expect {
     }
 }
 
-fn expectations() -> Vec<Expect> {
+pub(crate) fn expectations() -> Vec<Expect> {
     vec![
         // SMB2/3 only: Samba 4.17's defaults.
         Expect::new(
@@ -127,7 +127,7 @@ fn netbios_only() -> HostSpec {
     }
 }
 
-fn lab_hosts(expect: &[Expect]) -> Vec<HostSpec> {
+pub(crate) fn lab_hosts(expect: &[Expect]) -> Vec<HostSpec> {
     let mut hosts: Vec<HostSpec> = expect.iter().map(|e| e.spec.clone()).collect();
     hosts.push(netbios_only());
     hosts

@@ -21,8 +21,8 @@ pub struct Timeouts {
 impl Default for Timeouts {
     fn default() -> Self {
         Self {
-            connect: Duration::from_secs(3),
-            reply: Duration::from_secs(5),
+            connect: Duration::from_secs(4),
+            reply: Duration::from_secs(10),
             host: Duration::from_secs(30),
         }
     }

@@ -12,7 +12,7 @@ use tokio::net::TcpStream;
 
 use super::budget::Budget;
 use super::conn::Conn;
-use super::route::Route;
+use super::route::{Route, reconnect};
 use super::suite::Suite;
 use super::{HostError, HostScan, PortObservation, PortSet};
 use crate::tcp::{self, PortState};
@@ -102,20 +102,7 @@ async fn session_service(
         };
         let tcp = match stream.take() {
             Some(s) => s,
-            None => match budget
-                .run(budget.timeouts.connect, "TCP handshake", async {
-                    tcp::connect(ip, port, budget.timeouts.connect)
-                        .await
-                        .map_err(|state| {
-                            super::ProbeError::Protocol(format!(
-                                "reconnect to {port}: {} ({})",
-                                state.as_str(),
-                                state.evidence()
-                            ))
-                        })
-                })
-                .await
-            {
+            None => match reconnect(ip, port, budget).await {
                 Ok(s) => {
                     scan.connections += 1;
                     s

@@ -111,6 +111,11 @@ fn parse_text(text: &str, source: &str) -> Result<Vec<TargetSpec>, TargetError> 
     Ok(specs)
 }
 
+/// The tokens of a target file's text, as [`TargetList::include_text`] reads them.
+pub fn text_tokens(text: &str) -> impl Iterator<Item = &str> {
+    text.lines().flat_map(tokens_of_line)
+}
+
 fn tokens_of_line(line: &str) -> impl Iterator<Item = &str> {
     let line = match line
         .find(" #")

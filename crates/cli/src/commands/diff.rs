@@ -1,0 +1,109 @@
+//! `smbaudit diff A B`: what changed between two stored scans.
+
+use std::io::Write;
+use std::net::IpAddr;
+
+use smbaudit_store::ScanDiff;
+
+use super::stored;
+use crate::args::{DiffArgs, ListFormat};
+use crate::{Fatal, exit};
+
+pub(crate) fn run(args: &DiffArgs) -> Result<u8, Fatal> {
+    let (store, _) = stored::open(&args.store)?;
+    let a = stored::resolve(&store, &args.a)?;
+    let b = stored::resolve(&store, &args.b)?;
+    let diff = store.diff(a, b).map_err(Fatal::from)?;
+    let mut out = std::io::stdout().lock();
+    match args.format {
+        ListFormat::Json => {
+            serde_json::to_writer_pretty(&mut out, &diff)?;
+            writeln!(out)?;
+        }
+        ListFormat::Table => write_table(&mut out, &diff)?,
+    }
+    Ok(exit::OK)
+}
+
+fn shown<T: ToString>(v: Option<&T>) -> String {
+    v.map_or_else(|| "unknown".to_owned(), ToString::to_string)
+}
+
+fn write_table(out: &mut impl Write, d: &ScanDiff) -> std::io::Result<()> {
+    writeln!(out, "scan {} -> scan {}", d.a, d.b)?;
+    if d.is_empty() {
+        return writeln!(out, "no change");
+    }
+    let section = |out: &mut dyn Write, title: &str, lines: Vec<String>| -> std::io::Result<()> {
+        if !lines.is_empty() {
+            writeln!(out, "\n{title} ({})", lines.len())?;
+            for l in lines {
+                writeln!(out, "  {l}")?;
+            }
+        }
+        Ok(())
+    };
+    let ip_port = |v: &[(IpAddr, String)]| -> Vec<String> {
+        v.iter().map(|(ip, p)| format!("{ip:<15} {p}")).collect()
+    };
+    let change = |v: &[(IpAddr, Option<bool>, Option<bool>)]| -> Vec<String> {
+        v.iter()
+            .map(|(ip, x, y)| format!("{ip:<15} {} -> {}", shown(x.as_ref()), shown(y.as_ref())))
+            .collect()
+    };
+    section(out, "Ports opened", ip_port(&d.ports_opened))?;
+    section(out, "Ports closed", ip_port(&d.ports_closed))?;
+    section(
+        out,
+        "New findings",
+        d.findings_new
+            .iter()
+            .map(|f| {
+                format!(
+                    "{:<15} {:<8} {:<28} {}",
+                    f.ip, f.severity, f.rule_id, f.title
+                )
+            })
+            .collect(),
+    )?;
+    section(
+        out,
+        "Resolved findings",
+        d.findings_resolved
+            .iter()
+            .map(|f| {
+                format!(
+                    "{:<15} {:<8} {:<28} {}",
+                    f.ip, f.severity, f.rule_id, f.title
+                )
+            })
+            .collect(),
+    )?;
+    section(
+        out,
+        "Highest dialect",
+        d.dialect_changes
+            .iter()
+            .map(|(ip, x, y)| format!("{ip:<15} {} -> {}", shown(x.as_ref()), shown(y.as_ref())))
+            .collect(),
+    )?;
+    section(
+        out,
+        "Dialect set",
+        d.dialect_set_changes
+            .iter()
+            .map(|(ip, x, y)| format!("{ip:<15} {} -> {}", x.join(","), y.join(",")))
+            .collect(),
+    )?;
+    section(out, "SMB2 signing required", change(&d.signing_changes))?;
+    section(
+        out,
+        "SMB1 signing required",
+        change(&d.smb1_signing_changes),
+    )?;
+    section(out, "SMB1 enabled", change(&d.smb1_changes))?;
+    let ips = |v: &[IpAddr]| -> Vec<String> { v.iter().map(ToString::to_string).collect() };
+    section(out, "Hosts appeared", ips(&d.hosts_appeared))?;
+    section(out, "Hosts gone", ips(&d.hosts_gone))?;
+    Ok(())
+}

@@ -1,0 +1,51 @@
+//! `smbaudit history`: the stored scans, newest first.
+
+use std::io::Write;
+
+use smbaudit_findings::Severity;
+
+use super::stored;
+use crate::args::{HistoryArgs, ListFormat};
+use crate::{Fatal, exit};
+
+pub(crate) fn run(args: &HistoryArgs) -> Result<u8, Fatal> {
+    let (store, _) = stored::open(&args.store)?;
+    let scans = store.scans().map_err(Fatal::from)?;
+    let mut out = std::io::stdout().lock();
+    match args.format {
+        ListFormat::Json => {
+            serde_json::to_writer_pretty(&mut out, &scans)?;
+            writeln!(out)?;
+        }
+        ListFormat::Table => {
+            writeln!(
+                out,
+                "{:>5}  {:<24} {:<11} {:>6}  {:<26} Targets",
+                "Scan", "Started", "Status", "Hosts", "Findings (crit/high/med/low/info)"
+            )?;
+            for s in &scans {
+                let counts: Vec<String> = Severity::ALL_DESC
+                    .iter()
+                    .map(|sev| {
+                        s.findings_by_severity
+                            .get(sev)
+                            .copied()
+                            .unwrap_or(0)
+                            .to_string()
+                    })
+                    .collect();
+                writeln!(
+                    out,
+                    "{:>5}  {:<24} {:<11} {:>6}  {:<26} {}",
+                    s.id.to_string(),
+                    s.started,
+                    s.status.to_string(),
+                    s.hosts,
+                    counts.join("/"),
+                    s.targets.join(" ")
+                )?;
+            }
+        }
+    }
+    Ok(exit::OK)
+}

@@ -1,0 +1,161 @@
+//! Findings against real Samba: the rule ids each host must get are derived from its
+//! configuration (the same hosts as `scan.rs`), not copied from the scanner's output; the
+//! vantage changes ratings; `--fail-on` and `--relay-list` gate and list.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::net::Ipv4Addr;
+
+use serde_json::Value;
+
+use crate::lab::{Lab, require_lab};
+use crate::run::{jsonl, smbaudit};
+use crate::scan::{Expect, expectations, lab_hosts};
+
+/// The rule ids a host's configuration implies when scanned from the LAN.
+fn expected_ids(e: &Expect) -> BTreeSet<&'static str> {
+    let mut ids = BTreeSet::from([
+        // Every lab host runs nmbd (137/udp answers, with the workgroup and file server role)
+        // and smbd, and offers NTLM, which discloses the DNS names and Samba's version.
+        "netbios-exposed",
+        "nbstat-discloses-names",
+        "ntlm-discloses-dns-names",
+        "ntlm-discloses-os-build",
+    ]);
+    if e.smb_ports.contains(&445) {
+        ids.insert("smb-exposed");
+    }
+    if !e.signing_required {
+        ids.insert("smb2-signing-not-required");
+    }
+    if e.smb1() {
+        ids.insert("smb1-enabled");
+        if !e.signing_required {
+            ids.insert("smb1-signing-not-required");
+        }
+    }
+    if matches!(e.max, "SMB2_02" | "SMB2_10") {
+        ids.insert("no-smb3");
+    }
+    ids
+}
+
+fn scan(lab: &Lab, extra: &[&str]) -> (i32, BTreeMap<Ipv4Addr, Value>, String) {
+    let (net, len) = lab.prefix();
+    let mut args = vec!["scan", "-f", "jsonl", "--no-store"];
+    args.extend_from_slice(extra);
+    let (code, out, err) = smbaudit(lab, &args, &[format!("{net}/{len}")]);
+    let hosts = jsonl(&out)
+        .into_iter()
+        .map(|h| (h["ip"].as_str().unwrap().parse().unwrap(), h))
+        .collect();
+    (code, hosts, err)
+}
+
+fn finding_ids(host: &Value) -> BTreeSet<String> {
+    host["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["rule_id"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+fn severity_of(host: &Value, rule: &str) -> String {
+    host["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["rule_id"] == rule)
+        .unwrap_or_else(|| panic!("no {rule} in {host}"))["severity"]
+        .as_str()
+        .unwrap()
+        .to_owned()
+}
+
+#[test]
+fn findings_follow_each_configuration_and_the_vantage() {
+    let expect = expectations();
+    let lab = require_lab!(&lab_hosts(&expect));
+    let (code, hosts, err) = scan(&lab, &["--vantage", "lan"]);
+    assert_eq!(code, 0, "{err}");
+    for e in &expect {
+        let h = &hosts[&lab.ip(e.spec.id)];
+        let want: BTreeSet<String> = expected_ids(e).into_iter().map(str::to_owned).collect();
+        assert_eq!(finding_ids(h), want, "host {}", e.spec.id);
+        for f in h["findings"].as_array().unwrap() {
+            assert!(!f["remediation"].as_array().unwrap().is_empty(), "{f}");
+            assert!(!f["evidence"].as_array().unwrap().is_empty(), "{f}");
+        }
+        let not_checked: Vec<&str> = h["not_checked"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|n| n["rule_id"].as_str().unwrap())
+            .collect();
+        assert!(
+            not_checked.contains(&"null-session"),
+            "no share data yet: {h}"
+        );
+        assert_eq!(
+            not_checked.contains(&"ms17-010"),
+            e.smb1(),
+            "MS17-010 is not checked where SMB1 is on, not applicable where off: {h}"
+        );
+        if e.smb_ports.contains(&445) {
+            assert_eq!(
+                severity_of(h, "smb-exposed"),
+                "low",
+                "private, from the LAN"
+            );
+        }
+        assert_eq!(severity_of(h, "netbios-exposed"), "info");
+    }
+    let nb = &hosts[&lab.ip("nbonly")];
+    assert_eq!(
+        finding_ids(nb),
+        BTreeSet::from(["nbstat-discloses-names".into(), "netbios-exposed".into()])
+    );
+
+    // From the internet, the same private addresses reached mean a leak: rated high.
+    let (code, hosts, err) = scan(&lab, &["--vantage", "internet"]);
+    assert_eq!(code, 0, "{err}");
+    let modern = &hosts[&lab.ip("modern")];
+    assert_eq!(severity_of(modern, "smb-exposed"), "high");
+    assert_eq!(severity_of(modern, "netbios-exposed"), "high");
+}
+
+#[test]
+fn fail_on_and_relay_list() {
+    let expect = expectations();
+    let lab = require_lab!(&lab_hosts(&expect));
+    let dir = tempfile::tempdir().unwrap();
+    let relay = dir.path().join("relay.txt");
+    let relay_arg = relay.to_str().unwrap();
+    // SMB1 on the legacy host is a high finding: --fail-on high exits 3, critical does not.
+    let (code, _, err) = scan(
+        &lab,
+        &[
+            "--vantage",
+            "lan",
+            "--fail-on",
+            "high",
+            "--relay-list",
+            relay_arg,
+        ],
+    );
+    assert_eq!(code, 3, "{err}");
+    let (code, _, err) = scan(&lab, &["--vantage", "lan", "--fail-on", "critical"]);
+    assert_eq!(code, 0, "{err}");
+    // Relay targets: every host whose signing is not mandatory, Samba or not.
+    let listed: BTreeSet<Ipv4Addr> = std::fs::read_to_string(&relay)
+        .unwrap()
+        .lines()
+        .map(|l| l.parse().unwrap())
+        .collect();
+    let want: BTreeSet<Ipv4Addr> = expect
+        .iter()
+        .filter(|e| !e.signing_required)
+        .map(|e| lab.ip(e.spec.id))
+        .collect();
+    assert_eq!(listed, want);
+}
