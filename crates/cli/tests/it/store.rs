@@ -58,7 +58,7 @@ fn history(lab: &Lab, db: &str) -> Vec<Value> {
 }
 
 /// A scan slow enough to kill mid-way: every address of the lab's /24 (most are silent and
-/// cost the connect timeout), two hosts at a time.
+/// cost the connect timeout), four hosts at a time.
 fn slow_scan_args<'a>(db: &'a str, range: &'a str) -> Vec<&'a str> {
     vec![
         "scan",
