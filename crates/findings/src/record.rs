@@ -79,6 +79,21 @@ impl NbstatHost {
     }
 }
 
+/// Column names of [`HostRecord::summary_row`].
+pub const SUMMARY_HEADERS: [&str; 11] = [
+    "ip",
+    "computer",
+    "domain",
+    "137/udp",
+    "139/tcp",
+    "445/tcp",
+    "max_dialect",
+    "dialects",
+    "smb1",
+    "smb2_signing_required",
+    "os",
+];
+
 /// The `schema` value of every host object; bumped on any incompatible change.
 pub const SCHEMA: &str = "smbaudit/scan-host/v1";
 
@@ -187,6 +202,43 @@ impl HostRecord {
             .as_ref()
             .and_then(|n| n.report.computer.as_deref())
             .or_else(|| self.ntlm().and_then(|n| n.netbios_computer.as_deref()))
+    }
+
+    /// The OS as the host names it: SMB1 NativeOS, else "NTLM <version>".
+    pub fn os(&self) -> Option<String> {
+        self.smb
+            .as_ref()
+            .and_then(|s| s.native_os.clone())
+            .or_else(|| {
+                self.ntlm()
+                    .and_then(|n| n.os_version.as_ref().map(|v| format!("NTLM {v}")))
+            })
+    }
+
+    /// The one-line summary every tabular format shows, in [`SUMMARY_HEADERS`] order; "-"
+    /// where nothing is known, "?" for an unknown verdict.
+    pub fn summary_row(&self) -> [String; 11] {
+        let smb = self.smb.as_ref();
+        let yes_no = |v: Option<bool>| match v {
+            Some(true) => "yes",
+            Some(false) => "no",
+            None => "?",
+        };
+        let dash = |v: Option<&str>| v.unwrap_or("-").to_owned();
+        [
+            self.ip.to_string(),
+            dash(self.computer()),
+            dash(self.domain()),
+            dash(self.port("137/udp")),
+            dash(self.port("139/tcp")),
+            dash(self.port("445/tcp")),
+            dash(smb.and_then(|s| s.max_dialect.as_deref())),
+            smb.map_or_else(|| "-".into(), |s| s.dialects.join(",")),
+            smb.map_or("-", |s| yes_no(s.smb1)).to_owned(),
+            smb.map_or("-", |s| yes_no(s.signing.smb2.as_ref().map(|g| g.required)))
+                .to_owned(),
+            self.os().unwrap_or_else(|| "-".into()),
+        ]
     }
 
     /// The workgroup or domain: NBSTAT's, else the NTLM NetBIOS domain.

@@ -27,6 +27,7 @@
     )
 )]
 
+mod bits;
 mod error;
 pub mod nbns;
 pub mod nbss;

@@ -3,6 +3,7 @@
 use std::io::Write;
 use std::net::IpAddr;
 
+use smbaudit_findings::Finding;
 use smbaudit_store::ScanDiff;
 
 use super::stored;
@@ -53,32 +54,18 @@ fn write_table(out: &mut impl Write, d: &ScanDiff) -> std::io::Result<()> {
     };
     section(out, "Ports opened", ip_port(&d.ports_opened))?;
     section(out, "Ports closed", ip_port(&d.ports_closed))?;
-    section(
-        out,
-        "New findings",
-        d.findings_new
-            .iter()
+    let findings = |v: &[Finding]| -> Vec<String> {
+        v.iter()
             .map(|f| {
                 format!(
                     "{:<15} {:<8} {:<28} {}",
                     f.ip, f.severity, f.rule_id, f.title
                 )
             })
-            .collect(),
-    )?;
-    section(
-        out,
-        "Resolved findings",
-        d.findings_resolved
-            .iter()
-            .map(|f| {
-                format!(
-                    "{:<15} {:<8} {:<28} {}",
-                    f.ip, f.severity, f.rule_id, f.title
-                )
-            })
-            .collect(),
-    )?;
+            .collect()
+    };
+    section(out, "New findings", findings(&d.findings_new))?;
+    section(out, "Resolved findings", findings(&d.findings_resolved))?;
     section(
         out,
         "Highest dialect",

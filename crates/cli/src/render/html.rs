@@ -106,14 +106,6 @@ fn ip_sort_key(ip: IpAddr) -> String {
     }
 }
 
-fn yes_no(v: Option<bool>) -> &'static str {
-    match v {
-        Some(true) => "yes",
-        Some(false) => "no",
-        None => "?",
-    }
-}
-
 /// The host table's columns: (key read by the script, header, how the script compares
 /// keys: `key` as plain strings, `num` as numbers, `text` in natural language order).
 const COLUMNS: [(&str, &str, &str); 11] = [
@@ -360,26 +352,21 @@ impl HtmlReport<'_> {
 
 /// One row of the host table; the `data-*` attributes are the script's sort keys.
 fn host_row(out: &mut Vec<u8>, host: &HostRecord, found: &[&Finding]) -> io::Result<()> {
-    let smb = host.smb.as_ref();
-    let os = smb.and_then(|s| s.native_os.clone()).or_else(|| {
-        host.ntlm()
-            .and_then(|n| n.os_version.as_ref().map(|v| format!("NTLM {v}")))
-    });
+    let [
+        ip,
+        computer,
+        domain,
+        udp137,
+        tcp139,
+        tcp445,
+        max,
+        _,
+        smb1,
+        sign,
+        os,
+    ] = host.summary_row();
     let cells: [String; 10] = [
-        host.ip.to_string(),
-        host.computer().unwrap_or("-").to_owned(),
-        host.domain().unwrap_or("-").to_owned(),
-        host.port("137/udp").unwrap_or("-").to_owned(),
-        host.port("139/tcp").unwrap_or("-").to_owned(),
-        host.port("445/tcp").unwrap_or("-").to_owned(),
-        smb.and_then(|s| s.max_dialect.clone())
-            .unwrap_or_else(|| "-".into()),
-        smb.map_or("-", |s| yes_no(s.smb1)).to_owned(),
-        smb.map_or("-", |s| {
-            yes_no(s.signing.smb2.as_ref().map(|sg| sg.required))
-        })
-        .to_owned(),
-        os.unwrap_or_else(|| "-".into()),
+        ip, computer, domain, udp137, tcp139, tcp445, max, smb1, sign, os,
     ];
     let worst = found.iter().map(|f| f.severity).max();
     let findings_key = worst.map_or(0, |w| rank(w) * 100_000 + found.len());

@@ -5,7 +5,7 @@ use std::io::{self, Write};
 
 use serde::Serialize;
 use smbaudit_findings::identity::Machine;
-use smbaudit_findings::record::HostRecord;
+use smbaudit_findings::record::{HostRecord, SUMMARY_HEADERS};
 use smbaudit_findings::{Evaluation, Finding, Vantage};
 
 use super::findings::{FINDINGS_CSV_HEADER, write_findings_csv, write_grouped, write_machines};
@@ -13,52 +13,30 @@ use super::html::{HtmlReport, write_html};
 use super::write_csv_row;
 use crate::args::ScanFormat;
 
-/// The table and CSV columns of a host, in order.
+/// The table and CSV columns of a host, in order: the summary row and the error count.
 fn columns(host: &HostRecord) -> [String; 12] {
-    let smb = host.smb.as_ref();
-    let yes_no = |v: Option<bool>| match v {
-        Some(true) => "yes",
-        Some(false) => "no",
-        None => "?",
-    };
-    let ntlm = host.ntlm();
-    let os = smb
-        .and_then(|s| s.native_os.clone())
-        .or_else(|| ntlm.and_then(|n| n.os_version.clone().map(|v| format!("NTLM {v}"))));
+    let [a, b, c, d, e, f, g, h, i, j, k] = host.summary_row();
     [
-        host.ip.to_string(),
-        host.computer().unwrap_or("-").to_owned(),
-        host.domain().unwrap_or("-").to_owned(),
-        host.port("137/udp").unwrap_or("-").to_owned(),
-        host.port("139/tcp").unwrap_or("-").to_owned(),
-        host.port("445/tcp").unwrap_or("-").to_owned(),
-        smb.and_then(|s| s.max_dialect.clone())
-            .unwrap_or_else(|| "-".into()),
-        smb.map_or_else(|| "-".into(), |s| s.dialects.join(",")),
-        smb.map_or("-", |s| yes_no(s.smb1)).to_owned(),
-        smb.map_or("-", |s| {
-            yes_no(s.signing.smb2.as_ref().map(|sg| sg.required))
-        })
-        .to_owned(),
-        os.unwrap_or_else(|| "-".into()),
+        a,
+        b,
+        c,
+        d,
+        e,
+        f,
+        g,
+        h,
+        i,
+        j,
+        k,
         host.errors.len().to_string(),
     ]
 }
 
-const HEADERS: [&str; 12] = [
-    "ip",
-    "computer",
-    "domain",
-    "137/udp",
-    "139/tcp",
-    "445/tcp",
-    "max_dialect",
-    "dialects",
-    "smb1",
-    "smb2_signing_required",
-    "os",
-    "errors",
-];
+/// CSV header: the summary columns and the error count.
+fn csv_headers() -> [&'static str; 12] {
+    let [a, b, c, d, e, f, g, h, i, j, k] = SUMMARY_HEADERS;
+    [a, b, c, d, e, f, g, h, i, j, k, "errors"]
+}
 
 /// Table columns: header and width (the last is not padded).
 const TABLE_HEADERS: [&str; 10] = [
@@ -161,7 +139,7 @@ impl<W: Write> ScanRenderer<W> {
                 table_row(&mut self.out, TABLE_HEADERS.map(str::to_owned), "")?;
                 self.out.flush()
             }
-            ScanFormat::Csv => write_csv_row(&mut self.out, HEADERS),
+            ScanFormat::Csv => write_csv_row(&mut self.out, csv_headers()),
             ScanFormat::FindingsCsv => write_csv_row(&mut self.out, FINDINGS_CSV_HEADER),
             _ => Ok(()),
         }

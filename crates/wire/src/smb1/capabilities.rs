@@ -68,14 +68,7 @@ const NAMES: [(u32, &str); 20] = [
 /// Names of the set `CAP_*` bits in bit order (without the `CAP_` prefix); each unknown set
 /// bit appears as "0x%08x".
 pub fn capability_names(caps: u32) -> Vec<String> {
-    (0..32)
-        .map(|bit| 1u32 << bit)
-        .filter(|mask| caps & mask != 0)
-        .map(|mask| match NAMES.iter().find(|(m, _)| *m == mask) {
-            Some((_, name)) => (*name).to_owned(),
-            None => format!("{mask:#010x}"),
-        })
-        .collect()
+    crate::bits::bit_names(caps, &NAMES)
 }
 
 #[cfg(test)]

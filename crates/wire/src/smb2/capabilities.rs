@@ -33,14 +33,7 @@ const NAMES: [(u32, &str); 8] = [
 /// Names of the set `SMB2_GLOBAL_CAP_*` bits in bit order; each unknown set bit appears as
 /// "0x%08x".
 pub fn capability_names(caps: u32) -> Vec<String> {
-    (0..32)
-        .map(|bit| 1u32 << bit)
-        .filter(|mask| caps & mask != 0)
-        .map(|mask| match NAMES.iter().find(|(m, _)| *m == mask) {
-            Some((_, name)) => (*name).to_owned(),
-            None => format!("{mask:#010x}"),
-        })
-        .collect()
+    crate::bits::bit_names(caps, &NAMES)
 }
 
 #[cfg(test)]
