@@ -7,6 +7,7 @@ use std::net::Ipv4Addr;
 
 use serde_json::Value;
 
+use crate::html::{body_attributes, count, dump_dom, find_chromium, row_id, rows};
 use crate::lab::{Lab, require_lab};
 use crate::run::{jsonl, smbaudit};
 use crate::scan::{Expect, expectations, lab_hosts};
@@ -158,4 +159,53 @@ fn fail_on_and_relay_list() {
         .map(|e| lab.ip(e.spec.id))
         .collect();
     assert_eq!(listed, want);
+}
+
+/// A real scan's HTML report, opened in headless Chromium: its script runs, every exposed lab
+/// host has a row, and the severity counts match the JSON findings of the same lab.
+#[test]
+fn html_report_of_a_real_scan_renders() {
+    let expect = expectations();
+    let lab = require_lab!(&lab_hosts(&expect));
+    let Some(chromium) = find_chromium() else {
+        assert_ne!(
+            std::env::var("CI").as_deref(),
+            Ok("true"),
+            "CI installs chromium"
+        );
+        eprintln!("SKIPPED (needs chromium)");
+        return;
+    };
+    let (code, hosts, err) = scan(&lab, &["--vantage", "lan"]);
+    assert_eq!(code, 0, "{err}");
+    let (net, len) = lab.prefix();
+    let (code, html, err) = smbaudit(
+        &lab,
+        &["scan", "--no-store", "--vantage", "lan", "-q", "-f", "html"],
+        &[format!("{net}/{len}")],
+    );
+    assert_eq!(code, 0, "{err}");
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("report.html");
+    std::fs::write(&file, html).unwrap();
+    let dom = dump_dom(
+        &chromium,
+        &dir.path().join("profile"),
+        &format!("file://{}", file.display()),
+    );
+    assert!(
+        body_attributes(&dom).contains(&("data-ready".into(), "1".into())),
+        "the report's script ran"
+    );
+    let row_ids: BTreeSet<String> = rows(&dom).into_iter().map(|(id, _)| id).collect();
+    let want: BTreeSet<String> = hosts.keys().map(|ip| row_id(&ip.to_string())).collect();
+    assert_eq!(row_ids, want);
+    for severity in ["critical", "high", "medium", "low", "info"] {
+        let in_json = hosts
+            .values()
+            .flat_map(|h| h["findings"].as_array().unwrap())
+            .filter(|f| f["severity"] == severity)
+            .count();
+        assert_eq!(count(&dom, severity), in_json, "{severity}");
+    }
 }

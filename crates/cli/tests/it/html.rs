@@ -123,7 +123,7 @@ fn write_report(dir: &Path) -> PathBuf {
 }
 
 /// The first of chromium, chromium-browser, google-chrome on PATH.
-fn find_chromium() -> Option<PathBuf> {
+pub(crate) fn find_chromium() -> Option<PathBuf> {
     let path = std::env::var_os("PATH")?;
     ["chromium", "chromium-browser", "google-chrome"]
         .iter()
@@ -132,7 +132,7 @@ fn find_chromium() -> Option<PathBuf> {
 }
 
 /// Loads `url` in headless Chromium (killed after 60 s) and returns the DOM after load.
-fn dump_dom(chromium: &Path, profile: &Path, url: &str) -> String {
+pub(crate) fn dump_dom(chromium: &Path, profile: &Path, url: &str) -> String {
     let mut cmd = Command::new(chromium);
     cmd.args([
         "--headless",
@@ -198,7 +198,7 @@ fn attr<'a>(attrs: &'a [(String, String)], name: &str) -> Option<&'a str> {
 }
 
 /// The host table's rows in DOM order: (id, hidden).
-fn rows(dom: &str) -> Vec<(String, bool)> {
+pub(crate) fn rows(dom: &str) -> Vec<(String, bool)> {
     let table = &dom[dom.find("<table id=\"host-table\"").expect("host table")..];
     let body = &table[table.find("<tbody>").unwrap()..table.find("</tbody>").unwrap()];
     body.match_indices("<tr ")
@@ -210,15 +210,15 @@ fn rows(dom: &str) -> Vec<(String, bool)> {
         .collect()
 }
 
-fn row_id(ip: &str) -> String {
+pub(crate) fn row_id(ip: &str) -> String {
     format!("row-host-{}", ip.replace(['.', ':'], "-"))
 }
 
-fn body_attributes(dom: &str) -> Vec<(String, String)> {
+pub(crate) fn body_attributes(dom: &str) -> Vec<(String, String)> {
     attributes(&dom[dom.find("<body").expect("body")..])
 }
 
-fn count(dom: &str, sev: &str) -> usize {
+pub(crate) fn count(dom: &str, sev: &str) -> usize {
     let key = format!("id=\"count-{sev}\">");
     let at = dom.find(&key).unwrap_or_else(|| panic!("{key}")) + key.len();
     dom[at..dom[at..].find('<').unwrap() + at].parse().unwrap()

@@ -326,3 +326,54 @@ fn unknown_scan_ids_exit_2() {
         assert!(!err.is_empty());
     }
 }
+
+/// Ctrl-C (SIGINT) stops a scan cleanly: exit code 130, what finished is stored and the scan
+/// is marked interrupted, so `--resume` can pick it up.
+#[test]
+fn interrupted_scan_keeps_what_it_finished() {
+    let lab = require_lab!(&hosts());
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("int.db");
+    let db = db.to_str().unwrap();
+    let (net, len) = lab.prefix();
+    let range = format!("{net}/{len}");
+    lab.check_target(&range);
+    let mut child = lab
+        .client_command(BIN)
+        .args(slow_scan_args(db, &range))
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(120);
+    loop {
+        assert!(Instant::now() < deadline, "no host stored within 120 s");
+        assert!(
+            child.try_wait().unwrap().is_none(),
+            "the scan ended before Ctrl-C"
+        );
+        if Path::new(db).exists()
+            && history(&lab, db)
+                .first()
+                .is_some_and(|s| s["hosts"].as_u64().unwrap() >= 10)
+        {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(130),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let scans = history(&lab, db);
+    assert_eq!(scans[0]["status"], "interrupted");
+    let stored = scans[0]["hosts"].as_u64().unwrap();
+    assert!((10..256).contains(&stored), "{stored}");
+}
