@@ -18,8 +18,12 @@ pub(crate) fn smbaudit(lab: &Lab, args: &[&str], targets: &[String]) -> (i32, St
     {
         lab.check_target(t);
     }
+    // Scans store in the default database: a fresh one per run, never the user's.
+    let data_home = tempfile::tempdir().expect("temp dir");
     let mut cmd = lab.client_command(env!("CARGO_BIN_EXE_smbaudit"));
-    cmd.args(args).args(targets);
+    cmd.args(args)
+        .args(targets)
+        .env("XDG_DATA_HOME", data_home.path());
     let out = output_within(&mut cmd, LIMIT).expect("smbaudit ends by itself");
     (
         out.status.code().unwrap_or(-1),

@@ -391,6 +391,10 @@ fn scan_formats_and_silent_targets() {
     );
     assert_eq!(rows.count(), 2, "{out}");
     assert!(err.contains("scan: 3 hosts"), "summary on stderr: {err}");
+    assert!(
+        err.contains("stored as scan 1"),
+        "stored in the default database: {err}"
+    );
     // table with details.
     let (code, out, err) = smbaudit(&lab, &["scan", "-v"], &[lab.ip("fs").to_string()]);
     assert_eq!(code, 0, "{err}");
