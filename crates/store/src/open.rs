@@ -5,10 +5,12 @@
 //! directory changes (no `-wal`/`-shm` side files, no journal recovery). The header layout
 //! is SQLite's "Database File Format", section 1.3: <https://www.sqlite.org/fileformat.html>.
 
-use std::collections::HashSet;
+use std::collections::HashMap;
+use std::collections::hash_map::Entry;
 use std::fs::{self, File};
-use std::io::{ErrorKind, Read};
-use std::path::{Path, PathBuf};
+use std::io::ErrorKind;
+use std::os::unix::fs::{FileExt, MetadataExt};
+use std::path::Path;
 use std::sync::{Mutex, OnceLock};
 use std::time::Duration;
 
@@ -26,17 +28,17 @@ const MAGIC: &[u8; 16] = b"SQLite format 3\0";
 /// The database header is the first 100 bytes of the file.
 const HEADER_LEN: usize = 100;
 
-/// Database files this process has already judged and opened with SQLite.
+/// Descriptors the header check reads through, kept open for the life of the process.
 ///
-/// The header check reads the file through a plain `File`, and closing any descriptor of a
-/// file drops every POSIX lock this process holds on it (fcntl semantics). Once SQLite holds
-/// locks on the file here (a second connection: the scan's writer, a reader), closing such a
-/// descriptor would silently release them, and another connection could then delete the WAL
-/// from under a live writer. So each file is judged once per process, before SQLite opens
-/// it, and later connections to it skip the plain read.
-fn judged() -> &'static Mutex<HashSet<PathBuf>> {
-    static JUDGED: OnceLock<Mutex<HashSet<PathBuf>>> = OnceLock::new();
-    JUDGED.get_or_init(Mutex::default)
+/// Closing any descriptor of a file drops every POSIX lock this process holds on it (fcntl
+/// semantics), including SQLite's. A second connection in this process (the scan's writer, a
+/// reader) whose header check closed its plain `File` would silently release the first
+/// connection's locks, and another process could then checkpoint and delete the WAL from
+/// under a live writer. So the check reads through one descriptor per file (device, inode)
+/// that is never closed.
+fn header_readers() -> &'static Mutex<HashMap<(u64, u64), File>> {
+    static READERS: OnceLock<Mutex<HashMap<(u64, u64), File>>> = OnceLock::new();
+    READERS.get_or_init(Mutex::default)
 }
 
 /// Opens (or creates) the database at `path`: checks it is ours, brings the schema up to
@@ -46,12 +48,7 @@ pub(crate) fn connect(path: &Path) -> Result<Connection, StoreError> {
         path: path.to_owned(),
         source,
     };
-    let key = fs::canonicalize(path).ok();
-    let already_judged = key
-        .as_ref()
-        .is_some_and(|k| judged().lock().is_ok_and(|set| set.contains(k)));
     match fs::metadata(path) {
-        Ok(_) if already_judged => {}
         Ok(m) if m.is_dir() => {
             return Err(StoreError::NotOurs(path.to_owned(), "a directory".into()));
         }
@@ -83,9 +80,6 @@ pub(crate) fn connect(path: &Path) -> Result<Connection, StoreError> {
     // In WAL mode NORMAL loses no committed transaction when the process dies, only on
     // power loss, and saves an fsync per batch.
     conn.pragma_update(None, "synchronous", "NORMAL")?;
-    if let (Ok(k), Ok(mut set)) = (fs::canonicalize(path), judged().lock()) {
-        set.insert(k);
-    }
     Ok(conn)
 }
 
@@ -95,12 +89,27 @@ fn read_header(path: &Path) -> Result<Vec<u8>, StoreError> {
         path: path.to_owned(),
         source,
     };
-    let mut head = Vec::with_capacity(HEADER_LEN);
-    File::open(path)
-        .map_err(io)?
-        .take(HEADER_LEN as u64)
-        .read_to_end(&mut head)
-        .map_err(io)?;
+    let meta = fs::metadata(path).map_err(io)?;
+    let key = (meta.dev(), meta.ino());
+    let mut readers = header_readers()
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    let file = match readers.entry(key) {
+        Entry::Occupied(e) => e.into_mut(),
+        Entry::Vacant(e) => e.insert(File::open(path).map_err(io)?),
+    };
+    let mut head = vec![0u8; HEADER_LEN];
+    let mut filled = 0;
+    while filled < HEADER_LEN {
+        match file
+            .read_at(&mut head[filled..], filled as u64)
+            .map_err(io)?
+        {
+            0 => break,
+            n => filled += n,
+        }
+    }
+    head.truncate(filled);
     Ok(head)
 }
 
