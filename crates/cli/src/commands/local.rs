@@ -57,6 +57,8 @@ pub(crate) async fn run(args: LocalArgs) -> Result<u8, Fatal> {
         }
         _ => println!("  137/udp  open|filtered netbios-ns    no NODE STATUS reply"),
     }
-    println!("Run `smbaudit nbstat <targets>` to see what your network leaks on 137/udp.");
+    println!(
+        "Run `smbaudit scan <targets>` to see what your network exposes over SMB and NetBIOS, and how to close it."
+    );
     Ok(exit::OK)
 }
