@@ -204,7 +204,7 @@ impl HostRecord {
             .or_else(|| self.ntlm().and_then(|n| n.netbios_computer.as_deref()))
     }
 
-    /// The OS as the host names it: SMB1 NativeOS, else "NTLM <version>".
+    /// The OS as the host names it: SMB1 NativeOS, else `NTLM <version>`.
     pub fn os(&self) -> Option<String> {
         self.smb
             .as_ref()
