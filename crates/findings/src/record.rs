@@ -241,6 +241,26 @@ impl HostRecord {
         ]
     }
 
+    /// [`Self::summary_row`] without the dialect list, for tables too narrow for it.
+    pub fn short_summary_row(&self) -> [String; 10] {
+        let [
+            ip,
+            computer,
+            domain,
+            udp137,
+            tcp139,
+            tcp445,
+            max,
+            _,
+            smb1,
+            sign,
+            os,
+        ] = self.summary_row();
+        [
+            ip, computer, domain, udp137, tcp139, tcp445, max, smb1, sign, os,
+        ]
+    }
+
     /// The workgroup or domain: NBSTAT's, else the NTLM NetBIOS domain.
     pub fn domain(&self) -> Option<&str> {
         self.netbios

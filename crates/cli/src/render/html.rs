@@ -352,22 +352,7 @@ impl HtmlReport<'_> {
 
 /// One row of the host table; the `data-*` attributes are the script's sort keys.
 fn host_row(out: &mut Vec<u8>, host: &HostRecord, found: &[&Finding]) -> io::Result<()> {
-    let [
-        ip,
-        computer,
-        domain,
-        udp137,
-        tcp139,
-        tcp445,
-        max,
-        _,
-        smb1,
-        sign,
-        os,
-    ] = host.summary_row();
-    let cells: [String; 10] = [
-        ip, computer, domain, udp137, tcp139, tcp445, max, smb1, sign, os,
-    ];
+    let cells = host.short_summary_row();
     let worst = found.iter().map(|f| f.severity).max();
     let findings_key = worst.map_or(0, |w| rank(w) * 100_000 + found.len());
     let id = host_id(host.ip);

@@ -149,20 +149,7 @@ impl<W: Write> ScanRenderer<W> {
         let host = &scanned.record;
         match self.format {
             ScanFormat::Table => {
-                let [
-                    ip,
-                    computer,
-                    domain,
-                    udp137,
-                    tcp139,
-                    tcp445,
-                    max,
-                    _,
-                    smb1,
-                    sign,
-                    os,
-                    _,
-                ] = columns(host);
+                let cells = host.short_summary_row();
                 let mut tail = String::new();
                 if let Some(worst) = scanned.eval.findings.first() {
                     tail += &format!(
@@ -174,13 +161,7 @@ impl<W: Write> ScanRenderer<W> {
                 if !host.errors.is_empty() {
                     tail += &format!("  ({} errors)", host.errors.len());
                 }
-                table_row(
-                    &mut self.out,
-                    [
-                        ip, computer, domain, udp137, tcp139, tcp445, max, smb1, sign, os,
-                    ],
-                    &tail,
-                )?;
+                table_row(&mut self.out, cells, &tail)?;
                 if self.verbose {
                     self.details(host)?;
                 }

@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 use std::path::Path;
-use std::process::{Command, Stdio};
+use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
@@ -79,6 +79,34 @@ fn slow_scan_args<'a>(db: &'a str, range: &'a str) -> Vec<&'a str> {
     ]
 }
 
+/// Starts the slow scan into `db` and returns once `at_least` hosts are stored (the child
+/// still running).
+fn start_and_wait_for_hosts(lab: &Lab, db: &str, range: &str, at_least: u64) -> Child {
+    let mut child = lab
+        .client_command(BIN)
+        .args(slow_scan_args(db, range))
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(120);
+    loop {
+        assert!(Instant::now() < deadline, "no host stored within 120 s");
+        assert!(
+            child.try_wait().unwrap().is_none(),
+            "the scan ended too early"
+        );
+        if Path::new(db).exists()
+            && history(lab, db)
+                .first()
+                .is_some_and(|s| s["hosts"].as_u64().unwrap() >= at_least)
+        {
+            return child;
+        }
+        std::thread::sleep(Duration::from_millis(200));
+    }
+}
+
 #[test]
 fn killed_scan_resumes_to_the_same_result() {
     let lab = require_lab!(&hosts());
@@ -109,31 +137,7 @@ fn killed_scan_resumes_to_the_same_result() {
     // The same scan, killed with SIGKILL once some hosts are stored.
     let db = dir.path().join("killed.db");
     let db = db.to_str().unwrap();
-    let mut child = lab
-        .client_command(BIN)
-        .args(slow_scan_args(db, &range))
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let deadline = Instant::now() + Duration::from_secs(120);
-    loop {
-        assert!(Instant::now() < deadline, "no host stored within 120 s");
-        assert!(
-            child.try_wait().unwrap().is_none(),
-            "the scan ended before it was killed"
-        );
-        if Path::new(db).exists() {
-            let scans = history(&lab, db);
-            if scans
-                .first()
-                .is_some_and(|s| s["hosts"].as_u64().unwrap() >= 20)
-            {
-                break;
-            }
-        }
-        std::thread::sleep(Duration::from_millis(200));
-    }
+    let mut child = start_and_wait_for_hosts(&lab, db, &range, 20);
     Command::new("kill")
         .args(["-9", &child.id().to_string()])
         .status()
@@ -338,29 +342,7 @@ fn interrupted_scan_keeps_what_it_finished() {
     let (net, len) = lab.prefix();
     let range = format!("{net}/{len}");
     lab.check_target(&range);
-    let mut child = lab
-        .client_command(BIN)
-        .args(slow_scan_args(db, &range))
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let deadline = Instant::now() + Duration::from_secs(120);
-    loop {
-        assert!(Instant::now() < deadline, "no host stored within 120 s");
-        assert!(
-            child.try_wait().unwrap().is_none(),
-            "the scan ended before Ctrl-C"
-        );
-        if Path::new(db).exists()
-            && history(&lab, db)
-                .first()
-                .is_some_and(|s| s["hosts"].as_u64().unwrap() >= 10)
-        {
-            break;
-        }
-        std::thread::sleep(Duration::from_millis(200));
-    }
+    let child = start_and_wait_for_hosts(&lab, db, &range, 10);
     Command::new("kill")
         .args(["-INT", &child.id().to_string()])
         .status()
