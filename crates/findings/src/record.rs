@@ -37,15 +37,9 @@ impl NbstatHost {
             Outcome::Reply(NbnsReply::NodeStatus(ns)) => {
                 ("ok", None, NbstatReport::from_node_status(ns))
             }
-            Outcome::Reply(NbnsReply::Negative(rcode)) => (
-                "negative",
-                Some(format!(
-                    "negative response: RCODE {} ({})",
-                    rcode.0,
-                    rcode.meaning()
-                )),
-                NbstatReport::default(),
-            ),
+            Outcome::Reply(NbnsReply::Negative(rcode)) => {
+                ("negative", Some(rcode.to_string()), NbstatReport::default())
+            }
             Outcome::Reply(NbnsReply::Malformed(e)) => (
                 "malformed",
                 Some(format!("malformed reply: {e}")),

@@ -100,14 +100,11 @@ impl NbstatReport {
                 .iter()
                 .find(|n| n.name.suffix() == suffix && n.flags.is_group())
         };
-        let computer = unique(0x00)
-            .chain(unique(0x20))
-            .next()
-            .map(|n| n.name.display_name());
         let own: Vec<String> = unique(0x00)
             .chain(unique(0x20))
             .map(|n| n.name.display_name())
             .collect();
+        let computer = own.first().cloned();
         let mut aliases: Vec<String> = Vec::new();
         for name in &own {
             if Some(name) != computer.as_ref() && !aliases.contains(name) {
@@ -173,7 +170,7 @@ fn entry(n: &NodeName) -> NameEntry {
         conflict: f.has(NameFlags::CONFLICT),
         deregistering: f.has(NameFlags::DEREGISTERING),
         service: suffix_meaning(n.name.trimmed(), n.name.suffix(), f.is_group()).to_owned(),
-        raw_hex: n.name.0.iter().map(|b| format!("{b:02x}")).collect(),
+        raw_hex: crate::hex(&n.name.0),
     }
 }
 

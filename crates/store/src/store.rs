@@ -107,10 +107,17 @@ impl Store {
 
     /// The newest scan that did not finish (running or interrupted), if any.
     pub fn last_unfinished(&self) -> Result<Option<ScanSummary>, StoreError> {
-        let sql = format!(
-            "SELECT {SCAN_COLUMNS} FROM scans WHERE status IN ('running', 'interrupted')
-             ORDER BY id DESC LIMIT 1"
-        );
+        self.newest("WHERE status IN ('running', 'interrupted')")
+    }
+
+    /// The newest scan, if any.
+    pub fn last_scan(&self) -> Result<Option<ScanSummary>, StoreError> {
+        self.newest("")
+    }
+
+    /// The newest scan matching `filter` (a WHERE clause or nothing).
+    fn newest(&self, filter: &str) -> Result<Option<ScanSummary>, StoreError> {
+        let sql = format!("SELECT {SCAN_COLUMNS} FROM scans {filter} ORDER BY id DESC LIMIT 1");
         let row = self.conn.query_row(&sql, [], ScanRow::read).optional()?;
         row.map(|r| self.summarize(r)).transpose()
     }

@@ -18,7 +18,7 @@ use smbaudit_findings::record::HostRecord;
 use crate::error::StoreError;
 use crate::open::connect;
 use crate::scan::{ScanId, ScanStatus};
-use crate::store::{ensure_exists, now, set_status};
+use crate::store::{now, set_status};
 
 /// Most hosts in one transaction.
 pub const BATCH_HOSTS: usize = 64;
@@ -72,12 +72,7 @@ impl Writer {
     /// which must exist. The scan is marked running (resuming an interrupted scan).
     pub fn start(path: &Path, scan: ScanId) -> Result<Self, StoreError> {
         let conn = connect(path)?;
-        ensure_exists(&conn, scan)?;
-        conn.execute(
-            "UPDATE scans SET status = 'running', finished = NULL
-             WHERE id = ?1 AND status != 'running'",
-            [scan.0],
-        )?;
+        set_status(&conn, scan, ScanStatus::Running)?;
         let (tx, rx) = mpsc::sync_channel(CHANNEL_CAPACITY);
         let thread = thread::Builder::new()
             .name(format!("smbaudit-store-writer-{scan}"))
@@ -100,7 +95,7 @@ impl Writer {
 
     /// Queues one host and its findings (which must all be about that host). Blocks
     /// while the queue is full. A host sent again replaces its earlier record and findings.
-    pub fn send(&self, host: HostRecord, findings: Vec<Finding>) -> Result<(), StoreError> {
+    pub fn send(&self, host: &HostRecord, findings: &[Finding]) -> Result<(), StoreError> {
         if let Some(f) = findings.iter().find(|f| f.ip != host.ip) {
             return Err(StoreError::FindingForOtherHost {
                 host: host.ip,
@@ -109,7 +104,7 @@ impl Writer {
             });
         }
         let ip = host.ip.to_string();
-        let record_json = encode(&host, || format!("host {ip}: record"))?;
+        let record_json = encode(host, || format!("host {ip}: record"))?;
         let findings = findings
             .iter()
             .map(|f| {
@@ -276,7 +271,7 @@ mod tests {
                 "errors":[],"connections":1,"elapsed_ms":3}"#,
         )
         .unwrap();
-        writer.send(host.clone(), Vec::new()).unwrap();
+        writer.send(&host, &[]).unwrap();
         drop(writer);
         assert_eq!(store.hosts(scan).unwrap(), vec![host]);
         assert_eq!(store.scan(scan).unwrap().status, ScanStatus::Running);

@@ -29,7 +29,7 @@ fn write(path: &Path, scan: ScanId, prefix: u8) -> WriterStats {
     for i in 0..HOSTS {
         let ip = ip(prefix, i);
         let f = finding(&ip, "smb-signing-not-required", Severity::Medium);
-        writer.send(record(bare_host_json(&ip)), vec![f]).unwrap();
+        writer.send(&record(bare_host_json(&ip)), &[f]).unwrap();
     }
     writer.finish(ScanStatus::Finished).unwrap()
 }

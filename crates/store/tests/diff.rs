@@ -20,8 +20,8 @@ fn store_scan(store: &Store, path: &Path, hosts: &[HostRecord], findings: &[Find
     let scan = store.begin_scan(&meta(&["10.0.0.0/29"])).unwrap();
     let w = Writer::start(path, scan).unwrap();
     for h in hosts {
-        let mine = findings.iter().filter(|f| f.ip == h.ip).cloned().collect();
-        w.send(h.clone(), mine).unwrap();
+        let mine: Vec<Finding> = findings.iter().filter(|f| f.ip == h.ip).cloned().collect();
+        w.send(h, &mine).unwrap();
     }
     w.finish(ScanStatus::Finished).unwrap();
     scan

@@ -47,7 +47,7 @@ fn child_writer() {
     let writer = Writer::start(Path::new(&db), scan).unwrap();
     for i in 0..TOTAL {
         let (host, findings) = nth_result(i);
-        writer.send(host, findings).unwrap();
+        writer.send(&host, &findings).unwrap();
         if i >= FAST {
             sleep(SLOW_GAP);
         }
@@ -59,7 +59,7 @@ fn write_all(path: &Path, scan: ScanId, skip: &dyn Fn(u32) -> bool) {
     let writer = Writer::start(path, scan).unwrap();
     for i in (0..TOTAL).filter(|i| !skip(*i)) {
         let (host, findings) = nth_result(i);
-        writer.send(host, findings).unwrap();
+        writer.send(&host, &findings).unwrap();
     }
     writer.finish(ScanStatus::Finished).unwrap();
 }

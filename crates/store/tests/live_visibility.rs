@@ -34,7 +34,7 @@ fn a_slow_trickle_of_hosts_is_committed_as_it_goes() {
     // opens and closes the database meanwhile.
     for i in 0..20 {
         let (host, findings) = nth_result(i);
-        writer.send(host, findings).unwrap();
+        writer.send(&host, &findings).unwrap();
         std::thread::sleep(Duration::from_millis(50));
         if i % 5 == 4 {
             drop(Store::open(&path).unwrap());

@@ -53,7 +53,7 @@ fn our_database() -> (tempfile::TempDir, PathBuf) {
     let scan = store.begin_scan(&meta(&["10.0.0.0/24"])).unwrap();
     let w = Writer::start(&path, scan).unwrap();
     for i in 1..=40 {
-        w.send(record(full_host_json(&format!("10.0.0.{i}"))), vec![])
+        w.send(&record(full_host_json(&format!("10.0.0.{i}"))), &[])
             .unwrap();
     }
     w.finish(ScanStatus::Finished).unwrap();

@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 
 use common::{bare_host_json, finding, full_host_json, host_with, meta, record, temp_db};
 use rusqlite::Connection;
-use smbaudit_findings::Severity;
+use smbaudit_findings::{Finding, Severity};
 use smbaudit_store::{ScanId, ScanStatus, Store, StoreError, Writer, WriterStats};
 
 #[test]
@@ -31,8 +31,8 @@ fn written_scan_reads_back_equal_and_is_listed_with_counts() {
     ];
     let writer = Writer::start(&path, scan).unwrap();
     for h in &hosts {
-        let mine = findings.iter().filter(|f| f.ip == h.ip).cloned().collect();
-        writer.send(h.clone(), mine).unwrap();
+        let mine: Vec<Finding> = findings.iter().filter(|f| f.ip == h.ip).cloned().collect();
+        writer.send(h, &mine).unwrap();
     }
     let stats = writer.finish(ScanStatus::Finished).unwrap();
     assert_eq!(
@@ -137,8 +137,8 @@ fn a_host_sent_again_replaces_its_record_and_findings() {
 
     let w = Writer::start(&path, scan).unwrap();
     w.send(
-        before.clone(),
-        vec![
+        &before,
+        &[
             finding("10.0.0.9", "smb-signing-not-required", Severity::Medium),
             finding("10.0.0.9", "ntlm-info-disclosure", Severity::Low),
         ],
@@ -149,9 +149,9 @@ fn a_host_sent_again_replaces_its_record_and_findings() {
 
     // Within one batch and across writers, the last one sent wins.
     let w = Writer::start(&path, scan).unwrap();
-    w.send(after.clone(), vec![]).unwrap();
+    w.send(&after, &[]).unwrap();
     let last = finding("10.0.0.9", "ntlm-info-disclosure", Severity::Info);
-    w.send(after.clone(), vec![last.clone()]).unwrap();
+    w.send(&after, std::slice::from_ref(&last)).unwrap();
     w.finish(ScanStatus::Finished).unwrap();
 
     assert_eq!(store.hosts(scan).unwrap(), [after]);
@@ -185,8 +185,8 @@ fn missing_scans_and_mismatched_findings_are_errors() {
     let w = Writer::start(&path, scan).unwrap();
     let e = w
         .send(
-            record(bare_host_json("10.0.0.1")),
-            vec![finding("10.0.0.2", "smb1-enabled", Severity::High)],
+            &record(bare_host_json("10.0.0.1")),
+            &[finding("10.0.0.2", "smb1-enabled", Severity::High)],
         )
         .unwrap_err();
     assert!(matches!(e, StoreError::FindingForOtherHost { .. }), "{e:?}");

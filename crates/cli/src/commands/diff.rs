@@ -11,9 +11,9 @@ use crate::args::{DiffArgs, ListFormat};
 use crate::{Fatal, exit};
 
 pub(crate) fn run(args: &DiffArgs) -> Result<u8, Fatal> {
-    let (store, _) = stored::open(&args.store)?;
-    let a = stored::resolve(&store, &args.a)?;
-    let b = stored::resolve(&store, &args.b)?;
+    let store = stored::open(&args.store)?;
+    let a = stored::resolve(&store, &args.a)?.id;
+    let b = stored::resolve(&store, &args.b)?.id;
     let diff = store.diff(a, b).map_err(Fatal::from)?;
     let mut out = std::io::stdout().lock();
     match args.format {

@@ -9,7 +9,7 @@ use crate::args::{HistoryArgs, ListFormat};
 use crate::{Fatal, exit};
 
 pub(crate) fn run(args: &HistoryArgs) -> Result<u8, Fatal> {
-    let (store, _) = stored::open(&args.store)?;
+    let store = stored::open(&args.store)?;
     let scans = store.scans().map_err(Fatal::from)?;
     let mut out = std::io::stdout().lock();
     match args.format {

@@ -34,7 +34,7 @@ pub(crate) async fn run(args: ScanArgs) -> Result<u8, Fatal> {
         Some(stored::open(&args.store)?)
     };
     let resumed = match (&args.resume, &store) {
-        (Some(name), Some((db, _))) => Some(resumable(db, name)?),
+        (Some(name), Some(db)) => Some(resumable(db, name)?),
         _ => None,
     };
     let given = !args.targets.targets.is_empty() || args.targets.input_file.is_some();
@@ -50,7 +50,7 @@ pub(crate) async fn run(args: ScanArgs) -> Result<u8, Fatal> {
         .or_else(|| resumed.as_ref().and_then(|s| s.vantage.parse().ok()))
         .unwrap_or_else(|| default_vantage(targets.iter().take(VANTAGE_SAMPLE)));
     let (scan_id, writer, skip) = match &store {
-        Some((db, path)) => {
+        Some(db) => {
             let id = match &resumed {
                 Some(summary) => summary.id,
                 None => db
@@ -68,7 +68,7 @@ pub(crate) async fn run(args: ScanArgs) -> Result<u8, Fatal> {
             };
             (
                 Some(id),
-                Some(Writer::start(path, id).map_err(Fatal::from)?),
+                Some(Writer::start(db.path(), id).map_err(Fatal::from)?),
                 skip,
             )
         }
@@ -96,12 +96,12 @@ pub(crate) async fn run(args: ScanArgs) -> Result<u8, Fatal> {
         if failure.is_some() {
             return;
         }
-        let shown = args.all || host.exposed();
         let record = HostRecord::from_scan(host);
+        let shown = args.all || record.exposed();
         let eval = evaluate(&record, &ctx);
         if let Some(w) = &writer {
             // Every finished host is stored (silent ones too), so --resume skips it.
-            if let Err(e) = w.send(record.clone(), eval.findings.clone()) {
+            if let Err(e) = w.send(&record, &eval.findings) {
                 failure = Some(anyhow::Error::from(e).context("storing results"));
                 cancel.cancel();
                 return;
@@ -181,8 +181,7 @@ fn resumable(db: &Store, name: &str) -> Result<ScanSummary, Fatal> {
             ))
         })?
     } else {
-        let id = stored::resolve(db, name)?;
-        db.scan(id).map_err(Fatal::from)?
+        stored::resolve(db, name)?
     };
     if !summary.unfinished() {
         return Err(Fatal::usage(anyhow::anyhow!(

@@ -10,37 +10,40 @@ use crate::render::scan::{Ending, ScanRenderer, Scanned};
 use crate::{Fatal, exit};
 
 pub(crate) fn run(args: &ShowArgs) -> Result<u8, Fatal> {
-    let (store, _) = stored::open(&args.store)?;
-    let id = stored::resolve(&store, &args.scan)?;
-    let summary = store.scan(id).map_err(Fatal::from)?;
+    let store = stored::open(&args.store)?;
+    let summary = stored::resolve(&store, &args.scan)?;
+    let id = summary.id;
     let vantage: Vantage = summary.vantage.parse().unwrap_or(Vantage::Lan);
-    let mut findings = store.findings(id).map_err(Fatal::from)?;
-    let hosts: Vec<Scanned> = store
-        .hosts(id)
+    // Findings come sorted by address, then rule: one pass hands each host its own.
+    let mut findings = store
+        .findings(id)
         .map_err(Fatal::from)?
         .into_iter()
-        .map(|record| {
-            // The findings as stored; only the "not checked" list is worked out again.
-            let mut mine: Vec<Finding> = Vec::new();
-            findings.retain(|f| {
-                let keep = f.ip != record.ip;
-                if !keep {
-                    mine.push(f.clone());
-                }
-                keep
-            });
-            mine.sort_by(|a, b| b.severity.cmp(&a.severity).then(a.rule_id.cmp(&b.rule_id)));
-            let not_checked = evaluate(&record, &Context { vantage }).not_checked;
-            Scanned {
-                record,
-                eval: Evaluation {
-                    findings: mine,
-                    not_checked,
-                },
-            }
-        })
-        .filter(|s| args.all || s.record.exposed())
-        .collect();
+        .peekable();
+    let mut hosts: Vec<Scanned> = Vec::new();
+    for record in store.hosts(id).map_err(Fatal::from)? {
+        let mut mine: Vec<Finding> = Vec::new();
+        while findings.peek().is_some_and(|f| f.ip < record.ip) {
+            findings.next();
+        }
+        while let Some(f) = findings.next_if(|f| f.ip == record.ip) {
+            mine.push(f);
+        }
+        if !(args.all || record.exposed()) {
+            continue;
+        }
+        // The findings as stored, in the report's order; only "not checked" is worked
+        // out again.
+        mine.sort_by(|a, b| b.severity.cmp(&a.severity).then(a.rule_id.cmp(&b.rule_id)));
+        let not_checked = evaluate(&record, &Context { vantage }).not_checked;
+        hosts.push(Scanned {
+            record,
+            eval: Evaluation {
+                findings: mine,
+                not_checked,
+            },
+        });
+    }
     let stdout = std::io::stdout();
     let mut renderer = ScanRenderer::new(args.format, args.verbose, colour_stdout(), stdout.lock());
     renderer.begin()?;

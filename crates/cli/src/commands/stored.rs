@@ -2,7 +2,7 @@
 
 use std::path::PathBuf;
 
-use smbaudit_store::{ScanId, Store};
+use smbaudit_store::{ScanId, ScanSummary, Store};
 
 use crate::Fatal;
 use crate::args::StoreArgs;
@@ -17,25 +17,20 @@ pub(crate) fn db_path(args: &StoreArgs) -> Result<PathBuf, Fatal> {
 }
 
 /// Opens the database; a foreign or corrupt file is refused untouched (exit code 2).
-pub(crate) fn open(args: &StoreArgs) -> Result<(Store, PathBuf), Fatal> {
-    let path = db_path(args)?;
-    let store = Store::open(&path).map_err(Fatal::usage)?;
-    Ok((store, path))
+pub(crate) fn open(args: &StoreArgs) -> Result<Store, Fatal> {
+    Store::open(&db_path(args)?).map_err(Fatal::usage)
 }
 
 /// A scan named on the command line: its number, or `last` (the newest).
-pub(crate) fn resolve(store: &Store, name: &str) -> Result<ScanId, Fatal> {
+pub(crate) fn resolve(store: &Store, name: &str) -> Result<ScanSummary, Fatal> {
     if name == "last" {
         return store
-            .scans()
+            .last_scan()
             .map_err(Fatal::from)?
-            .first()
-            .map(|s| s.id)
             .ok_or_else(|| Fatal::usage(anyhow::anyhow!("the database holds no scan yet")));
     }
     let id: ScanId = name
         .parse()
         .map_err(|e| Fatal::usage(anyhow::anyhow!("scan {name:?}: {e}")))?;
-    store.scan(id).map_err(Fatal::usage)?;
-    Ok(id)
+    store.scan(id).map_err(Fatal::usage)
 }

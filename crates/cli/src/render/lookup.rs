@@ -50,11 +50,7 @@ impl LookupRecord {
                     ..base(a.responder)
                 })),
                 NbnsReply::Negative(rcode) => out.push(Self {
-                    error: Some(format!(
-                        "negative response: RCODE {} ({})",
-                        rcode.0,
-                        rcode.meaning()
-                    )),
+                    error: Some(rcode.to_string()),
                     ..base(a.responder)
                 }),
                 other => out.push(Self {

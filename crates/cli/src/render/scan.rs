@@ -13,29 +13,11 @@ use super::html::{HtmlReport, write_html};
 use super::write_csv_row;
 use crate::args::ScanFormat;
 
-/// The table and CSV columns of a host, in order: the summary row and the error count.
-fn columns(host: &HostRecord) -> [String; 12] {
-    let [a, b, c, d, e, f, g, h, i, j, k] = host.summary_row();
-    [
-        a,
-        b,
-        c,
-        d,
-        e,
-        f,
-        g,
-        h,
-        i,
-        j,
-        k,
-        host.errors.len().to_string(),
-    ]
-}
-
-/// CSV header: the summary columns and the error count.
-fn csv_headers() -> [&'static str; 12] {
-    let [a, b, c, d, e, f, g, h, i, j, k] = SUMMARY_HEADERS;
-    [a, b, c, d, e, f, g, h, i, j, k, "errors"]
+/// The CSV columns of a host: the summary row and the error count.
+fn csv_row(host: &HostRecord) -> impl Iterator<Item = String> {
+    host.summary_row()
+        .into_iter()
+        .chain([host.errors.len().to_string()])
 }
 
 /// Table columns: header and width (the last is not padded).
@@ -139,7 +121,9 @@ impl<W: Write> ScanRenderer<W> {
                 table_row(&mut self.out, TABLE_HEADERS.map(str::to_owned), "")?;
                 self.out.flush()
             }
-            ScanFormat::Csv => write_csv_row(&mut self.out, csv_headers()),
+            ScanFormat::Csv => {
+                write_csv_row(&mut self.out, SUMMARY_HEADERS.into_iter().chain(["errors"]))
+            }
             ScanFormat::FindingsCsv => write_csv_row(&mut self.out, FINDINGS_CSV_HEADER),
             _ => Ok(()),
         }
@@ -173,7 +157,7 @@ impl<W: Write> ScanRenderer<W> {
                 writeln!(self.out)?;
                 self.out.flush()
             }
-            ScanFormat::Csv => write_csv_row(&mut self.out, columns(host)),
+            ScanFormat::Csv => write_csv_row(&mut self.out, csv_row(host)),
             ScanFormat::FindingsCsv => write_findings_csv(&mut self.out, &scanned.eval.findings),
         }
     }

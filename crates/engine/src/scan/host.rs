@@ -41,8 +41,8 @@ pub(crate) async fn scan_host(
     let nbss = scan.observe(nbss);
     let direct = scan.observe(direct);
 
+    // A suite that ran sets `facts.port`: that is what "SMB answered" means below.
     let mut facts = SmbFacts::default();
-    let mut smb_seen = false;
     if let Some((port, stream)) = direct {
         let suite = Suite {
             ip,
@@ -53,7 +53,6 @@ pub(crate) async fn scan_host(
             .run(Conn::new(stream, Transport::Direct), &mut facts)
             .await;
         scan.absorb(out.errors, out.connections);
-        smb_seen = true;
     }
     if let Some((port, stream)) = nbss {
         let (session, conn) = session_service(ip, port, stream, nbstat, &budget, &mut scan).await;
@@ -63,7 +62,7 @@ pub(crate) async fn scan_host(
                 route: Route::Session { port, called },
                 budget: &budget,
             };
-            if smb_seen {
+            if facts.port.is_some() {
                 // 445 gave the facts; on 139 one NEGOTIATE shows that SMB answers there too.
                 let mut out = super::suite::SuiteOutcome::default();
                 suite.negotiate_all(&mut conn, &mut facts, &mut out).await;
@@ -71,14 +70,11 @@ pub(crate) async fn scan_host(
             } else {
                 let out = suite.run(conn, &mut facts).await;
                 scan.absorb(out.errors, out.connections);
-                smb_seen = true;
             }
         }
         scan.nbss = Some(session);
     }
-    if smb_seen {
-        scan.smb = Some(facts);
-    }
+    scan.smb = facts.port.is_some().then_some(facts);
     scan.elapsed = started.elapsed();
     scan
 }
@@ -114,34 +110,36 @@ async fn session_service(
             },
         };
         let mut conn = Conn::new(tcp, Transport::Nbss);
+        let mut error = |message: String| {
+            scan.errors.push(HostError {
+                phase: "nbss_session",
+                port: Some(port),
+                message: format!("called name {called}: {message}"),
+            });
+        };
         match conn.session_request(&request, budget).await {
             Ok(answer) => {
                 let attempt = SessionAttempt::from_answer(&called, &answer);
-                let (positive, odd) = (attempt.result == "positive", attempt.result == "error");
-                if odd {
-                    scan.errors.push(HostError {
-                        phase: "nbss_session",
-                        port: Some(port),
-                        message: format!(
-                            "called name {called}: {}",
-                            attempt.detail.as_deref().unwrap_or("odd answer")
-                        ),
-                    });
-                }
-                facts.record(attempt);
-                if positive {
-                    return (facts, Some(conn));
-                }
-                if odd || matches!(answer, SessionPacket::Retarget { .. }) {
-                    break;
+                match answer {
+                    SessionPacket::Positive => {
+                        facts.record(attempt);
+                        return (facts, Some(conn));
+                    }
+                    // Refused: the server closes; the next name needs a new connection.
+                    SessionPacket::Negative(_) => facts.record(attempt),
+                    SessionPacket::Retarget { .. } => {
+                        facts.record(attempt);
+                        break;
+                    }
+                    _ => {
+                        error(attempt.detail.clone().unwrap_or_default());
+                        facts.record(attempt);
+                        break;
+                    }
                 }
             }
             Err(e) => {
-                scan.errors.push(HostError {
-                    phase: "nbss_session",
-                    port: Some(port),
-                    message: format!("called name {called}: {e}"),
-                });
+                error(e.to_string());
                 facts.record(SessionAttempt::failed(&called, e.to_string()));
                 if !e.is_refusal() {
                     break;

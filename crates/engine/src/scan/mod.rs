@@ -132,18 +132,6 @@ impl HostScan {
             elapsed: Duration::ZERO,
         }
     }
-
-    /// Whether anything is exposed: a TCP port open or an NBSTAT reply. (A host that only
-    /// resets connections is up, but shows nothing an attacker could use.)
-    pub fn exposed(&self) -> bool {
-        self.ports
-            .iter()
-            .any(|p| p.state == "open" && p.proto == "tcp")
-            || self
-                .nbstat
-                .as_ref()
-                .is_some_and(|r| matches!(r.outcome, Outcome::Reply(_)))
-    }
 }
 
 /// Live counts for a progress display.
@@ -227,7 +215,11 @@ pub async fn scan(
             let ports = cfg.ports;
             let timeouts = cfg.timeouts;
             running.spawn(async move {
-                let report = nb.as_ref().and_then(node_status_report);
+                // The name table only matters for the called name on 139.
+                let report = nb
+                    .as_ref()
+                    .filter(|_| ports.nbss.is_some())
+                    .and_then(node_status_report);
                 let mut host = if tcp_wanted {
                     host::scan_host(ip, ports, budget::Budget::start(timeouts), report.as_ref())
                         .await

@@ -9,10 +9,10 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use smbaudit_probe::smb::smb1::{self as probe1, Smb1Reply};
 use smbaudit_probe::smb::smb2::{
     ClientNonce, FloorProbe, NegotiateReply, dialect_set, floor_candidates, negotiate_request,
-    port_summary, read_negotiate, record_negotiate, status_text,
+    port_summary, read_negotiate, read_session_setup, record_negotiate,
 };
 use smbaudit_probe::smb::{SmbFacts, ntlm};
-use smbaudit_wire::smb2::{self, Dialect, SessionSetupResponse};
+use smbaudit_wire::smb2::{self, Dialect};
 
 use super::budget::Budget;
 use super::conn::Conn;
@@ -56,40 +56,24 @@ impl Suite<'_> {
         out: &mut SuiteOutcome,
     ) -> Option<Box<smb2::NegotiateResponse>> {
         let request = negotiate_request(&Dialect::ALL, nonce(), &self.ip.to_string());
-        let key = format!("{}/tcp", self.route.port());
         let reply = match conn
             .exchange(&request, "NEGOTIATE response", self.budget)
             .await
         {
             Ok(msg) => read_negotiate(&msg, &Dialect::ALL),
-            Err(e) => {
-                self.error(out, "smb2_negotiate", e.to_string());
-                facts.by_port.insert(
-                    key,
-                    smbaudit_probe::smb::PortNegotiate {
-                        max_dialect: None,
-                        signing_required: None,
-                        error: Some(e.to_string()),
-                    },
-                );
-                return None;
-            }
+            // No answer is recorded like an invalid one: the error, no dialect.
+            Err(e) => NegotiateReply::Invalid(e.to_string()),
         };
-        facts.by_port.insert(key, port_summary(&reply));
+        let summary = port_summary(&reply);
+        if let Some(why) = &summary.error {
+            self.error(out, "smb2_negotiate", why.clone());
+        }
+        facts
+            .by_port
+            .insert(format!("{}/tcp", self.route.port()), summary);
         match reply {
             NegotiateReply::Accepted(resp) => Some(resp),
-            NegotiateReply::Refused(status) => {
-                self.error(
-                    out,
-                    "smb2_negotiate",
-                    format!("NEGOTIATE refused: {}", status_text(status)),
-                );
-                None
-            }
-            NegotiateReply::Invalid(why) => {
-                self.error(out, "smb2_negotiate", why);
-                None
-            }
+            NegotiateReply::Refused(_) | NegotiateReply::Invalid(_) => None,
         }
     }
 
@@ -109,12 +93,11 @@ impl Suite<'_> {
         let smb2_answered = max.is_some();
         let mut b_out = SuiteOutcome::default();
         let mut c_out = SuiteOutcome::default();
-        let mut smb1_facts = SmbFacts::default();
+        // B writes the SMB1 facts while C only probes dialects, so they run side by side.
         let (_, floor) = tokio::join!(
-            self.smb1(&mut smb1_facts, smb2_answered, &mut b_out),
+            self.smb1(facts, smb2_answered, &mut b_out),
             self.floor(max, &mut c_out),
         );
-        merge_smb1(facts, smb1_facts);
         if let Some((dialects, complete)) = floor {
             facts.dialects = dialects;
             facts.dialects_complete = complete;
@@ -133,7 +116,7 @@ impl Suite<'_> {
             .exchange(&request, "SESSION_SETUP response", self.budget)
             .await
         {
-            Ok(msg) => read_challenge(&msg),
+            Ok(msg) => read_session_setup(&msg),
             Err(e) => Err(e.to_string()),
         };
         match result {
@@ -188,17 +171,13 @@ impl Suite<'_> {
             Smb1Reply::Invalid(why) => return Err(Smb1Failure::Invalid(why)),
         };
         probe1::record_negotiate(facts, &resp);
-        let extended = facts
-            .smb1_mode
-            .as_ref()
-            .is_some_and(|m| m.extended_security);
         let request = probe1::session_setup_request(&resp, SMB1_SETUP_MID);
         match conn
             .exchange(&request, "SESSION_SETUP_ANDX response", self.budget)
             .await
         {
             Ok(msg) => {
-                if let Err(why) = probe1::record_session_setup(facts, &msg, extended) {
+                if let Err(why) = probe1::record_session_setup(facts, &msg, &resp) {
                     self.error(out, "smb1_session_setup", why);
                 }
             }
@@ -259,29 +238,6 @@ enum Smb1Failure {
     Off,
     Wire(ProbeError),
     Invalid(String),
-}
-
-fn read_challenge(msg: &[u8]) -> Result<smbaudit_probe::smb::NtlmFacts, String> {
-    let resp =
-        SessionSetupResponse::decode(msg).map_err(|e| format!("SESSION_SETUP response: {e}"))?;
-    if resp.header.status != smb2::status::MORE_PROCESSING_REQUIRED {
-        return Err(format!(
-            "SESSION_SETUP answered {} instead of an NTLM challenge",
-            status_text(resp.header.status)
-        ));
-    }
-    ntlm::challenge_facts(&resp.security_buffer)
-}
-
-fn merge_smb1(facts: &mut SmbFacts, smb1: SmbFacts) {
-    facts.smb1 = smb1.smb1;
-    facts.smb1_reason = smb1.smb1_reason;
-    facts.signing.smb1 = smb1.signing.smb1;
-    facts.smb1_mode = smb1.smb1_mode;
-    facts.smb1_ntlm = smb1.smb1_ntlm;
-    facts.native_os = smb1.native_os;
-    facts.native_lanman = smb1.native_lanman;
-    facts.primary_domain = smb1.primary_domain;
 }
 
 fn nonce() -> ClientNonce {

@@ -11,14 +11,3 @@ pub use facts::{
     ContextFacts, ContextValue, Mech, NtlmFacts, PortNegotiate, Signing, SigningFacts, Smb1Mode,
     SmbFacts,
 };
-
-/// Lower-case hex of `bytes`.
-pub(crate) fn hex(bytes: &[u8]) -> String {
-    use std::fmt::Write;
-    bytes
-        .iter()
-        .fold(String::with_capacity(bytes.len() * 2), |mut s, b| {
-            let _ = write!(s, "{b:02x}");
-            s
-        })
-}

@@ -97,8 +97,9 @@ pub fn session_setup_request(resp: &NegotiateResponse, mid: u16) -> Vec<u8> {
 pub fn record_session_setup(
     facts: &mut SmbFacts,
     msg: &[u8],
-    extended: bool,
+    negotiated: &NegotiateResponse,
 ) -> Result<(), String> {
+    let extended = matches!(negotiated.security, Smb1Security::Extended { .. });
     let resp = SessionSetupResponse::decode(msg)
         .map_err(|e| format!("SESSION_SETUP_ANDX response: {e}"))?;
     facts.native_os = resp.native_os.filter(|s| !s.is_empty());

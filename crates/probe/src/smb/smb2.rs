@@ -2,13 +2,13 @@
 
 use smbaudit_wire::smb2::{
     self, ContextData, Dialect, NegotiateContext, NegotiateError, NegotiateRequest,
-    NegotiateResponse, Protocol,
+    NegotiateResponse, Protocol, SessionSetupResponse,
 };
 use smbaudit_wire::spnego;
 
-use super::facts::{ContextFacts, ContextValue, Mech, PortNegotiate, Signing, SmbFacts};
-use super::hex;
+use super::facts::{ContextFacts, ContextValue, Mech, NtlmFacts, PortNegotiate, Signing, SmbFacts};
 use super::time::{filetime_rfc3339, skew_secs};
+use crate::hex;
 
 /// Random values a NEGOTIATE carries; the engine draws them.
 #[derive(Debug, Clone, Copy)]
@@ -53,9 +53,6 @@ pub fn read_negotiate(msg: &[u8], offered: &[Dialect]) -> NegotiateReply {
         Err(e) => return NegotiateReply::Invalid(format!("reply to NEGOTIATE: {e}")),
     }
     match NegotiateResponse::decode(msg) {
-        Ok(resp) if resp.header.command != smb2::command::NEGOTIATE => NegotiateReply::Invalid(
-            format!("command {:#06x} in reply to NEGOTIATE", resp.header.command),
-        ),
         Ok(resp) if !offered.iter().any(|d| d.code() == resp.dialect) => {
             NegotiateReply::Invalid(format!(
                 "server chose dialect {} that was not offered",
@@ -68,6 +65,20 @@ pub fn read_negotiate(msg: &[u8], offered: &[Dialect]) -> NegotiateReply {
             NegotiateReply::Invalid(format!("NEGOTIATE response: {e}"))
         }
     }
+}
+
+/// Reads the CHALLENGE out of the SESSION_SETUP response to [`super::ntlm::session_setup_blob`]
+/// (status MORE_PROCESSING_REQUIRED, else the status is the error).
+pub fn read_session_setup(msg: &[u8]) -> Result<NtlmFacts, String> {
+    let resp =
+        SessionSetupResponse::decode(msg).map_err(|e| format!("SESSION_SETUP response: {e}"))?;
+    if resp.header.status != smb2::status::MORE_PROCESSING_REQUIRED {
+        return Err(format!(
+            "SESSION_SETUP answered {} instead of an NTLM challenge",
+            status_text(resp.header.status)
+        ));
+    }
+    super::ntlm::challenge_facts(&resp.security_buffer)
 }
 
 /// An NT status as text: its name when known, and the code.
@@ -222,8 +233,7 @@ pub fn dialect_set(max: Dialect, probes: &[(Dialect, FloorProbe)]) -> (Vec<Strin
                 .collect(),
             true,
         ),
-        (None, true) => (vec![max.as_str().to_owned()], true),
-        (None, false) => (vec![max.as_str().to_owned()], false),
+        (None, complete) => (vec![max.as_str().to_owned()], complete),
     }
 }
 

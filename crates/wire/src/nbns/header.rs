@@ -118,6 +118,18 @@ impl Opcode {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Rcode(pub u8);
 
+/// How a negative response reads to people: `negative response: RCODE 3 (name error ...)`.
+impl std::fmt::Display for Rcode {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "negative response: RCODE {} ({})",
+            self.0,
+            self.meaning()
+        )
+    }
+}
+
 impl Rcode {
     /// No error.
     pub const OK: Self = Self(0);

@@ -6,7 +6,6 @@ use crate::{DecodeError, Reader};
 /// `ProtocolId` of an SMB2 message: 0xFE 'S' 'M' 'B'.
 pub const PROTOCOL_ID: [u8; 4] = [0xFE, b'S', b'M', b'B'];
 /// `ProtocolId` of an SMB1 message ([MS-CIFS] 2.2.3.1).
-const SMB1_PROTOCOL_ID: [u8; 4] = [0xFF, b'S', b'M', b'B'];
 /// `ProtocolId` of an SMB2 TRANSFORM_HEADER (encrypted message, [MS-SMB2] 2.2.41).
 const TRANSFORM_PROTOCOL_ID: [u8; 4] = [0xFD, b'S', b'M', b'B'];
 /// `ProtocolId` of an SMB2 COMPRESSION_TRANSFORM_HEADER ([MS-SMB2] 2.2.42).
@@ -210,7 +209,7 @@ pub enum Protocol {
 pub fn protocol_of(msg: &[u8]) -> Result<Protocol, DecodeError> {
     let id = Reader::new(msg).array::<4>("SMB ProtocolId")?;
     Ok(match id {
-        SMB1_PROTOCOL_ID => Protocol::Smb1,
+        crate::smb1::PROTOCOL_ID => Protocol::Smb1,
         PROTOCOL_ID => Protocol::Smb2,
         TRANSFORM_PROTOCOL_ID => Protocol::Transform,
         COMPRESSED_PROTOCOL_ID => Protocol::Compressed,

@@ -3,7 +3,7 @@
 use super::capabilities;
 use super::context::{
     ContextData, NegotiateContext, cipher, compression, context_type, decode_context_list,
-    encode_context_list, hash_algorithm, pad_to_8, rdma_transform, signing_algorithm, slice_at,
+    encode_context_list, hash_algorithm, rdma_transform, signing_algorithm, slice_at,
 };
 use super::dialect::Dialect;
 use super::header::{HEADER_LEN, Header, command};
@@ -96,10 +96,8 @@ impl NegotiateRequest<'_> {
         for d in dialects {
             out.extend_from_slice(&d.code().to_le_bytes());
         }
-        if !contexts.is_empty() {
-            pad_to_8(&mut out);
-            encode_context_list(&contexts, &mut out);
-        }
+        // The list pads to 8 bytes before each context, the first one included.
+        encode_context_list(&contexts, &mut out);
         out
     }
 
