@@ -11,6 +11,7 @@ use std::fs::{self, File};
 use std::io::ErrorKind;
 use std::os::unix::fs::{FileExt, MetadataExt};
 use std::path::Path;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Mutex, OnceLock};
 use std::time::Duration;
 
@@ -59,17 +60,73 @@ pub(crate) fn connect(path: &Path) -> Result<Connection, StoreError> {
             if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
                 fs::create_dir_all(dir).map_err(io)?;
             }
+            if create_whole(path)? {
+                // Ours, or a racing opener's: judged like any existing file.
+                return connect(path);
+            }
         }
         Err(e) => return Err(io(e)),
     }
+    let mut conn = open_sqlite(path)?;
+    prepare_schema(path, &mut conn)?;
+    use_wal(path, &conn)?;
+    // In WAL mode NORMAL loses no committed transaction when the process dies, only on
+    // power loss, and saves an fsync per batch.
+    conn.pragma_update(None, "synchronous", "NORMAL")?;
+    Ok(conn)
+}
+
+/// Creates the missing database at `path` whole: it is built under a private name beside
+/// it and hard-linked into place, so no other opener ever sees it half made (a database
+/// with tables but no application_id yet would be refused as not ours). Losing the race to
+/// another opener is fine. Returns `false`, having changed nothing, where the file system
+/// has no hard links; the database is then created in place.
+fn create_whole(path: &Path) -> Result<bool, StoreError> {
+    static SERIAL: AtomicU64 = AtomicU64::new(0);
+    let Some(name) = path.file_name() else {
+        return Ok(false);
+    };
+    let tmp = path.with_file_name(format!(
+        ".{}.creating-{}-{}",
+        name.to_string_lossy(),
+        std::process::id(),
+        SERIAL.fetch_add(1, Ordering::Relaxed)
+    ));
+    // Linked, or beaten by another opener's link: either way the file is now whole.
+    let built = build(&tmp).map(|()| match fs::hard_link(&tmp, path) {
+        Ok(()) => true,
+        Err(e) => e.kind() == ErrorKind::AlreadyExists,
+    });
+    for side in ["", "-wal", "-shm", "-journal"] {
+        let mut file = tmp.clone().into_os_string();
+        file.push(side);
+        let _ = fs::remove_file(file);
+    }
+    built
+}
+
+/// A new database at `fresh` (a private name nobody else opens), closed when done: the
+/// schema, the application id and WAL journaling are all in the file.
+fn build(fresh: &Path) -> Result<(), StoreError> {
+    let mut conn = open_sqlite(fresh)?;
+    prepare_schema(fresh, &mut conn)?;
+    use_wal(fresh, &conn)?;
+    // Closing the last connection checkpoints the WAL into the file and deletes it.
+    conn.close().map_err(|(_, e)| StoreError::Sqlite(e))
+}
+
+fn open_sqlite(path: &Path) -> Result<Connection, StoreError> {
     // No SQLITE_OPEN_URI: a path is a path, even one starting with "file:".
     let flags = OpenFlags::SQLITE_OPEN_READ_WRITE
         | OpenFlags::SQLITE_OPEN_CREATE
         | OpenFlags::SQLITE_OPEN_NO_MUTEX;
-    let mut conn = Connection::open_with_flags(path, flags).map_err(|e| classify(path, e))?;
+    let conn = Connection::open_with_flags(path, flags).map_err(|e| classify(path, e))?;
     conn.busy_timeout(BUSY_TIMEOUT)?;
     conn.pragma_update(None, "foreign_keys", true)?;
-    prepare_schema(path, &mut conn)?;
+    Ok(conn)
+}
+
+fn use_wal(path: &Path, conn: &Connection) -> Result<(), StoreError> {
     let mode: String = conn.pragma_update_and_check(None, "journal_mode", "wal", |r| r.get(0))?;
     if !mode.eq_ignore_ascii_case("wal") {
         return Err(StoreError::Corrupt(
@@ -77,10 +134,7 @@ pub(crate) fn connect(path: &Path) -> Result<Connection, StoreError> {
             format!("cannot switch to WAL journaling (got {mode:?})"),
         ));
     }
-    // In WAL mode NORMAL loses no committed transaction when the process dies, only on
-    // power loss, and saves an fsync per batch.
-    conn.pragma_update(None, "synchronous", "NORMAL")?;
-    Ok(conn)
+    Ok(())
 }
 
 /// The first bytes of the file (up to the header's length).
@@ -277,7 +331,11 @@ fn plan(path: &Path, id: &Identity) -> Result<Plan, StoreError> {
 /// Checks the schema with reads only; creates or migrates it in one write transaction,
 /// deciding again inside it (another process may have done it meanwhile).
 fn prepare_schema(path: &Path, conn: &mut Connection) -> Result<(), StoreError> {
-    let first = identity(conn).map_err(|e| classify(path, e))?;
+    // One read transaction, so the id, the version and the tables come from one snapshot.
+    let first = {
+        let snapshot = conn.transaction()?;
+        identity(&snapshot).map_err(|e| classify(path, e))?
+    };
     if let Plan::Ready = plan(path, &first)? {
         return Ok(());
     }
