@@ -20,3 +20,18 @@ pub(crate) fn hex(bytes: &[u8]) -> String {
             s
         })
 }
+
+/// The bytes of lower- or upper-case hex text; `None` if it is not whole bytes of hex.
+pub(crate) fn unhex(text: &str) -> Option<Vec<u8>> {
+    let text = text.as_bytes();
+    if text.len() % 2 != 0 {
+        return None;
+    }
+    let digit = |b: &u8| char::from(*b).to_digit(16);
+    text.chunks_exact(2)
+        .map(|pair| match pair {
+            [hi, lo] => u8::try_from(digit(hi)? << 4 | digit(lo)?).ok(),
+            _ => None,
+        })
+        .collect()
+}

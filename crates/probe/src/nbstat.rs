@@ -2,7 +2,7 @@
 //! attacker derives from it (computer name, workgroup, logged-on users, roles, MAC).
 
 use serde::{Deserialize, Serialize};
-use smbaudit_wire::nbns::{NameFlags, NodeName, NodeStatus};
+use smbaudit_wire::nbns::{NameFlags, NbName, NodeName, NodeStatus};
 
 use crate::suffix_meaning;
 
@@ -31,6 +31,15 @@ pub struct NameEntry {
     pub service: String,
     /// The 16 name bytes in hex, padding and suffix included.
     pub raw_hex: String,
+}
+
+impl NameEntry {
+    /// The 16 name bytes as sent (from [`Self::raw_hex`]); `None` if that is not 16 bytes
+    /// of hex (a stored record edited by hand).
+    pub fn wire_name(&self) -> Option<NbName> {
+        let bytes = crate::unhex(&self.raw_hex)?;
+        Some(NbName(bytes.try_into().ok()?))
+    }
 }
 
 /// A role a name table shows the host plays.

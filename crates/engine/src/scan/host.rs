@@ -4,7 +4,7 @@
 use std::net::IpAddr;
 use std::time::Instant;
 
-use smbaudit_probe::nbss::{NbssFacts, SessionAttempt, called_names, session_request};
+use smbaudit_probe::nbss::{CalledName, NbssFacts, SessionAttempt, called_names, session_request};
 use smbaudit_probe::nbstat::NbstatReport;
 use smbaudit_probe::smb::SmbFacts;
 use smbaudit_wire::nbss::{SessionPacket, Transport};
@@ -56,7 +56,7 @@ pub(crate) async fn scan_host(
     }
     if let Some((port, stream)) = nbss {
         let (session, conn) = session_service(ip, port, stream, nbstat, &budget, &mut scan).await;
-        if let (Some(mut conn), Some(called)) = (conn, session.accepted_name.clone()) {
+        if let Some((mut conn, called)) = conn {
             let suite = Suite {
                 ip,
                 route: Route::Session { port, called },
@@ -81,7 +81,7 @@ pub(crate) async fn scan_host(
 
 /// Session requests on 139: the first on the connection already open, each later name on a
 /// new one (a refusing server closes the connection). Returns the facts and, after a
-/// positive response, the connection ready for SMB.
+/// positive response, the connection ready for SMB and the name that opened it.
 async fn session_service(
     ip: IpAddr,
     port: u16,
@@ -89,13 +89,12 @@ async fn session_service(
     nbstat: Option<&NbstatReport>,
     budget: &Budget,
     scan: &mut HostScan,
-) -> (NbssFacts, Option<Conn>) {
+) -> (NbssFacts, Option<(Conn, CalledName)>) {
     let mut facts = NbssFacts::default();
     let mut stream = Some(first);
     for called in called_names(nbstat) {
-        let Some(request) = session_request(&called) else {
-            continue;
-        };
+        let request = session_request(&called);
+        let label = called.label.as_str();
         let tcp = match stream.take() {
             Some(s) => s,
             None => match reconnect(ip, port, budget).await {
@@ -104,7 +103,7 @@ async fn session_service(
                     s
                 }
                 Err(e) => {
-                    facts.record(SessionAttempt::failed(&called, e.to_string()));
+                    facts.record(SessionAttempt::failed(label, e.to_string()));
                     break;
                 }
             },
@@ -114,16 +113,16 @@ async fn session_service(
             scan.errors.push(HostError {
                 phase: "nbss_session",
                 port: Some(port),
-                message: format!("called name {called}: {message}"),
+                message: format!("called name {label}: {message}"),
             });
         };
         match conn.session_request(&request, budget).await {
             Ok(answer) => {
-                let attempt = SessionAttempt::from_answer(&called, &answer);
+                let attempt = SessionAttempt::from_answer(label, &answer);
                 match answer {
                     SessionPacket::Positive => {
                         facts.record(attempt);
-                        return (facts, Some(conn));
+                        return (facts, Some((conn, called)));
                     }
                     // Refused: the server closes; the next name needs a new connection.
                     SessionPacket::Negative(_) => facts.record(attempt),
@@ -140,7 +139,7 @@ async fn session_service(
             }
             Err(e) => {
                 error(e.to_string());
-                facts.record(SessionAttempt::failed(&called, e.to_string()));
+                facts.record(SessionAttempt::failed(label, e.to_string()));
                 if !e.is_refusal() {
                     break;
                 }

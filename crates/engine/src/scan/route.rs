@@ -3,7 +3,7 @@
 
 use std::net::{IpAddr, SocketAddr};
 
-use smbaudit_probe::nbss::session_request;
+use smbaudit_probe::nbss::{CalledName, session_request};
 use smbaudit_wire::nbss::{SessionPacket, Transport};
 use tokio::net::TcpStream;
 
@@ -45,7 +45,7 @@ pub(crate) enum Route {
         /// TCP port.
         port: u16,
         /// The called name that got a positive response.
-        called: String,
+        called: CalledName,
     },
 }
 
@@ -70,13 +70,14 @@ impl Route {
             Self::Direct(_) => Ok(Conn::new(stream, Transport::Direct)),
             Self::Session { called, .. } => {
                 let mut conn = Conn::new(stream, Transport::Nbss);
-                let request = session_request(called).ok_or_else(|| {
-                    ProbeError::Protocol(format!("{called:?} is not a NetBIOS name"))
-                })?;
-                match conn.session_request(&request, budget).await? {
+                match conn
+                    .session_request(&session_request(called), budget)
+                    .await?
+                {
                     SessionPacket::Positive => Ok(conn),
                     other => Err(ProbeError::Protocol(format!(
-                        "session request for {called} refused on reconnect: {other:?}"
+                        "session request for {} refused on reconnect: {other:?}",
+                        called.label
                     ))),
                 }
             }
