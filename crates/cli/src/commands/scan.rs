@@ -272,13 +272,20 @@ fn summary(stats: &ScanStats, concurrency: usize, vantage: Vantage) {
     let udp = stats.sweep.as_ref().map_or_else(String::new, |s| {
         format!("; 137/udp: {} of {} answered NBSTAT", s.replied, s.targets)
     });
+    let at_once = if stats.lowest_concurrency < concurrency {
+        format!(
+            "{concurrency} at once (down to {} after stalled handshakes)",
+            stats.lowest_concurrency
+        )
+    } else {
+        format!("{concurrency} at once")
+    };
     let _ = writeln!(
         err,
-        "scan: {} hosts in {:.2} s, {} TCP connections, {} at once, vantage {vantage}{udp}{}",
+        "scan: {} hosts in {:.2} s, {} TCP connections, {at_once}, vantage {vantage}{udp}{}",
         stats.hosts,
         stats.elapsed.as_secs_f64(),
         stats.connections,
-        concurrency,
         if stats.cancelled {
             format!(
                 "; interrupted ({} hosts unfinished, not shown)",

@@ -1,10 +1,15 @@
 //! Per-phase time limits inside a host's overall budget.
 
+use std::net::{IpAddr, SocketAddr};
+use std::sync::Arc;
 use std::time::Duration;
 
+use tokio::net::TcpStream;
 use tokio::time::Instant;
 
 use super::ProbeError;
+use super::window::Congestion;
+use crate::tcp::{self, PortState};
 
 /// The timeouts of a scan: each phase has its own, and all of a host's phases share one
 /// deadline, so a server that answers one byte per second cannot hold a slot for long.
@@ -28,19 +33,54 @@ impl Default for Timeouts {
     }
 }
 
-/// A host's deadline, handing out the time each step may take.
-#[derive(Debug, Clone, Copy)]
+/// A host's deadline, handing out the time each step may take; it also reports how long
+/// the host's handshakes took to the scan's [`Congestion`] record.
+#[derive(Debug, Clone)]
 pub(crate) struct Budget {
     pub(crate) timeouts: Timeouts,
     deadline: Instant,
+    congestion: Arc<Congestion>,
 }
 
 impl Budget {
-    pub(crate) fn start(timeouts: Timeouts) -> Self {
+    pub(crate) fn start(timeouts: Timeouts, congestion: Arc<Congestion>) -> Self {
         Self {
             timeouts,
             deadline: Instant::now() + timeouts.host,
+            congestion,
         }
+    }
+
+    /// A TCP handshake (see [`tcp::connect`]) whose duration, when it succeeds, is reported.
+    pub(crate) async fn connect(
+        &self,
+        ip: IpAddr,
+        port: u16,
+        limit: Duration,
+    ) -> Result<TcpStream, PortState> {
+        let started = std::time::Instant::now();
+        let stream = tcp::connect(ip, port, limit).await?;
+        self.congestion
+            .handshake(started, std::time::Instant::now());
+        Ok(stream)
+    }
+
+    /// Another connection to a port already found open: the wait is the reply timeout, as a
+    /// busy server that forks per connection drops SYNs when its accept queue is full and the
+    /// kernel resends them after 1 s and 3 s.
+    pub(crate) async fn reconnect(&self, ip: IpAddr, port: u16) -> Result<TcpStream, ProbeError> {
+        let limit = self.timeouts.connect.max(self.timeouts.reply);
+        self.run(limit, "TCP handshake", async {
+            self.connect(ip, port, limit).await.map_err(|state| {
+                ProbeError::Protocol(format!(
+                    "reconnect to {}: {} ({})",
+                    SocketAddr::new(ip, port),
+                    state.as_str(),
+                    state.evidence()
+                ))
+            })
+        })
+        .await
     }
 
     /// Runs `fut` for at most `limit`, cut short by the host deadline.
@@ -77,11 +117,14 @@ mod tests {
 
     #[tokio::test(start_paused = true)]
     async fn a_step_is_cut_by_its_own_limit_then_by_the_host_deadline() {
-        let budget = Budget::start(Timeouts {
-            connect: Duration::from_secs(1),
-            reply: Duration::from_secs(2),
-            host: Duration::from_secs(3),
-        });
+        let budget = Budget::start(
+            Timeouts {
+                connect: Duration::from_secs(1),
+                reply: Duration::from_secs(2),
+                host: Duration::from_secs(3),
+            },
+            Arc::default(),
+        );
         let never = std::future::pending::<Result<(), ProbeError>>;
         let first = budget.run(budget.timeouts.reply, "reply", never()).await;
         assert!(

@@ -12,10 +12,10 @@ use tokio::net::TcpStream;
 
 use super::budget::Budget;
 use super::conn::Conn;
-use super::route::{Route, reconnect};
+use super::route::Route;
 use super::suite::Suite;
 use super::{HostError, HostScan, PortObservation, PortSet};
-use crate::tcp::{self, PortState};
+use crate::tcp::PortState;
 
 /// Probes one host. `nbstat` is what UDP 137 revealed (for the called name on 139).
 pub(crate) async fn scan_host(
@@ -26,9 +26,13 @@ pub(crate) async fn scan_host(
 ) -> HostScan {
     let started = Instant::now();
     let mut scan = HostScan::new(ip);
+    let budget = &budget;
     let connect = |port: Option<u16>| async move {
         match port {
-            Some(port) => Some((port, tcp::connect(ip, port, budget.timeouts.connect).await)),
+            Some(port) => Some((
+                port,
+                budget.connect(ip, port, budget.timeouts.connect).await,
+            )),
             None => None,
         }
     };
@@ -47,7 +51,7 @@ pub(crate) async fn scan_host(
         let suite = Suite {
             ip,
             route: Route::Direct(port),
-            budget: &budget,
+            budget,
         };
         let out = suite
             .run(Conn::new(stream, Transport::Direct), &mut facts)
@@ -55,12 +59,12 @@ pub(crate) async fn scan_host(
         scan.absorb(out.errors, out.connections);
     }
     if let Some((port, stream)) = nbss {
-        let (session, conn) = session_service(ip, port, stream, nbstat, &budget, &mut scan).await;
+        let (session, conn) = session_service(ip, port, stream, nbstat, budget, &mut scan).await;
         if let Some((mut conn, called)) = conn {
             let suite = Suite {
                 ip,
                 route: Route::Session { port, called },
-                budget: &budget,
+                budget,
             };
             if facts.port.is_some() {
                 // 445 gave the facts; on 139 one NEGOTIATE shows that SMB answers there too.
@@ -97,7 +101,7 @@ async fn session_service(
         let label = called.label.as_str();
         let tcp = match stream.take() {
             Some(s) => s,
-            None => match reconnect(ip, port, budget).await {
+            None => match budget.reconnect(ip, port).await {
                 Ok(s) => {
                     scan.connections += 1;
                     s

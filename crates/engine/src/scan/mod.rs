@@ -9,10 +9,12 @@ mod fdlimit;
 mod host;
 mod route;
 mod suite;
+mod window;
 
 use std::collections::{HashMap, HashSet};
 use std::io;
 use std::net::{IpAddr, Ipv4Addr};
+use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
@@ -31,7 +33,7 @@ pub use fdlimit::{hosts_for_limit, raise_nofile_limit};
 use crate::nbns::{HostResult, Outcome, Query, SweepConfig, SweepStats, sweep};
 use crate::targets::TargetList;
 
-/// TCP sockets one host can hold at once (135, 139, 445 connects, then B and C together).
+/// TCP sockets one host can hold at once (the 135, 139 and 445 connects; later one at a time).
 pub const SOCKETS_PER_HOST: u64 = 3;
 
 /// Which ports to look at (`None`: not looked at). The TCP port numbers can be moved for
@@ -66,7 +68,7 @@ pub struct ScanConfig {
     pub ports: PortSet,
     /// TCP and SMB timeouts.
     pub timeouts: Timeouts,
-    /// Hosts probed at once over TCP.
+    /// Hosts probed at once over TCP, at most (lowered while handshakes stall).
     pub concurrency: usize,
     /// The UDP 137 sweep.
     pub sweep: SweepConfig,
@@ -158,6 +160,9 @@ pub struct ScanStats {
     pub connections: u64,
     /// Hosts started but not finished when the scan was cancelled.
     pub unfinished: u64,
+    /// The fewest hosts allowed at once: below the concurrency when stalled handshakes (SYNs
+    /// dropped by a full accept queue) made the scan back off.
+    pub lowest_concurrency: usize,
     /// Wall time.
     pub elapsed: Duration,
     /// Whether the scan was cancelled.
@@ -198,11 +203,12 @@ pub async fn scan(
 
     let mut running: JoinSet<HostScan> = JoinSet::new();
     let mut pending = targets.iter().filter(|ip| !cfg.skip.contains(ip));
-    let concurrency = cfg.concurrency.max(1);
+    let mut window = window::Window::new(cfg.concurrency);
+    let congestion = Arc::new(window::Congestion::default());
     let tcp_wanted =
         cfg.ports.epm.is_some() || cfg.ports.nbss.is_some() || cfg.ports.direct.is_some();
     loop {
-        while !cancel.is_cancelled() && running.len() < concurrency {
+        while !cancel.is_cancelled() && running.len() < window.limit() {
             let Some(ip) = pending.next() else { break };
             let nb = match ip {
                 IpAddr::V4(v4) if cfg.ports.udp137 => Some(
@@ -213,7 +219,7 @@ pub async fn scan(
                 _ => None,
             };
             let ports = cfg.ports;
-            let timeouts = cfg.timeouts;
+            let budget = budget::Budget::start(cfg.timeouts, Arc::clone(&congestion));
             running.spawn(async move {
                 // The name table only matters for the called name on 139.
                 let report = nb
@@ -221,8 +227,7 @@ pub async fn scan(
                     .filter(|_| ports.nbss.is_some())
                     .and_then(node_status_report);
                 let mut host = if tcp_wanted {
-                    host::scan_host(ip, ports, budget::Budget::start(timeouts), report.as_ref())
-                        .await
+                    host::scan_host(ip, ports, budget, report.as_ref()).await
                 } else {
                     HostScan::new(ip)
                 };
@@ -250,12 +255,14 @@ pub async fn scan(
                 break;
             }
             Some(done) = running.join_next() => {
+                window.host_finished(&congestion, Instant::now());
                 if let Ok(host) = done {
                     finish(host, &mut stats, progress, &mut on_host);
                 }
             }
         }
     }
+    stats.lowest_concurrency = window.lowest();
     stats.cancelled = cancel.is_cancelled();
     stats.elapsed = started.elapsed();
     Ok(stats)

@@ -1,39 +1,14 @@
 //! How a new SMB connection to a host is opened: direct TCP on 445, or TCP 139 plus a
 //! NetBIOS session request with a called name that the server accepted before.
 
-use std::net::{IpAddr, SocketAddr};
+use std::net::IpAddr;
 
 use smbaudit_probe::nbss::{CalledName, session_request};
 use smbaudit_wire::nbss::{SessionPacket, Transport};
-use tokio::net::TcpStream;
 
 use super::ProbeError;
 use super::budget::Budget;
 use super::conn::Conn;
-use crate::tcp;
-
-/// Opens another connection to a port already found open. A busy server that forks per
-/// connection drops SYNs when its accept queue is full; the kernel retransmits after 1 s and
-/// 3 s, so the wait here is the reply timeout, not the first connect's.
-pub(crate) async fn reconnect(
-    ip: IpAddr,
-    port: u16,
-    budget: &Budget,
-) -> Result<TcpStream, ProbeError> {
-    let limit = budget.timeouts.connect.max(budget.timeouts.reply);
-    budget
-        .run(limit, "TCP handshake", async {
-            tcp::connect(ip, port, limit).await.map_err(|state| {
-                ProbeError::Protocol(format!(
-                    "reconnect to {}: {} ({})",
-                    SocketAddr::new(ip, port),
-                    state.as_str(),
-                    state.evidence()
-                ))
-            })
-        })
-        .await
-}
 
 /// Where further connections of an SMB suite go.
 #[derive(Debug, Clone)]
@@ -64,7 +39,7 @@ impl Route {
         connections: &mut u32,
     ) -> Result<Conn, ProbeError> {
         let port = self.port();
-        let stream = reconnect(ip, port, budget).await?;
+        let stream = budget.reconnect(ip, port).await?;
         *connections += 1;
         match self {
             Self::Direct(_) => Ok(Conn::new(stream, Transport::Direct)),

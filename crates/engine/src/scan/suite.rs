@@ -90,21 +90,12 @@ impl Suite<'_> {
             None => None,
         };
         drop(first);
-        let smb2_answered = max.is_some();
-        let mut b_out = SuiteOutcome::default();
-        let mut c_out = SuiteOutcome::default();
-        // B writes the SMB1 facts while C only probes dialects, so they run side by side.
-        let (_, floor) = tokio::join!(
-            self.smb1(facts, smb2_answered, &mut b_out),
-            self.floor(max, &mut c_out),
-        );
-        if let Some((dialects, complete)) = floor {
+        // B, then C: one connection at a time, so a server answering for many addresses
+        // (a NAS, a cluster, the lab's farm) never sees two from one host at once.
+        self.smb1(facts, max.is_some(), &mut out).await;
+        if let Some((dialects, complete)) = self.floor(max, &mut out).await {
             facts.dialects = dialects;
             facts.dialects_complete = complete;
-        }
-        for part in [b_out, c_out] {
-            out.errors.extend(part.errors);
-            out.connections += part.connections;
         }
         out
     }

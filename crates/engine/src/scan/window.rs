@@ -1,0 +1,180 @@
+//! How many hosts are probed at once: up to `--concurrency`, halved when handshakes show
+//! dropped SYNs, grown back by one host per window of hosts that finish cleanly (AIMD, as
+//! TCP and nmap do).
+//!
+//! The signal is a handshake to an open port that took longer than [`SLOW_HANDSHAKE`]: the
+//! first SYN was lost and the kernel resent it after its 1 s initial RTO. On a LAN that means
+//! a listener's accept queue overflowed (Samba listens with a backlog of 50), so more hosts
+//! at once would only add 1 s stalls, not speed.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+/// A handshake at least this long had its SYN resent (Linux's initial RTO is 1 s).
+pub(crate) const SLOW_HANDSHAKE: Duration = Duration::from_millis(900);
+/// The window never shrinks below this many hosts.
+const FLOOR: usize = 4;
+
+/// When the latest slow handshake of a scan began, shared by all its hosts.
+#[derive(Debug)]
+pub(crate) struct Congestion {
+    base: Instant,
+    /// Nanoseconds from `base` to the start of the latest slow handshake, plus one (0: none).
+    latest_slow_start: AtomicU64,
+}
+
+impl Default for Congestion {
+    fn default() -> Self {
+        Self {
+            base: Instant::now(),
+            latest_slow_start: AtomicU64::new(0),
+        }
+    }
+}
+
+impl Congestion {
+    /// Records a handshake that began at `started` and completed at `done`.
+    pub(crate) fn handshake(&self, started: Instant, done: Instant) {
+        if done.saturating_duration_since(started) >= SLOW_HANDSHAKE {
+            let at = self.since_base(started).saturating_add(1);
+            self.latest_slow_start.fetch_max(at, Ordering::Relaxed);
+        }
+    }
+
+    fn since_base(&self, at: Instant) -> u64 {
+        u64::try_from(at.saturating_duration_since(self.base).as_nanos()).unwrap_or(u64::MAX)
+    }
+}
+
+/// The number of hosts allowed in flight.
+#[derive(Debug)]
+pub(crate) struct Window {
+    limit: usize,
+    cap: usize,
+    lowest: usize,
+    /// [`Congestion::latest_slow_start`] as of the last halving: only handshakes that began
+    /// after it (under the smaller window) may halve again.
+    halved_after: u64,
+    /// Hosts finished since the limit last changed.
+    since_change: usize,
+}
+
+impl Window {
+    /// A window of `cap` hosts (the user's `--concurrency`).
+    pub(crate) fn new(cap: usize) -> Self {
+        let cap = cap.max(1);
+        Self {
+            limit: cap,
+            cap,
+            lowest: cap,
+            halved_after: 0,
+            since_change: 0,
+        }
+    }
+
+    /// Hosts that may be in flight now.
+    pub(crate) fn limit(&self) -> usize {
+        self.limit
+    }
+
+    /// The smallest the window has been.
+    pub(crate) fn lowest(&self) -> usize {
+        self.lowest
+    }
+
+    /// A host finished. Halves the window when a handshake that began after the last halving
+    /// was slow (the stalls of one overload arrive together and halve once); otherwise grows
+    /// it by one host per window of finished hosts.
+    pub(crate) fn host_finished(&mut self, congestion: &Congestion, now: Instant) {
+        self.since_change += 1;
+        let latest = congestion.latest_slow_start.load(Ordering::Relaxed);
+        if latest > self.halved_after {
+            self.limit = (self.limit / 2).max(FLOOR.min(self.cap));
+            self.lowest = self.lowest.min(self.limit);
+            // Handshakes already under way when the window shrank do not count again.
+            self.halved_after = congestion.since_base(now).saturating_add(1);
+            self.since_change = 0;
+        } else if self.since_change >= self.limit && self.limit < self.cap {
+            self.limit += 1;
+            self.since_change = 0;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const MS: Duration = Duration::from_millis(1);
+
+    /// A scan's clock: the congestion record and instants from its base.
+    struct Clock(Congestion);
+
+    impl Clock {
+        fn at(&self, ms: u64) -> Instant {
+            self.0.base + MS * u32::try_from(ms).unwrap()
+        }
+
+        /// A handshake from `from` ms to `to` ms.
+        fn handshake(&self, from: u64, to: u64) {
+            self.0.handshake(self.at(from), self.at(to));
+        }
+
+        fn finish(&self, window: &mut Window, hosts: usize, at: u64) {
+            for _ in 0..hosts {
+                window.host_finished(&self.0, self.at(at));
+            }
+        }
+    }
+
+    #[test]
+    fn halves_once_per_overload_and_grows_back_one_host_per_window() {
+        let clock = Clock(Congestion::default());
+        let mut w = Window::new(64);
+        clock.handshake(0, 3);
+        clock.finish(&mut w, 100, 10);
+        assert_eq!(w.limit(), 64, "fast handshakes, no change");
+
+        // One overload: several stalled handshakes complete together; one halving.
+        for from in 100..105 {
+            clock.handshake(from, from + 1003);
+        }
+        clock.finish(&mut w, 1, 1110);
+        assert_eq!(w.limit(), 32);
+        // More stalls of SYNs sent before the halving: no second halving.
+        clock.handshake(1000, 2010);
+        clock.finish(&mut w, 20, 2020);
+        assert_eq!(w.limit(), 32);
+        // A SYN sent under the smaller window that still stalled halves again.
+        clock.handshake(1200, 2200);
+        clock.finish(&mut w, 1, 2210);
+        assert_eq!(w.limit(), 16);
+        assert_eq!(w.lowest(), 16);
+
+        // Clean windows: one more host each.
+        clock.finish(&mut w, 16, 3000);
+        assert_eq!(w.limit(), 17);
+        clock.finish(&mut w, 17, 3100);
+        assert_eq!(w.limit(), 18);
+        clock.finish(&mut w, 100_000, 9000);
+        assert_eq!(w.limit(), 64, "never above --concurrency");
+        assert_eq!(w.lowest(), 16);
+    }
+
+    #[test]
+    fn never_below_the_floor_or_above_a_small_cap() {
+        let clock = Clock(Congestion::default());
+        let mut w = Window::new(64);
+        let mut one = Window::new(1);
+        for step in 0..20 {
+            // Each stall began after the previous halving.
+            let t = 1000 * step;
+            clock.handshake(t + 1, t + 901);
+            clock.finish(&mut w, 1, t + 950);
+            clock.finish(&mut one, 1, t + 950);
+        }
+        assert_eq!(w.limit(), FLOOR);
+        assert_eq!(one.limit(), 1);
+        assert_eq!(Window::new(0).limit(), 1);
+    }
+}
