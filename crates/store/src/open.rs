@@ -45,6 +45,12 @@ fn header_readers() -> &'static Mutex<HashMap<(u64, u64), File>> {
 /// Opens (or creates) the database at `path`: checks it is ours, brings the schema up to
 /// date and sets the connection up (WAL, foreign keys, busy timeout).
 pub(crate) fn connect(path: &Path) -> Result<Connection, StoreError> {
+    connect_or_create(path, true)
+}
+
+/// [`connect`]; `build_missing`: a missing file is built whole first (once: a path that is
+/// still missing after the link, such as a dangling symlink, is created in place by SQLite).
+fn connect_or_create(path: &Path, build_missing: bool) -> Result<Connection, StoreError> {
     let io = |source| StoreError::Io {
         path: path.to_owned(),
         source,
@@ -60,9 +66,9 @@ pub(crate) fn connect(path: &Path) -> Result<Connection, StoreError> {
             if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
                 fs::create_dir_all(dir).map_err(io)?;
             }
-            if create_whole(path)? {
+            if build_missing && create_whole(path)? {
                 // Ours, or a racing opener's: judged like any existing file.
-                return connect(path);
+                return connect_or_create(path, false);
             }
         }
         Err(e) => return Err(io(e)),

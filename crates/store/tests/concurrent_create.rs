@@ -46,3 +46,18 @@ fn openers_racing_to_create_one_database_all_succeed() {
         assert!(leftovers.is_empty(), "stray files {leftovers:?}");
     }
 }
+
+/// A dangling symlink as the path: the link cannot be placed over it, and opening neither
+/// loops nor fails; SQLite creates the database where the symlink points.
+#[test]
+fn a_dangling_symlink_is_followed_not_looped_on() {
+    let dir = tempfile::tempdir().unwrap();
+    let target = dir.path().join("target.db");
+    let link = dir.path().join("smbaudit.db");
+    std::os::unix::fs::symlink(&target, &link).unwrap();
+    let store = Store::open(&link).unwrap();
+    store.begin_scan(&meta(&["10.0.0.1"])).unwrap();
+    assert!(target.is_file(), "the database is where the link points");
+    assert!(std::fs::symlink_metadata(&link).unwrap().is_symlink());
+    assert_eq!(Store::open(&link).unwrap().scans().unwrap().len(), 1);
+}
