@@ -2,23 +2,27 @@
 //! dropped SYNs, grown back by one host per window of hosts that finish cleanly (AIMD, as
 //! TCP and nmap do).
 //!
-//! The signal is a handshake to an open port that took longer than [`SLOW_HANDSHAKE`]: the
-//! first SYN was lost and the kernel resent it after its 1 s initial RTO. On a LAN that means
-//! a listener's accept queue overflowed (Samba listens with a backlog of 50), so more hosts
-//! at once would only add 1 s stalls, not speed.
+//! The signal is a handshake to an open port that took [`SLOW_HANDSHAKE`] longer than the
+//! scan's fastest one: the first SYN was lost and the kernel resent it after its 1 s initial
+//! RTO (measuring from the fastest keeps long-RTT paths from looking stalled). On a LAN that
+//! means a listener's accept queue overflowed (Samba listens with a backlog of 50), so more
+//! hosts at once would only add 1 s stalls, not speed.
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
-/// A handshake at least this long had its SYN resent (Linux's initial RTO is 1 s).
+/// A handshake this much slower than the fastest had its SYN resent (Linux's initial RTO is
+/// 1 s).
 pub(crate) const SLOW_HANDSHAKE: Duration = Duration::from_millis(900);
 /// The window never shrinks below this many hosts.
 const FLOOR: usize = 4;
 
-/// When the latest slow handshake of a scan began, shared by all its hosts.
+/// The scan's fastest handshake and when its latest stalled one began, shared by all hosts.
 #[derive(Debug)]
 pub(crate) struct Congestion {
     base: Instant,
+    /// Nanoseconds of the fastest handshake so far.
+    fastest: AtomicU64,
     /// Nanoseconds from `base` to the start of the latest slow handshake, plus one (0: none).
     latest_slow_start: AtomicU64,
 }
@@ -27,6 +31,7 @@ impl Default for Congestion {
     fn default() -> Self {
         Self {
             base: Instant::now(),
+            fastest: AtomicU64::new(u64::MAX),
             latest_slow_start: AtomicU64::new(0),
         }
     }
@@ -35,15 +40,21 @@ impl Default for Congestion {
 impl Congestion {
     /// Records a handshake that began at `started` and completed at `done`.
     pub(crate) fn handshake(&self, started: Instant, done: Instant) {
-        if done.saturating_duration_since(started) >= SLOW_HANDSHAKE {
+        let took = nanos(done.saturating_duration_since(started));
+        let fastest = self.fastest.fetch_min(took, Ordering::Relaxed).min(took);
+        if took >= fastest.saturating_add(nanos(SLOW_HANDSHAKE)) {
             let at = self.since_base(started).saturating_add(1);
             self.latest_slow_start.fetch_max(at, Ordering::Relaxed);
         }
     }
 
     fn since_base(&self, at: Instant) -> u64 {
-        u64::try_from(at.saturating_duration_since(self.base).as_nanos()).unwrap_or(u64::MAX)
+        nanos(at.saturating_duration_since(self.base))
     }
+}
+
+fn nanos(d: Duration) -> u64 {
+    u64::try_from(d.as_nanos()).unwrap_or(u64::MAX)
 }
 
 /// The number of hosts allowed in flight.
@@ -161,15 +172,32 @@ mod tests {
         assert_eq!(w.lowest(), 16);
     }
 
+    /// On a path with a 1.2 s round trip every handshake takes 1.2 s: not a stall. A resent
+    /// SYN there takes 1 s more.
+    #[test]
+    fn slow_is_measured_from_the_fastest_handshake() {
+        let clock = Clock(Congestion::default());
+        let mut w = Window::new(64);
+        for from in 0..50 {
+            clock.handshake(from, from + 1200);
+        }
+        clock.finish(&mut w, 50, 1300);
+        assert_eq!(w.limit(), 64);
+        clock.handshake(1400, 1400 + 2200);
+        clock.finish(&mut w, 1, 3700);
+        assert_eq!(w.limit(), 32);
+    }
+
     #[test]
     fn never_below_the_floor_or_above_a_small_cap() {
         let clock = Clock(Congestion::default());
         let mut w = Window::new(64);
         let mut one = Window::new(1);
+        clock.handshake(0, 1);
         for step in 0..20 {
             // Each stall began after the previous halving.
             let t = 1000 * step;
-            clock.handshake(t + 1, t + 901);
+            clock.handshake(t + 2, t + 910);
             clock.finish(&mut w, 1, t + 950);
             clock.finish(&mut one, 1, t + 950);
         }
