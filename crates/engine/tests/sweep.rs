@@ -25,6 +25,8 @@ enum Behaviour {
     AnswerFromElsewhere,
     /// A WACK asking for 1 s, then the answer after 600 ms (past the 400 ms timeout).
     WackThenAnswer,
+    /// Nothing bound: the kernel answers with ICMP port unreachable.
+    Closed,
 }
 
 fn status_reply(trn_id: u16) -> Vec<u8> {
@@ -57,6 +59,9 @@ fn reply_with(trn_id: u16, rdata: Vec<u8>) -> Vec<u8> {
 
 /// Serves `behaviour` on `ip:port` for at most `limit` queries or 10 s, whichever first.
 async fn responder(ip: Ipv4Addr, port: u16, behaviour: Behaviour) -> tokio::task::JoinHandle<()> {
+    if matches!(behaviour, Behaviour::Closed) {
+        return tokio::spawn(async {});
+    }
     let sock = UdpSocket::bind((ip, port)).await.expect("bind responder");
     let elsewhere = UdpSocket::bind((Ipv4Addr::new(127, 0, 0, 99), 0))
         .await
@@ -85,7 +90,7 @@ async fn responder(ip: Ipv4Addr, port: u16, behaviour: Behaviour) -> tokio::task
                     g
                 }
                 Behaviour::LyingCount => reply_with(trn, vec![255, b'A', b'B']),
-                Behaviour::Silent => continue,
+                Behaviour::Silent | Behaviour::Closed => continue,
                 Behaviour::WackThenAnswer => {
                     let mut wack = Packet::decode(&status_reply(trn)).unwrap();
                     wack.header.flags = Flags(0xBC00);
@@ -264,4 +269,50 @@ async fn cancelled_sweep_stops_early() {
     assert!(stats.cancelled);
     assert!(stats.targets < 1 << 20);
     let _ = SocketAddr::from(([127, 0, 0, 1], 0));
+}
+
+/// A closed 137 answers with ICMP port unreachable: read from the socket's error queue, it
+/// ends that target at once (no retransmission, no timeout) and leaves the others alone; the
+/// next send, which the kernel hands the same error, is not lost to it.
+#[tokio::test]
+async fn icmp_port_unreachable_marks_the_port_closed() {
+    let (results, stats) = run_sweep(
+        &[
+            (20, Behaviour::Closed),
+            (21, Behaviour::Answer),
+            (22, Behaviour::Closed),
+            (23, Behaviour::Answer),
+            (24, Behaviour::Silent),
+        ],
+        fast(),
+    )
+    .await;
+    assert_eq!(results.len(), 5, "{results:?}");
+    for (r, last) in results.iter().zip(20u8..) {
+        assert_eq!(r.ip, Ipv4Addr::new(127, 0, 0, last));
+        match (last, &r.outcome) {
+            (20 | 22, Outcome::Unreachable(why)) => {
+                assert!(why.port_closed(), "{why:?}");
+                assert_eq!(why.from, Some(r.ip), "the target itself said so");
+                assert_eq!(r.attempts, 1, "no retransmission after the ICMP");
+            }
+            (21 | 23, Outcome::Reply(NbnsReply::NodeStatus(_))) => {}
+            (24, Outcome::NoReply) => assert_eq!(r.attempts, 2),
+            (_, other) => panic!("127.0.0.{last}: {other:?}"),
+        }
+    }
+    assert_eq!(
+        (
+            stats.unreachable,
+            stats.replied,
+            stats.silent,
+            stats.send_failed
+        ),
+        (2, 2, 1, 0),
+        "{stats:?}"
+    );
+    assert_eq!(
+        stats.sent, 6,
+        "one query each, one retry for the silent one"
+    );
 }

@@ -17,7 +17,8 @@ use smbaudit_probe::smb::{NtlmFacts, SmbFacts};
 pub struct NbstatHost {
     /// The target.
     pub ip: Ipv4Addr,
-    /// `ok`, `negative`, `malformed`, `no_reply` or `send_failed`.
+    /// `ok`, `negative`, `malformed`, `no_reply`, `send_failed`, `closed` (ICMP port
+    /// unreachable) or `unreachable` (another ICMP destination unreachable).
     pub status: String,
     /// Why the status is not `ok`.
     pub error: Option<String>,
@@ -54,6 +55,15 @@ impl NbstatHost {
             Outcome::SendFailed(kind) => (
                 "send_failed",
                 Some(format!("could not send: {kind}")),
+                NbstatReport::default(),
+            ),
+            Outcome::Unreachable(why) => (
+                if why.port_closed() {
+                    "closed"
+                } else {
+                    "unreachable"
+                },
+                Some(why.evidence()),
                 NbstatReport::default(),
             ),
         };

@@ -55,6 +55,10 @@ pub(crate) async fn run(args: LocalArgs) -> Result<u8, Fatal> {
                 h.error.unwrap_or_default()
             );
         }
+        Some(h) if h.status == "closed" => println!(
+            "  137/udp  closed        netbios-ns    {}",
+            h.error.unwrap_or_default()
+        ),
         _ => println!("  137/udp  open|filtered netbios-ns    no NODE STATUS reply"),
     }
     println!(

@@ -71,13 +71,14 @@ fn summary(stats: &SweepStats, skipped_v6: u64) {
     let mut err = std::io::stderr().lock();
     let _ = writeln!(
         err,
-        "nbstat: {} of {} addresses answered in {:.2} s ({} queries sent, {} retransmitted, {} silent, {} unsendable, {} stray replies ignored){}",
+        "nbstat: {} of {} addresses answered in {:.2} s ({} queries sent, {} retransmitted, {} silent, {} ICMP unreachable, {} unsendable, {} stray replies ignored){}",
         stats.replied,
         stats.targets,
         stats.elapsed.as_secs_f64(),
         stats.sent,
         stats.retransmitted,
         stats.silent,
+        stats.unreachable,
         stats.send_failed,
         stats.stray,
         if stats.cancelled { "; interrupted" } else { "" },

@@ -114,18 +114,28 @@ fn nbstat_reads_samba_name_tables() {
     );
     assert!(names_of(nb).contains(&("PRINTSRV".to_owned(), 0x20, false)));
 
-    // --all lists the silent hardened host too, as no_reply, never as an answer.
+    // --all lists the hardened host too: no nmbd, so its kernel answers ICMP port
+    // unreachable: closed, never an answer; an address without a host stays silent.
     let sec = lab.ip("sec").to_string();
-    let (code, out, _) = smbaudit(
+    let (code, out, err) = smbaudit(
         &lab,
         &["nbstat", "-f", "jsonl", "--all", "--timeout", "300ms"],
-        &[sec],
+        &[sec.clone(), lab.absent_ip().to_string()],
     );
     assert_eq!(code, 0);
     let all = jsonl(&out);
-    assert_eq!(all.len(), 1);
-    assert_eq!(all[0]["status"], "no_reply");
-    assert_eq!(all[0]["attempts"], 2);
+    assert_eq!(all.len(), 2, "{out}");
+    let closed = all.iter().find(|h| h["ip"] == sec.as_str()).unwrap();
+    assert_eq!(closed["status"], "closed", "{closed}");
+    assert_eq!(
+        closed["error"],
+        format!("ICMP port unreachable from {sec}").as_str()
+    );
+    assert_eq!(closed["attempts"], 1, "no retransmission after the ICMP");
+    let silent = all.iter().find(|h| h["ip"] != sec.as_str()).unwrap();
+    assert_eq!(silent["status"], "no_reply");
+    assert_eq!(silent["attempts"], 2);
+    assert!(err.contains("1 ICMP unreachable"), "{err}");
 }
 
 #[test]

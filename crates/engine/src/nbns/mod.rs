@@ -1,11 +1,13 @@
 //! NetBIOS name service over UDP 137: sweeps of many hosts and single name queries.
 
+mod icmp;
 mod lookup;
 mod pacer;
 mod rtt;
 mod socket;
 mod sweep;
 
+pub use icmp::Unreachable;
 pub use lookup::{LookupAnswer, LookupConfig, LookupTarget, name_query};
 pub use pacer::Pacer;
 pub use rtt::RttEstimator;

@@ -14,8 +14,11 @@ use smbaudit_probe::nbns::{NbnsReply, classify_reply, response_header};
 use smbaudit_wire::nbns::{
     NbName, Packet, QualifiedName, QueryMode, RrType, name_query_request, node_status_request,
 };
+use tokio::io::Interest;
+use tokio::net::UdpSocket;
 use tokio_util::sync::CancellationToken;
 
+use super::icmp::{self, Unreachable};
 use super::pacer::Pacer;
 use super::rtt::RttEstimator;
 use super::socket::{self, Broadcast};
@@ -125,6 +128,8 @@ pub enum Outcome {
     NoReply,
     /// The kernel refused to send to it (no route, blackhole, broadcast address...).
     SendFailed(io::ErrorKind),
+    /// An ICMP destination unreachable came back (port unreachable: 137 is closed).
+    Unreachable(Unreachable),
 }
 
 /// The result for one target.
@@ -155,6 +160,8 @@ pub struct SweepStats {
     pub silent: u64,
     /// Targets the kernel would not send to.
     pub send_failed: u64,
+    /// Targets answered by ICMP destination unreachable (of them, port unreachable: closed).
+    pub unreachable: u64,
     /// Datagrams dropped because they matched no query (wrong source, ID or not a response).
     pub stray: u64,
     /// Targets skipped because they were already in flight (listed twice).
@@ -184,6 +191,9 @@ pub async fn sweep(
     mut on_result: impl FnMut(HostResult),
 ) -> io::Result<SweepStats> {
     let sock = socket::open(cfg.source_port, Broadcast::Deny)?;
+    // Without it the sweep cannot tell a closed 137 (ICMP port unreachable) from silence;
+    // a kernel that refuses it leaves those targets silent.
+    let _ = icmp::enable(&sock);
     let start = Instant::now();
     let max_attempts = cfg.retries.saturating_add(1);
     let mut targets = targets.fuse();
@@ -230,8 +240,27 @@ pub async fn sweep(
                     }
                 }
                 Err(e) if e.kind() == io::ErrorKind::WouldBlock => break,
-                // ICMP errors surface here on some kernels; they belong to no query we track.
-                Err(_) => stats.stray += 1,
+                // A pending ICMP error (ECONNREFUSED, ...): the error queue below says whose.
+                Err(_) => {}
+            }
+        }
+        // 1b. ICMP errors: whose query failed, and why.
+        loop {
+            match sock.try_io(Interest::ERROR, || icmp::take(&sock)) {
+                Ok(Some((ip, why))) => {
+                    let Some(p) = pending.remove(&ip) else {
+                        continue;
+                    };
+                    stats.unreachable += 1;
+                    on_result(HostResult {
+                        ip,
+                        outcome: Outcome::Unreachable(why),
+                        rtt: Some(Instant::now().saturating_duration_since(p.last_sent)),
+                        attempts: p.attempts,
+                    });
+                }
+                Ok(None) => {}
+                Err(_) => break,
             }
         }
         if cancel.is_cancelled() {
@@ -305,7 +334,8 @@ pub async fn sweep(
             let Some(p) = pending.get_mut(&ip) else {
                 continue;
             };
-            match sock.try_send_to(
+            match send(
+                &sock,
                 query.bytes(p.trn_id),
                 SocketAddr::new(IpAddr::V4(ip), cfg.port),
             ) {
@@ -368,7 +398,7 @@ pub async fn sweep(
         tokio::select! {
             biased;
             _ = cancel.cancelled() => {}
-            r = sock.readable() => r?,
+            r = sock.ready(Interest::READABLE | Interest::ERROR) => { r?; }
             w = sock.writable(), if write_blocked => { w?; write_blocked = false; }
             _ = sleep => {}
         }
@@ -376,6 +406,22 @@ pub async fn sweep(
     stats.final_rate = pacer.rate();
     stats.elapsed = start.elapsed();
     Ok(stats)
+}
+
+/// Sends one datagram. With `IP_RECVERR` an ICMP error for an earlier datagram is also
+/// reported by the next call on the socket (the kernel's pending socket error), so a send
+/// that fails is tried again: only a failure that repeats belongs to this destination.
+fn send(sock: &UdpSocket, datagram: &[u8], dest: SocketAddr) -> io::Result<usize> {
+    let mut result = sock.try_send_to(datagram, dest);
+    for _ in 0..2 {
+        match &result {
+            Err(e) if e.kind() != io::ErrorKind::WouldBlock => {
+                result = sock.try_send_to(datagram, dest);
+            }
+            _ => break,
+        }
+    }
+    result
 }
 
 enum Matched {

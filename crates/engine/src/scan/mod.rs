@@ -189,7 +189,7 @@ pub async fn scan(
                 IpAddr::V6(_) => None,
             });
         let sweep_stats = sweep(v4, Query::node_status(), &cfg.sweep, cancel, |r| {
-            if matches!(r.outcome, Outcome::Reply(_) | Outcome::SendFailed(_)) {
+            if !matches!(r.outcome, Outcome::NoReply) {
                 if matches!(r.outcome, Outcome::Reply(_)) {
                     progress.nbstat_replies.fetch_add(1, Ordering::Relaxed);
                 }
@@ -293,8 +293,9 @@ fn silent(ip: Ipv4Addr, retries: u8) -> HostResult {
     }
 }
 
-/// 137/udp's state from the NBSTAT result. Silence is `open|filtered`: ICMP port
-/// unreachable is not read on the shared sweep socket.
+/// 137/udp's state from the NBSTAT result, as nmap names UDP states: an answer is `open`,
+/// ICMP port unreachable `closed`, another ICMP unreachable `filtered`, silence
+/// `open|filtered`.
 fn udp_observation(result: &HostResult) -> PortObservation {
     let (state, evidence) = match &result.outcome {
         Outcome::Reply(_) => ("open", "NBSTAT reply".to_owned()),
@@ -303,6 +304,8 @@ fn udp_observation(result: &HostResult) -> PortObservation {
             format!("no reply to {} NBSTAT queries", result.attempts),
         ),
         Outcome::SendFailed(kind) => ("filtered", format!("could not send: {kind}")),
+        Outcome::Unreachable(why) if why.port_closed() => ("closed", why.evidence()),
+        Outcome::Unreachable(why) => ("filtered", why.evidence()),
     };
     PortObservation {
         port: 137,
@@ -316,5 +319,47 @@ fn node_status_report(result: &HostResult) -> Option<NbstatReport> {
     match &result.outcome {
         Outcome::Reply(NbnsReply::NodeStatus(ns)) => Some(NbstatReport::from_node_status(ns)),
         _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::nbns::Unreachable;
+
+    #[test]
+    fn udp_137_states_follow_nmap() {
+        let ip = Ipv4Addr::new(192, 0, 2, 7);
+        let state = |outcome: Outcome| {
+            let r = HostResult {
+                ip,
+                outcome,
+                rtt: None,
+                attempts: 2,
+            };
+            let o = udp_observation(&r);
+            (o.state, o.evidence)
+        };
+        let icmp = |code| {
+            Outcome::Unreachable(Unreachable {
+                code,
+                from: Some(ip),
+            })
+        };
+        assert_eq!(
+            state(icmp(3)),
+            ("closed", "ICMP port unreachable from 192.0.2.7".into())
+        );
+        assert_eq!(
+            state(icmp(13)),
+            (
+                "filtered",
+                "ICMP administratively prohibited from 192.0.2.7".into()
+            )
+        );
+        assert_eq!(
+            state(Outcome::NoReply),
+            ("open|filtered", "no reply to 2 NBSTAT queries".into())
+        );
     }
 }
