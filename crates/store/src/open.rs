@@ -203,25 +203,14 @@ pub(crate) fn check_header(path: &Path, head: &[u8], file_len: u64) -> Result<()
             "truncated SQLite header: {file_len} of {HEADER_LEN} bytes"
         ));
     }
-    // Offset 68: the application id, set by PRAGMA application_id.
-    match be_u32(head, 68) {
-        id if id == APPLICATION_ID as u32 => {}
-        0 => return not_ours("an SQLite database without smbaudit's application_id".into()),
-        id => {
-            return not_ours(format!(
-                "an SQLite database of another application (application_id {id:#010x})"
-            ));
-        }
-    }
-    // Offset 60: user_version, our schema version.
-    let version = i64::from(be_u32(head, 60) as i32);
-    if version > LATEST {
-        return Err(StoreError::TooNew {
-            path: path.to_owned(),
-            found: version,
-            supported: LATEST,
-        });
-    }
+    // Offset 68: the application id (PRAGMA application_id); offset 60: user_version, our
+    // schema version. Both are signed 32-bit in SQLite's API.
+    owned_and_not_too_new(
+        path,
+        be_u32(head, 68) as i32,
+        i64::from(be_u32(head, 60) as i32),
+        None,
+    )?;
     // Offset 16: page size, a power of two from 512 to 32768, or 1 meaning 65536.
     let page_size = match be_u16(head, 16) {
         1 => 65536,
@@ -243,6 +232,37 @@ pub(crate) fn check_header(path: &Path, head: &[u8], file_len: u64) -> Result<()
                 "truncated: the header says {expected} bytes, the file has {file_len}"
             ));
         }
+    }
+    Ok(())
+}
+
+/// Refuses a database without smbaudit's application id (naming its `tables` when known) or
+/// with a schema newer than this build's: the one verdict the header check and the schema
+/// check share.
+fn owned_and_not_too_new(
+    path: &Path,
+    application_id: i32,
+    version: i64,
+    tables: Option<&[String]>,
+) -> Result<(), StoreError> {
+    if application_id != APPLICATION_ID {
+        let why = match (application_id, tables) {
+            (0, Some(tables)) => format!(
+                "an SQLite database without smbaudit's application_id, with tables {tables:?}"
+            ),
+            (0, None) => "an SQLite database without smbaudit's application_id".to_owned(),
+            (id, _) => {
+                format!("an SQLite database of another application (application_id {id:#010x})")
+            }
+        };
+        return Err(StoreError::NotOurs(path.to_owned(), why));
+    }
+    if version > LATEST {
+        return Err(StoreError::TooNew {
+            path: path.to_owned(),
+            found: version,
+            supported: LATEST,
+        });
     }
     Ok(())
 }
@@ -294,27 +314,7 @@ fn plan(path: &Path, id: &Identity) -> Result<Plan, StoreError> {
     if fresh {
         return Ok(Plan::Create);
     }
-    if id.application_id != APPLICATION_ID {
-        let why = if id.application_id == 0 {
-            format!(
-                "an SQLite database without smbaudit's application_id, with tables {:?}",
-                id.tables
-            )
-        } else {
-            format!(
-                "an SQLite database of another application (application_id {:#010x})",
-                id.application_id
-            )
-        };
-        return Err(StoreError::NotOurs(path.to_owned(), why));
-    }
-    if id.version > LATEST {
-        return Err(StoreError::TooNew {
-            path: path.to_owned(),
-            found: id.version,
-            supported: LATEST,
-        });
-    }
+    owned_and_not_too_new(path, id.application_id, id.version, Some(&id.tables))?;
     if id.version < 1 {
         return Err(StoreError::Corrupt(
             path.to_owned(),
