@@ -1,5 +1,7 @@
 //! The highest SMB dialect: below 3.0 there is no SMB encryption at all.
 
+use smbaudit_wire::smb2::Dialect;
+
 use super::fix_text::windows_smb1_off;
 use super::{Check, Context, Rule, hit, smb_facts};
 use crate::finding::{Evidence, Platform, Severity};
@@ -38,13 +40,9 @@ pub(super) const NO_SMB3: Rule = Rule {
     check: no_smb3,
 };
 
-/// Known SMB 2/3 dialects, ascending.
-const DIALECTS: [&str; 5] = ["2.0.2", "2.1", "3.0", "3.0.2", "3.1.1"];
-/// Index of 3.0 in [`DIALECTS`].
-const SMB3: usize = 2;
-
-fn rank(dialect: &str) -> Option<usize> {
-    DIALECTS.iter().position(|d| *d == dialect)
+/// The dialect a record names ("2.1", "3.1.1", ...); `None` for anything else.
+fn parse(name: &str) -> Option<Dialect> {
+    Dialect::ALL.into_iter().find(|d| d.as_str() == name)
 }
 
 fn no_smb3(host: &HostRecord, _: &Context) -> Check {
@@ -53,18 +51,11 @@ fn no_smb3(host: &HostRecord, _: &Context) -> Check {
         Err(verdict) => return verdict,
     };
     // The dialect chosen when every dialect was offered, else the best one seen accepted.
-    let chosen = smb
-        .max_dialect
-        .as_deref()
-        .and_then(|d| rank(d).map(|r| (d, r)));
-    let best_listed = smb
-        .dialects
-        .iter()
-        .filter_map(|d| rank(d).map(|r| (d.as_str(), r)))
-        .max_by_key(|(_, r)| *r);
-    let (field, (dialect, r)) = match (chosen, best_listed) {
+    let chosen = smb.max_dialect.as_deref().and_then(parse);
+    let best_listed = smb.dialects.iter().filter_map(|d| parse(d)).max();
+    let (field, dialect) = match (chosen, best_listed) {
         (Some(c), _) => ("smb.max_dialect", c),
-        (None, Some(b)) if b.1 >= SMB3 || smb.dialects_complete => ("smb.dialects", b),
+        (None, Some(b)) if b >= Dialect::Smb300 || smb.dialects_complete => ("smb.dialects", b),
         _ => {
             return Check::NotChecked(
                 "no SMB 2/3 dialect was learnt (SMB1-only host, or the negotiate failed)"
@@ -72,10 +63,13 @@ fn no_smb3(host: &HostRecord, _: &Context) -> Check {
             );
         }
     };
-    if r >= SMB3 {
+    if dialect >= Dialect::Smb300 {
         Check::Clear
     } else {
-        hit(Severity::Medium, vec![Evidence::new(field, dialect)])
+        hit(
+            Severity::Medium,
+            vec![Evidence::new(field, dialect.as_str())],
+        )
     }
 }
 
