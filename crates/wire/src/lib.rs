@@ -29,6 +29,7 @@
 
 mod bits;
 mod error;
+mod field;
 pub mod nbns;
 pub mod nbss;
 pub mod ntlm;

@@ -1,6 +1,7 @@
 //! Whole NBNS packets: header, questions and resource records (RFC 1002 §4.2.1).
 
 use super::{Header, QualifiedName};
+use crate::field::len16;
 use crate::{DecodeError, Reader};
 
 /// Smallest question on the wire: a 2-byte name pointer, QTYPE and QCLASS.
@@ -99,7 +100,7 @@ impl Packet {
 
     /// Writes the datagram; the header counts come from the section lengths.
     pub fn encode(&self, out: &mut Vec<u8>) {
-        let count = |n: usize| u16::try_from(n).unwrap_or(u16::MAX);
+        let count = len16;
         Header {
             qdcount: count(self.questions.len()),
             ancount: count(self.answers.len()),
@@ -123,7 +124,7 @@ impl Packet {
             out.extend_from_slice(&rr.rr_type.0.to_be_bytes());
             out.extend_from_slice(&rr.rr_class.to_be_bytes());
             out.extend_from_slice(&rr.ttl.to_be_bytes());
-            let len = u16::try_from(rr.rdata.len()).unwrap_or(u16::MAX);
+            let len = len16(rr.rdata.len());
             out.extend_from_slice(&len.to_be_bytes());
             out.extend_from_slice(rr.rdata.get(..usize::from(len)).unwrap_or(&rr.rdata));
         }

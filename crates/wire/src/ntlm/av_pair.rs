@@ -1,5 +1,6 @@
 //! The TargetInfo AV_PAIR list of a CHALLENGE_MESSAGE ([MS-NLMP] 2.2.2.1).
 
+use crate::field::put_len16_le;
 use crate::text::utf16le;
 use crate::{DecodeError, Reader};
 
@@ -111,7 +112,7 @@ impl TargetInfo {
                 .get(..usize::from(u16::MAX))
                 .unwrap_or(&pair.value);
             out.extend_from_slice(&pair.id.to_le_bytes());
-            out.extend_from_slice(&u16::try_from(value.len()).unwrap_or(u16::MAX).to_le_bytes());
+            put_len16_le(out, value.len());
             out.extend_from_slice(value);
         }
     }

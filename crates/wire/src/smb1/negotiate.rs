@@ -4,6 +4,7 @@
 use super::capabilities;
 use super::header::{HEADER_LEN, Header, command, flags2};
 use super::strings::StringReader;
+use crate::field::put_len16_le;
 use crate::{DecodeError, Reader};
 
 /// Flags2 of our requests: UNICODE | NT_STATUS | EXTENDED_SECURITY | LONG_NAMES.
@@ -43,7 +44,7 @@ pub fn negotiate_request(dialects: &[&str]) -> Vec<u8> {
     let mut out = Vec::with_capacity(HEADER_LEN + 3 + data.len());
     Header::request(command::NEGOTIATE, REQUEST_FLAGS2, 0, 0).encode(&mut out);
     out.push(0); // WordCount
-    out.extend_from_slice(&u16::try_from(data.len()).unwrap_or(u16::MAX).to_le_bytes());
+    put_len16_le(&mut out, data.len());
     out.extend_from_slice(&data);
     out
 }

@@ -6,6 +6,7 @@ use super::capabilities;
 use super::header::{HEADER_LEN, Header, command, flags2};
 use super::negotiate::REQUEST_FLAGS2;
 use super::strings::{StringReader, put_string};
+use crate::field::{len16, put_len16_le};
 use crate::{DecodeError, Reader};
 
 /// `NativeOS` we send.
@@ -48,7 +49,7 @@ pub fn session_setup_request(uid: u16, mid: u16, security_blob: &[u8]) -> Vec<u8
     out.extend_from_slice(&MAX_MPX_COUNT.to_le_bytes());
     out.extend_from_slice(&VC_NUMBER.to_le_bytes());
     out.extend_from_slice(&0u32.to_le_bytes()); // SessionKey
-    out.extend_from_slice(&u16::try_from(blob.len()).unwrap_or(u16::MAX).to_le_bytes());
+    put_len16_le(&mut out, blob.len());
     out.extend_from_slice(&0u32.to_le_bytes()); // Reserved
     out.extend_from_slice(&SESSION_SETUP_CAPABILITIES.to_le_bytes());
     let byte_count_at = out.len();
@@ -103,7 +104,7 @@ fn pad_to_2(out: &mut Vec<u8>) {
 /// Writes the ByteCount at `at` from the bytes that follow it.
 fn patch_byte_count(out: &mut [u8], at: usize) {
     let count = out.len().saturating_sub(at + 2);
-    let count = u16::try_from(count).unwrap_or(u16::MAX).to_le_bytes();
+    let count = len16(count).to_le_bytes();
     if let Some(slot) = out.get_mut(at..at + 2) {
         slot.copy_from_slice(&count);
     }

@@ -2,6 +2,7 @@
 //! NEGOTIATE request and response bodies, and the data of each known context type
 //! (2.2.3.1.1 to 2.2.3.1.7).
 
+use crate::field::{len16, put_len16_le};
 use crate::text::{to_utf16le, utf16le_until_nul};
 use crate::{DecodeError, Reader};
 
@@ -219,7 +220,7 @@ impl NegotiateContext {
     pub fn encode(&self, out: &mut Vec<u8>) {
         let data = self.data.get(..usize::from(u16::MAX)).unwrap_or(&self.data);
         out.extend_from_slice(&self.context_type.to_le_bytes());
-        out.extend_from_slice(&u16::try_from(data.len()).unwrap_or(u16::MAX).to_le_bytes());
+        put_len16_le(out, data.len());
         out.extend_from_slice(&0u32.to_le_bytes());
         out.extend_from_slice(data);
     }
@@ -236,19 +237,19 @@ impl ContextData {
                 salt,
             } => {
                 let salt = salt.get(..usize::from(u16::MAX)).unwrap_or(salt);
-                put_u16(&mut data, count_u16(hash_algorithms.len()));
-                put_u16(&mut data, count_u16(salt.len()));
+                put_u16(&mut data, len16(hash_algorithms.len()));
+                put_u16(&mut data, len16(salt.len()));
                 put_u16_list(&mut data, hash_algorithms);
                 data.extend_from_slice(salt);
                 context_type::PREAUTH_INTEGRITY
             }
             Self::Encryption { ciphers } => {
-                put_u16(&mut data, count_u16(ciphers.len()));
+                put_u16(&mut data, len16(ciphers.len()));
                 put_u16_list(&mut data, ciphers);
                 context_type::ENCRYPTION
             }
             Self::Compression { flags, algorithms } => {
-                put_u16(&mut data, count_u16(algorithms.len()));
+                put_u16(&mut data, len16(algorithms.len()));
                 put_u16(&mut data, 0);
                 data.extend_from_slice(&flags.to_le_bytes());
                 put_u16_list(&mut data, algorithms);
@@ -263,14 +264,14 @@ impl ContextData {
                 context_type::TRANSPORT
             }
             Self::RdmaTransform { transforms } => {
-                put_u16(&mut data, count_u16(transforms.len()));
+                put_u16(&mut data, len16(transforms.len()));
                 put_u16(&mut data, 0);
                 data.extend_from_slice(&0u32.to_le_bytes());
                 put_u16_list(&mut data, transforms);
                 context_type::RDMA_TRANSFORM
             }
             Self::Signing { algorithms } => {
-                put_u16(&mut data, count_u16(algorithms.len()));
+                put_u16(&mut data, len16(algorithms.len()));
                 put_u16_list(&mut data, algorithms);
                 context_type::SIGNING
             }
@@ -359,10 +360,6 @@ fn u16_list(r: &mut Reader<'_>, what: &'static str, count: u16) -> Result<Vec<u1
         out.push(r.u16_le(what)?);
     }
     Ok(out)
-}
-
-fn count_u16(len: usize) -> u16 {
-    u16::try_from(len).unwrap_or(u16::MAX)
 }
 
 fn put_u16(out: &mut Vec<u8>, v: u16) {

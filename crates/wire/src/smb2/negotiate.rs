@@ -7,6 +7,7 @@ use super::context::{
 };
 use super::dialect::Dialect;
 use super::header::{HEADER_LEN, Header, command};
+use crate::field::put_len16_le;
 use crate::{DecodeError, Reader};
 
 /// `StructureSize` of the NEGOTIATE request body (fixed whatever the dialect count).
@@ -67,11 +68,7 @@ impl NegotiateRequest<'_> {
         let mut out = Vec::with_capacity(256);
         Header::request(command::NEGOTIATE, 0, NEGOTIATE_CREDITS, 0).encode(&mut out);
         out.extend_from_slice(&REQUEST_STRUCTURE_SIZE.to_le_bytes());
-        out.extend_from_slice(
-            &u16::try_from(dialects.len())
-                .unwrap_or(u16::MAX)
-                .to_le_bytes(),
-        );
+        put_len16_le(&mut out, dialects.len());
         out.extend_from_slice(&SIGNING_ENABLED.to_le_bytes());
         out.extend_from_slice(&0u16.to_le_bytes()); // Reserved
         out.extend_from_slice(&REQUEST_CAPABILITIES.to_le_bytes());
@@ -86,11 +83,7 @@ impl NegotiateRequest<'_> {
                 HEADER_LEN + usize::from(REQUEST_STRUCTURE_SIZE) + 2 * dialects.len();
             let offset = dialects_end.next_multiple_of(8);
             out.extend_from_slice(&u32::try_from(offset).unwrap_or(u32::MAX).to_le_bytes());
-            out.extend_from_slice(
-                &u16::try_from(contexts.len())
-                    .unwrap_or(u16::MAX)
-                    .to_le_bytes(),
-            );
+            put_len16_le(&mut out, contexts.len());
             out.extend_from_slice(&0u16.to_le_bytes()); // Reserved2
         }
         for d in dialects {

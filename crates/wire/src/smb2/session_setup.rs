@@ -3,6 +3,7 @@
 use super::context::slice_at;
 use super::header::{HEADER_LEN, Header, command};
 use super::status;
+use crate::field::put_len16_le;
 use crate::{DecodeError, Reader};
 
 /// `StructureSize` of the SESSION_SETUP request body.
@@ -55,7 +56,7 @@ pub fn session_setup_request_for_session(
     out.extend_from_slice(&super::capabilities::DFS.to_le_bytes());
     out.extend_from_slice(&0u32.to_le_bytes()); // Channel
     out.extend_from_slice(&((HEADER_LEN + REQUEST_FIXED_LEN) as u16).to_le_bytes());
-    out.extend_from_slice(&u16::try_from(blob.len()).unwrap_or(u16::MAX).to_le_bytes());
+    put_len16_le(&mut out, blob.len());
     out.extend_from_slice(&0u64.to_le_bytes()); // PreviousSessionId
     out.extend_from_slice(blob);
     out
