@@ -12,14 +12,48 @@ use smbaudit_probe::nbss::NbssFacts;
 use smbaudit_probe::nbstat::NbstatReport;
 use smbaudit_probe::smb::{NtlmFacts, SmbFacts};
 
+/// How a target's NODE STATUS query ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum NbstatStatus {
+    /// A name table came back.
+    Ok,
+    /// A negative response (an RCODE).
+    Negative,
+    /// A reply that does not decode, or of the wrong kind.
+    Malformed,
+    /// Every query went unanswered.
+    NoReply,
+    /// The kernel would not send to the target.
+    SendFailed,
+    /// ICMP port unreachable: nothing listens on 137.
+    Closed,
+    /// Another ICMP destination unreachable (host, network, administratively prohibited).
+    Unreachable,
+}
+
+impl NbstatStatus {
+    /// The status as JSON and CSV spell it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Ok => "ok",
+            Self::Negative => "negative",
+            Self::Malformed => "malformed",
+            Self::NoReply => "no_reply",
+            Self::SendFailed => "send_failed",
+            Self::Closed => "closed",
+            Self::Unreachable => "unreachable",
+        }
+    }
+}
+
 /// The nbstat object: one host's result, as every format shows it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct NbstatHost {
     /// The target.
     pub ip: Ipv4Addr,
-    /// `ok`, `negative`, `malformed`, `no_reply`, `send_failed`, `closed` (ICMP port
-    /// unreachable) or `unreachable` (another ICMP destination unreachable).
-    pub status: String,
+    /// How the query ended.
+    pub status: NbstatStatus,
     /// Why the status is not `ok`.
     pub error: Option<String>,
     /// Round trip of the answered query, in milliseconds.
@@ -36,32 +70,34 @@ impl NbstatHost {
     pub fn from_result(r: &HostResult) -> Self {
         let (status, error, report) = match &r.outcome {
             Outcome::Reply(NbnsReply::NodeStatus(ns)) => {
-                ("ok", None, NbstatReport::from_node_status(ns))
+                (NbstatStatus::Ok, None, NbstatReport::from_node_status(ns))
             }
-            Outcome::Reply(NbnsReply::Negative(rcode)) => {
-                ("negative", Some(rcode.to_string()), NbstatReport::default())
-            }
+            Outcome::Reply(NbnsReply::Negative(rcode)) => (
+                NbstatStatus::Negative,
+                Some(rcode.to_string()),
+                NbstatReport::default(),
+            ),
             Outcome::Reply(NbnsReply::Malformed(e)) => (
-                "malformed",
+                NbstatStatus::Malformed,
                 Some(format!("malformed reply: {e}")),
                 NbstatReport::default(),
             ),
             Outcome::Reply(other) => (
-                "malformed",
+                NbstatStatus::Malformed,
                 Some(format!("unexpected reply: {other:?}")),
                 NbstatReport::default(),
             ),
-            Outcome::NoReply => ("no_reply", None, NbstatReport::default()),
+            Outcome::NoReply => (NbstatStatus::NoReply, None, NbstatReport::default()),
             Outcome::SendFailed(kind) => (
-                "send_failed",
+                NbstatStatus::SendFailed,
                 Some(format!("could not send: {kind}")),
                 NbstatReport::default(),
             ),
             Outcome::Unreachable(why) => (
                 if why.port_closed() {
-                    "closed"
+                    NbstatStatus::Closed
                 } else {
-                    "unreachable"
+                    NbstatStatus::Unreachable
                 },
                 Some(why.evidence()),
                 NbstatReport::default(),
@@ -69,7 +105,7 @@ impl NbstatHost {
         };
         Self {
             ip: r.ip,
-            status: status.to_owned(),
+            status,
             error,
             rtt_ms: r.rtt.map(|d| (d.as_secs_f64() * 1e6).round() / 1e3),
             attempts: r.attempts,
@@ -79,7 +115,10 @@ impl NbstatHost {
 
     /// Whether the host sent anything back.
     pub fn answered(&self) -> bool {
-        matches!(self.status.as_str(), "ok" | "negative" | "malformed")
+        matches!(
+            self.status,
+            NbstatStatus::Ok | NbstatStatus::Negative | NbstatStatus::Malformed
+        )
     }
 }
 

@@ -8,7 +8,7 @@ use smbaudit_engine::tcp::probe_port;
 
 use crate::args::LocalArgs;
 use crate::{Fatal, exit};
-use smbaudit_findings::record::NbstatHost;
+use smbaudit_findings::record::{NbstatHost, NbstatStatus};
 
 /// The ports an attacker looks at: RPC endpoint mapper, NetBIOS session service, SMB.
 const TCP_PORTS: [(u16, &str); 3] = [(135, "msrpc"), (139, "netbios-ssn"), (445, "microsoft-ds")];
@@ -40,7 +40,7 @@ pub(crate) async fn run(args: LocalArgs) -> Result<u8, Fatal> {
     )
     .await?;
     match host {
-        Some(h) if h.status == "ok" => {
+        Some(h) if h.status == NbstatStatus::Ok => {
             let r = &h.report;
             println!(
                 "  137/udp  open          netbios-ns    answers NODE STATUS: computer {}, workgroup {}, {} names",
@@ -55,7 +55,7 @@ pub(crate) async fn run(args: LocalArgs) -> Result<u8, Fatal> {
                 h.error.unwrap_or_default()
             );
         }
-        Some(h) if h.status == "closed" => println!(
+        Some(h) if h.status == NbstatStatus::Closed => println!(
             "  137/udp  closed        netbios-ns    {}",
             h.error.unwrap_or_default()
         ),

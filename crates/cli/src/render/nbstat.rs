@@ -2,7 +2,7 @@
 
 use std::io::{self, Write};
 
-use smbaudit_findings::record::NbstatHost;
+use smbaudit_findings::record::{NbstatHost, NbstatStatus};
 
 use super::write_csv_row;
 use crate::args::NbstatFormat;
@@ -65,7 +65,7 @@ impl<W: Write> NbstatRenderer<W> {
                 let roles: Vec<&str> = r.roles.iter().map(|role| role.label()).collect();
                 let tail = match &host.error {
                     Some(e) => e.clone(),
-                    None if host.status == "no_reply" => "no reply".into(),
+                    None if host.status == NbstatStatus::NoReply => "no reply".into(),
                     None => roles.join(", "),
                 };
                 writeln!(
@@ -132,7 +132,7 @@ impl<W: Write> NbstatRenderer<W> {
                     &mut self.out,
                     [
                         host.ip.to_string(),
-                        host.status.to_owned(),
+                        host.status.as_str().to_owned(),
                         r.computer.clone().unwrap_or_default(),
                         r.workgroup.clone().unwrap_or_default(),
                         r.users.join(";"),

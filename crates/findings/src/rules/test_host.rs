@@ -11,14 +11,14 @@ use smbaudit_probe::smb::SmbFacts;
 
 use super::{Check, Context};
 use crate::finding::Severity;
-use crate::record::{HostRecord, NbstatHost, SCHEMA};
+use crate::record::{HostRecord, NbstatHost, NbstatStatus, SCHEMA};
 use crate::vantage::Vantage;
 
 /// A record built from `patch` over an empty scan of 198.51.100.1 (override `ip`).
 pub(crate) fn host(patch: Value) -> HostRecord {
     let netbios = NbstatHost {
         ip: "0.0.0.0".parse().unwrap(),
-        status: "ok".into(),
+        status: NbstatStatus::Ok,
         error: None,
         rtt_ms: None,
         attempts: 1,
