@@ -130,6 +130,24 @@ impl<'a> Reader<'a> {
     }
 }
 
+/// `msg[offset..offset + len]`, or `Truncated` (never trusting either field).
+pub(crate) fn slice_at<'a>(
+    msg: &'a [u8],
+    what: &'static str,
+    offset: usize,
+    len: usize,
+) -> Result<&'a [u8], DecodeError> {
+    offset
+        .checked_add(len)
+        .and_then(|end| msg.get(offset..end))
+        .ok_or_else(|| DecodeError::Truncated {
+            what,
+            offset,
+            needed: len,
+            available: msg.len().saturating_sub(offset),
+        })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

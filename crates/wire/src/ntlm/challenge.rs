@@ -13,6 +13,7 @@
 //! ```
 
 use super::{MESSAGE_TYPE_CHALLENGE, SIGNATURE, TargetInfo, Version, flags};
+use crate::reader::slice_at;
 use crate::text::utf16le;
 use crate::{DecodeError, Reader};
 
@@ -79,15 +80,7 @@ impl BufferFields {
                 value: u32::try_from(self.offset).unwrap_or(u32::MAX),
             });
         }
-        self.offset
-            .checked_add(self.len)
-            .and_then(|end| msg.get(self.offset..end))
-            .ok_or_else(|| DecodeError::Truncated {
-                what,
-                offset: self.offset,
-                needed: self.len,
-                available: msg.len().saturating_sub(self.offset),
-            })
+        slice_at(msg, what, self.offset, self.len)
     }
 }
 

@@ -3,6 +3,7 @@
 //! (2.2.3.1.1 to 2.2.3.1.7).
 
 use crate::field::{len16, put_len16_le};
+use crate::reader::slice_at;
 use crate::text::{to_utf16le, utf16le_until_nul};
 use crate::{DecodeError, Reader};
 
@@ -320,24 +321,6 @@ pub fn decode_context_list(
         pos = data_start + data_len;
     }
     Ok(contexts)
-}
-
-/// `msg[offset..offset + len]`, or `Truncated` (never trusting either field).
-pub(crate) fn slice_at<'a>(
-    msg: &'a [u8],
-    what: &'static str,
-    offset: usize,
-    len: usize,
-) -> Result<&'a [u8], DecodeError> {
-    offset
-        .checked_add(len)
-        .and_then(|end| msg.get(offset..end))
-        .ok_or_else(|| DecodeError::Truncated {
-            what,
-            offset,
-            needed: len,
-            available: msg.len().saturating_sub(offset),
-        })
 }
 
 /// `pos` rounded up to a multiple of 8.

@@ -3,11 +3,12 @@
 use super::capabilities;
 use super::context::{
     ContextData, NegotiateContext, cipher, compression, context_type, decode_context_list,
-    encode_context_list, hash_algorithm, rdma_transform, signing_algorithm, slice_at,
+    encode_context_list, hash_algorithm, rdma_transform, signing_algorithm,
 };
 use super::dialect::Dialect;
 use super::header::{HEADER_LEN, Header, command};
 use crate::field::put_len16_le;
+use crate::reader::slice_at;
 use crate::{DecodeError, Reader};
 
 /// `StructureSize` of the NEGOTIATE request body (fixed whatever the dialect count).

@@ -1,9 +1,9 @@
 //! SMB2 SESSION_SETUP request ([MS-SMB2] 2.2.5) and response (2.2.6).
 
-use super::context::slice_at;
 use super::header::{HEADER_LEN, Header, command};
 use super::status;
 use crate::field::put_len16_le;
+use crate::reader::slice_at;
 use crate::{DecodeError, Reader};
 
 /// `StructureSize` of the SESSION_SETUP request body.
