@@ -15,13 +15,9 @@ use tokio::net::TcpListener;
 /// Descriptors the test may open while filling the table; more means the limit did not hold.
 const MAX_FILLERS: usize = 4096;
 
-#[tokio::test(flavor = "current_thread")]
-async fn connect_waits_out_emfile_instead_of_failing() {
-    let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).await.unwrap();
-    let port = listener.local_addr().unwrap().port();
-    let (soft, hard) = getrlimit(Resource::RLIMIT_NOFILE).unwrap();
-
-    // A soft limit a little above what is open now, then fill the table to it.
+/// Lowers the soft limit a little above what is open now and opens files up to it; the
+/// caller restores the limit.
+fn fill_descriptor_table(hard: u64) -> Vec<File> {
     let in_use = std::fs::read_dir("/proc/self/fd").unwrap().count() as u64;
     setrlimit(Resource::RLIMIT_NOFILE, in_use + 16, hard).unwrap();
     let mut fillers = Vec::new();
@@ -32,6 +28,16 @@ async fn connect_waits_out_emfile_instead_of_failing() {
             "the lowered limit did not hold"
         );
     }
+    fillers
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn connect_waits_out_emfile_instead_of_failing() {
+    let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let (soft, hard) = getrlimit(Resource::RLIMIT_NOFILE).unwrap();
+
+    let fillers = fill_descriptor_table(hard);
     assert!(
         matches!(File::open("/dev/null"), Err(e) if e.raw_os_error() == Some(nix::libc::EMFILE)),
         "the table is full"
@@ -62,16 +68,7 @@ async fn connect_waits_out_emfile_instead_of_failing() {
 
     // With the table full for the whole attempt, the answer is a timeout (filtered),
     // never `closed`.
-    let in_use = std::fs::read_dir("/proc/self/fd").unwrap().count() as u64;
-    setrlimit(Resource::RLIMIT_NOFILE, in_use + 8, hard).unwrap();
-    let mut fillers = Vec::new();
-    while let Ok(f) = File::open("/dev/null") {
-        fillers.push(f);
-        assert!(
-            fillers.len() < MAX_FILLERS,
-            "the lowered limit did not hold"
-        );
-    }
+    let fillers = fill_descriptor_table(hard);
     let verdict = tcp::connect(
         IpAddr::V4(Ipv4Addr::LOCALHOST),
         port,
