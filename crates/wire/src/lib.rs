@@ -41,3 +41,16 @@ pub mod text;
 
 pub use error::DecodeError;
 pub use reader::Reader;
+
+/// Helpers for the unit tests beside the codecs.
+#[cfg(test)]
+pub(crate) mod test_util {
+    /// The bytes of hex text; whitespace between the digits is ignored.
+    pub(crate) fn unhex(s: &str) -> Vec<u8> {
+        let s: String = s.split_whitespace().collect();
+        (0..s.len())
+            .step_by(2)
+            .map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap())
+            .collect()
+    }
+}

@@ -100,12 +100,11 @@ impl Packet {
 
     /// Writes the datagram; the header counts come from the section lengths.
     pub fn encode(&self, out: &mut Vec<u8>) {
-        let count = len16;
         Header {
-            qdcount: count(self.questions.len()),
-            ancount: count(self.answers.len()),
-            nscount: count(self.authority.len()),
-            arcount: count(self.additional.len()),
+            qdcount: len16(self.questions.len()),
+            ancount: len16(self.answers.len()),
+            nscount: len16(self.authority.len()),
+            arcount: len16(self.additional.len()),
             ..self.header
         }
         .encode(out);

@@ -15,16 +15,6 @@ pub mod command {
     pub const NEGOTIATE: u8 = 0x72;
     /// SMB_COM_SESSION_SETUP_ANDX.
     pub const SESSION_SETUP_ANDX: u8 = 0x73;
-    /// SMB_COM_LOGOFF_ANDX.
-    pub const LOGOFF_ANDX: u8 = 0x74;
-    /// SMB_COM_TREE_CONNECT_ANDX.
-    pub const TREE_CONNECT_ANDX: u8 = 0x75;
-    /// SMB_COM_TRANSACTION.
-    pub const TRANSACTION: u8 = 0x25;
-    /// SMB_COM_TRANSACTION2.
-    pub const TRANSACTION2: u8 = 0x32;
-    /// SMB_COM_NT_CREATE_ANDX.
-    pub const NT_CREATE_ANDX: u8 = 0xA2;
     /// "No further commands" in an AndX chain.
     pub const NO_ANDX_COMMAND: u8 = 0xFF;
 }

@@ -131,14 +131,14 @@ impl NegotiateReply {
         }
         let mut r = Reader::with_offset(rest, HEADER_LEN);
         let word_count = r.u8("WordCount")?;
-        let words = r.take("Words", usize::from(word_count) * 2)?;
-        let mut w = Reader::with_offset(words, HEADER_LEN + 1);
+        let words_len = usize::from(word_count) * 2;
+        let mut w = r.sub("Words", words_len)?;
         let dialect_index = w.u16_le("DialectIndex")?;
         if dialect_index == NO_COMMON_DIALECT {
             return Ok(Self::NoCommonDialect { header });
         }
         // WordCount 1 is a core-protocol dialect and 13 a LANMAN one: other layouts.
-        if word_count == 13 || words.len() < MIN_NT_LM_WORDS_LEN {
+        if word_count == 13 || words_len < MIN_NT_LM_WORDS_LEN {
             return Err(DecodeError::Unexpected {
                 what: "NEGOTIATE WordCount (17 expected for NT LM 0.12)",
                 value: u32::from(word_count),

@@ -2,14 +2,7 @@
 
 use super::*;
 use crate::smb1::header::flags;
-
-fn unhex(s: &str) -> Vec<u8> {
-    let s: String = s.split_whitespace().collect();
-    (0..s.len())
-        .step_by(2)
-        .map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap())
-        .collect()
-}
+use crate::test_util::unhex;
 
 /// Windows 7 NT LM 0.12 response without extended security (ndpi smbv1.pcap, frame 2).
 fn win7_response() -> Vec<u8> {

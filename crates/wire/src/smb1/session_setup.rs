@@ -42,13 +42,7 @@ const MAX_BLOB_LEN: usize = 0xFF00;
 pub fn session_setup_request(uid: u16, mid: u16, security_blob: &[u8]) -> Vec<u8> {
     let blob = security_blob.get(..MAX_BLOB_LEN).unwrap_or(security_blob);
     let mut out = Vec::with_capacity(HEADER_LEN + 64 + blob.len());
-    Header::request(command::SESSION_SETUP_ANDX, REQUEST_FLAGS2, uid, mid).encode(&mut out);
-    out.push(12); // WordCount
-    put_andx_none(&mut out);
-    out.extend_from_slice(&MAX_BUFFER_SIZE.to_le_bytes());
-    out.extend_from_slice(&MAX_MPX_COUNT.to_le_bytes());
-    out.extend_from_slice(&VC_NUMBER.to_le_bytes());
-    out.extend_from_slice(&0u32.to_le_bytes()); // SessionKey
+    put_request_start(&mut out, REQUEST_FLAGS2, uid, mid, 12);
     put_len16_le(&mut out, blob.len());
     out.extend_from_slice(&0u32.to_le_bytes()); // Reserved
     out.extend_from_slice(&SESSION_SETUP_CAPABILITIES.to_le_bytes());
@@ -56,9 +50,7 @@ pub fn session_setup_request(uid: u16, mid: u16, security_blob: &[u8]) -> Vec<u8
     out.extend_from_slice(&[0, 0]);
     out.extend_from_slice(blob);
     pad_to_2(&mut out);
-    put_string(&mut out, NATIVE_OS, true);
-    put_string(&mut out, NATIVE_LANMAN, true);
-    patch_byte_count(&mut out, byte_count_at);
+    put_native_strings_and_byte_count(&mut out, byte_count_at);
     out
 }
 
@@ -67,13 +59,7 @@ pub fn session_setup_request(uid: u16, mid: u16, security_blob: &[u8]) -> Vec<u8
 /// NT_STATUS | LONG_NAMES), for servers that did not negotiate extended security.
 pub fn session_setup_anonymous_request(mid: u16) -> Vec<u8> {
     let mut out = Vec::with_capacity(HEADER_LEN + 64);
-    Header::request(command::SESSION_SETUP_ANDX, ANONYMOUS_FLAGS2, 0, mid).encode(&mut out);
-    out.push(13); // WordCount
-    put_andx_none(&mut out);
-    out.extend_from_slice(&MAX_BUFFER_SIZE.to_le_bytes());
-    out.extend_from_slice(&MAX_MPX_COUNT.to_le_bytes());
-    out.extend_from_slice(&VC_NUMBER.to_le_bytes());
-    out.extend_from_slice(&0u32.to_le_bytes()); // SessionKey
+    put_request_start(&mut out, ANONYMOUS_FLAGS2, 0, mid, 13);
     out.extend_from_slice(&0u16.to_le_bytes()); // OEMPasswordLen
     out.extend_from_slice(&0u16.to_le_bytes()); // UnicodePasswordLen
     out.extend_from_slice(&0u32.to_le_bytes()); // Reserved
@@ -83,15 +69,27 @@ pub fn session_setup_anonymous_request(mid: u16) -> Vec<u8> {
     pad_to_2(&mut out); // both passwords are empty; Pad aligns AccountName
     put_string(&mut out, "", true); // AccountName
     put_string(&mut out, "", true); // PrimaryDomain
-    put_string(&mut out, NATIVE_OS, true);
-    put_string(&mut out, NATIVE_LANMAN, true);
-    patch_byte_count(&mut out, byte_count_at);
+    put_native_strings_and_byte_count(&mut out, byte_count_at);
     out
 }
 
-/// AndXCommand none, AndXReserved, AndXOffset 0.
-fn put_andx_none(out: &mut Vec<u8>) {
+/// The part both requests share: the header, WordCount, AndX none (command, reserved,
+/// offset 0), MaxBufferSize, MaxMpxCount, VcNumber and SessionKey 0.
+fn put_request_start(out: &mut Vec<u8>, flags2: u16, uid: u16, mid: u16, word_count: u8) {
+    Header::request(command::SESSION_SETUP_ANDX, flags2, uid, mid).encode(out);
+    out.push(word_count);
     out.extend_from_slice(&[command::NO_ANDX_COMMAND, 0, 0, 0]);
+    out.extend_from_slice(&MAX_BUFFER_SIZE.to_le_bytes());
+    out.extend_from_slice(&MAX_MPX_COUNT.to_le_bytes());
+    out.extend_from_slice(&VC_NUMBER.to_le_bytes());
+    out.extend_from_slice(&0u32.to_le_bytes()); // SessionKey
+}
+
+/// NativeOS and NativeLanMan, then the ByteCount at `byte_count_at` filled in.
+fn put_native_strings_and_byte_count(out: &mut Vec<u8>, byte_count_at: usize) {
+    put_string(out, NATIVE_OS, true);
+    put_string(out, NATIVE_LANMAN, true);
+    patch_byte_count(out, byte_count_at);
 }
 
 /// Pads to a 2-byte boundary from the SMB header (the message starts at the header).

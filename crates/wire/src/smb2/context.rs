@@ -2,7 +2,7 @@
 //! NEGOTIATE request and response bodies, and the data of each known context type
 //! (2.2.3.1.1 to 2.2.3.1.7).
 
-use crate::field::{len16, put_len16_le};
+use crate::field::put_len16_le;
 use crate::reader::slice_at;
 use crate::text::{to_utf16le, utf16le_until_nul};
 use crate::{DecodeError, Reader};
@@ -238,19 +238,19 @@ impl ContextData {
                 salt,
             } => {
                 let salt = salt.get(..usize::from(u16::MAX)).unwrap_or(salt);
-                put_u16(&mut data, len16(hash_algorithms.len()));
-                put_u16(&mut data, len16(salt.len()));
+                put_len16_le(&mut data, hash_algorithms.len());
+                put_len16_le(&mut data, salt.len());
                 put_u16_list(&mut data, hash_algorithms);
                 data.extend_from_slice(salt);
                 context_type::PREAUTH_INTEGRITY
             }
             Self::Encryption { ciphers } => {
-                put_u16(&mut data, len16(ciphers.len()));
+                put_len16_le(&mut data, ciphers.len());
                 put_u16_list(&mut data, ciphers);
                 context_type::ENCRYPTION
             }
             Self::Compression { flags, algorithms } => {
-                put_u16(&mut data, len16(algorithms.len()));
+                put_len16_le(&mut data, algorithms.len());
                 put_u16(&mut data, 0);
                 data.extend_from_slice(&flags.to_le_bytes());
                 put_u16_list(&mut data, algorithms);
@@ -265,14 +265,14 @@ impl ContextData {
                 context_type::TRANSPORT
             }
             Self::RdmaTransform { transforms } => {
-                put_u16(&mut data, len16(transforms.len()));
+                put_len16_le(&mut data, transforms.len());
                 put_u16(&mut data, 0);
                 data.extend_from_slice(&0u32.to_le_bytes());
                 put_u16_list(&mut data, transforms);
                 context_type::RDMA_TRANSFORM
             }
             Self::Signing { algorithms } => {
-                put_u16(&mut data, len16(algorithms.len()));
+                put_len16_le(&mut data, algorithms.len());
                 put_u16_list(&mut data, algorithms);
                 context_type::SIGNING
             }
@@ -329,7 +329,7 @@ pub(crate) fn align_8(pos: usize) -> Option<usize> {
 }
 
 /// Appends zeros until `out.len()` is a multiple of 8.
-pub(crate) fn pad_to_8(out: &mut Vec<u8>) {
+fn pad_to_8(out: &mut Vec<u8>) {
     while out.len() % 8 != 0 {
         out.push(0);
     }

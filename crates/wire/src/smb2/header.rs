@@ -5,7 +5,6 @@ use crate::{DecodeError, Reader};
 
 /// `ProtocolId` of an SMB2 message: 0xFE 'S' 'M' 'B'.
 pub const PROTOCOL_ID: [u8; 4] = [0xFE, b'S', b'M', b'B'];
-/// `ProtocolId` of an SMB1 message ([MS-CIFS] 2.2.3.1).
 /// `ProtocolId` of an SMB2 TRANSFORM_HEADER (encrypted message, [MS-SMB2] 2.2.41).
 const TRANSFORM_PROTOCOL_ID: [u8; 4] = [0xFD, b'S', b'M', b'B'];
 /// `ProtocolId` of an SMB2 COMPRESSION_TRANSFORM_HEADER ([MS-SMB2] 2.2.42).

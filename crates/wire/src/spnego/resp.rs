@@ -117,13 +117,7 @@ mod tests {
     use super::*;
     use crate::spnego::OID_NTLMSSP;
     use crate::spnego::der::tlv;
-
-    fn unhex(s: &str) -> Vec<u8> {
-        (0..s.len())
-            .step_by(2)
-            .map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap())
-            .collect()
-    }
+    use crate::test_util::unhex;
 
     /// Samba 4.4.16's SESSION_SETUP_ANDX blob (frame 44 of suricata-verify smb1_osx.pcap),
     /// with the CHALLENGE shortened to its first 16 bytes and the lengths adjusted.

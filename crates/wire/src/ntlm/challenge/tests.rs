@@ -2,14 +2,8 @@
 //! over SMB1; Samba 4.4 on a QNAP NAS) and synthetic edge cases.
 
 use super::*;
+use crate::test_util::unhex;
 use crate::text::to_utf16le;
-
-fn unhex(s: &str) -> Vec<u8> {
-    (0..s.len())
-        .step_by(2)
-        .map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap())
-        .collect()
-}
 
 /// Windows XP's CHALLENGE, frame 20 of zeek `raw_ntlm_in_smb.pcap` (tests/data).
 const WINXP: &str = "4e544c4d53535000020000001e001e003800000005028a62ccc0bad0f47e17f0\

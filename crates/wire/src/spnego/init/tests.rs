@@ -3,14 +3,7 @@
 
 use super::*;
 use crate::spnego::{OID_KRB5, OID_KRB5_U2U, OID_MS_KRB5, OID_NEGOEX, OID_NTLMSSP};
-
-fn unhex(s: &str) -> Vec<u8> {
-    let s: String = s.split_whitespace().collect();
-    (0..s.len())
-        .step_by(2)
-        .map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap())
-        .collect()
-}
+use crate::test_util::unhex;
 
 const HINT: &str = "not_defined_in_RFC4178@please_ignore";
 
