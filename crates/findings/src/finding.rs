@@ -144,6 +144,15 @@ pub struct Finding {
     pub references: Vec<String>,
 }
 
+impl Finding {
+    /// The order reports list a host's findings in: most severe first, then by rule id.
+    pub fn report_order(a: &Self, b: &Self) -> std::cmp::Ordering {
+        b.severity
+            .cmp(&a.severity)
+            .then_with(|| a.rule_id.cmp(&b.rule_id))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

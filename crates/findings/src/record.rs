@@ -234,9 +234,17 @@ impl HostRecord {
 
     /// The NTLM facts, from SMB2 if there, else from SMB1.
     pub fn ntlm(&self) -> Option<&NtlmFacts> {
-        self.smb
-            .as_ref()
-            .and_then(|s| s.ntlm.as_ref().or(s.smb1_ntlm.as_ref()))
+        self.ntlm_with_path().map(|(_, facts)| facts)
+    }
+
+    /// [`Self::ntlm`] with the record path it came from (`smb.ntlm` or `smb.smb1_ntlm`).
+    pub fn ntlm_with_path(&self) -> Option<(&'static str, &NtlmFacts)> {
+        let smb = self.smb.as_ref()?;
+        match (&smb.ntlm, &smb.smb1_ntlm) {
+            (Some(n), _) => Some(("smb.ntlm", n)),
+            (None, Some(n)) => Some(("smb.smb1_ntlm", n)),
+            (None, None) => None,
+        }
     }
 
     /// The computer name: NBSTAT's, else the NTLM NetBIOS name.

@@ -3,6 +3,9 @@
 use std::net::IpAddr;
 use std::path::PathBuf;
 
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
 use crate::scan::ScanId;
 
 /// A store operation failed.
@@ -67,4 +70,26 @@ pub enum StoreError {
         #[source]
         source: std::io::Error,
     },
+}
+
+/// `value` as JSON text; `what` names it in the error.
+pub(crate) fn to_json<T: Serialize>(
+    value: &T,
+    what: impl FnOnce() -> String,
+) -> Result<String, StoreError> {
+    serde_json::to_string(value).map_err(|source| StoreError::Json {
+        what: what(),
+        source,
+    })
+}
+
+/// A value read back from JSON text; `what` names it in the error.
+pub(crate) fn from_json<T: DeserializeOwned>(
+    json: &str,
+    what: impl FnOnce() -> String,
+) -> Result<T, StoreError> {
+    serde_json::from_str(json).map_err(|source| StoreError::Json {
+        what: what(),
+        source,
+    })
 }

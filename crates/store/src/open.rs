@@ -59,7 +59,7 @@ fn connect_or_create(path: &Path, build_missing: bool) -> Result<Connection, Sto
         Ok(m) if m.is_dir() => {
             return Err(StoreError::NotOurs(path.to_owned(), "a directory".into()));
         }
-        Ok(m) if m.len() > 0 => check_header(path, &read_header(path)?, m.len())?,
+        Ok(m) if m.len() > 0 => check_header(path, &read_header(path, &m)?, m.len())?,
         // An empty file is an empty database to SQLite: it is (or becomes) ours below.
         Ok(_) => {}
         Err(e) if e.kind() == ErrorKind::NotFound => {
@@ -73,9 +73,7 @@ fn connect_or_create(path: &Path, build_missing: bool) -> Result<Connection, Sto
         }
         Err(e) => return Err(io(e)),
     }
-    let mut conn = open_sqlite(path)?;
-    prepare_schema(path, &mut conn)?;
-    use_wal(path, &conn)?;
+    let conn = open_ready(path)?;
     // In WAL mode NORMAL loses no committed transaction when the process dies, only on
     // power loss, and saves an fsync per batch.
     conn.pragma_update(None, "synchronous", "NORMAL")?;
@@ -114,21 +112,23 @@ fn create_whole(path: &Path) -> Result<bool, StoreError> {
 /// A new database at `fresh` (a private name nobody else opens), closed when done: the
 /// schema, the application id and WAL journaling are all in the file.
 fn build(fresh: &Path) -> Result<(), StoreError> {
-    let mut conn = open_sqlite(fresh)?;
-    prepare_schema(fresh, &mut conn)?;
-    use_wal(fresh, &conn)?;
+    let conn = open_ready(fresh)?;
     // Closing the last connection checkpoints the WAL into the file and deletes it.
     conn.close().map_err(|(_, e)| StoreError::Sqlite(e))
 }
 
-fn open_sqlite(path: &Path) -> Result<Connection, StoreError> {
+/// Opens `path` with SQLite (creating it if missing), brings the schema up to date and
+/// switches to WAL journaling.
+fn open_ready(path: &Path) -> Result<Connection, StoreError> {
     // No SQLITE_OPEN_URI: a path is a path, even one starting with "file:".
     let flags = OpenFlags::SQLITE_OPEN_READ_WRITE
         | OpenFlags::SQLITE_OPEN_CREATE
         | OpenFlags::SQLITE_OPEN_NO_MUTEX;
-    let conn = Connection::open_with_flags(path, flags).map_err(|e| classify(path, e))?;
+    let mut conn = Connection::open_with_flags(path, flags).map_err(|e| classify(path, e))?;
     conn.busy_timeout(BUSY_TIMEOUT)?;
     conn.pragma_update(None, "foreign_keys", true)?;
+    prepare_schema(path, &mut conn)?;
+    use_wal(path, &conn)?;
     Ok(conn)
 }
 
@@ -143,13 +143,12 @@ fn use_wal(path: &Path, conn: &Connection) -> Result<(), StoreError> {
     Ok(())
 }
 
-/// The first bytes of the file (up to the header's length).
-fn read_header(path: &Path) -> Result<Vec<u8>, StoreError> {
+/// The first bytes of the file (up to the header's length); `meta` is the file's metadata.
+fn read_header(path: &Path, meta: &fs::Metadata) -> Result<Vec<u8>, StoreError> {
     let io = |source| StoreError::Io {
         path: path.to_owned(),
         source,
     };
-    let meta = fs::metadata(path).map_err(io)?;
     let key = (meta.dev(), meta.ino());
     let mut readers = header_readers()
         .lock()

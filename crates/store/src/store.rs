@@ -11,7 +11,7 @@ use smbaudit_findings::record::HostRecord;
 use smbaudit_findings::{Finding, Severity};
 
 use crate::diff::ScanDiff;
-use crate::error::StoreError;
+use crate::error::{StoreError, from_json, to_json};
 use crate::open::connect;
 use crate::scan::{ScanId, ScanMeta, ScanStatus, ScanSummary};
 
@@ -70,10 +70,7 @@ impl Store {
 
     /// Records a new scan, status running, started now.
     pub fn begin_scan(&self, meta: &ScanMeta) -> Result<ScanId, StoreError> {
-        let targets = serde_json::to_string(&meta.targets).map_err(|source| StoreError::Json {
-            what: "scan targets".into(),
-            source,
-        })?;
+        let targets = to_json(&meta.targets, || "scan targets".into())?;
         self.conn.execute(
             "INSERT INTO scans (started, status, targets_json, command, vantage)
              VALUES (?1, ?2, ?3, ?4, ?5)",
@@ -155,7 +152,7 @@ impl Store {
             })?
             .map(|row| {
                 let (ip, json) = row?;
-                decode::<HostRecord>(&json, || format!("scan {scan}, host {ip}: record"))
+                from_json::<HostRecord>(&json, || format!("scan {scan}, host {ip}: record"))
             })
             .collect::<Result<Vec<_>, _>>()?;
         hosts.sort_by_key(|h| h.ip);
@@ -178,7 +175,7 @@ impl Store {
             })?
             .map(|row| {
                 let (ip, rule, json) = row?;
-                decode::<Finding>(&json, || format!("scan {scan}, host {ip}: finding {rule}"))
+                from_json::<Finding>(&json, || format!("scan {scan}, host {ip}: finding {rule}"))
             })
             .collect::<Result<Vec<_>, _>>()?;
         findings.sort_by(|a, b| (a.ip, &a.rule_id).cmp(&(b.ip, &b.rule_id)));
@@ -221,11 +218,10 @@ impl Store {
 
     fn summarize(&self, row: ScanRow) -> Result<ScanSummary, StoreError> {
         let id = ScanId(row.id);
-        let hosts: i64 = self.conn.query_row(
-            "SELECT count(*) FROM hosts WHERE scan_id = ?1",
-            [row.id],
-            |r| r.get(0),
-        )?;
+        let hosts: i64 = self
+            .conn
+            .prepare_cached("SELECT count(*) FROM hosts WHERE scan_id = ?1")?
+            .query_row([row.id], |r| r.get(0))?;
         let mut stmt = self.conn.prepare_cached(
             "SELECT severity, count(*) FROM findings WHERE scan_id = ?1 GROUP BY severity",
         )?;
@@ -247,7 +243,7 @@ impl Store {
                 .status
                 .parse()
                 .map_err(|e: String| StoreError::Corrupt(self.path.clone(), e))?,
-            targets: decode(&row.targets_json, || format!("scan {id}: targets"))?,
+            targets: from_json(&row.targets_json, || format!("scan {id}: targets"))?,
             command: row.command,
             vantage: row.vantage,
             hosts: u64::try_from(hosts).unwrap_or(0),
@@ -279,16 +275,6 @@ impl ScanRow {
             vantage: r.get(6)?,
         })
     }
-}
-
-fn decode<T: serde::de::DeserializeOwned>(
-    json: &str,
-    what: impl FnOnce() -> String,
-) -> Result<T, StoreError> {
-    serde_json::from_str(json).map_err(|source| StoreError::Json {
-        what: what(),
-        source,
-    })
 }
 
 /// [`StoreError::NotFound`] unless the scan exists.

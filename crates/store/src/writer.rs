@@ -15,7 +15,7 @@ use serde::{Deserialize, Serialize};
 use smbaudit_findings::Finding;
 use smbaudit_findings::record::HostRecord;
 
-use crate::error::StoreError;
+use crate::error::{StoreError, to_json};
 use crate::open::connect;
 use crate::scan::{ScanId, ScanStatus};
 use crate::store::{now, set_status};
@@ -62,7 +62,6 @@ enum Msg {
 /// the scan's status unchanged (running), as a crash would.
 #[derive(Debug)]
 pub struct Writer {
-    scan: ScanId,
     tx: Option<SyncSender<Msg>>,
     thread: Option<JoinHandle<Result<WriterStats, StoreError>>>,
 }
@@ -82,15 +81,9 @@ impl Writer {
                 source,
             })?;
         Ok(Self {
-            scan,
             tx: Some(tx),
             thread: Some(thread),
         })
-    }
-
-    /// The scan written to.
-    pub fn scan(&self) -> ScanId {
-        self.scan
     }
 
     /// Queues one host and its findings (which must all be about that host). Blocks
@@ -104,14 +97,14 @@ impl Writer {
             });
         }
         let ip = host.ip.to_string();
-        let record_json = encode(host, || format!("host {ip}: record"))?;
+        let record_json = to_json(host, || format!("host {ip}: record"))?;
         let findings = findings
             .iter()
             .map(|f| {
                 Ok(PendingFinding {
                     rule_id: f.rule_id.clone(),
                     severity: f.severity.as_str(),
-                    json: encode(f, || format!("host {ip}: finding {}", f.rule_id))?,
+                    json: to_json(f, || format!("host {ip}: finding {}", f.rule_id))?,
                 })
             })
             .collect::<Result<_, StoreError>>()?;
@@ -154,13 +147,6 @@ impl Drop for Writer {
             let _ = self.join();
         }
     }
-}
-
-fn encode<T: Serialize>(value: &T, what: impl FnOnce() -> String) -> Result<String, StoreError> {
-    serde_json::to_string(value).map_err(|source| StoreError::Json {
-        what: what(),
-        source,
-    })
 }
 
 /// The writer thread: collects batches and commits them until told to finish or until

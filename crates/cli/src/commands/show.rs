@@ -34,7 +34,7 @@ pub(crate) fn run(args: &ShowArgs) -> Result<u8, Fatal> {
         }
         // The findings as stored, in the report's order; only "not checked" is worked
         // out again.
-        mine.sort_by(|a, b| b.severity.cmp(&a.severity).then(a.rule_id.cmp(&b.rule_id)));
+        mine.sort_by(Finding::report_order);
         let not_checked = evaluate(&record, &Context { vantage }).not_checked;
         hosts.push(Scanned {
             record,

@@ -6,7 +6,9 @@
 //! (e.g. an optional `smb.access` object: `null_session`, `share_listing`, `readable_shares`,
 //! `writable_shares`); adding the data means filling that function in.
 
-use super::fix_text::{perimeter_block, samba_no_anonymous, windows_no_anonymous};
+use super::fix_text::{
+    perimeter_block, samba_no_anonymous, windows_no_anonymous, windows_revoke_open_share_access,
+};
 use super::{Check, Context, Rule, smb_facts};
 use crate::finding::{Platform, Severity};
 use crate::record::HostRecord;
@@ -83,9 +85,8 @@ pub(super) const SHARE_READ: Rule = Rule {
             Platform::Windows,
             concat!(
                 windows_no_anonymous!(),
-                "\nRevoke-SmbShareAccess -Name '<share>' -AccountName 'Everyone' -Force\n\
-                 Revoke-SmbShareAccess -Name '<share>' -AccountName 'ANONYMOUS LOGON' -Force\n\
-                 Revoke-SmbShareAccess -Name '<share>' -AccountName 'Guest' -Force"
+                "\n",
+                windows_revoke_open_share_access!()
             ),
         ),
         (Platform::Samba, samba_no_anonymous!()),
@@ -107,9 +108,8 @@ pub(super) const SHARE_WRITE: Rule = Rule {
             Platform::Windows,
             concat!(
                 windows_no_anonymous!(),
-                "\nRevoke-SmbShareAccess -Name '<share>' -AccountName 'Everyone' -Force\n\
-                 Revoke-SmbShareAccess -Name '<share>' -AccountName 'ANONYMOUS LOGON' -Force\n\
-                 Revoke-SmbShareAccess -Name '<share>' -AccountName 'Guest' -Force"
+                "\n",
+                windows_revoke_open_share_access!()
             ),
         ),
         (

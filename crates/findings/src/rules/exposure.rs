@@ -1,9 +1,7 @@
 //! Reachability: SMB (445/tcp) and NetBIOS (139/tcp, 137/udp) answering at all, rated by the
 //! address's range and where the scan ran from.
 
-use super::fix_text::{
-    perimeter_block, samba_bind_inside, samba_netbios_off, windows_firewall, windows_netbios_off,
-};
+use super::fix_text::{NETBIOS_OFF, perimeter_block, samba_bind_inside, windows_firewall};
 use super::{Check, Context, Rule};
 use crate::finding::{Evidence, Platform, Severity};
 use crate::record::HostRecord;
@@ -40,14 +38,7 @@ pub(super) const NETBIOS_EXPOSED: Rule = Rule {
     rationale: "The NetBIOS session service carries SMB like 445 does, and the name service \
         answers anyone with the machine's names, domain, logged-on users and MAC. Neither is \
         needed by current Windows or Samba clients, which use 445 and DNS.",
-    remediation: &[
-        (
-            Platform::Windows,
-            concat!(windows_netbios_off!(), "\n", windows_firewall!()),
-        ),
-        (Platform::Samba, samba_netbios_off!()),
-        (Platform::Perimeter, perimeter_block!()),
-    ],
+    remediation: NETBIOS_OFF,
     references: &[
         "https://learn.microsoft.com/en-us/windows/win32/cimwin32prov/settcpipnetbios-method-in-class-win32-networkadapterconfiguration",
         "https://www.samba.org/samba/docs/current/man-html/smb.conf.5.html#DISABLENETBIOS",

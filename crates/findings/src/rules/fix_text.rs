@@ -5,6 +5,8 @@
 //! New-NetFirewallRule (learn.microsoft.com, module SmbShare / NetSecurity), SetTcpipNetbios of
 //! Win32_NetworkAdapterConfiguration (2 = DisableNetbios), smb.conf(5), nft(8), iptables(8).
 
+use crate::finding::Platform;
+
 /// Windows Firewall: block SMB and NetBIOS from untrusted (Public profile) networks and scope
 /// the built-in File and Printer Sharing rules to the local subnet.
 macro_rules! windows_firewall {
@@ -125,3 +127,24 @@ macro_rules! samba_no_anonymous {
     };
 }
 pub(super) use samba_no_anonymous;
+
+/// Windows: take the open groups off a share (the share name is the reader's to fill in).
+macro_rules! windows_revoke_open_share_access {
+    () => {
+        "Revoke-SmbShareAccess -Name '<share>' -AccountName 'Everyone' -Force\n\
+         Revoke-SmbShareAccess -Name '<share>' -AccountName 'ANONYMOUS LOGON' -Force\n\
+         Revoke-SmbShareAccess -Name '<share>' -AccountName 'Guest' -Force"
+    };
+}
+pub(super) use windows_revoke_open_share_access;
+
+/// The fixes of every NetBIOS finding: NetBIOS off (plus the firewall on Windows), blocked
+/// at the edge.
+pub(super) const NETBIOS_OFF: &[(Platform, &str)] = &[
+    (
+        Platform::Windows,
+        concat!(windows_netbios_off!(), "\n", windows_firewall!()),
+    ),
+    (Platform::Samba, samba_netbios_off!()),
+    (Platform::Perimeter, perimeter_block!()),
+];

@@ -162,11 +162,7 @@ pub fn evaluate(host: &HostRecord, ctx: &Context) -> Evaluation {
             Check::NotChecked(why) => eval.not_checked.push((rule.id.to_owned(), why)),
         }
     }
-    eval.findings.sort_by(|a, b| {
-        b.severity
-            .cmp(&a.severity)
-            .then_with(|| a.rule_id.cmp(&b.rule_id))
-    });
+    eval.findings.sort_by(Finding::report_order);
     eval
 }
 

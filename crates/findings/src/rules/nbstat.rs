@@ -1,6 +1,6 @@
 //! What an NBSTAT (NODE STATUS) answer on 137/udp gives away to anyone who asks.
 
-use super::fix_text::{perimeter_block, samba_netbios_off, windows_firewall, windows_netbios_off};
+use super::fix_text::{NETBIOS_OFF, perimeter_block, samba_netbios_off, windows_netbios_off};
 use super::{Check, Context, Rule, hit};
 use crate::finding::{Evidence, Platform, Severity};
 use crate::record::HostRecord;
@@ -13,14 +13,7 @@ pub(super) const USERS_AND_MAC: Rule = Rule {
     rationale: "Anyone can ask 137/udp for the name table: user names are half of a login for \
         password spraying and phishing, and the MAC names the hardware vendor and ties the \
         machine's addresses together.",
-    remediation: &[
-        (
-            Platform::Windows,
-            concat!(windows_netbios_off!(), "\n", windows_firewall!()),
-        ),
-        (Platform::Samba, samba_netbios_off!()),
-        (Platform::Perimeter, perimeter_block!()),
-    ],
+    remediation: NETBIOS_OFF,
     references: &[
         "https://learn.microsoft.com/en-us/windows/win32/cimwin32prov/settcpipnetbios-method-in-class-win32-networkadapterconfiguration",
         "https://www.rfc-editor.org/rfc/rfc1002#section-4.2.18",

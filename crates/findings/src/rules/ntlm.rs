@@ -72,15 +72,13 @@ pub(super) const OS_BUILD: Rule = Rule {
 
 /// The CHALLENGE facts and their record path: SMB2's if there, else SMB1's.
 fn challenge(host: &HostRecord) -> Result<(&'static str, &NtlmFacts), Check> {
-    let smb = smb_facts(host)?;
-    match (&smb.ntlm, &smb.smb1_ntlm) {
-        (Some(n), _) => Ok(("smb.ntlm", n)),
-        (None, Some(n)) => Ok(("smb.smb1_ntlm", n)),
-        (None, None) => Err(Check::NotChecked(
+    smb_facts(host)?;
+    host.ntlm_with_path().ok_or_else(|| {
+        Check::NotChecked(
             "no NTLM CHALLENGE was obtained (NTLM not offered, or the session setup failed)"
                 .to_owned(),
-        )),
-    }
+        )
+    })
 }
 
 fn non_empty(v: &Option<String>) -> Option<&str> {

@@ -5,12 +5,11 @@
 use smbaudit_probe::smb::SmbFacts;
 
 use super::fix_text::{samba_require_signing, windows_require_signing};
+use smbaudit_wire::spnego::OID_NTLMSSP;
+
 use super::{Check, Context, Rule, smb_facts};
 use crate::finding::{Evidence, Platform, Severity};
 use crate::record::HostRecord;
-
-/// SPNEGO OID of NTLMSSP.
-const NTLMSSP_OID: &str = "1.3.6.1.4.1.311.2.2.10";
 
 const REFERENCES: &[&str] = &[
     "https://learn.microsoft.com/en-us/windows-server/storage/file-server/smb-signing",
@@ -137,7 +136,7 @@ fn smb1_signing(host: &HostRecord, _: &Context) -> Check {
 
 /// A medium hit, with what the host showed of NTLM (relay needs it).
 fn relay_hit(smb: &SmbFacts, mut evidence: Vec<Evidence>) -> Check {
-    let offered = smb.spnego_mechs.iter().any(|m| m.oid == NTLMSSP_OID);
+    let offered = smb.spnego_mechs.iter().any(|m| m.oid == OID_NTLMSSP);
     if offered {
         evidence.push(Evidence::new("smb.spnego_mechs", "NTLMSSP offered"));
     }
