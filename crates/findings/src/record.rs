@@ -88,9 +88,9 @@ impl NbstatHost {
                 NbstatReport::default(),
             ),
             Outcome::NoReply => (NbstatStatus::NoReply, None, NbstatReport::default()),
-            Outcome::SendFailed(kind) => (
+            Outcome::SendFailed(_) => (
                 NbstatStatus::SendFailed,
-                Some(format!("could not send: {kind}")),
+                r.outcome.failure(),
                 NbstatReport::default(),
             ),
             Outcome::Unreachable(why) => (
@@ -99,7 +99,7 @@ impl NbstatHost {
                 } else {
                     NbstatStatus::Unreachable
                 },
-                Some(why.evidence()),
+                r.outcome.failure(),
                 NbstatReport::default(),
             ),
         };

@@ -132,6 +132,18 @@ pub enum Outcome {
     Unreachable(Unreachable),
 }
 
+impl Outcome {
+    /// What ended a query without an answer, when something said so: the kernel refusing
+    /// to send, or an ICMP error. `None` for a reply or silence.
+    pub fn failure(&self) -> Option<String> {
+        match self {
+            Self::SendFailed(kind) => Some(format!("could not send: {kind}")),
+            Self::Unreachable(why) => Some(why.evidence()),
+            Self::Reply(_) | Self::NoReply => None,
+        }
+    }
+}
+
 /// The result for one target.
 #[derive(Debug, Clone)]
 pub struct HostResult {

@@ -23,16 +23,6 @@ pub struct Timeouts {
     pub host: Duration,
 }
 
-impl Default for Timeouts {
-    fn default() -> Self {
-        Self {
-            connect: Duration::from_secs(4),
-            reply: Duration::from_secs(10),
-            host: Duration::from_secs(30),
-        }
-    }
-}
-
 /// A host's deadline, handing out the time each step may take; it also reports how long
 /// the host's handshakes took to the scan's [`Congestion`] record.
 #[derive(Debug, Clone)]

@@ -35,7 +35,7 @@ impl Conn {
     }
 
     /// Sends one SMB message in a session-message frame.
-    pub(crate) async fn send(&mut self, msg: &[u8], budget: &Budget) -> Result<(), ProbeError> {
+    async fn send(&mut self, msg: &[u8], budget: &Budget) -> Result<(), ProbeError> {
         let mut out = Vec::with_capacity(msg.len() + FRAME_HEADER_LEN);
         encode_frame(self.transport, PacketType::SESSION_MESSAGE, msg, &mut out).map_err(
             |error| ProbeError::Malformed {
@@ -71,7 +71,7 @@ impl Conn {
 
     /// Waits for the next SMB message, skipping up to [`MAX_KEEPALIVES`] keep-alives; the
     /// keep-alives count against the same reply timeout.
-    pub(crate) async fn recv_message(
+    async fn recv_message(
         &mut self,
         waiting_for: &'static str,
         budget: &Budget,

@@ -1,14 +1,14 @@
 //! Why one step of a host's probe failed.
 
-use std::fmt;
 use std::time::Duration;
 
 use smbaudit_wire::DecodeError;
 
 /// A failed step: the host gets it as an error, the scan goes on.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ProbeError {
     /// No (complete) reply within the time allowed for it.
+    #[error("timeout: no {waiting_for} within {after:?}")]
     Timeout {
         /// What was being waited for.
         waiting_for: &'static str,
@@ -16,20 +16,25 @@ pub enum ProbeError {
         after: Duration,
     },
     /// The host's whole time budget ran out.
+    #[error("host time budget exhausted")]
     HostBudget,
     /// The server closed the connection (FIN) before replying in full.
+    #[error("connection closed by the server before the {waiting_for}")]
     Closed {
         /// What was being waited for.
         waiting_for: &'static str,
     },
     /// The server reset the connection.
+    #[error("connection reset by the server before the {waiting_for}")]
     Reset {
         /// What was being waited for.
         waiting_for: &'static str,
     },
     /// Another socket error.
+    #[error("socket error: {0}")]
     Io(std::io::ErrorKind),
     /// The reply's frame is longer than any honest reply to this request.
+    #[error("reply announces {announced} bytes, over the {limit}-byte cap")]
     FrameTooLarge {
         /// Length the frame header announced.
         announced: usize,
@@ -37,6 +42,7 @@ pub enum ProbeError {
         limit: usize,
     },
     /// The reply could not be decoded.
+    #[error("malformed {what}: {error}")]
     Malformed {
         /// What was being decoded.
         what: &'static str,
@@ -44,6 +50,7 @@ pub enum ProbeError {
         error: DecodeError,
     },
     /// The reply decoded but is not what the protocol allows here.
+    #[error("{0}")]
     Protocol(String),
 }
 
@@ -53,34 +60,3 @@ impl ProbeError {
         matches!(self, Self::Closed { .. } | Self::Reset { .. })
     }
 }
-
-impl fmt::Display for ProbeError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Self::Timeout { waiting_for, after } => {
-                write!(f, "timeout: no {waiting_for} within {after:?}")
-            }
-            Self::HostBudget => f.write_str("host time budget exhausted"),
-            Self::Closed { waiting_for } => {
-                write!(
-                    f,
-                    "connection closed by the server before the {waiting_for}"
-                )
-            }
-            Self::Reset { waiting_for } => {
-                write!(f, "connection reset by the server before the {waiting_for}")
-            }
-            Self::Io(kind) => write!(f, "socket error: {kind}"),
-            Self::FrameTooLarge { announced, limit } => {
-                write!(
-                    f,
-                    "reply announces {announced} bytes, over the {limit}-byte cap"
-                )
-            }
-            Self::Malformed { what, error } => write!(f, "malformed {what}: {error}"),
-            Self::Protocol(msg) => f.write_str(msg),
-        }
-    }
-}
-
-impl std::error::Error for ProbeError {}

@@ -53,10 +53,9 @@ pub(crate) async fn scan_host(
             route: Route::Direct(port),
             budget,
         };
-        let out = suite
-            .run(Conn::new(stream, Transport::Direct), &mut facts)
+        suite
+            .run(Conn::new(stream, Transport::Direct), &mut facts, &mut scan)
             .await;
-        scan.absorb(out.errors, out.connections);
     }
     if let Some((port, stream)) = nbss {
         let (session, conn) = session_service(ip, port, stream, nbstat, budget, &mut scan).await;
@@ -68,12 +67,9 @@ pub(crate) async fn scan_host(
             };
             if facts.port.is_some() {
                 // 445 gave the facts; on 139 one NEGOTIATE shows that SMB answers there too.
-                let mut out = super::suite::SuiteOutcome::default();
-                suite.negotiate_all(&mut conn, &mut facts, &mut out).await;
-                scan.absorb(out.errors, out.connections);
+                suite.negotiate_all(&mut conn, &mut facts, &mut scan).await;
             } else {
-                let out = suite.run(conn, &mut facts).await;
-                scan.absorb(out.errors, out.connections);
+                suite.run(conn, &mut facts, &mut scan).await;
             }
         }
         scan.nbss = Some(session);
@@ -114,31 +110,30 @@ async fn session_service(
         };
         let mut conn = Conn::new(tcp, Transport::Nbss);
         let mut error = |message: String| {
-            scan.errors.push(HostError {
-                phase: "nbss_session",
-                port: Some(port),
-                message: format!("called name {label}: {message}"),
-            });
+            scan.error(
+                "nbss_session",
+                port,
+                format!("called name {label}: {message}"),
+            );
         };
         match conn.session_request(&request, budget).await {
             Ok(answer) => {
                 let attempt = SessionAttempt::from_answer(label, &answer);
+                let session_answer = matches!(
+                    answer,
+                    SessionPacket::Positive
+                        | SessionPacket::Negative(_)
+                        | SessionPacket::Retarget { .. }
+                );
+                if !session_answer {
+                    error(attempt.detail.clone().unwrap_or_default());
+                }
+                facts.record(attempt);
                 match answer {
-                    SessionPacket::Positive => {
-                        facts.record(attempt);
-                        return (facts, Some((conn, called)));
-                    }
+                    SessionPacket::Positive => return (facts, Some((conn, called))),
                     // Refused: the server closes; the next name needs a new connection.
-                    SessionPacket::Negative(_) => facts.record(attempt),
-                    SessionPacket::Retarget { .. } => {
-                        facts.record(attempt);
-                        break;
-                    }
-                    _ => {
-                        error(attempt.detail.clone().unwrap_or_default());
-                        facts.record(attempt);
-                        break;
-                    }
+                    SessionPacket::Negative(_) => {}
+                    _ => break,
                 }
             }
             Err(e) => {
@@ -176,8 +171,12 @@ impl HostScan {
         result.ok().map(|stream| (port, stream))
     }
 
-    fn absorb(&mut self, errors: Vec<HostError>, connections: u32) {
-        self.errors.extend(errors);
-        self.connections += connections;
+    /// Records a failed step on `port`.
+    pub(crate) fn error(&mut self, phase: &'static str, port: u16, message: String) {
+        self.errors.push(HostError {
+            phase,
+            port: Some(port),
+            message,
+        });
     }
 }

@@ -50,17 +50,6 @@ pub struct PortSet {
     pub direct: Option<u16>,
 }
 
-impl Default for PortSet {
-    fn default() -> Self {
-        Self {
-            udp137: true,
-            epm: Some(135),
-            nbss: Some(139),
-            direct: Some(445),
-        }
-    }
-}
-
 /// Settings of a scan.
 #[derive(Debug, Clone)]
 pub struct ScanConfig {
@@ -297,15 +286,16 @@ fn silent(ip: Ipv4Addr, retries: u8) -> HostResult {
 /// ICMP port unreachable `closed`, another ICMP unreachable `filtered`, silence
 /// `open|filtered`.
 fn udp_observation(result: &HostResult) -> PortObservation {
-    let (state, evidence) = match &result.outcome {
-        Outcome::Reply(_) => ("open", "NBSTAT reply".to_owned()),
-        Outcome::NoReply => (
-            "open|filtered",
-            format!("no reply to {} NBSTAT queries", result.attempts),
-        ),
-        Outcome::SendFailed(kind) => ("filtered", format!("could not send: {kind}")),
-        Outcome::Unreachable(why) if why.port_closed() => ("closed", why.evidence()),
-        Outcome::Unreachable(why) => ("filtered", why.evidence()),
+    let state = match &result.outcome {
+        Outcome::Reply(_) => "open",
+        Outcome::NoReply => "open|filtered",
+        Outcome::Unreachable(why) if why.port_closed() => "closed",
+        Outcome::SendFailed(_) | Outcome::Unreachable(_) => "filtered",
+    };
+    let evidence = match &result.outcome {
+        Outcome::Reply(_) => "NBSTAT reply".to_owned(),
+        Outcome::NoReply => format!("no reply to {} NBSTAT queries", result.attempts),
+        failed => failed.failure().unwrap_or_default(),
     };
     PortObservation {
         port: 137,

@@ -17,19 +17,12 @@ use smbaudit_wire::smb2::{self, Dialect};
 use super::budget::Budget;
 use super::conn::Conn;
 use super::route::Route;
-use super::{HostError, ProbeError};
+use super::{HostScan, ProbeError};
 
 /// MessageId of the SESSION_SETUP on connection A (the NEGOTIATE is 0).
 const SESSION_SETUP_MID: u64 = 1;
 /// SMB1 MIDs of connection B.
 const SMB1_SETUP_MID: u16 = 1;
-
-/// What one port's suite learnt, plus its errors and connection count.
-#[derive(Debug, Default)]
-pub(crate) struct SuiteOutcome {
-    pub(crate) errors: Vec<HostError>,
-    pub(crate) connections: u32,
-}
 
 /// Context shared by the steps of a suite.
 pub(crate) struct Suite<'a> {
@@ -39,12 +32,8 @@ pub(crate) struct Suite<'a> {
 }
 
 impl Suite<'_> {
-    fn error(&self, out: &mut SuiteOutcome, phase: &'static str, message: String) {
-        out.errors.push(HostError {
-            phase,
-            port: Some(self.route.port()),
-            message,
-        });
+    fn error(&self, out: &mut HostScan, phase: &'static str, message: String) {
+        out.error(phase, self.route.port(), message);
     }
 
     /// Connection A only: NEGOTIATE offering every dialect, recorded in `by_port`. Returns
@@ -53,7 +42,7 @@ impl Suite<'_> {
         &self,
         conn: &mut Conn,
         facts: &mut SmbFacts,
-        out: &mut SuiteOutcome,
+        out: &mut HostScan,
     ) -> Option<Box<smb2::NegotiateResponse>> {
         let request = negotiate_request(&Dialect::ALL, nonce(), &self.ip.to_string());
         let reply = match conn
@@ -77,14 +66,14 @@ impl Suite<'_> {
         }
     }
 
-    /// The whole suite, with `first` as connection A.
-    pub(crate) async fn run(&self, mut first: Conn, facts: &mut SmbFacts) -> SuiteOutcome {
-        let mut out = SuiteOutcome::default();
+    /// The whole suite, with `first` as connection A; errors and connections are counted
+    /// in `out`.
+    pub(crate) async fn run(&self, mut first: Conn, facts: &mut SmbFacts, out: &mut HostScan) {
         facts.port = Some(self.route.port());
-        let max = match self.negotiate_all(&mut first, facts, &mut out).await {
+        let max = match self.negotiate_all(&mut first, facts, out).await {
             Some(resp) => {
                 record_negotiate(facts, &resp, now_unix_nanos());
-                self.session_setup(&mut first, facts, &mut out).await;
+                self.session_setup(&mut first, facts, out).await;
                 Dialect::from_code(resp.dialect)
             }
             None => None,
@@ -92,16 +81,15 @@ impl Suite<'_> {
         drop(first);
         // B, then C: one connection at a time, so a server answering for many addresses
         // (a NAS, a cluster, the lab's farm) never sees two from one host at once.
-        self.smb1(facts, max.is_some(), &mut out).await;
-        if let Some((dialects, complete)) = self.floor(max, &mut out).await {
+        self.smb1(facts, max.is_some(), out).await;
+        if let Some((dialects, complete)) = self.floor(max, out).await {
             facts.dialects = dialects;
             facts.dialects_complete = complete;
         }
-        out
     }
 
     /// Anonymous SESSION_SETUP with an NTLMSSP NEGOTIATE: the CHALLENGE's facts.
-    async fn session_setup(&self, conn: &mut Conn, facts: &mut SmbFacts, out: &mut SuiteOutcome) {
+    async fn session_setup(&self, conn: &mut Conn, facts: &mut SmbFacts, out: &mut HostScan) {
         let request = smb2::session_setup_request(SESSION_SETUP_MID, &ntlm::session_setup_blob());
         let result = match conn
             .exchange(&request, "SESSION_SETUP response", self.budget)
@@ -117,7 +105,7 @@ impl Suite<'_> {
     }
 
     /// Connection B: SMB1 offered alone.
-    async fn smb1(&self, facts: &mut SmbFacts, smb2_answered: bool, out: &mut SuiteOutcome) {
+    async fn smb1(&self, facts: &mut SmbFacts, smb2_answered: bool, out: &mut HostScan) {
         let (verdict, reason) = match self.smb1_exchange(facts, out).await {
             Ok(()) => (Some(true), "server selected NT LM 0.12".to_owned()),
             Err(Smb1Failure::Off) => (
@@ -141,7 +129,7 @@ impl Suite<'_> {
     async fn smb1_exchange(
         &self,
         facts: &mut SmbFacts,
-        out: &mut SuiteOutcome,
+        out: &mut HostScan,
     ) -> Result<(), Smb1Failure> {
         let mut conn = self
             .route
@@ -179,11 +167,7 @@ impl Suite<'_> {
 
     /// Connection C (and more): single dialects ascending below `max` until one is
     /// accepted. `None` when `max` is unknown.
-    async fn floor(
-        &self,
-        max: Option<Dialect>,
-        out: &mut SuiteOutcome,
-    ) -> Option<(Vec<String>, bool)> {
+    async fn floor(&self, max: Option<Dialect>, out: &mut HostScan) -> Option<(Vec<String>, bool)> {
         let max = max?;
         let mut probes = Vec::new();
         for dialect in floor_candidates(max) {
@@ -196,7 +180,7 @@ impl Suite<'_> {
         Some(dialect_set(max, &probes))
     }
 
-    async fn single_dialect(&self, dialect: Dialect, out: &mut SuiteOutcome) -> FloorProbe {
+    async fn single_dialect(&self, dialect: Dialect, out: &mut HostScan) -> FloorProbe {
         let offered = [dialect];
         let result = async {
             let mut conn = self
