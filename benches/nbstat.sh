@@ -18,8 +18,8 @@ command -v nbtscan >/dev/null || { echo "nbtscan missing (apt-get install nbtsca
 "$LAB" route-check 10.213.1.10 10.213.16.0 10.213.31.255 10.213.255.255 >/dev/null \
   || { echo "10.213.0.0/16 is not routed into the lab: run 'sudo $LAB up --farm 4096' first"; exit 1; }
 
-# median of numbers on stdin
-median() { sort -n | awk '{a[NR]=$1} END {if (NR%2) print a[(NR+1)/2]; else printf "%.3f\n", (a[NR/2]+a[NR/2+1])/2}'; }
+# shellcheck source=common.sh
+. benches/common.sh
 
 # run_one NAME RANGE CMD... : prints "wall found" for one run
 run_one() {

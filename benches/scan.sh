@@ -32,7 +32,8 @@ done
   || { echo "10.213.0.0/16 is not routed into the lab: run 'sudo $LAB up --farm 4096' first"; exit 1; }
 
 TCK=$(getconf CLK_TCK)
-median() { sort -n | awk '{a[NR]=$1} END {if (NR%2) print a[(NR+1)/2]; else printf "%.3f\n", (a[NR/2]+a[NR/2+1])/2}'; }
+# shellcheck source=common.sh
+. benches/common.sh
 # CPU ticks (utime+stime+cutime+cstime) of every process in the given lab namespaces:
 # the per-connection smbd children are reaped by their parent, so cutime/cstime count them.
 ns_ticks() {
@@ -45,9 +46,9 @@ ns_ticks() {
   echo "$t"
 }
 
-# timed LABEL OUTFILE NAMESPACES -- CMD... : runs CMD, prints "wall_s server_cpu_s"
+# timed OUTFILE NAMESPACES -- CMD... : runs CMD, prints "wall_s server_cpu_s"
 timed() {
-  local label=$1 out=$2 nss=$3; shift 4
+  local out=$1 nss=$2; shift 3
   local c0 c1 t0 t1
   c0=$(ns_ticks $nss); t0=$(date +%s.%N)
   "$@" >"$out" 2>"$out.err" || true
@@ -93,14 +94,14 @@ bench() { # LABEL TARGET EXPECTED NMAP_RUNS NAMESPACES SMBAUDIT_ARGS -- NMAP_ARG
   while [ "$1" != "--" ]; do sargs+=("$1"); shift; done; shift; nargs=("$@")
   local walls=() cpus=() w c i
   for i in $(seq "$RUNS"); do
-    read -r w c < <(timed smbaudit "$OUT/$label.smbaudit.jsonl" "$nss" -- "$BIN" scan -q --no-store -f jsonl "${sargs[@]}" "$target")
+    read -r w c < <(timed "$OUT/$label.smbaudit.jsonl" "$nss" -- "$BIN" scan -q --no-store -f jsonl "${sargs[@]}" "$target")
     walls+=("$w"); cpus+=("$c")
   done
   local s_med s_cpu
   s_med=$(printf '%s\n' "${walls[@]}" | median); s_cpu=$(printf '%s\n' "${cpus[@]}" | median)
   walls=(); cpus=()
   for i in $(seq "$nmap_runs"); do
-    read -r w c < <(timed nmap "$OUT/$label.nmap.txt" "$nss" -- nmap "${nargs[@]}" "$target")
+    read -r w c < <(timed "$OUT/$label.nmap.txt" "$nss" -- nmap "${nargs[@]}" "$target")
     walls+=("$w"); cpus+=("$c")
   done
   local n_med n_cpu

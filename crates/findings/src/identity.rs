@@ -77,8 +77,9 @@ impl Sets {
 /// Groups the hosts into machines: hosts sharing an address or an identity key are one.
 /// Every address is in exactly one machine (singletons included); machines are ordered by
 /// their lowest address.
-pub fn correlate(hosts: &[HostRecord]) -> Vec<Machine> {
-    let host_keys: Vec<Vec<String>> = hosts.iter().map(keys).collect();
+pub fn correlate<'a>(hosts: impl IntoIterator<Item = &'a HostRecord>) -> Vec<Machine> {
+    let hosts: Vec<&HostRecord> = hosts.into_iter().collect();
+    let host_keys: Vec<Vec<String>> = hosts.iter().map(|h| keys(h)).collect();
     let mut sets = Sets((0..hosts.len()).collect());
     let mut first_seen: BTreeMap<String, usize> = BTreeMap::new();
     for (i, host) in hosts.iter().enumerate() {
@@ -121,9 +122,9 @@ pub fn correlate(hosts: &[HostRecord]) -> Vec<Machine> {
 
 /// Hosts that accept unsigned sessions on a protocol they speak (SMB2 signing not required,
 /// or SMB1 on without required signing), whatever their OS: NTLM relay targets, sorted.
-pub fn relay_targets(hosts: &[HostRecord]) -> Vec<IpAddr> {
+pub fn relay_targets<'a>(hosts: impl IntoIterator<Item = &'a HostRecord>) -> Vec<IpAddr> {
     let mut ips: Vec<IpAddr> = hosts
-        .iter()
+        .into_iter()
         .filter(|h| relay_target(h))
         .map(|h| h.ip)
         .collect();

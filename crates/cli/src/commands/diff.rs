@@ -30,6 +30,13 @@ fn shown<T: ToString>(v: Option<&T>) -> String {
     v.map_or_else(|| "unknown".to_owned(), ToString::to_string)
 }
 
+/// `ip  before -> after` lines.
+fn changes<T: ToString>(v: &[(IpAddr, Option<T>, Option<T>)]) -> Vec<String> {
+    v.iter()
+        .map(|(ip, x, y)| format!("{ip:<15} {} -> {}", shown(x.as_ref()), shown(y.as_ref())))
+        .collect()
+}
+
 fn write_table(out: &mut impl Write, d: &ScanDiff) -> std::io::Result<()> {
     writeln!(out, "scan {} -> scan {}", d.a, d.b)?;
     if d.is_empty() {
@@ -47,11 +54,6 @@ fn write_table(out: &mut impl Write, d: &ScanDiff) -> std::io::Result<()> {
     let ip_port = |v: &[(IpAddr, String)]| -> Vec<String> {
         v.iter().map(|(ip, p)| format!("{ip:<15} {p}")).collect()
     };
-    let change = |v: &[(IpAddr, Option<bool>, Option<bool>)]| -> Vec<String> {
-        v.iter()
-            .map(|(ip, x, y)| format!("{ip:<15} {} -> {}", shown(x.as_ref()), shown(y.as_ref())))
-            .collect()
-    };
     section(out, "Ports opened", ip_port(&d.ports_opened))?;
     section(out, "Ports closed", ip_port(&d.ports_closed))?;
     let findings = |v: &[Finding]| -> Vec<String> {
@@ -66,14 +68,7 @@ fn write_table(out: &mut impl Write, d: &ScanDiff) -> std::io::Result<()> {
     };
     section(out, "New findings", findings(&d.findings_new))?;
     section(out, "Resolved findings", findings(&d.findings_resolved))?;
-    section(
-        out,
-        "Highest dialect",
-        d.dialect_changes
-            .iter()
-            .map(|(ip, x, y)| format!("{ip:<15} {} -> {}", shown(x.as_ref()), shown(y.as_ref())))
-            .collect(),
-    )?;
+    section(out, "Highest dialect", changes(&d.dialect_changes))?;
     section(
         out,
         "Dialect set",
@@ -82,13 +77,13 @@ fn write_table(out: &mut impl Write, d: &ScanDiff) -> std::io::Result<()> {
             .map(|(ip, x, y)| format!("{ip:<15} {} -> {}", x.join(","), y.join(",")))
             .collect(),
     )?;
-    section(out, "SMB2 signing required", change(&d.signing_changes))?;
+    section(out, "SMB2 signing required", changes(&d.signing_changes))?;
     section(
         out,
         "SMB1 signing required",
-        change(&d.smb1_signing_changes),
+        changes(&d.smb1_signing_changes),
     )?;
-    section(out, "SMB1 enabled", change(&d.smb1_changes))?;
+    section(out, "SMB1 enabled", changes(&d.smb1_changes))?;
     let ips = |v: &[IpAddr]| -> Vec<String> { v.iter().map(ToString::to_string).collect() };
     section(out, "Hosts appeared", ips(&d.hosts_appeared))?;
     section(out, "Hosts gone", ips(&d.hosts_gone))?;

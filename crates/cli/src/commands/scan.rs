@@ -15,7 +15,7 @@ use smbaudit_engine::scan::{
 };
 
 use crate::args::ScanArgs;
-use smbaudit_findings::identity::{correlate, relay_targets};
+use smbaudit_findings::identity::relay_targets;
 use smbaudit_findings::record::HostRecord;
 use smbaudit_findings::{Context as RuleContext, Severity, Vantage, default_vantage, evaluate};
 
@@ -98,6 +98,9 @@ pub(crate) async fn run(args: ScanArgs) -> Result<u8, Fatal> {
         }
         let record = HostRecord::from_scan(host);
         let shown = args.all || record.exposed();
+        if writer.is_none() && !shown {
+            return;
+        }
         let eval = evaluate(&record, &ctx);
         if let Some(w) = &writer {
             // Every finished host is stored (silent ones too), so --resume skips it.
@@ -135,17 +138,14 @@ pub(crate) async fn run(args: ScanArgs) -> Result<u8, Fatal> {
     if let Some(e) = failure {
         return Err(Fatal::from(e));
     }
-    let records: Vec<HostRecord> = kept.iter().map(|s| s.record.clone()).collect();
-    let machines = correlate(&records);
     renderer.end(&Ending {
         hosts: &kept,
-        machines: &machines,
         scan_id: scan_id.map(|id| id.to_string()),
         vantage,
         command: command_line(),
     })?;
     if let Some(path) = &args.relay_list {
-        write_relay_list(path, &relay_targets(&records))?;
+        write_relay_list(path, &relay_targets(kept.iter().map(|s| &s.record)))?;
     }
     if !args.quiet {
         summary(&stats, cfg.concurrency, vantage);

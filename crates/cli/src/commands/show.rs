@@ -1,6 +1,5 @@
 //! `smbaudit show SCAN`: a stored scan rendered again, in any format.
 
-use smbaudit_findings::identity::correlate;
 use smbaudit_findings::{Context, Evaluation, Finding, Vantage, evaluate};
 
 use super::stored;
@@ -50,10 +49,8 @@ pub(crate) fn run(args: &ShowArgs) -> Result<u8, Fatal> {
     for host in &hosts {
         renderer.host(host)?;
     }
-    let records: Vec<_> = hosts.iter().map(|s| s.record.clone()).collect();
     renderer.end(&Ending {
         hosts: &hosts,
-        machines: &correlate(&records),
         scan_id: Some(id.to_string()),
         vantage,
         command: summary.command.clone(),

@@ -14,7 +14,7 @@
 //! This file is also compiled into the integration tests (`tests/it/html.rs` includes it with
 //! `#[path]`), so it depends only on std and `smbaudit_findings`.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
 use std::io::{self, Write};
 use std::net::IpAddr;
 
@@ -159,11 +159,12 @@ impl HtmlReport<'_> {
             escape(&self.command),
         )?;
         let grouped = by_host(self.findings);
+        let listed: HashSet<IpAddr> = self.hosts.iter().map(|h| h.ip).collect();
         self.summary(out)?;
         self.host_table(out, &grouped)?;
-        self.findings_section(out, &grouped)?;
+        self.findings_section(out, &grouped, &listed)?;
         self.not_checked_section(out)?;
-        self.machines_section(out)?;
+        self.machines_section(out, &listed)?;
         write!(out, "</main>\n<script>\n{JS}</script>\n</body>\n</html>\n")
     }
 
@@ -259,6 +260,7 @@ impl HtmlReport<'_> {
         &self,
         out: &mut Vec<u8>,
         grouped: &BTreeMap<IpAddr, Vec<&Finding>>,
+        listed: &HashSet<IpAddr>,
     ) -> io::Result<()> {
         writeln!(
             out,
@@ -273,7 +275,7 @@ impl HtmlReport<'_> {
         order.extend(
             grouped
                 .keys()
-                .filter(|ip| !self.hosts.iter().any(|h| h.ip == **ip))
+                .filter(|ip| !listed.contains(ip))
                 .map(|&ip| (ip, None)),
         );
         for (ip, host) in order {
@@ -323,7 +325,7 @@ impl HtmlReport<'_> {
         writeln!(out, "</tbody>\n</table>\n</section>")
     }
 
-    fn machines_section(&self, out: &mut Vec<u8>) -> io::Result<()> {
+    fn machines_section(&self, out: &mut Vec<u8>, listed: &HashSet<IpAddr>) -> io::Result<()> {
         writeln!(
             out,
             "<section id=\"machines\" aria-labelledby=\"machines-h\">\n\
@@ -337,7 +339,7 @@ impl HtmlReport<'_> {
             let links: Vec<String> = machine
                 .iter()
                 .map(|&ip| {
-                    if self.hosts.iter().any(|h| h.ip == ip) {
+                    if listed.contains(&ip) {
                         format!("<a href=\"#row-{}\">{ip}</a>", host_id(ip))
                     } else {
                         ip.to_string()
@@ -432,10 +434,11 @@ fn finding(out: &mut Vec<u8>, f: &Finding) -> io::Result<()> {
     if !f.remediation.is_empty() {
         writeln!(out, "<h5>Remediation</h5>")?;
         for r in &f.remediation {
-            let (class, label) = match r.platform {
-                Platform::Windows => ("windows", "Windows"),
-                Platform::Samba => ("samba", "Samba"),
-                Platform::Perimeter => ("perimeter", "Perimeter"),
+            let class = r.platform.as_str();
+            let label = match r.platform {
+                Platform::Windows => "Windows",
+                Platform::Samba => "Samba",
+                Platform::Perimeter => "Perimeter",
             };
             writeln!(
                 out,

@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 use std::io::{self, Write};
 
 use serde::Serialize;
-use smbaudit_findings::identity::Machine;
+use smbaudit_findings::identity::correlate;
 use smbaudit_findings::record::{HostRecord, SUMMARY_HEADERS};
 use smbaudit_findings::{Evaluation, Finding, Vantage};
 
@@ -83,10 +83,16 @@ impl<'a> HostOutput<'a> {
 /// What the end of a report shows besides the hosts.
 pub(crate) struct Ending<'a> {
     pub(crate) hosts: &'a [Scanned],
-    pub(crate) machines: &'a [Machine],
     pub(crate) scan_id: Option<String>,
     pub(crate) vantage: Vantage,
     pub(crate) command: String,
+}
+
+impl Ending<'_> {
+    /// The records of the hosts shown.
+    fn records(&self) -> impl Iterator<Item = &HostRecord> {
+        self.hosts.iter().map(|s| &s.record)
+    }
 }
 
 /// Writes hosts in one of the formats.
@@ -184,7 +190,7 @@ impl<W: Write> ScanRenderer<W> {
                     self.colour,
                     self.verbose,
                 )?;
-                write_machines(&mut self.out, ending.machines)?;
+                write_machines(&mut self.out, &correlate(ending.records()))?;
             }
             ScanFormat::Json => {
                 let mut sorted: Vec<&Scanned> = ending.hosts.iter().collect();
@@ -211,11 +217,10 @@ impl<W: Write> ScanRenderer<W> {
                     .into_iter()
                     .map(|(id, why)| (id.to_owned(), why.to_owned()))
                     .collect();
-                let machines: Vec<Vec<std::net::IpAddr>> = ending
-                    .machines
-                    .iter()
+                let machines: Vec<Vec<std::net::IpAddr>> = correlate(ending.records())
+                    .into_iter()
                     .filter(|m| m.addresses.len() > 1)
-                    .map(|m| m.addresses.clone())
+                    .map(|m| m.addresses)
                     .collect();
                 let report = HtmlReport {
                     title: "smbaudit report".to_owned(),
