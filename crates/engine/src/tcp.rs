@@ -4,6 +4,7 @@ use std::io;
 use std::net::{IpAddr, SocketAddr};
 use std::time::Duration;
 
+use smbaudit_probe::observation::PortState as Observed;
 use tokio::net::TcpStream;
 
 /// What a connect attempt showed.
@@ -21,12 +22,17 @@ pub enum PortState {
 
 impl PortState {
     /// The state as nmap names it.
-    pub fn as_str(self) -> &'static str {
+    pub fn observed(self) -> Observed {
         match self {
-            Self::Open => "open",
-            Self::Closed => "closed",
-            Self::Filtered | Self::Unreachable => "filtered",
+            Self::Open => Observed::Open,
+            Self::Closed => Observed::Closed,
+            Self::Filtered | Self::Unreachable => Observed::Filtered,
         }
+    }
+
+    /// The state as nmap names it, in text.
+    pub fn as_str(self) -> &'static str {
+        self.observed().as_str()
     }
 
     /// What was seen.

@@ -170,7 +170,7 @@ fn report(host: &HostScan) {
 fn errors<'a>(host: &'a HostScan, phase: &str) -> Vec<&'a str> {
     host.errors
         .iter()
-        .filter(|e| e.phase == phase)
+        .filter(|e| e.phase.as_str() == phase)
         .map(|e| e.message.as_str())
         .collect()
 }
@@ -345,7 +345,7 @@ fn hostile_servers_on_445_each_get_their_own_error() {
         for host in results.hosts.values() {
             let port = &host.ports[0];
             assert_eq!(
-                (port.port, port.proto, port.state),
+                (port.port.number, port.port.proto.as_str(), port.state.as_str()),
                 (farm.port, "tcp", "open")
             );
         }

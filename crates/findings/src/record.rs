@@ -5,11 +5,12 @@ use std::collections::BTreeMap;
 use std::net::{IpAddr, Ipv4Addr};
 
 use serde::{Deserialize, Serialize};
-use smbaudit_engine::nbns::{HostResult, Outcome};
-use smbaudit_engine::scan::HostScan;
 use smbaudit_probe::nbns::NbnsReply;
 use smbaudit_probe::nbss::NbssFacts;
 use smbaudit_probe::nbstat::NbstatReport;
+use smbaudit_probe::observation::{
+    HostResult, HostScan, Outcome, Phase, Port, PortState, Proto, Role,
+};
 use smbaudit_probe::smb::{NtlmFacts, SmbFacts};
 
 /// How a target's NODE STATUS query ended.
@@ -147,10 +148,14 @@ pub struct HostRecord {
     pub schema: String,
     /// The target.
     pub ip: IpAddr,
-    /// "445/tcp" -> "open" | "closed" | "filtered" | "open|filtered".
-    pub ports: BTreeMap<String, String>,
-    /// "445/tcp" -> what was seen (RST, ICMP unreachable, silence...).
-    pub port_evidence: BTreeMap<String, String>,
+    /// Each port looked at and its state (JSON: `"445/tcp": "open"`).
+    pub ports: BTreeMap<Port, PortState>,
+    /// What was seen on each port (RST, ICMP unreachable, silence...).
+    pub port_evidence: BTreeMap<Port, String>,
+    /// The port each role was probed on, where it is not the role's well-known port. Not in
+    /// the JSON: the CLI probes well-known ports only; the engine's tests move them.
+    #[serde(skip)]
+    pub moved_roles: BTreeMap<Role, Port>,
     /// The nbstat object, when 137/udp answered.
     pub netbios: Option<NbstatHost>,
     /// The session service on 139.
@@ -169,7 +174,7 @@ pub struct HostRecord {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ScanError {
     /// The step.
-    pub phase: String,
+    pub phase: Phase,
     /// Its port.
     pub port: Option<u16>,
     /// What happened.
@@ -179,19 +184,20 @@ pub struct ScanError {
 impl HostRecord {
     /// The record of one scanned host.
     pub fn from_scan(h: HostScan) -> Self {
-        let key = |p: &smbaudit_engine::scan::PortObservation| format!("{}/{}", p.port, p.proto);
         Self {
             schema: SCHEMA.to_owned(),
             ip: h.ip,
-            ports: h
-                .ports
-                .iter()
-                .map(|p| (key(p), p.state.to_owned()))
-                .collect(),
+            ports: h.ports.iter().map(|p| (p.port, p.state)).collect(),
             port_evidence: h
                 .ports
                 .iter()
-                .map(|p| (key(p), p.evidence.clone()))
+                .map(|p| (p.port, p.evidence.clone()))
+                .collect(),
+            moved_roles: h
+                .ports
+                .iter()
+                .filter(|p| p.role.well_known_port() != p.port)
+                .map(|p| (p.role, p.port))
                 .collect(),
             netbios: h
                 .nbstat
@@ -204,7 +210,7 @@ impl HostRecord {
                 .errors
                 .into_iter()
                 .map(|e| ScanError {
-                    phase: e.phase.to_owned(),
+                    phase: e.phase,
                     port: e.port,
                     message: e.message,
                 })
@@ -214,22 +220,37 @@ impl HostRecord {
         }
     }
 
-    /// A port's state ("445/tcp"), if it was looked at.
-    pub fn port(&self, key: &str) -> Option<&str> {
-        self.ports.get(key).map(String::as_str)
+    /// The port `role` was probed on.
+    pub fn port_of(&self, role: Role) -> Port {
+        self.moved_roles
+            .get(&role)
+            .copied()
+            .unwrap_or_else(|| role.well_known_port())
+    }
+
+    /// The state of the port probed as `role`, if it was looked at.
+    pub fn state(&self, role: Role) -> Option<PortState> {
+        self.ports.get(&self.port_of(role)).copied()
+    }
+
+    /// What was seen on the port probed as `role`.
+    pub fn evidence(&self, role: Role) -> Option<&str> {
+        self.port_evidence
+            .get(&self.port_of(role))
+            .map(String::as_str)
+    }
+
+    /// Whether the port probed as `role` is open.
+    pub fn is_open(&self, role: Role) -> bool {
+        self.state(role) == Some(PortState::Open)
     }
 
     /// Whether anything is exposed: a TCP port open or an NBSTAT answer.
     pub fn exposed(&self) -> bool {
         self.ports
             .iter()
-            .any(|(port, state)| state == "open" && port.ends_with("/tcp"))
+            .any(|(port, state)| *state == PortState::Open && port.proto == Proto::Tcp)
             || self.netbios.is_some()
-    }
-
-    /// Whether a port ("445/tcp") is open.
-    pub fn is_open(&self, key: &str) -> bool {
-        self.port(key) == Some("open")
     }
 
     /// The NTLM facts, from SMB2 if there, else from SMB1.
@@ -280,9 +301,9 @@ impl HostRecord {
             self.ip.to_string(),
             dash(self.computer()),
             dash(self.domain()),
-            dash(self.port("137/udp")),
-            dash(self.port("139/tcp")),
-            dash(self.port("445/tcp")),
+            dash(self.state(Role::NetbiosName).map(PortState::as_str)),
+            dash(self.state(Role::NetbiosSession).map(PortState::as_str)),
+            dash(self.state(Role::Smb).map(PortState::as_str)),
             dash(smb.and_then(|s| s.max_dialect.as_deref())),
             smb.map_or_else(|| "-".into(), |s| s.dialects.join(",")),
             smb.map_or("-", |s| yes_no(s.smb1)).to_owned(),

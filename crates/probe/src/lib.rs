@@ -5,6 +5,7 @@
 pub mod nbns;
 pub mod nbss;
 pub mod nbstat;
+pub mod observation;
 pub mod smb;
 mod suffix;
 

@@ -6,6 +6,7 @@ use std::net::IpAddr;
 use serde::{Deserialize, Serialize};
 use smbaudit_findings::Finding;
 use smbaudit_findings::record::HostRecord;
+use smbaudit_probe::observation::{Port, PortState};
 
 use crate::scan::ScanId;
 
@@ -21,9 +22,9 @@ pub struct ScanDiff {
     /// The newer scan.
     pub b: ScanId,
     /// Ports open in `b` that were looked at and not open in `a` ("445/tcp").
-    pub ports_opened: Vec<(IpAddr, String)>,
+    pub ports_opened: Vec<(IpAddr, Port)>,
     /// Ports open in `a` that were looked at and not open in `b`.
-    pub ports_closed: Vec<(IpAddr, String)>,
+    pub ports_closed: Vec<(IpAddr, Port)>,
     /// Findings of `b` (address, rule) that `a` did not have.
     pub findings_new: Vec<Finding>,
     /// Findings of `a` (address, rule) that `b` no longer has.
@@ -92,9 +93,9 @@ impl ScanDiff {
             let Some(state_b) = b.ports.get(port) else {
                 continue;
             };
-            match (state_a == "open", state_b == "open") {
-                (false, true) => self.ports_opened.push((ip, port.clone())),
-                (true, false) => self.ports_closed.push((ip, port.clone())),
+            match (*state_a == PortState::Open, *state_b == PortState::Open) {
+                (false, true) => self.ports_opened.push((ip, *port)),
+                (true, false) => self.ports_closed.push((ip, *port)),
                 _ => {}
             }
         }

@@ -72,8 +72,8 @@ fn diff_reports_every_kind_of_change() {
     let expected = ScanDiff {
         a,
         b,
-        ports_opened: vec![(ip("10.0.0.2"), "139/tcp".into())],
-        ports_closed: vec![(ip("10.0.0.1"), "139/tcp".into())],
+        ports_opened: vec![(ip("10.0.0.2"), smbaudit_probe::observation::Port::tcp(139))],
+        ports_closed: vec![(ip("10.0.0.1"), smbaudit_probe::observation::Port::tcp(139))],
         findings_new: vec![smb1_on],
         findings_resolved: vec![signing_off],
         dialect_changes: vec![(ip("10.0.0.1"), Some("3.1.1".into()), Some("3.0.2".into()))],

@@ -51,7 +51,7 @@ fn write_table(out: &mut impl Write, d: &ScanDiff) -> std::io::Result<()> {
         }
         Ok(())
     };
-    let ip_port = |v: &[(IpAddr, String)]| -> Vec<String> {
+    let ip_port = |v: &[(IpAddr, smbaudit_probe::observation::Port)]| -> Vec<String> {
         v.iter().map(|(ip, p)| format!("{ip:<15} {p}")).collect()
     };
     section(out, "Ports opened", ip_port(&d.ports_opened))?;

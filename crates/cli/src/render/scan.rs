@@ -247,7 +247,7 @@ impl<W: Write> ScanRenderer<W> {
             writeln!(
                 out,
                 "    {port:<8} {:<13} {evidence}",
-                host.port(port).unwrap_or("-")
+                host.ports.get(port).map_or("-", |s| s.as_str())
             )?;
         }
         if let Some(nbss) = &host.nbss {

@@ -14,48 +14,10 @@ use std::os::fd::AsRawFd;
 use nix::cmsg_space;
 use nix::libc;
 use nix::sys::socket::{ControlMessageOwned, MsgFlags, SockaddrIn, recvmsg};
+pub use smbaudit_probe::observation::Unreachable;
 
 /// `ICMP_DEST_UNREACH`.
 const DEST_UNREACHABLE: u8 = 3;
-/// Code 3 of destination unreachable: nothing listens on the port.
-const PORT_UNREACHABLE: u8 = 3;
-
-/// An ICMP destination-unreachable answer to one of our datagrams.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Unreachable {
-    /// The ICMP code (3: port unreachable, 1: host, 13: administratively prohibited, ...).
-    pub code: u8,
-    /// Who sent the ICMP message (the target itself, or a router on the way).
-    pub from: Option<Ipv4Addr>,
-}
-
-impl Unreachable {
-    /// Whether the target said nothing listens on the port: the port is closed.
-    pub fn port_closed(self) -> bool {
-        self.code == PORT_UNREACHABLE
-    }
-
-    /// The code's name (RFC 792, RFC 1812 §5.2.7.1).
-    pub fn reason(self) -> &'static str {
-        match self.code {
-            0 => "network unreachable",
-            1 => "host unreachable",
-            2 => "protocol unreachable",
-            3 => "port unreachable",
-            4 => "fragmentation needed",
-            9 | 10 | 13 => "administratively prohibited",
-            _ => "destination unreachable",
-        }
-    }
-
-    /// `ICMP port unreachable from 10.0.0.1`.
-    pub fn evidence(self) -> String {
-        match self.from {
-            Some(from) => format!("ICMP {} from {from}", self.reason()),
-            None => format!("ICMP {}", self.reason()),
-        }
-    }
-}
 
 /// Asks the kernel to queue ICMP errors on `sock`.
 pub(crate) fn enable(sock: &impl std::os::fd::AsFd) -> io::Result<()> {
@@ -99,25 +61,4 @@ pub(crate) fn take(sock: &impl AsRawFd) -> io::Result<Option<(Ipv4Addr, Unreacha
         }
     }
     Ok(None)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn codes_read_as_nmap_would_report_them() {
-        let closed = Unreachable {
-            code: 3,
-            from: Some(Ipv4Addr::new(127, 0, 0, 9)),
-        };
-        assert!(closed.port_closed());
-        assert_eq!(closed.evidence(), "ICMP port unreachable from 127.0.0.9");
-        let prohibited = Unreachable {
-            code: 13,
-            from: None,
-        };
-        assert!(!prohibited.port_closed());
-        assert_eq!(prohibited.evidence(), "ICMP administratively prohibited");
-    }
 }

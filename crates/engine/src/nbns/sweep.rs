@@ -18,7 +18,7 @@ use tokio::io::Interest;
 use tokio::net::UdpSocket;
 use tokio_util::sync::CancellationToken;
 
-use super::icmp::{self, Unreachable};
+use super::icmp;
 use super::pacer::Pacer;
 use super::rtt::RttEstimator;
 use super::socket::{self, Broadcast};
@@ -119,43 +119,7 @@ impl Query {
     }
 }
 
-/// How one target ended.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Outcome {
-    /// It answered (positively, negatively, or with garbage).
-    Reply(NbnsReply),
-    /// Every attempt went unanswered.
-    NoReply,
-    /// The kernel refused to send to it (no route, blackhole, broadcast address...).
-    SendFailed(io::ErrorKind),
-    /// An ICMP destination unreachable came back (port unreachable: 137 is closed).
-    Unreachable(Unreachable),
-}
-
-impl Outcome {
-    /// What ended a query without an answer, when something said so: the kernel refusing
-    /// to send, or an ICMP error. `None` for a reply or silence.
-    pub fn failure(&self) -> Option<String> {
-        match self {
-            Self::SendFailed(kind) => Some(format!("could not send: {kind}")),
-            Self::Unreachable(why) => Some(why.evidence()),
-            Self::Reply(_) | Self::NoReply => None,
-        }
-    }
-}
-
-/// The result for one target.
-#[derive(Debug, Clone)]
-pub struct HostResult {
-    /// The target.
-    pub ip: Ipv4Addr,
-    /// How it ended.
-    pub outcome: Outcome,
-    /// Time from the last query sent to the reply.
-    pub rtt: Option<Duration>,
-    /// Queries sent to it.
-    pub attempts: u8,
-}
+pub use smbaudit_probe::observation::{HostResult, Outcome};
 
 /// Counters for the whole sweep.
 #[derive(Debug, Clone, Default)]

@@ -14,7 +14,9 @@ use super::budget::Budget;
 use super::conn::Conn;
 use super::route::Route;
 use super::suite::Suite;
-use super::{HostError, HostScan, PortObservation, PortSet};
+use smbaudit_probe::observation::{HostScan, Phase, Port, PortObservation, Role};
+
+use super::PortSet;
 use crate::tcp::PortState;
 
 /// Probes one host. `nbstat` is what UDP 137 revealed (for the called name on 139).
@@ -27,23 +29,24 @@ pub(crate) async fn scan_host(
     let started = Instant::now();
     let mut scan = HostScan::new(ip);
     let budget = &budget;
-    let connect = |port: Option<u16>| async move {
+    let connect = |port: Option<u16>, role: Role| async move {
         match port {
             Some(port) => Some((
                 port,
+                role,
                 budget.connect(ip, port, budget.timeouts.connect).await,
             )),
             None => None,
         }
     };
     let (epm, nbss, direct) = tokio::join!(
-        connect(ports.epm),
-        connect(ports.nbss),
-        connect(ports.direct)
+        connect(ports.epm, Role::EndpointMapper),
+        connect(ports.nbss, Role::NetbiosSession),
+        connect(ports.direct, Role::Smb)
     );
-    drop(scan.observe(epm));
-    let nbss = scan.observe(nbss);
-    let direct = scan.observe(direct);
+    drop(observe(&mut scan, epm));
+    let nbss = observe(&mut scan, nbss);
+    let direct = observe(&mut scan, direct);
 
     // A suite that ran sets `facts.port`: that is what "SMB answered" means below.
     let mut facts = SmbFacts::default();
@@ -111,7 +114,7 @@ async fn session_service(
         let mut conn = Conn::new(tcp, Transport::Nbss);
         let mut error = |message: String| {
             scan.error(
-                "nbss_session",
+                Phase::NbssSession,
                 port,
                 format!("called name {label}: {message}"),
             );
@@ -148,35 +151,24 @@ async fn session_service(
     (facts, None)
 }
 
-impl HostScan {
-    /// Records a connect attempt's verdict; returns the port and stream if it is open.
-    fn observe(
-        &mut self,
-        attempt: Option<(u16, Result<TcpStream, PortState>)>,
-    ) -> Option<(u16, TcpStream)> {
-        let (port, result) = attempt?;
-        let state = match &result {
-            Ok(_) => {
-                self.connections += 1;
-                PortState::Open
-            }
-            Err(state) => *state,
-        };
-        self.ports.push(PortObservation {
-            port,
-            proto: "tcp",
-            state: state.as_str(),
-            evidence: state.evidence().to_owned(),
-        });
-        result.ok().map(|stream| (port, stream))
-    }
-
-    /// Records a failed step on `port`.
-    pub(crate) fn error(&mut self, phase: &'static str, port: u16, message: String) {
-        self.errors.push(HostError {
-            phase,
-            port: Some(port),
-            message,
-        });
-    }
+/// Records a connect attempt's verdict; returns the port and stream if it is open.
+fn observe(
+    scan: &mut HostScan,
+    attempt: Option<(u16, Role, Result<TcpStream, PortState>)>,
+) -> Option<(u16, TcpStream)> {
+    let (port, role, result) = attempt?;
+    let state = match &result {
+        Ok(_) => {
+            scan.connections += 1;
+            PortState::Open
+        }
+        Err(state) => *state,
+    };
+    scan.ports.push(PortObservation {
+        port: Port::tcp(port),
+        role,
+        state: state.observed(),
+        evidence: state.evidence().to_owned(),
+    });
+    result.ok().map(|stream| (port, stream))
 }

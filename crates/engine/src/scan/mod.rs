@@ -13,15 +13,13 @@ mod window;
 
 use std::collections::{HashMap, HashSet};
 use std::io;
-use std::net::{IpAddr, Ipv4Addr};
+use std::net::IpAddr;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
-use smbaudit_probe::nbns::NbnsReply;
-use smbaudit_probe::nbss::NbssFacts;
-use smbaudit_probe::nbstat::NbstatReport;
-use smbaudit_probe::smb::SmbFacts;
+use smbaudit_probe::observation::Port;
+pub use smbaudit_probe::observation::{HostError, HostScan, Phase, PortObservation};
 use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
 
@@ -63,66 +61,6 @@ pub struct ScanConfig {
     pub sweep: SweepConfig,
     /// Targets to leave out (finished by an interrupted scan that is being resumed).
     pub skip: HashSet<IpAddr>,
-}
-
-/// A port's state and the evidence for it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct PortObservation {
-    /// Port number.
-    pub port: u16,
-    /// `tcp` or `udp`.
-    pub proto: &'static str,
-    /// `open`, `closed`, `filtered` or `open|filtered`.
-    pub state: &'static str,
-    /// What was seen.
-    pub evidence: String,
-}
-
-/// A step that failed for one host.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct HostError {
-    /// The step (`smb2_negotiate`, `smb1_negotiate`, `nbss_session`, ...).
-    pub phase: &'static str,
-    /// The port it ran on.
-    pub port: Option<u16>,
-    /// What happened.
-    pub message: String,
-}
-
-/// Everything learnt about one host.
-#[derive(Debug, Clone)]
-pub struct HostScan {
-    /// The target.
-    pub ip: IpAddr,
-    /// The NBSTAT result (None when 137 was not probed, e.g. IPv6).
-    pub nbstat: Option<HostResult>,
-    /// Every port looked at.
-    pub ports: Vec<PortObservation>,
-    /// The session service on 139, when it was open.
-    pub nbss: Option<NbssFacts>,
-    /// SMB facts, when some SMB port was open.
-    pub smb: Option<SmbFacts>,
-    /// Steps that failed.
-    pub errors: Vec<HostError>,
-    /// TCP connections opened to the host.
-    pub connections: u32,
-    /// Time spent on the host's TCP phase.
-    pub elapsed: Duration,
-}
-
-impl HostScan {
-    fn new(ip: IpAddr) -> Self {
-        Self {
-            ip,
-            nbstat: None,
-            ports: Vec::new(),
-            nbss: None,
-            smb: None,
-            errors: Vec::new(),
-            connections: 0,
-            elapsed: Duration::ZERO,
-        }
-    }
 }
 
 /// Live counts for a progress display.
@@ -200,28 +138,29 @@ pub async fn scan(
         while !cancel.is_cancelled() && running.len() < window.limit() {
             let Some(ip) = pending.next() else { break };
             let nb = match ip {
-                IpAddr::V4(v4) if cfg.ports.udp137 => Some(
-                    nbstat
-                        .remove(&v4)
-                        .unwrap_or_else(|| silent(v4, cfg.sweep.retries)),
-                ),
+                IpAddr::V4(v4) if cfg.ports.udp137 => {
+                    Some(nbstat.remove(&v4).unwrap_or_else(|| {
+                        HostResult::silent(v4, cfg.sweep.retries.saturating_add(1))
+                    }))
+                }
                 _ => None,
             };
             let ports = cfg.ports;
+            let udp_port = Port::udp(cfg.sweep.port);
             let budget = budget::Budget::start(cfg.timeouts, Arc::clone(&congestion));
             running.spawn(async move {
                 // The name table only matters for the called name on 139.
                 let report = nb
                     .as_ref()
                     .filter(|_| ports.nbss.is_some())
-                    .and_then(node_status_report);
+                    .and_then(HostResult::node_status_report);
                 let mut host = if tcp_wanted {
                     host::scan_host(ip, ports, budget, report.as_ref()).await
                 } else {
                     HostScan::new(ip)
                 };
                 if let Some(nb) = &nb {
-                    host.ports.insert(0, udp_observation(nb));
+                    host.ports.insert(0, nb.port_observation(udp_port));
                 }
                 host.nbstat = nb;
                 host
@@ -270,86 +209,4 @@ fn finish(
         progress.smb_hosts.fetch_add(1, Ordering::Relaxed);
     }
     on_host(host);
-}
-
-/// The sweep result of a host that never answered (not kept in memory during the sweep).
-fn silent(ip: Ipv4Addr, retries: u8) -> HostResult {
-    HostResult {
-        ip,
-        outcome: Outcome::NoReply,
-        rtt: None,
-        attempts: retries.saturating_add(1),
-    }
-}
-
-/// 137/udp's state from the NBSTAT result, as nmap names UDP states: an answer is `open`,
-/// ICMP port unreachable `closed`, another ICMP unreachable `filtered`, silence
-/// `open|filtered`.
-fn udp_observation(result: &HostResult) -> PortObservation {
-    let state = match &result.outcome {
-        Outcome::Reply(_) => "open",
-        Outcome::NoReply => "open|filtered",
-        Outcome::Unreachable(why) if why.port_closed() => "closed",
-        Outcome::SendFailed(_) | Outcome::Unreachable(_) => "filtered",
-    };
-    let evidence = match &result.outcome {
-        Outcome::Reply(_) => "NBSTAT reply".to_owned(),
-        Outcome::NoReply => format!("no reply to {} NBSTAT queries", result.attempts),
-        failed => failed.failure().unwrap_or_default(),
-    };
-    PortObservation {
-        port: 137,
-        proto: "udp",
-        state,
-        evidence,
-    }
-}
-
-fn node_status_report(result: &HostResult) -> Option<NbstatReport> {
-    match &result.outcome {
-        Outcome::Reply(NbnsReply::NodeStatus(ns)) => Some(NbstatReport::from_node_status(ns)),
-        _ => None,
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::nbns::Unreachable;
-
-    #[test]
-    fn udp_137_states_follow_nmap() {
-        let ip = Ipv4Addr::new(192, 0, 2, 7);
-        let state = |outcome: Outcome| {
-            let r = HostResult {
-                ip,
-                outcome,
-                rtt: None,
-                attempts: 2,
-            };
-            let o = udp_observation(&r);
-            (o.state, o.evidence)
-        };
-        let icmp = |code| {
-            Outcome::Unreachable(Unreachable {
-                code,
-                from: Some(ip),
-            })
-        };
-        assert_eq!(
-            state(icmp(3)),
-            ("closed", "ICMP port unreachable from 192.0.2.7".into())
-        );
-        assert_eq!(
-            state(icmp(13)),
-            (
-                "filtered",
-                "ICMP administratively prohibited from 192.0.2.7".into()
-            )
-        );
-        assert_eq!(
-            state(Outcome::NoReply),
-            ("open|filtered", "no reply to 2 NBSTAT queries".into())
-        );
-    }
 }

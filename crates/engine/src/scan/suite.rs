@@ -17,7 +17,7 @@ use smbaudit_wire::smb2::{self, Dialect};
 use super::budget::Budget;
 use super::conn::Conn;
 use super::route::Route;
-use super::{HostScan, ProbeError};
+use super::{HostScan, Phase, ProbeError};
 
 /// MessageId of the SESSION_SETUP on connection A (the NEGOTIATE is 0).
 const SESSION_SETUP_MID: u64 = 1;
@@ -32,7 +32,7 @@ pub(crate) struct Suite<'a> {
 }
 
 impl Suite<'_> {
-    fn error(&self, out: &mut HostScan, phase: &'static str, message: String) {
+    fn error(&self, out: &mut HostScan, phase: Phase, message: String) {
         out.error(phase, self.route.port(), message);
     }
 
@@ -55,7 +55,7 @@ impl Suite<'_> {
         };
         let summary = port_summary(&reply);
         if let Some(why) = &summary.error {
-            self.error(out, "smb2_negotiate", why.clone());
+            self.error(out, Phase::Smb2Negotiate, why.clone());
         }
         facts
             .by_port
@@ -100,7 +100,7 @@ impl Suite<'_> {
         };
         match result {
             Ok(ntlm) => facts.ntlm = Some(ntlm),
-            Err(why) => self.error(out, "smb2_session_setup", why),
+            Err(why) => self.error(out, Phase::Smb2SessionSetup, why),
         }
     }
 
@@ -120,7 +120,7 @@ impl Suite<'_> {
             Err(Smb1Failure::Invalid(why)) => (None, why),
         };
         if verdict.is_none() {
-            self.error(out, "smb1_negotiate", reason.clone());
+            self.error(out, Phase::Smb1Negotiate, reason.clone());
         }
         facts.smb1 = verdict;
         facts.smb1_reason = Some(reason);
@@ -157,10 +157,10 @@ impl Suite<'_> {
         {
             Ok(msg) => {
                 if let Err(why) = probe1::record_session_setup(facts, &msg, &resp) {
-                    self.error(out, "smb1_session_setup", why);
+                    self.error(out, Phase::Smb1SessionSetup, why);
                 }
             }
-            Err(e) => self.error(out, "smb1_session_setup", e.to_string()),
+            Err(e) => self.error(out, Phase::Smb1SessionSetup, e.to_string()),
         }
         Ok(())
     }
@@ -197,11 +197,19 @@ impl Suite<'_> {
             Ok(NegotiateReply::Refused(_)) => FloorProbe::Refused,
             Err(e) if e.is_refusal() => FloorProbe::Refused,
             Ok(NegotiateReply::Invalid(why)) => {
-                self.error(out, "dialect_probe", format!("{}: {why}", dialect.as_str()));
+                self.error(
+                    out,
+                    Phase::DialectProbe,
+                    format!("{}: {why}", dialect.as_str()),
+                );
                 FloorProbe::Unknown
             }
             Err(e) => {
-                self.error(out, "dialect_probe", format!("{}: {e}", dialect.as_str()));
+                self.error(
+                    out,
+                    Phase::DialectProbe,
+                    format!("{}: {e}", dialect.as_str()),
+                );
                 FloorProbe::Unknown
             }
         }

@@ -6,6 +6,7 @@ use super::{Check, Context, Rule};
 use crate::finding::{Evidence, Platform, Severity};
 use crate::record::HostRecord;
 use crate::vantage::{Vantage, address_kind, is_global};
+use smbaudit_probe::observation::Role;
 
 /// 445/tcp open.
 pub(super) const SMB_EXPOSED: Rule = Rule {
@@ -48,23 +49,25 @@ pub(super) const NETBIOS_EXPOSED: Rule = Rule {
 };
 
 fn smb_exposed(host: &HostRecord, ctx: &Context) -> Check {
-    if !host.is_open("445/tcp") {
+    if !host.is_open(Role::Smb) {
         return Check::Clear;
     }
-    let mut evidence = vec![Evidence::new("ports.445/tcp", "open")];
-    if let Some(seen) = host.port_evidence.get("445/tcp") {
-        evidence.push(Evidence::new("port_evidence.445/tcp", seen.clone()));
+    let port = host.port_of(Role::Smb);
+    let mut evidence = vec![Evidence::new(format!("ports.{port}"), "open")];
+    if let Some(seen) = host.evidence(Role::Smb) {
+        evidence.push(Evidence::new(format!("port_evidence.{port}"), seen));
     }
     rate(host, ctx, evidence, Severity::Critical, Severity::Low)
 }
 
 fn netbios_exposed(host: &HostRecord, ctx: &Context) -> Check {
     let mut evidence = Vec::new();
-    if host.is_open("139/tcp") {
-        evidence.push(Evidence::new("ports.139/tcp", "open"));
+    if host.is_open(Role::NetbiosSession) {
+        let port = host.port_of(Role::NetbiosSession);
+        evidence.push(Evidence::new(format!("ports.{port}"), "open"));
     }
     let nbstat_answered = host.netbios.as_ref().is_some_and(|n| n.answered());
-    if host.is_open("137/udp") || nbstat_answered {
+    if host.is_open(Role::NetbiosName) || nbstat_answered {
         let status = host.netbios.as_ref().map_or("open", |n| n.status.as_str());
         evidence.push(Evidence::new(
             "netbios.status",

@@ -26,6 +26,7 @@ pub(crate) mod test_host;
 use std::net::IpAddr;
 
 use serde::Serialize;
+use smbaudit_probe::observation::Role;
 use smbaudit_probe::smb::SmbFacts;
 
 pub(crate) use signing::relay_target;
@@ -171,10 +172,12 @@ pub fn evaluate(host: &HostRecord, ctx: &Context) -> Evaluation {
 fn smb_facts(host: &HostRecord) -> Result<&SmbFacts, Check> {
     match &host.smb {
         Some(smb) => Ok(smb),
-        None if host.is_open("445/tcp") || host.is_open("139/tcp") => Err(Check::NotChecked(
-            "an SMB port is open but the SMB handshake yielded nothing (see the host's errors)"
-                .to_owned(),
-        )),
+        None if host.is_open(Role::Smb) || host.is_open(Role::NetbiosSession) => {
+            Err(Check::NotChecked(
+                "an SMB port is open but the SMB handshake yielded nothing (see the host's errors)"
+                    .to_owned(),
+            ))
+        }
         None => Err(Check::Clear),
     }
 }

@@ -4,6 +4,7 @@ use super::fix_text::{samba_netbios_off, windows_netbios_off};
 use super::{Check, Context, Rule, hit};
 use crate::finding::{Evidence, Platform, Severity};
 use crate::record::HostRecord;
+use smbaudit_probe::observation::Role;
 
 /// nbss.smbserver_accepted == true.
 pub(super) const SMBSERVER_ACCEPTED: Rule = Rule {
@@ -31,7 +32,7 @@ fn smbserver_accepted(host: &HostRecord, _: &Context) -> Check {
             vec![Evidence::new("nbss.smbserver_accepted", "true")],
         ),
         Some(false) => Check::Clear,
-        None if host.is_open("139/tcp") => {
+        None if host.is_open(Role::NetbiosSession) => {
             Check::NotChecked("*SMBSERVER was not tried on 139, or its attempt failed".to_owned())
         }
         None => Check::Clear,
