@@ -89,7 +89,7 @@ pub(crate) fn full_host_json(ip: &str) -> Value {
             "native_os": null, "native_lanman": null, "primary_domain": null,
             "by_port": {"445/tcp": {"max_dialect": "3.1.1", "signing_required": false, "error": null}}
         },
-        "errors": [{"phase": "nbss", "port": 139, "message": "reset by peer \u{2014} ünïcode"}],
+        "errors": [{"phase": "nbss_session", "port": 139, "message": "reset by peer \u{2014} ünïcode"}],
         "connections": 3,
         "elapsed_ms": 41
     })
