@@ -345,7 +345,11 @@ fn hostile_servers_on_445_each_get_their_own_error() {
         for host in results.hosts.values() {
             let port = &host.ports[0];
             assert_eq!(
-                (port.port.number, port.port.proto.as_str(), port.state.as_str()),
+                (
+                    port.port.number,
+                    port.port.proto.as_str(),
+                    port.state.as_str()
+                ),
                 (farm.port, "tcp", "open")
             );
         }
