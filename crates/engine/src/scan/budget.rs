@@ -7,7 +7,9 @@ use std::time::Duration;
 use tokio::net::TcpStream;
 use tokio::time::Instant;
 
-use super::ProbeError;
+use smbaudit_probe::smb::ProbeError;
+use smbaudit_probe::smb::connection::Limits;
+
 use super::window::Congestion;
 use crate::tcp::{self, PortState};
 
@@ -38,6 +40,14 @@ impl Budget {
             timeouts,
             deadline: Instant::now() + timeouts.host,
             congestion,
+        }
+    }
+
+    /// The limits of this host's SMB connections.
+    pub(crate) fn limits(&self) -> Limits {
+        Limits {
+            reply: self.timeouts.reply,
+            deadline: self.deadline.into_std(),
         }
     }
 

@@ -1,169 +1,107 @@
 //! A TCP connection carrying framed messages: direct TCP on 445, the NetBIOS session
-//! service on 139.
+//! service on 139. The protocol state is the sans-IO [`Connection`]; this only moves its
+//! bytes and keeps its clock.
 
-use std::io::ErrorKind;
-
-use smbaudit_wire::nbss::{
-    FRAME_HEADER_LEN, Frame, FrameHeader, PacketType, SessionPacket, SessionRequest, Transport,
-    encode_frame,
-};
+use smbaudit_probe::smb::ProbeError;
+use smbaudit_probe::smb::connection::{Connection, Received};
+use smbaudit_wire::nbss::{SessionPacket, SessionRequest, Transport};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
+use tokio::time::Instant;
 
-use super::ProbeError;
 use super::budget::Budget;
 
-/// The largest reply accepted. A NEGOTIATE or SESSION_SETUP answer is a few hundred bytes
-/// (Windows with every context and a Kerberos hint stays under 1 KiB); 64 KiB leaves room
-/// for odd servers while keeping a hostile length prefix (up to 16 MiB on 445, 128 KiB on
-/// 139) from costing memory: the buffer grows only as bytes actually arrive.
-pub const MAX_REPLY: usize = 64 * 1024;
-
-/// Keep-alives skipped while waiting for one reply before the server counts as hostile.
-const MAX_KEEPALIVES: usize = 8;
+/// Bytes read from the socket at a time.
+const READ_CHUNK: usize = 8 * 1024;
 
 /// One framed connection.
 #[derive(Debug)]
 pub(crate) struct Conn {
     stream: TcpStream,
-    transport: Transport,
+    core: Connection,
 }
 
 impl Conn {
-    pub(crate) fn new(stream: TcpStream, transport: Transport) -> Self {
-        Self { stream, transport }
+    /// A connection whose steps are bounded by `budget`.
+    pub(crate) fn new(stream: TcpStream, transport: Transport, budget: &Budget) -> Self {
+        Self {
+            stream,
+            core: Connection::new(transport, budget.limits()),
+        }
     }
 
-    /// Sends one SMB message in a session-message frame.
-    async fn send(&mut self, msg: &[u8], budget: &Budget) -> Result<(), ProbeError> {
-        let mut out = Vec::with_capacity(msg.len() + FRAME_HEADER_LEN);
-        encode_frame(self.transport, PacketType::SESSION_MESSAGE, msg, &mut out).map_err(
-            |error| ProbeError::Malformed {
-                what: "outgoing frame",
-                error,
-            },
-        )?;
-        self.write(&out, budget).await
-    }
-
-    async fn write(&mut self, bytes: &[u8], budget: &Budget) -> Result<(), ProbeError> {
-        let stream = &mut self.stream;
-        budget
-            .run(budget.timeouts.reply, "send window", async move {
-                stream
-                    .write_all(bytes)
-                    .await
-                    .map_err(|e| io_error(&e, "request to be sent"))
-            })
-            .await
-    }
-
-    /// Sends `request` and waits for one SMB message, skipping keep-alives.
+    /// Sends `request` and waits for one SMB message, skipping keep-alives and interim
+    /// responses.
     pub(crate) async fn exchange(
         &mut self,
         request: &[u8],
         waiting_for: &'static str,
-        budget: &Budget,
     ) -> Result<Vec<u8>, ProbeError> {
-        self.send(request, budget).await?;
-        self.recv_message(waiting_for, budget).await
-    }
-
-    /// Waits for the next SMB message, skipping up to [`MAX_KEEPALIVES`] keep-alives; the
-    /// keep-alives count against the same reply timeout.
-    async fn recv_message(
-        &mut self,
-        waiting_for: &'static str,
-        budget: &Budget,
-    ) -> Result<Vec<u8>, ProbeError> {
-        let transport = self.transport;
-        let stream = &mut self.stream;
-        budget
-            .run(budget.timeouts.reply, waiting_for, async move {
-                for _ in 0..=MAX_KEEPALIVES {
-                    let frame = read_frame(stream, transport, waiting_for).await?;
-                    match frame.kind {
-                        PacketType::SESSION_MESSAGE => return Ok(frame.payload),
-                        PacketType::KEEP_ALIVE => continue,
-                        other => {
-                            return Err(ProbeError::Protocol(format!(
-                                "NBSS packet type {:#04x} where an SMB message was expected",
-                                other.0
-                            )));
-                        }
-                    }
-                }
-                Err(ProbeError::Protocol(format!(
-                    "more than {MAX_KEEPALIVES} keep-alives instead of the {waiting_for}"
-                )))
-            })
-            .await
+        self.core.send_message(request, waiting_for, now());
+        match self.pump().await? {
+            Received::Message(msg) => Ok(msg),
+            Received::Session(_) => Err(ProbeError::Protocol(format!(
+                "a session response instead of the {waiting_for}"
+            ))),
+        }
     }
 
     /// Sends a NetBIOS SESSION REQUEST and reads the answer (139 only).
     pub(crate) async fn session_request(
         &mut self,
         request: &SessionRequest,
-        budget: &Budget,
     ) -> Result<SessionPacket, ProbeError> {
-        self.write(&request.to_frame(), budget).await?;
-        let transport = self.transport;
-        let stream = &mut self.stream;
-        let waiting_for = "session response";
-        let frame = budget
-            .run(budget.timeouts.reply, waiting_for, async move {
-                read_frame(stream, transport, waiting_for).await
-            })
-            .await?;
-        SessionPacket::decode(&frame).map_err(|error| ProbeError::Malformed {
-            what: "session response",
-            error,
-        })
-    }
-}
-
-/// Reads one whole frame; the caller bounds the time.
-async fn read_frame(
-    stream: &mut TcpStream,
-    transport: Transport,
-    waiting_for: &'static str,
-) -> Result<Frame, ProbeError> {
-    let mut head = [0u8; FRAME_HEADER_LEN];
-    stream
-        .read_exact(&mut head)
-        .await
-        .map_err(|e| io_error(&e, waiting_for))?;
-    let header = FrameHeader::decode(transport, head).map_err(|error| ProbeError::Malformed {
-        what: "frame header",
-        error,
-    })?;
-    if header.length > MAX_REPLY {
-        return Err(ProbeError::FrameTooLarge {
-            announced: header.length,
-            limit: MAX_REPLY,
-        });
-    }
-    let mut payload = Vec::new();
-    let mut limited = (&mut *stream).take(header.length as u64);
-    limited
-        .read_to_end(&mut payload)
-        .await
-        .map_err(|e| io_error(&e, waiting_for))?;
-    if payload.len() < header.length {
-        return Err(ProbeError::Closed { waiting_for });
-    }
-    Ok(Frame {
-        kind: header.kind,
-        payload,
-    })
-}
-
-fn io_error(e: &std::io::Error, waiting_for: &'static str) -> ProbeError {
-    match e.kind() {
-        ErrorKind::UnexpectedEof => ProbeError::Closed { waiting_for },
-        ErrorKind::ConnectionReset | ErrorKind::ConnectionAborted | ErrorKind::BrokenPipe => {
-            ProbeError::Reset { waiting_for }
+        self.core.send_session_request(request, now());
+        match self.pump().await? {
+            Received::Session(answer) => Ok(answer),
+            Received::Message(_) => Err(ProbeError::Protocol(
+                "an SMB message instead of the session response".to_owned(),
+            )),
         }
-        kind => ProbeError::Io(kind),
     }
+
+    /// Writes what the core hands out and reads until it has an answer or its deadline.
+    async fn pump(&mut self) -> Result<Received, ProbeError> {
+        let mut buf = vec![0u8; READ_CHUNK];
+        loop {
+            if let Some(event) = self.core.poll_event() {
+                return event;
+            }
+            if let Some(bytes) = self.core.poll_transmit() {
+                self.write(&bytes).await;
+                continue;
+            }
+            let Some(at) = self.core.poll_timeout() else {
+                return Err(ProbeError::Protocol(
+                    "nothing awaited on the connection".into(),
+                ));
+            };
+            tokio::select! {
+                read = self.stream.read(&mut buf) => match read {
+                    Ok(0) => self.core.handle_eof(),
+                    Ok(n) => self.core.handle_bytes(buf.get(..n).unwrap_or_default()),
+                    Err(e) => self.core.handle_io_error(e.kind()),
+                },
+                () = tokio::time::sleep_until(Instant::from_std(at)) => {
+                    self.core.handle_timeout(now());
+                }
+            }
+        }
+    }
+
+    async fn write(&mut self, bytes: &[u8]) {
+        let Some(at) = self.core.poll_timeout() else {
+            return;
+        };
+        match tokio::time::timeout_at(Instant::from_std(at), self.stream.write_all(bytes)).await {
+            Ok(Ok(())) => self.core.handle_written(now()),
+            Ok(Err(e)) => self.core.handle_io_error(e.kind()),
+            Err(_) => self.core.handle_timeout(now()),
+        }
+    }
+}
+
+/// The engine's clock (tokio's, so paused-time tests see it too).
+fn now() -> std::time::Instant {
+    Instant::now().into_std()
 }

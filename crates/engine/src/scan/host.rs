@@ -13,8 +13,9 @@ use tokio::net::TcpStream;
 use super::budget::Budget;
 use super::conn::Conn;
 use super::route::Route;
-use super::suite::Suite;
+use super::suite::SuiteRun;
 use smbaudit_probe::observation::{HostScan, Phase, Port, PortObservation, Role};
+use smbaudit_probe::smb::suite::Scope;
 
 use super::PortSet;
 use crate::tcp::PortState;
@@ -51,29 +52,28 @@ pub(crate) async fn scan_host(
     // A suite that ran sets `facts.port`: that is what "SMB answered" means below.
     let mut facts = SmbFacts::default();
     if let Some((port, stream)) = direct {
-        let suite = Suite {
+        let suite = SuiteRun {
             ip,
             route: Route::Direct(port),
             budget,
         };
-        suite
-            .run(Conn::new(stream, Transport::Direct), &mut facts, &mut scan)
-            .await;
+        let conn = Conn::new(stream, Transport::Direct, budget);
+        suite.run(conn, Scope::Full, &mut facts, &mut scan).await;
     }
     if let Some((port, stream)) = nbss {
         let (session, conn) = session_service(ip, port, stream, nbstat, budget, &mut scan).await;
-        if let Some((mut conn, called)) = conn {
-            let suite = Suite {
+        if let Some((conn, called)) = conn {
+            let suite = SuiteRun {
                 ip,
                 route: Route::Session { port, called },
                 budget,
             };
-            if facts.port.is_some() {
-                // 445 gave the facts; on 139 one NEGOTIATE shows that SMB answers there too.
-                suite.negotiate_all(&mut conn, &mut facts, &mut scan).await;
-            } else {
-                suite.run(conn, &mut facts, &mut scan).await;
-            }
+            // When 445 gave the facts, one NEGOTIATE on 139 shows that SMB answers there too.
+            let scope = match facts.port {
+                Some(_) => Scope::NegotiateOnly,
+                None => Scope::Full,
+            };
+            suite.run(conn, scope, &mut facts, &mut scan).await;
         }
         scan.nbss = Some(session);
     }
@@ -111,7 +111,7 @@ async fn session_service(
                 }
             },
         };
-        let mut conn = Conn::new(tcp, Transport::Nbss);
+        let mut conn = Conn::new(tcp, Transport::Nbss, budget);
         let mut error = |message: String| {
             scan.error(
                 Phase::NbssSession,
@@ -119,7 +119,7 @@ async fn session_service(
                 format!("called name {label}: {message}"),
             );
         };
-        match conn.session_request(&request, budget).await {
+        match conn.session_request(&request).await {
             Ok(answer) => {
                 let attempt = SessionAttempt::from_answer(label, &answer);
                 let session_answer = matches!(

@@ -4,7 +4,6 @@
 
 mod budget;
 mod conn;
-mod error;
 mod fdlimit;
 mod host;
 mod route;
@@ -24,9 +23,9 @@ use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
 
 pub use budget::Timeouts;
-pub use conn::MAX_REPLY;
-pub use error::ProbeError;
 pub use fdlimit::{hosts_for_limit, raise_nofile_limit};
+pub use smbaudit_probe::smb::ProbeError;
+pub use smbaudit_probe::smb::connection::MAX_REPLY;
 
 use crate::nbns::{HostResult, Outcome, Query, SweepConfig, SweepStats, sweep};
 use crate::targets::TargetList;

@@ -6,9 +6,9 @@ use std::net::IpAddr;
 use smbaudit_probe::nbss::{CalledName, session_request};
 use smbaudit_wire::nbss::{SessionPacket, Transport};
 
-use super::ProbeError;
 use super::budget::Budget;
 use super::conn::Conn;
+use smbaudit_probe::smb::ProbeError;
 
 /// Where further connections of an SMB suite go.
 #[derive(Debug, Clone)]
@@ -42,13 +42,10 @@ impl Route {
         let stream = budget.reconnect(ip, port).await?;
         *connections += 1;
         match self {
-            Self::Direct(_) => Ok(Conn::new(stream, Transport::Direct)),
+            Self::Direct(_) => Ok(Conn::new(stream, Transport::Direct, budget)),
             Self::Session { called, .. } => {
-                let mut conn = Conn::new(stream, Transport::Nbss);
-                match conn
-                    .session_request(&session_request(called), budget)
-                    .await?
-                {
+                let mut conn = Conn::new(stream, Transport::Nbss, budget);
+                match conn.session_request(&session_request(called)).await? {
                     SessionPacket::Positive => Ok(conn),
                     other => Err(ProbeError::Protocol(format!(
                         "session request for {} refused on reconnect: {other:?}",

@@ -1,12 +1,21 @@
 //! SMB probes: the requests of the three connections per host and what their replies
-//! reveal. Sans-IO: the engine sends the bytes and hands back what came.
+//! reveal. Sans-IO: [`connection::Connection`] owns one TCP stream's framing and SMB2
+//! identifiers, [`suite::Suite`] decides which request goes on which connection; the
+//! engine only moves bytes and keeps the clock.
 
+pub mod connection;
+mod error;
 mod facts;
 pub mod ntlm;
+pub mod signing;
 pub mod smb1;
 pub mod smb2;
+pub mod suite;
+#[cfg(test)]
+mod test_peer;
 pub mod time;
 
+pub use error::ProbeError;
 pub use facts::{
     ContextFacts, ContextValue, Mech, NtlmFacts, PortNegotiate, Signing, SigningFacts, Smb1Mode,
     SmbFacts,

@@ -1,0 +1,321 @@
+//! The SMB suite of one port as a sans-IO state machine: at most three connections for a
+//! host whose dialects start at 2.0.2 (A: every SMB2 dialect, then an anonymous NTLM session
+//! setup; B: SMB1 only, then SESSION_SETUP_ANDX; C: 2.0.2 alone to find the floor), and one
+//! more per dialect refused below the highest.
+//!
+//! The caller asks [`Suite::poll_action`] what to do next, does it over the network (an
+//! exchange over a [`super::connection::Connection`], or a new connection), and reports the
+//! result with [`Suite::handle_reply`] or [`Suite::handle_connected`]. One connection at a
+//! time, so a server answering for many addresses (a NAS, a cluster, the lab's farm) never
+//! sees two from one host at once.
+
+use smbaudit_wire::smb1::NegotiateResponse as Smb1Negotiate;
+use smbaudit_wire::smb2::Dialect;
+
+use super::smb1::{self as probe1, Smb1Reply};
+use super::smb2::{
+    ClientNonce, FloorProbe, NegotiateReply, dialect_set, floor_candidates, negotiate_request,
+    port_summary, read_negotiate, read_session_setup, record_negotiate,
+};
+use super::{ProbeError, SmbFacts, ntlm};
+use crate::observation::Phase;
+
+/// SMB1 MID of connection B's SESSION_SETUP_ANDX (its NEGOTIATE is 0).
+const SMB1_SETUP_MID: u16 = 1;
+
+/// What the suite needs from the outside world: randomness and the wall clock.
+#[derive(Debug, Clone, Copy)]
+pub struct SuiteEnv {
+    /// Fresh random values for each NEGOTIATE.
+    pub nonce: fn() -> ClientNonce,
+    /// Now, in nanoseconds since the Unix epoch (for the server's clock skew).
+    pub unix_nanos: fn() -> i128,
+}
+
+/// How much of the suite to run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Scope {
+    /// Connections A, B and C.
+    Full,
+    /// Connection A's NEGOTIATE only: another port already gave the facts, this one only
+    /// shows that SMB answers here too.
+    NegotiateOnly,
+}
+
+/// What the caller does next.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Action {
+    /// Send `request` on the current connection and hand back the reply.
+    Exchange {
+        /// The SMB message.
+        request: Vec<u8>,
+        /// What the reply is called in errors.
+        waiting_for: &'static str,
+    },
+    /// Close the current connection and open a new one over the same route.
+    Reconnect,
+    /// Nothing more: take the facts with [`Suite::finish`].
+    Done,
+}
+
+#[derive(Debug)]
+enum Step {
+    Negotiate,
+    SessionSetup,
+    Smb1Connect,
+    Smb1Negotiate,
+    Smb1SessionSetup(Box<Smb1Negotiate>),
+    FloorConnect(usize),
+    FloorNegotiate(usize),
+    Done,
+}
+
+/// Why connection B learned nothing definite.
+#[derive(Debug)]
+enum Smb1Failure {
+    Off,
+    Wire(ProbeError),
+    Invalid(String),
+}
+
+/// The suite on one port (connection A already open).
+#[derive(Debug)]
+pub struct Suite {
+    port: u16,
+    netname: String,
+    env: SuiteEnv,
+    scope: Scope,
+    step: Step,
+    facts: SmbFacts,
+    errors: Vec<(Phase, String)>,
+    max: Option<Dialect>,
+    candidates: Vec<Dialect>,
+    probes: Vec<(Dialect, FloorProbe)>,
+}
+
+impl Suite {
+    /// A suite on `port` adding to `facts`; `netname` is the server's address as text (the
+    /// 3.1.1 NETNAME context).
+    pub fn new(port: u16, netname: String, env: SuiteEnv, scope: Scope, facts: SmbFacts) -> Self {
+        let mut facts = facts;
+        if scope == Scope::Full {
+            facts.port = Some(port);
+        }
+        Self {
+            port,
+            netname,
+            env,
+            scope,
+            step: Step::Negotiate,
+            facts,
+            errors: Vec::new(),
+            max: None,
+            candidates: Vec::new(),
+            probes: Vec::new(),
+        }
+    }
+
+    /// The next thing to do.
+    pub fn poll_action(&self) -> Action {
+        let exchange = |request, waiting_for| Action::Exchange {
+            request,
+            waiting_for,
+        };
+        match &self.step {
+            Step::Negotiate => exchange(self.negotiate(&Dialect::ALL), "NEGOTIATE response"),
+            Step::SessionSetup => exchange(
+                smbaudit_wire::smb2::session_setup_request(0, &ntlm::session_setup_blob()),
+                "SESSION_SETUP response",
+            ),
+            Step::Smb1Negotiate => exchange(probe1::negotiate_request(), "SMB1 NEGOTIATE response"),
+            Step::Smb1SessionSetup(resp) => exchange(
+                probe1::session_setup_request(resp, SMB1_SETUP_MID),
+                "SESSION_SETUP_ANDX response",
+            ),
+            Step::FloorNegotiate(i) => exchange(
+                self.negotiate(&self.candidates[*i..=*i]),
+                "NEGOTIATE response",
+            ),
+            Step::Smb1Connect | Step::FloorConnect(_) => Action::Reconnect,
+            Step::Done => Action::Done,
+        }
+    }
+
+    /// The reply to the last [`Action::Exchange`], or why there is none.
+    pub fn handle_reply(&mut self, reply: Result<Vec<u8>, ProbeError>) {
+        match std::mem::replace(&mut self.step, Step::Done) {
+            Step::Negotiate => self.negotiated(reply),
+            Step::SessionSetup => {
+                match reply
+                    .map_err(|e| e.to_string())
+                    .and_then(|m| read_session_setup(&m))
+                {
+                    Ok(ntlm) => self.facts.ntlm = Some(ntlm),
+                    Err(why) => self.error(Phase::Smb2SessionSetup, why),
+                }
+                self.step = Step::Smb1Connect;
+            }
+            Step::Smb1Negotiate => self.smb1_negotiated(reply),
+            Step::Smb1SessionSetup(resp) => {
+                let recorded = reply
+                    .map_err(|e| e.to_string())
+                    .and_then(|m| probe1::record_session_setup(&mut self.facts, &m, &resp));
+                if let Err(why) = recorded {
+                    self.error(Phase::Smb1SessionSetup, why);
+                }
+                self.smb1_concluded(Ok(()));
+            }
+            Step::FloorNegotiate(i) => {
+                let dialect = self.candidates[i];
+                let verdict = match reply.map(|m| read_negotiate(&m, &[dialect])) {
+                    Ok(NegotiateReply::Accepted(_)) => FloorProbe::Accepted,
+                    Ok(NegotiateReply::Refused(_)) => FloorProbe::Refused,
+                    Ok(NegotiateReply::Invalid(why)) => self.floor_unknown(dialect, &why),
+                    Err(e) => self.floor_failed(dialect, &e),
+                };
+                self.floor_judged(i, verdict);
+            }
+            step => self.step = step,
+        }
+    }
+
+    /// The result of the last [`Action::Reconnect`].
+    pub fn handle_connected(&mut self, result: Result<(), ProbeError>) {
+        match (std::mem::replace(&mut self.step, Step::Done), result) {
+            (Step::Smb1Connect, Ok(())) => self.step = Step::Smb1Negotiate,
+            (Step::Smb1Connect, Err(e)) => self.smb1_concluded(Err(Smb1Failure::Wire(e))),
+            (Step::FloorConnect(i), Ok(())) => self.step = Step::FloorNegotiate(i),
+            (Step::FloorConnect(i), Err(e)) => {
+                let verdict = self.floor_failed(self.candidates[i], &e);
+                self.floor_judged(i, verdict);
+            }
+            (step, _) => self.step = step,
+        }
+    }
+
+    /// What the suite found, and the errors of its steps (in the order they happened).
+    pub fn finish(self) -> (SmbFacts, Vec<(Phase, String)>) {
+        (self.facts, self.errors)
+    }
+
+    fn negotiate(&self, dialects: &[Dialect]) -> Vec<u8> {
+        negotiate_request(dialects, (self.env.nonce)(), &self.netname)
+    }
+
+    fn error(&mut self, phase: Phase, message: String) {
+        self.errors.push((phase, message));
+    }
+
+    /// Connection A's NEGOTIATE, recorded in `by_port`; an accepted one starts the rest.
+    fn negotiated(&mut self, reply: Result<Vec<u8>, ProbeError>) {
+        let reply = match reply {
+            Ok(msg) => read_negotiate(&msg, &Dialect::ALL),
+            // No answer is recorded like an invalid one: the error, no dialect.
+            Err(e) => NegotiateReply::Invalid(e.to_string()),
+        };
+        let summary = port_summary(&reply);
+        if let Some(why) = &summary.error {
+            self.error(Phase::Smb2Negotiate, why.clone());
+        }
+        self.facts
+            .by_port
+            .insert(format!("{}/tcp", self.port), summary);
+        self.step = match (self.scope, reply) {
+            (Scope::NegotiateOnly, _) => Step::Done,
+            (Scope::Full, NegotiateReply::Accepted(resp)) => {
+                record_negotiate(&mut self.facts, &resp, (self.env.unix_nanos)());
+                self.max = Dialect::from_code(resp.dialect);
+                Step::SessionSetup
+            }
+            (Scope::Full, NegotiateReply::Refused(_) | NegotiateReply::Invalid(_)) => {
+                Step::Smb1Connect
+            }
+        };
+    }
+
+    fn smb1_negotiated(&mut self, reply: Result<Vec<u8>, ProbeError>) {
+        let msg = match reply {
+            Ok(msg) => msg,
+            Err(e) => return self.smb1_concluded(Err(Smb1Failure::Wire(e))),
+        };
+        match probe1::read_negotiate(&msg) {
+            Smb1Reply::On(resp) => {
+                probe1::record_negotiate(&mut self.facts, &resp);
+                self.step = Step::Smb1SessionSetup(resp);
+            }
+            Smb1Reply::Off => self.smb1_concluded(Err(Smb1Failure::Off)),
+            Smb1Reply::Invalid(why) => self.smb1_concluded(Err(Smb1Failure::Invalid(why))),
+        }
+    }
+
+    /// Connection B's verdict; then the floor probes.
+    fn smb1_concluded(&mut self, outcome: Result<(), Smb1Failure>) {
+        let smb2_answered = self.max.is_some();
+        let (verdict, reason) = match outcome {
+            Ok(()) => (Some(true), "server selected NT LM 0.12".to_owned()),
+            Err(Smb1Failure::Off) => (
+                Some(false),
+                "server answered DialectIndex 0xFFFF (no common dialect) to NT LM 0.12".into(),
+            ),
+            Err(Smb1Failure::Wire(e)) if e.is_refusal() && smb2_answered => (
+                Some(false),
+                format!("{e} (an SMB1-only NEGOTIATE; SMB2 answered on this port)"),
+            ),
+            Err(Smb1Failure::Wire(e)) => (None, e.to_string()),
+            Err(Smb1Failure::Invalid(why)) => (None, why),
+        };
+        if verdict.is_none() {
+            self.error(Phase::Smb1Negotiate, reason.clone());
+        }
+        self.facts.smb1 = verdict;
+        self.facts.smb1_reason = Some(reason);
+        self.candidates = self
+            .max
+            .map(|max| floor_candidates(max).collect())
+            .unwrap_or_default();
+        self.next_floor_probe(0);
+    }
+
+    /// Connection C (and more): single dialects ascending below the highest until one is
+    /// accepted. Nothing when the highest is unknown.
+    fn next_floor_probe(&mut self, i: usize) {
+        let Some(max) = self.max else {
+            self.step = Step::Done;
+            return;
+        };
+        if i < self.candidates.len() {
+            self.step = Step::FloorConnect(i);
+        } else {
+            let (dialects, complete) = dialect_set(max, &self.probes);
+            self.facts.dialects = dialects;
+            self.facts.dialects_complete = complete;
+            self.step = Step::Done;
+        }
+    }
+
+    fn floor_judged(&mut self, i: usize, verdict: FloorProbe) {
+        self.probes.push((self.candidates[i], verdict));
+        if verdict == FloorProbe::Refused {
+            self.next_floor_probe(i + 1);
+        } else {
+            self.next_floor_probe(self.candidates.len());
+        }
+    }
+
+    fn floor_failed(&mut self, dialect: Dialect, e: &ProbeError) -> FloorProbe {
+        if e.is_refusal() {
+            FloorProbe::Refused
+        } else {
+            self.floor_unknown(dialect, &e.to_string())
+        }
+    }
+
+    fn floor_unknown(&mut self, dialect: Dialect, why: &str) -> FloorProbe {
+        self.error(Phase::DialectProbe, format!("{}: {why}", dialect.as_str()));
+        FloorProbe::Unknown
+    }
+}
+
+#[cfg(test)]
+#[path = "suite_tests.rs"]
+mod tests;

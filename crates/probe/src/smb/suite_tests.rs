@@ -1,0 +1,195 @@
+//! The suite driven by scripted peers: which requests go on which connection, and what the
+//! answers (or their absence) become. No sockets.
+
+use smbaudit_wire::smb2::{Dialect, command, status};
+
+use super::*;
+use crate::smb::smb2::ClientNonce;
+use crate::smb::test_peer::{error_response, negotiate_response};
+
+const ENV: SuiteEnv = SuiteEnv {
+    nonce: || ClientNonce {
+        guid: [1; 16],
+        salt: [2; 32],
+    },
+    unix_nanos: || 1_704_067_200_000_000_000,
+};
+
+/// One step of a scripted server: the answer to a reconnect or to an exchange.
+#[derive(Debug)]
+enum Peer {
+    Connect(Result<(), ProbeError>),
+    Reply(Result<Vec<u8>, ProbeError>),
+}
+
+/// Runs `suite` against `script` and returns what it asked for, in order.
+fn drive(suite: &mut Suite, script: Vec<Peer>) -> Vec<&'static str> {
+    let mut asked = Vec::new();
+    let mut script = script.into_iter();
+    for _ in 0..32 {
+        let action = suite.poll_action();
+        let step = script.next();
+        match (action, step) {
+            (Action::Done, None) => return asked,
+            (Action::Exchange { waiting_for, .. }, Some(Peer::Reply(reply))) => {
+                asked.push(waiting_for);
+                suite.handle_reply(reply);
+            }
+            (Action::Reconnect, Some(Peer::Connect(result))) => {
+                asked.push("reconnect");
+                suite.handle_connected(result);
+            }
+            (action, step) => panic!("suite wanted {action:?}, script had {step:?}"),
+        }
+    }
+    panic!("the suite did not finish in 32 steps");
+}
+
+fn closed(waiting_for: &'static str) -> ProbeError {
+    ProbeError::Closed { waiting_for }
+}
+
+fn suite(scope: Scope) -> Suite {
+    Suite::new(445, "10.0.0.7".into(), ENV, scope, SmbFacts::default())
+}
+
+#[test]
+fn probes_a_smb2_host_down_to_its_floor() {
+    let mut suite = suite(Scope::Full);
+    let not_supported = |mid| error_response(command::NEGOTIATE, mid, status::NOT_SUPPORTED);
+    let asked = drive(
+        &mut suite,
+        vec![
+            Peer::Reply(Ok(negotiate_response(0, 0x0302))),
+            Peer::Reply(Err(closed("SESSION_SETUP response"))),
+            Peer::Connect(Ok(())),
+            Peer::Reply(Err(closed("SMB1 NEGOTIATE response"))),
+            Peer::Connect(Ok(())),
+            Peer::Reply(Ok(not_supported(0))),
+            Peer::Connect(Ok(())),
+            Peer::Reply(Ok(negotiate_response(0, 0x0210))),
+        ],
+    );
+    assert_eq!(
+        asked,
+        [
+            "NEGOTIATE response",
+            "SESSION_SETUP response",
+            "reconnect",
+            "SMB1 NEGOTIATE response",
+            "reconnect",
+            "NEGOTIATE response",
+            "reconnect",
+            "NEGOTIATE response",
+        ]
+    );
+    let (facts, errors) = suite.finish();
+    assert_eq!(facts.port, Some(445));
+    assert_eq!(facts.dialects, ["2.1", "3.0", "3.0.2"]);
+    assert!(facts.dialects_complete);
+    assert_eq!(
+        facts.smb1,
+        Some(false),
+        "a refused SMB1-only NEGOTIATE on an SMB2 port"
+    );
+    assert_eq!(errors.len(), 1, "{errors:?}");
+    assert_eq!(errors[0].0, Phase::Smb2SessionSetup);
+}
+
+#[test]
+fn a_silent_host_gets_errors_not_verdicts() {
+    let mut suite = suite(Scope::Full);
+    let timeout = |waiting_for| ProbeError::Timeout {
+        waiting_for,
+        after: std::time::Duration::from_secs(2),
+    };
+    let asked = drive(
+        &mut suite,
+        vec![
+            Peer::Reply(Err(timeout("NEGOTIATE response"))),
+            Peer::Connect(Err(timeout("TCP handshake"))),
+        ],
+    );
+    assert_eq!(asked, ["NEGOTIATE response", "reconnect"]);
+    let (facts, errors) = suite.finish();
+    assert_eq!(facts.smb1, None, "silence is never a no");
+    assert!(facts.dialects.is_empty());
+    let phases: Vec<Phase> = errors.iter().map(|(p, _)| *p).collect();
+    assert_eq!(phases, [Phase::Smb2Negotiate, Phase::Smb1Negotiate]);
+    assert!(
+        errors[0].1.contains("timeout: no NEGOTIATE response"),
+        "{errors:?}"
+    );
+}
+
+#[test]
+fn a_floor_probe_without_a_verdict_leaves_the_set_incomplete() {
+    let mut suite = suite(Scope::Full);
+    drive(
+        &mut suite,
+        vec![
+            Peer::Reply(Ok(negotiate_response(0, 0x0210))),
+            Peer::Reply(Err(closed("SESSION_SETUP response"))),
+            Peer::Connect(Err(closed("TCP handshake"))),
+            Peer::Connect(Ok(())),
+            Peer::Reply(Ok(b"garbage".to_vec())),
+        ],
+    );
+    let (facts, errors) = suite.finish();
+    assert_eq!(facts.dialects, ["2.1"]);
+    assert!(!facts.dialects_complete, "garbage is not a refusal");
+    let last = errors.last().expect("the floor probe's error");
+    assert_eq!(last.0, Phase::DialectProbe);
+    assert!(last.1.starts_with("2.0.2: "), "{last:?}");
+}
+
+#[test]
+fn negotiate_only_sends_one_request_and_keeps_the_other_port() {
+    let facts = SmbFacts {
+        port: Some(445),
+        ..SmbFacts::default()
+    };
+    let mut suite = Suite::new(139, "10.0.0.7".into(), ENV, Scope::NegotiateOnly, facts);
+    let asked = drive(
+        &mut suite,
+        vec![Peer::Reply(Ok(negotiate_response(0, 0x0311)))],
+    );
+    assert_eq!(asked, ["NEGOTIATE response"]);
+    let (facts, _) = suite.finish();
+    assert_eq!(facts.port, Some(445), "445's facts stay the host's");
+    assert!(facts.by_port.contains_key("139/tcp"));
+}
+
+#[test]
+fn hostile_answers_at_every_step_end_the_suite() {
+    let garbage: [&[u8]; 4] = [b"", b"\xfeSMB", b"\xffSMB\x72\0\0\0\0", &[0xFE; 200]];
+    for bytes in garbage {
+        let mut suite = suite(Scope::Full);
+        let mut steps = 0;
+        loop {
+            steps += 1;
+            assert!(steps < 32, "the suite loops on {bytes:02x?}");
+            match suite.poll_action() {
+                Action::Exchange { .. } => suite.handle_reply(Ok(bytes.to_vec())),
+                Action::Reconnect => suite.handle_connected(Ok(())),
+                Action::Done => break,
+            }
+        }
+        let (facts, errors) = suite.finish();
+        assert!(
+            facts.dialects.is_empty() && facts.smb1.is_none(),
+            "{bytes:02x?}"
+        );
+        assert!(!errors.is_empty(), "garbage is reported: {bytes:02x?}");
+    }
+}
+
+#[test]
+fn every_negotiate_offers_what_it_judges_by() {
+    let suite = suite(Scope::Full);
+    let Action::Exchange { request, .. } = suite.poll_action() else {
+        panic!("connection A starts with a NEGOTIATE");
+    };
+    let offered = u16::from_le_bytes([request[66], request[67]]);
+    assert_eq!(usize::from(offered), Dialect::ALL.len(), "DialectCount");
+}

@@ -1,0 +1,56 @@
+//! Scripted SMB2 server messages for the socket-free tests of the connection and the suite.
+
+use smbaudit_wire::nbss::{PacketType, Transport, encode_frame};
+use smbaudit_wire::smb2::{Header, command, flags};
+
+/// A response header for `command` with `status`, granting `credits`.
+pub(crate) fn header(command: u16, status: u32, message_id: u64, credits: u16) -> Vec<u8> {
+    let mut m = Vec::new();
+    Header {
+        status,
+        command,
+        credits,
+        flags: flags::SERVER_TO_REDIR,
+        message_id,
+        tree_id: Some(0),
+        ..Header::default()
+    }
+    .encode(&mut m);
+    m
+}
+
+/// [MS-SMB2] 2.2.4: a NEGOTIATE response choosing `dialect`, no security buffer, no contexts.
+pub(crate) fn negotiate_response(message_id: u64, dialect: u16) -> Vec<u8> {
+    let mut m = header(command::NEGOTIATE, 0, message_id, 1);
+    m.extend_from_slice(&65u16.to_le_bytes());
+    m.extend_from_slice(&1u16.to_le_bytes()); // SecurityMode: SIGNING_ENABLED
+    m.extend_from_slice(&dialect.to_le_bytes());
+    m.extend_from_slice(&0u16.to_le_bytes()); // NegotiateContextCount
+    m.extend_from_slice(&[0x5A; 16]); // ServerGuid
+    m.extend_from_slice(&7u32.to_le_bytes()); // Capabilities
+    for max in [8u32 << 20; 3] {
+        m.extend_from_slice(&max.to_le_bytes());
+    }
+    m.extend_from_slice(&133_485_408_000_000_000u64.to_le_bytes()); // SystemTime
+    m.extend_from_slice(&0u64.to_le_bytes()); // ServerStartTime
+    m.extend_from_slice(&128u16.to_le_bytes()); // SecurityBufferOffset
+    m.extend_from_slice(&0u16.to_le_bytes()); // SecurityBufferLength
+    m.extend_from_slice(&0u32.to_le_bytes()); // NegotiateContextOffset
+    m.push(0);
+    m
+}
+
+/// [MS-SMB2] 2.2.2: an ERROR response with `status`.
+pub(crate) fn error_response(command: u16, message_id: u64, status: u32) -> Vec<u8> {
+    let mut m = header(command, status, message_id, 1);
+    m.extend_from_slice(&9u16.to_le_bytes());
+    m.extend_from_slice(&[0, 0, 0, 0, 0, 0, 0]);
+    m
+}
+
+/// `msg` in a session-message frame of `transport`.
+pub(crate) fn framed(transport: Transport, msg: &[u8]) -> Vec<u8> {
+    let mut out = Vec::new();
+    encode_frame(transport, PacketType::SESSION_MESSAGE, msg, &mut out).expect("small frame");
+    out
+}
