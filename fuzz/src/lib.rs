@@ -12,9 +12,9 @@ use smbaudit_wire::nbss::{
     Deframer, FRAME_HEADER_LEN, Frame, SessionPacket, Transport, decode_frame, encode_frame,
 };
 use smbaudit_wire::ntlm::{self, Challenge, TargetInfo, Version};
-use smbaudit_wire::smb2::{ContextData, NegotiateError};
+use smbaudit_wire::smb2::ContextData;
 use smbaudit_wire::text::filetime_to_unix_nanos;
-use smbaudit_wire::{DecodeError, Reader, smb1, smb2, spnego};
+use smbaudit_wire::{DecodeError, Encode, Reader, ResponseError, smb1, smb2, spnego};
 
 /// NBNS datagrams: [`Packet::decode`], then the RDATA decoders on every NBSTAT and NB record
 /// (and on the raw input, so they are fuzzed without a valid packet around them), and
@@ -138,7 +138,7 @@ pub fn nbss_stream(data: &[u8]) {
         encode_frame(transport, frame.kind, &frame.payload, &mut again)
             .expect("a decoded frame re-encodes");
         if let Ok(SessionPacket::Request(req)) = SessionPacket::decode(frame) {
-            let bytes = req.to_frame();
+            let bytes = req.to_vec();
             let back = decode_frame(Transport::Nbss, &bytes).expect("our session request frames");
             assert_eq!(
                 SessionPacket::decode(&back),
@@ -302,8 +302,8 @@ pub fn smb2_response(data: &[u8]) {
             check_contexts(&response.contexts);
             spnego_token(&response.security_buffer);
         }
-        Err(NegotiateError::Status(status)) => assert_ne!(status, 0),
-        Err(NegotiateError::Decode(_)) => {}
+        Err(ResponseError::Status(status)) => assert_ne!(status, 0),
+        Err(ResponseError::Decode(_)) => {}
     }
     if let Ok(response) = smb2::SessionSetupResponse::decode(data) {
         assert!(response.security_buffer.len() <= data.len());

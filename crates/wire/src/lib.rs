@@ -28,6 +28,7 @@
 )]
 
 mod bits;
+mod codec;
 mod error;
 mod field;
 pub mod nbns;
@@ -39,6 +40,7 @@ pub mod smb2;
 pub mod spnego;
 pub mod text;
 
+pub use codec::{Encode, ResponseError};
 pub use error::DecodeError;
 pub use reader::Reader;
 

@@ -24,8 +24,8 @@ use smbaudit_wire::nbss::{
     SessionRequest, Transport, decode_frame, encode_frame,
 };
 use smbaudit_wire::ntlm::{AvPair, Challenge, TargetInfo, Version};
-use smbaudit_wire::smb2::{ContextData, NegotiateContext, NegotiateError};
-use smbaudit_wire::{DecodeError, Reader, ntlm, smb1, smb2, spnego};
+use smbaudit_wire::smb2::{ContextData, NegotiateContext};
+use smbaudit_wire::{DecodeError, Encode, Reader, ResponseError, ntlm, smb1, smb2, spnego};
 
 // ---------------------------------------------------------------------------------------------
 // Strategies
@@ -312,7 +312,7 @@ proptest! {
     #[test]
     fn roundtrips_session_request(called in qualified_name(), calling in qualified_name()) {
         let req = SessionRequest { called, calling };
-        let frame = req.to_frame();
+        let frame = req.to_vec();
         prop_assert_eq!(frame.len(), 4 + req.called.encoded_len() + req.calling.encoded_len());
         let f = decode_frame(Transport::Nbss, &frame).unwrap();
         prop_assert_eq!(f.kind, PacketType::SESSION_REQUEST);
@@ -419,7 +419,7 @@ proptest! {
     fn session_request_never_panics_on_damaged_names(
         called in qualified_name(), calling in qualified_name(), (e, cut) in edits(),
     ) {
-        let frame = SessionRequest { called, calling }.to_frame();
+        let frame = SessionRequest { called, calling }.to_vec();
         let payload = mutate(frame[4..].to_vec(), &e, cut);
         let _ = SessionRequest::decode(&payload);
         let _ = SessionPacket::decode(&Frame { kind: PacketType::SESSION_REQUEST, payload });
@@ -944,8 +944,8 @@ fn smb_decoders_hold_up(b: &[u8]) -> Result<(), TestCaseError> {
             contexts_hold_up(&r.contexts)?;
             spnego_decoders_hold_up(&r.security_buffer)?;
         }
-        Err(NegotiateError::Status(s)) => prop_assert_ne!(s, 0),
-        Err(NegotiateError::Decode(_)) => {}
+        Err(ResponseError::Status(s)) => prop_assert_ne!(s, 0),
+        Err(ResponseError::Decode(_)) => {}
     }
     if let Ok(r) = smb2::SessionSetupResponse::decode(b) {
         prop_assert!(r.security_buffer.len() <= b.len());

@@ -21,7 +21,7 @@ use common::capture::{Segment, hex, tcp_stream};
 use smbaudit_wire::nbss::{Deframer, PacketType, Transport};
 use smbaudit_wire::smb2::{ContextData, Dialect, NegotiateRequest, Protocol, protocol_of};
 use smbaudit_wire::text::filetime_to_unix_nanos;
-use smbaudit_wire::{smb1, smb2};
+use smbaudit_wire::{Encode, smb1, smb2};
 
 // ---------------------------------------------------------------------------------------------
 // Captures and message extraction
@@ -724,7 +724,7 @@ fn our_negotiate_request_parses_like_the_captured_ones() {
         salt,
         netname: "192.168.2.69",
     };
-    let bytes = req.to_bytes();
+    let bytes = req.to_vec();
     let p = parse_negotiate_request(&bytes);
     assert_eq!(p.message_id, 0);
     assert!(p.credit_request >= 1);
@@ -773,7 +773,7 @@ fn our_negotiate_request_parses_like_the_captured_ones() {
         ],
         ..req
     }
-    .to_bytes();
+    .to_vec();
     let p = parse_negotiate_request(&old);
     assert_eq!(p.dialects, [0x0202, 0x0210, 0x0300, 0x0302]);
     assert!(p.contexts.is_empty());
@@ -918,7 +918,12 @@ fn decodes_captured_smb2_session_setups() {
 #[test]
 fn our_session_setup_request_parses_like_the_captured_ones() {
     let blob = [0x60, 0x48, 0x06, 0x06, 0x2B];
-    let m = smb2::session_setup_request(1, &blob);
+    let m = smb2::SessionSetupRequest {
+        message_id: 1,
+        session_id: 0,
+        security_blob: &blob,
+    }
+    .to_vec();
     assert_eq!(parse_session_setup_request(&m), (0, blob.to_vec()));
     let (h, _) = smb2::Header::decode(&m).unwrap();
     assert_eq!((h.message_id, h.tree_id, h.flags), (1, Some(0), 0));
@@ -1022,7 +1027,10 @@ fn parses_captured_smb1_negotiate_requests_as_tshark_does() {
 
 #[test]
 fn our_smb1_negotiate_request_parses_like_the_captured_ones() {
-    let m = smb1::negotiate_request(&["NT LM 0.12"]);
+    let m = smb1::NegotiateRequest {
+        dialects: &["NT LM 0.12"],
+    }
+    .to_vec();
     assert_eq!(
         parse_smb1_negotiate_request(&m),
         (0xC801, vec!["NT LM 0.12".to_string()])
@@ -1405,12 +1413,22 @@ fn decodes_captured_smb1_session_setups() {
 #[test]
 fn our_smb1_session_setup_requests_parse_like_the_captured_ones() {
     let blob = vec![0x60; 74];
-    let m = smb1::session_setup_request(0, 1, &blob);
+    let m = smb1::SessionSetupRequest {
+        uid: 0,
+        mid: 1,
+        security: smb1::SessionSecurity::Extended(&blob),
+    }
+    .to_vec();
     assert_eq!(
         parse_smb1_session_setup_request(&m),
         (74, "Unix".to_owned(), "smbaudit".to_owned())
     );
-    let m = smb1::session_setup_anonymous_request(64);
+    let m = smb1::SessionSetupRequest {
+        uid: 0,
+        mid: 64,
+        security: smb1::SessionSecurity::Anonymous,
+    }
+    .to_vec();
     assert_eq!(
         parse_smb1_session_setup_request(&m),
         (0, "Unix".to_owned(), "smbaudit".to_owned())

@@ -12,6 +12,7 @@ mod common;
 use std::collections::BTreeMap;
 
 use common::capture::{L4, Segment, hex, payload, read_capture};
+use smbaudit_wire::Encode;
 use smbaudit_wire::nbns::{
     CLASS_IN, Flags, NameFlags, NbAddress, NbName, NodeStatus, NodeType, Opcode, Packet,
     QualifiedName, QueryMode, Rcode, RrType, STATISTICS_LEN, name_query_request,
@@ -534,7 +535,7 @@ fn check_session_request(bytes: &[u8], called: (&str, u8), calling: (&str, u8)) 
     assert_eq!(req.calling.name.trimmed(), calling.0.as_bytes());
     assert_eq!(req.calling.name.suffix(), calling.1);
     assert!(req.calling.scope.is_empty());
-    assert_eq!(req.to_frame(), bytes, "re-encodes byte for byte");
+    assert_eq!(req.to_vec(), bytes, "re-encodes byte for byte");
 }
 
 fn check_positive_response(bytes: &[u8]) {

@@ -11,9 +11,9 @@ use std::collections::VecDeque;
 use std::io::ErrorKind;
 use std::time::{Duration, Instant};
 
-use smbaudit_wire::DecodeError;
 use smbaudit_wire::nbss::{Deframer, Frame, PacketType, SessionPacket, SessionRequest, Transport};
 use smbaudit_wire::smb2::{self, Header};
+use smbaudit_wire::{DecodeError, Encode};
 
 use super::ProbeError;
 use super::signing::Signer;
@@ -173,7 +173,7 @@ impl Connection {
 
     /// Queues a NetBIOS SESSION REQUEST (139) and waits for its answer.
     pub fn send_session_request(&mut self, request: &SessionRequest, now: Instant) {
-        let frame = request.to_frame();
+        let frame = request.to_vec();
         self.start(frame, "session response", Expect::Session, None, now);
     }
 

@@ -2,8 +2,9 @@
 
 use std::time::{Duration, Instant};
 
+use smbaudit_wire::Encode;
 use smbaudit_wire::nbss::{SessionPacket, Transport};
-use smbaudit_wire::smb2::{Header, command, flags, session_setup_request, status};
+use smbaudit_wire::smb2::{Header, SessionSetupRequest, command, flags, status};
 
 use super::*;
 use crate::smb::test_peer::{error_response, framed, header, negotiate_response};
@@ -20,9 +21,12 @@ fn connection(transport: Transport, t0: Instant) -> Connection {
 
 /// A request with MessageId 99 and SessionId 7: the connection must overwrite both.
 fn request() -> Vec<u8> {
-    let mut msg = session_setup_request(99, b"blob");
-    msg[40..48].copy_from_slice(&7u64.to_le_bytes());
-    msg
+    SessionSetupRequest {
+        message_id: 99,
+        session_id: 7,
+        security_blob: b"blob",
+    }
+    .to_vec()
 }
 
 /// Sends one request and returns the header the connection put on the wire.
@@ -266,7 +270,7 @@ fn answers_a_session_request() {
     let mut conn = connection(Transport::Nbss, t0);
     let request = crate::nbss::session_request(&crate::nbss::CalledName::smbserver());
     conn.send_session_request(&request, t0);
-    assert_eq!(conn.poll_transmit(), Some(request.to_frame()));
+    assert_eq!(conn.poll_transmit(), Some(request.to_vec()));
     conn.handle_written(t0);
     conn.handle_bytes(&[0x82, 0, 0, 0]);
     assert_eq!(

@@ -7,6 +7,7 @@ pub mod connection;
 mod error;
 mod facts;
 pub mod ntlm;
+pub mod reply;
 pub mod signing;
 pub mod smb1;
 pub mod smb2;

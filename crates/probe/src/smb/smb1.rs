@@ -1,11 +1,14 @@
 //! SMB1: a true test (only NT LM 0.12 offered) and the anonymous SESSION_SETUP_ANDX.
 
 use smbaudit_wire::smb1::{
-    self, NegotiateReply, NegotiateResponse, SessionSetupResponse, Smb1Security,
+    NegotiateReply, NegotiateRequest, NegotiateResponse, SessionSecurity, SessionSetupRequest,
+    SessionSetupResponse, Smb1Security,
 };
 use smbaudit_wire::smb2::{self, Protocol};
+use smbaudit_wire::{Encode, ResponseError};
 
 use super::facts::{Signing, Smb1Mode, SmbFacts};
+use super::reply::{Refusal, Reply, check_status};
 use super::time::filetime_rfc3339;
 
 /// The only dialect offered: if `SMB 2.002` were offered too, an SMB2 server would answer
@@ -14,19 +17,16 @@ pub const NT_LM_012: &str = "NT LM 0.12";
 
 /// The SMB1-only NEGOTIATE.
 pub fn negotiate_request() -> Vec<u8> {
-    smb1::negotiate_request(&[NT_LM_012])
+    NegotiateRequest {
+        dialects: &[NT_LM_012],
+    }
+    .to_vec()
 }
 
-/// How a server answered the SMB1-only NEGOTIATE.
-#[derive(Debug)]
-pub enum Smb1Reply {
-    /// It selected NT LM 0.12: SMB1 is on.
-    On(Box<NegotiateResponse>),
-    /// DialectIndex 0xFFFF: SMB1 is off.
-    Off,
-    /// Something else; SMB1 stays unknown.
-    Invalid(String),
-}
+/// How a server answered the SMB1-only NEGOTIATE: it selected NT LM 0.12 (SMB1 is on),
+/// refused with DialectIndex 0xFFFF (SMB1 is off) or an error status, or sent something
+/// else (SMB1 stays unknown).
+pub type Smb1Reply = Reply<Box<NegotiateResponse>>;
 
 /// Judges the reply to [`negotiate_request`].
 pub fn read_negotiate(msg: &[u8]) -> Smb1Reply {
@@ -43,15 +43,18 @@ pub fn read_negotiate(msg: &[u8]) -> Smb1Reply {
         Err(e) => return Smb1Reply::Invalid(format!("reply to SMB1 NEGOTIATE: {e}")),
     }
     match NegotiateReply::decode(msg) {
-        Ok(NegotiateReply::NoCommonDialect { .. }) => Smb1Reply::Off,
+        Ok(NegotiateReply::NoCommonDialect { .. }) => Smb1Reply::Refused(Refusal::NoCommonDialect),
         Ok(NegotiateReply::Negotiated(resp)) if resp.dialect_index == 0 => {
-            Smb1Reply::On(Box::new(resp))
+            Smb1Reply::Accepted(Box::new(resp))
         }
         Ok(NegotiateReply::Negotiated(resp)) => Smb1Reply::Invalid(format!(
             "server chose dialect index {} of a 1-dialect offer",
             resp.dialect_index
         )),
-        Err(e) => Smb1Reply::Invalid(format!("SMB1 NEGOTIATE response: {e}")),
+        Err(ResponseError::Status(status)) => Smb1Reply::Refused(Refusal::Status(status)),
+        Err(ResponseError::Decode(e)) => {
+            Smb1Reply::Invalid(format!("SMB1 NEGOTIATE response: {e}"))
+        }
     }
 }
 
@@ -84,12 +87,17 @@ pub fn record_negotiate(facts: &mut SmbFacts, resp: &NegotiateResponse) {
 /// The SESSION_SETUP_ANDX that follows: NTLMSSP in SPNEGO when extended security was
 /// negotiated, else a null session (empty name and passwords).
 pub fn session_setup_request(resp: &NegotiateResponse, mid: u16) -> Vec<u8> {
-    match resp.security {
-        Smb1Security::Extended { .. } => {
-            smb1::session_setup_request(0, mid, &super::ntlm::session_setup_blob())
-        }
-        Smb1Security::Challenge { .. } => smb1::session_setup_anonymous_request(mid),
+    let blob = super::ntlm::session_setup_blob();
+    let security = match resp.security {
+        Smb1Security::Extended { .. } => SessionSecurity::Extended(&blob),
+        Smb1Security::Challenge { .. } => SessionSecurity::Anonymous,
+    };
+    SessionSetupRequest {
+        uid: 0,
+        mid,
+        security,
     }
+    .to_vec()
 }
 
 /// Records NativeOS/NativeLanMan and the NTLM challenge of a SESSION_SETUP_ANDX response;
@@ -106,12 +114,11 @@ pub fn record_session_setup(
     facts.native_lanman = resp.native_lanman.filter(|s| !s.is_empty());
     facts.primary_domain = resp.primary_domain.filter(|s| !s.is_empty());
     if extended {
-        if resp.header.status != smb2::status::MORE_PROCESSING_REQUIRED {
-            return Err(format!(
-                "SMB1 SESSION_SETUP_ANDX answered {}",
-                super::smb2::status_text(resp.header.status)
-            ));
-        }
+        check_status(
+            resp.header.status,
+            &[smb2::status::MORE_PROCESSING_REQUIRED],
+        )
+        .map_err(|refusal| format!("SMB1 SESSION_SETUP_ANDX answered {refusal}"))?;
         facts.smb1_ntlm = Some(super::ntlm::challenge_facts(&resp.security_blob)?);
     }
     Ok(())

@@ -1,12 +1,13 @@
 //! SMB 2/3 NEGOTIATE: the request offering dialects, and what the answer reveals.
 
 use smbaudit_wire::smb2::{
-    self, ContextData, Dialect, NegotiateContext, NegotiateError, NegotiateRequest,
-    NegotiateResponse, Protocol, SessionSetupResponse,
+    self, ContextData, Dialect, NegotiateContext, NegotiateRequest, NegotiateResponse, Protocol,
+    SessionSetupResponse,
 };
-use smbaudit_wire::spnego;
+use smbaudit_wire::{Encode, ResponseError, spnego};
 
 use super::facts::{ContextFacts, ContextValue, Mech, NtlmFacts, PortNegotiate, Signing, SmbFacts};
+use super::reply::{Refusal, Reply, check_status};
 use super::time::{filetime_rfc3339, skew_secs};
 use crate::hex;
 
@@ -27,19 +28,23 @@ pub fn negotiate_request(dialects: &[Dialect], nonce: ClientNonce, netname: &str
         salt: nonce.salt,
         netname,
     }
-    .to_bytes()
+    .to_vec()
 }
 
-/// How a server answered a NEGOTIATE.
-#[derive(Debug)]
-pub enum NegotiateReply {
-    /// It chose one of the offered dialects.
-    Accepted(Box<NegotiateResponse>),
-    /// It answered with an error status (STATUS_NOT_SUPPORTED: no common dialect).
-    Refused(u32),
-    /// It answered something that is not a valid reply to this NEGOTIATE.
-    Invalid(String),
+/// The first SESSION_SETUP leg: an anonymous NTLM NEGOTIATE in SPNEGO. The connection
+/// writes its MessageId and SessionId.
+pub fn session_setup_request() -> Vec<u8> {
+    smb2::SessionSetupRequest {
+        message_id: 0,
+        session_id: 0,
+        security_blob: &super::ntlm::session_setup_blob(),
+    }
+    .to_vec()
 }
+
+/// How a server answered a NEGOTIATE: it chose one of the offered dialects, or refused
+/// with an error status (STATUS_NOT_SUPPORTED: no common dialect).
+pub type NegotiateReply = Reply<Box<NegotiateResponse>>;
 
 /// Judges a reply to a NEGOTIATE that offered `offered`.
 pub fn read_negotiate(msg: &[u8], offered: &[Dialect]) -> NegotiateReply {
@@ -60,8 +65,8 @@ pub fn read_negotiate(msg: &[u8], offered: &[Dialect]) -> NegotiateReply {
             ))
         }
         Ok(resp) => NegotiateReply::Accepted(Box::new(resp)),
-        Err(NegotiateError::Status(status)) => NegotiateReply::Refused(status),
-        Err(NegotiateError::Decode(e)) => {
+        Err(ResponseError::Status(status)) => NegotiateReply::Refused(Refusal::Status(status)),
+        Err(ResponseError::Decode(e)) => {
             NegotiateReply::Invalid(format!("NEGOTIATE response: {e}"))
         }
     }
@@ -72,21 +77,12 @@ pub fn read_negotiate(msg: &[u8], offered: &[Dialect]) -> NegotiateReply {
 pub fn read_session_setup(msg: &[u8]) -> Result<NtlmFacts, String> {
     let resp =
         SessionSetupResponse::decode(msg).map_err(|e| format!("SESSION_SETUP response: {e}"))?;
-    if resp.header.status != smb2::status::MORE_PROCESSING_REQUIRED {
-        return Err(format!(
-            "SESSION_SETUP answered {} instead of an NTLM challenge",
-            status_text(resp.header.status)
-        ));
-    }
+    check_status(
+        resp.header.status,
+        &[smb2::status::MORE_PROCESSING_REQUIRED],
+    )
+    .map_err(|refusal| format!("SESSION_SETUP answered {refusal} instead of an NTLM challenge"))?;
     super::ntlm::challenge_facts(&resp.security_buffer)
-}
-
-/// An NT status as text: its name when known, and the code.
-pub fn status_text(status: u32) -> String {
-    match smb2::status_name(status) {
-        Some(name) => format!("{name} ({status:#010x})"),
-        None => format!("status {status:#010x}"),
-    }
 }
 
 /// What a port answered to the every-dialect NEGOTIATE, for `by_port`.
@@ -97,10 +93,10 @@ pub fn port_summary(reply: &NegotiateReply) -> PortNegotiate {
             signing_required: Some(resp.signing_required()),
             error: None,
         },
-        NegotiateReply::Refused(status) => PortNegotiate {
+        NegotiateReply::Refused(refusal) => PortNegotiate {
             max_dialect: None,
             signing_required: None,
-            error: Some(format!("NEGOTIATE refused: {}", status_text(*status))),
+            error: Some(format!("NEGOTIATE refused: {refusal}")),
         },
         NegotiateReply::Invalid(why) => PortNegotiate {
             max_dialect: None,

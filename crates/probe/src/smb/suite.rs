@@ -12,12 +12,14 @@
 use smbaudit_wire::smb1::NegotiateResponse as Smb1Negotiate;
 use smbaudit_wire::smb2::Dialect;
 
+use super::reply::Refusal;
 use super::smb1::{self as probe1, Smb1Reply};
+use super::smb2 as probe2;
 use super::smb2::{
     ClientNonce, FloorProbe, NegotiateReply, dialect_set, floor_candidates, negotiate_request,
     port_summary, read_negotiate, read_session_setup, record_negotiate,
 };
-use super::{ProbeError, SmbFacts, ntlm};
+use super::{ProbeError, SmbFacts};
 use crate::observation::Phase;
 
 /// SMB1 MID of connection B's SESSION_SETUP_ANDX (its NEGOTIATE is 0).
@@ -123,10 +125,9 @@ impl Suite {
         };
         match &self.step {
             Step::Negotiate => exchange(self.negotiate(&Dialect::ALL), "NEGOTIATE response"),
-            Step::SessionSetup => exchange(
-                smbaudit_wire::smb2::session_setup_request(0, &ntlm::session_setup_blob()),
-                "SESSION_SETUP response",
-            ),
+            Step::SessionSetup => {
+                exchange(probe2::session_setup_request(), "SESSION_SETUP response")
+            }
             Step::Smb1Negotiate => exchange(probe1::negotiate_request(), "SMB1 NEGOTIATE response"),
             Step::Smb1SessionSetup(resp) => exchange(
                 probe1::session_setup_request(resp, SMB1_SETUP_MID),
@@ -239,11 +240,16 @@ impl Suite {
             Err(e) => return self.smb1_concluded(Err(Smb1Failure::Wire(e))),
         };
         match probe1::read_negotiate(&msg) {
-            Smb1Reply::On(resp) => {
+            Smb1Reply::Accepted(resp) => {
                 probe1::record_negotiate(&mut self.facts, &resp);
                 self.step = Step::Smb1SessionSetup(resp);
             }
-            Smb1Reply::Off => self.smb1_concluded(Err(Smb1Failure::Off)),
+            Smb1Reply::Refused(Refusal::NoCommonDialect) => {
+                self.smb1_concluded(Err(Smb1Failure::Off));
+            }
+            Smb1Reply::Refused(refusal) => self.smb1_concluded(Err(Smb1Failure::Invalid(format!(
+                "SMB1 NEGOTIATE refused: {refusal}"
+            )))),
             Smb1Reply::Invalid(why) => self.smb1_concluded(Err(Smb1Failure::Invalid(why))),
         }
     }

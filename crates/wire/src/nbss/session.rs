@@ -1,8 +1,8 @@
 //! Session establishment packets on TCP 139 (RFC 1002 §4.3.2-§4.3.7).
 
-use super::{Frame, PacketType, Transport, encode_frame};
+use super::{FRAME_HEADER_LEN, Frame, PacketType, Transport, encode_frame};
 use crate::nbns::QualifiedName;
-use crate::{DecodeError, Reader};
+use crate::{DecodeError, Encode, Reader};
 
 /// SESSION REQUEST: the NetBIOS names of the called (server) and calling (client) ends.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -13,23 +13,22 @@ pub struct SessionRequest {
     pub calling: QualifiedName,
 }
 
-impl SessionRequest {
+impl Encode for SessionRequest {
+    fn encoded_len(&self) -> usize {
+        FRAME_HEADER_LEN + self.called.encoded_len() + self.calling.encoded_len()
+    }
+
     /// The whole frame, `81 00 00 44` and the two 34-byte names when there is no scope.
-    pub fn to_frame(&self) -> Vec<u8> {
+    fn encode(&self, out: &mut Vec<u8>) {
         let mut body = Vec::with_capacity(self.called.encoded_len() + self.calling.encoded_len());
         self.called.encode(&mut body);
         self.calling.encode(&mut body);
-        let mut out = Vec::with_capacity(4 + body.len());
         // Two names of at most 255 bytes each always fit in 17 bits.
-        let _ = encode_frame(
-            Transport::Nbss,
-            PacketType::SESSION_REQUEST,
-            &body,
-            &mut out,
-        );
-        out
+        let _ = encode_frame(Transport::Nbss, PacketType::SESSION_REQUEST, &body, out);
     }
+}
 
+impl SessionRequest {
     /// Decodes the payload of a SESSION REQUEST frame.
     pub fn decode(payload: &[u8]) -> Result<Self, DecodeError> {
         let mut r = Reader::new(payload);
@@ -131,7 +130,7 @@ mod tests {
             called: QualifiedName::new(NbName::new("SCV", 0x20).unwrap()),
             calling: QualifiedName::new(NbName::new("CLIENT", 0x00).unwrap()),
         };
-        let frame = req.to_frame();
+        let frame = req.to_vec();
         assert_eq!(frame.len(), 72);
         assert_eq!(&frame[..4], &[0x81, 0, 0, 0x44]);
         let back = decode_frame(Transport::Nbss, &frame).unwrap();

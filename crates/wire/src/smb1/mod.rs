@@ -13,10 +13,10 @@ mod strings;
 pub use capabilities::capability_names;
 pub use header::{HEADER_LEN, Header, PROTOCOL_ID, command, flags, flags2};
 pub use negotiate::{
-    NO_COMMON_DIALECT, NegotiateReply, NegotiateResponse, REQUEST_FLAGS2, Smb1Security,
-    negotiate_request, security_mode,
+    NO_COMMON_DIALECT, NegotiateReply, NegotiateRequest, NegotiateResponse, REQUEST_FLAGS2,
+    Smb1Security, security_mode,
 };
 pub use session_setup::{
-    ANONYMOUS_CAPABILITIES, NATIVE_LANMAN, NATIVE_OS, SESSION_SETUP_CAPABILITIES,
-    SessionSetupResponse, session_setup_anonymous_request, session_setup_request,
+    ANONYMOUS_CAPABILITIES, NATIVE_LANMAN, NATIVE_OS, SESSION_SETUP_CAPABILITIES, SessionSecurity,
+    SessionSetupRequest, SessionSetupResponse,
 };

@@ -5,7 +5,7 @@ use super::capabilities;
 use super::header::{HEADER_LEN, Header, command, flags2};
 use super::strings::StringReader;
 use crate::field::put_len16_le;
-use crate::{DecodeError, Reader};
+use crate::{DecodeError, Encode, Reader, ResponseError};
 
 /// Flags2 of our requests: UNICODE | NT_STATUS | EXTENDED_SECURITY | LONG_NAMES.
 /// SIGNATURES is not set: it claims the message itself is signed, and ours are not.
@@ -31,22 +31,38 @@ pub mod security_mode {
 /// SMB_COM_NEGOTIATE request offering exactly `dialects` (e.g. `&["NT LM 0.12"]`), MID 0,
 /// UID 0, TID 0xFFFF, Flags2 [`REQUEST_FLAGS2`]. Each dialect is sent as 0x02, its bytes, NUL;
 /// dialects beyond a 65535-byte total are dropped.
-pub fn negotiate_request(dialects: &[&str]) -> Vec<u8> {
-    let mut data = Vec::new();
-    for d in dialects {
-        if data.len() + d.len() + 2 > usize::from(u16::MAX) {
-            break;
-        }
-        data.push(0x02); // BufferFormat: dialect
-        data.extend_from_slice(d.as_bytes());
-        data.push(0);
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct NegotiateRequest<'a> {
+    /// The dialect strings, in the order offered.
+    pub dialects: &'a [&'a str],
+}
+
+impl NegotiateRequest<'_> {
+    /// The dialects that fit the 16-bit ByteCount.
+    fn kept(&self) -> impl Iterator<Item = &str> {
+        let mut total = 0usize;
+        self.dialects.iter().copied().take_while(move |d| {
+            total += d.len() + 2;
+            total <= usize::from(u16::MAX)
+        })
     }
-    let mut out = Vec::with_capacity(HEADER_LEN + 3 + data.len());
-    Header::request(command::NEGOTIATE, REQUEST_FLAGS2, 0, 0).encode(&mut out);
-    out.push(0); // WordCount
-    put_len16_le(&mut out, data.len());
-    out.extend_from_slice(&data);
-    out
+}
+
+impl Encode for NegotiateRequest<'_> {
+    fn encoded_len(&self) -> usize {
+        HEADER_LEN + 3 + self.kept().map(|d| d.len() + 2).sum::<usize>()
+    }
+
+    fn encode(&self, out: &mut Vec<u8>) {
+        Header::request(command::NEGOTIATE, REQUEST_FLAGS2, 0, 0).encode(out);
+        out.push(0); // WordCount
+        put_len16_le(out, self.kept().map(|d| d.len() + 2).sum());
+        for d in self.kept() {
+            out.push(0x02); // BufferFormat: dialect
+            out.extend_from_slice(d.as_bytes());
+            out.push(0);
+        }
+    }
 }
 
 /// A NEGOTIATE reply with status 0.
@@ -114,21 +130,23 @@ pub enum Smb1Security {
 impl NegotiateReply {
     /// Decodes a whole SMB1 message. The layout is chosen from the *response*: its
     /// Capabilities (EXTENDED_SECURITY) and Flags2 (UNICODE), never from what was asked. A
-    /// non-zero status is `DecodeError::Unexpected` with the status as value.
-    pub fn decode(msg: &[u8]) -> Result<Self, DecodeError> {
+    /// non-zero status is [`ResponseError::Status`].
+    pub fn decode(msg: &[u8]) -> Result<Self, ResponseError> {
         let (header, rest) = Header::decode(msg)?;
         if header.command != command::NEGOTIATE {
             return Err(DecodeError::Unexpected {
                 what: "SMB1 Command (NEGOTIATE expected)",
                 value: u32::from(header.command),
-            });
+            }
+            .into());
         }
         if header.status != 0 {
-            return Err(DecodeError::Unexpected {
-                what: "SMB1 NEGOTIATE Status",
-                value: header.status,
-            });
+            return Err(ResponseError::Status(header.status));
         }
+        Ok(Self::decode_body(header, rest)?)
+    }
+
+    fn decode_body(header: Header, rest: &[u8]) -> Result<Self, DecodeError> {
         let mut r = Reader::with_offset(rest, HEADER_LEN);
         let word_count = r.u8("WordCount")?;
         let words_len = usize::from(word_count) * 2;

@@ -16,7 +16,10 @@ fn win7_response() -> Vec<u8> {
 
 #[test]
 fn encodes_request_byte_for_byte() {
-    let msg = negotiate_request(&["NT LM 0.12", "SMB 2.002"]);
+    let msg = NegotiateRequest {
+        dialects: &["NT LM 0.12", "SMB 2.002"],
+    }
+    .to_vec();
     let mut expected = vec![
         0xFF, b'S', b'M', b'B', 0x72, // Protocol, Command
         0, 0, 0, 0,    // Status
@@ -159,16 +162,16 @@ fn rejects_other_layouts_statuses_and_truncation() {
     lanman[32] = 13;
     assert!(matches!(
         NegotiateReply::decode(&lanman),
-        Err(DecodeError::Unexpected { value: 13, .. })
+        Err(ResponseError::Decode(DecodeError::Unexpected {
+            value: 13,
+            ..
+        }))
     ));
     let mut error = win7_response();
     error[5..9].copy_from_slice(&0xC000_0002u32.to_le_bytes());
     assert!(matches!(
         NegotiateReply::decode(&error),
-        Err(DecodeError::Unexpected {
-            value: 0xC000_0002,
-            ..
-        })
+        Err(ResponseError::Status(0xC000_0002))
     ));
     let mut other = win7_response();
     other[4] = 0x73;

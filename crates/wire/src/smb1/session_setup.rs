@@ -6,8 +6,9 @@ use super::capabilities;
 use super::header::{HEADER_LEN, Header, command, flags2};
 use super::negotiate::REQUEST_FLAGS2;
 use super::strings::{StringReader, put_string};
+use crate::codec::measured_len;
 use crate::field::{len16, put_len16_le};
-use crate::{DecodeError, Reader};
+use crate::{DecodeError, Encode, Reader};
 
 /// `NativeOS` we send.
 pub const NATIVE_OS: &str = "Unix";
@@ -35,42 +36,72 @@ const VC_NUMBER: u16 = 1;
 /// Largest security blob we send, leaving room in the 16-bit ByteCount for the strings.
 const MAX_BLOB_LEN: usize = 0xFF00;
 
-/// SESSION_SETUP_ANDX with extended security ([MS-SMB] 2.2.4.6.1) carrying
-/// `security_blob`; Capabilities [`SESSION_SETUP_CAPABILITIES`], NativeOS [`NATIVE_OS`],
-/// NativeLanMan [`NATIVE_LANMAN`], `uid` = 0 for the first leg, `mid` chosen by the caller.
-/// Flags2 is the negotiate request's. A blob over 65280 bytes is cut.
-pub fn session_setup_request(uid: u16, mid: u16, security_blob: &[u8]) -> Vec<u8> {
+/// SESSION_SETUP_ANDX request: NativeOS [`NATIVE_OS`], NativeLanMan [`NATIVE_LANMAN`], the
+/// MID chosen by the caller.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SessionSetupRequest<'a> {
+    /// `UID`: 0 for the first leg, then the one the server gave.
+    pub uid: u16,
+    /// `MID`.
+    pub mid: u16,
+    /// What the request authenticates with.
+    pub security: SessionSecurity<'a>,
+}
+
+/// How a SESSION_SETUP_ANDX authenticates.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SessionSecurity<'a> {
+    /// Extended security ([MS-SMB] 2.2.4.6.1) carrying this security blob (SPNEGO or raw
+    /// NTLMSSP); Capabilities [`SESSION_SETUP_CAPABILITIES`], Flags2 the negotiate
+    /// request's. A blob over 65280 bytes is cut.
+    Extended(&'a [u8]),
+    /// A null session for servers that did not negotiate extended security ([MS-CIFS]
+    /// 2.2.4.53.1: empty account, empty passwords, Capabilities [`ANONYMOUS_CAPABILITIES`],
+    /// Flags2 UNICODE | NT_STATUS | LONG_NAMES).
+    Anonymous,
+}
+
+impl Encode for SessionSetupRequest<'_> {
+    fn encoded_len(&self) -> usize {
+        measured_len(|out| self.encode(out))
+    }
+
+    fn encode(&self, out: &mut Vec<u8>) {
+        // Strings align from the SMB header: build the message alone, then append it.
+        let mut msg = Vec::with_capacity(HEADER_LEN + 64);
+        match self.security {
+            SessionSecurity::Extended(blob) => extended(&mut msg, self.uid, self.mid, blob),
+            SessionSecurity::Anonymous => anonymous(&mut msg, self.mid),
+        }
+        out.extend_from_slice(&msg);
+    }
+}
+
+fn extended(out: &mut Vec<u8>, uid: u16, mid: u16, security_blob: &[u8]) {
     let blob = security_blob.get(..MAX_BLOB_LEN).unwrap_or(security_blob);
-    let mut out = Vec::with_capacity(HEADER_LEN + 64 + blob.len());
-    put_request_start(&mut out, REQUEST_FLAGS2, uid, mid, 12);
-    put_len16_le(&mut out, blob.len());
+    put_request_start(out, REQUEST_FLAGS2, uid, mid, 12);
+    put_len16_le(out, blob.len());
     out.extend_from_slice(&0u32.to_le_bytes()); // Reserved
     out.extend_from_slice(&SESSION_SETUP_CAPABILITIES.to_le_bytes());
     let byte_count_at = out.len();
     out.extend_from_slice(&[0, 0]);
     out.extend_from_slice(blob);
-    pad_to_2(&mut out);
-    put_native_strings_and_byte_count(&mut out, byte_count_at);
-    out
+    pad_to_2(out);
+    put_native_strings_and_byte_count(out, byte_count_at);
 }
 
-/// Non-extended-security anonymous SESSION_SETUP_ANDX ([MS-CIFS] 2.2.4.53.1: empty
-/// account, empty passwords, Capabilities [`ANONYMOUS_CAPABILITIES`], Flags2 UNICODE |
-/// NT_STATUS | LONG_NAMES), for servers that did not negotiate extended security.
-pub fn session_setup_anonymous_request(mid: u16) -> Vec<u8> {
-    let mut out = Vec::with_capacity(HEADER_LEN + 64);
-    put_request_start(&mut out, ANONYMOUS_FLAGS2, 0, mid, 13);
+fn anonymous(out: &mut Vec<u8>, mid: u16) {
+    put_request_start(out, ANONYMOUS_FLAGS2, 0, mid, 13);
     out.extend_from_slice(&0u16.to_le_bytes()); // OEMPasswordLen
     out.extend_from_slice(&0u16.to_le_bytes()); // UnicodePasswordLen
     out.extend_from_slice(&0u32.to_le_bytes()); // Reserved
     out.extend_from_slice(&ANONYMOUS_CAPABILITIES.to_le_bytes());
     let byte_count_at = out.len();
     out.extend_from_slice(&[0, 0]);
-    pad_to_2(&mut out); // both passwords are empty; Pad aligns AccountName
-    put_string(&mut out, "", true); // AccountName
-    put_string(&mut out, "", true); // PrimaryDomain
-    put_native_strings_and_byte_count(&mut out, byte_count_at);
-    out
+    pad_to_2(out); // both passwords are empty; Pad aligns AccountName
+    put_string(out, "", true); // AccountName
+    put_string(out, "", true); // PrimaryDomain
+    put_native_strings_and_byte_count(out, byte_count_at);
 }
 
 /// The part both requests share: the header, WordCount, AndX none (command, reserved,
@@ -130,7 +161,8 @@ impl SessionSetupResponse {
     /// (non-extended: strings only) and WordCount 0 (error: no fields). Strings are Unicode
     /// when the response Flags2 has UNICODE (with the pad byte that aligns them to 2 bytes
     /// from the SMB header start), else OEM/ASCII; a missing trailing string is None, not an
-    /// error, and a last string whose terminator is cut short keeps its characters.
+    /// error, and a last string whose terminator is cut short keeps its characters. An error
+    /// status decodes too (WordCount 0): a failed leg's status and UID are the answer.
     pub fn decode(msg: &[u8]) -> Result<Self, DecodeError> {
         let (header, rest) = Header::decode(msg)?;
         if header.command != command::SESSION_SETUP_ANDX {

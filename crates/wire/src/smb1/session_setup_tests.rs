@@ -12,7 +12,12 @@ fn utf16z(s: &str) -> Vec<u8> {
 
 #[test]
 fn encodes_extended_request_byte_for_byte() {
-    let msg = session_setup_request(0x0800, 3, &[0x60, 0x48, 0x06]);
+    let msg = SessionSetupRequest {
+        uid: 0x0800,
+        mid: 3,
+        security: SessionSecurity::Extended(&[0x60, 0x48, 0x06]),
+    }
+    .to_vec();
     let (h, _) = Header::decode(&msg).unwrap();
     assert_eq!(h.command, 0x73);
     assert_eq!(h.flags2, 0xC801);
@@ -37,14 +42,24 @@ fn encodes_extended_request_byte_for_byte() {
     expected[25..27].copy_from_slice(&byte_count.to_le_bytes());
     assert_eq!(msg[32..], expected[..]);
     // An even blob length leaves the strings at an odd offset: one pad byte.
-    let msg = session_setup_request(0, 1, &[1, 2]);
+    let msg = SessionSetupRequest {
+        uid: 0,
+        mid: 1,
+        security: SessionSecurity::Extended(&[1, 2]),
+    }
+    .to_vec();
     assert_eq!(msg[59..62], [1, 2, 0]);
     assert_eq!(msg[62..64], *b"U\0");
 }
 
 #[test]
 fn encodes_anonymous_request_byte_for_byte() {
-    let msg = session_setup_anonymous_request(7);
+    let msg = SessionSetupRequest {
+        uid: 0,
+        mid: 7,
+        security: SessionSecurity::Anonymous,
+    }
+    .to_vec();
     let (h, _) = Header::decode(&msg).unwrap();
     assert_eq!(h.flags2, 0xC001);
     assert_eq!((h.uid, h.mid), (0, 7));

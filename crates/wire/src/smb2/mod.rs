@@ -23,10 +23,7 @@ pub use context::{
 pub use dialect::{Dialect, WILDCARD_REVISION, dialect_name};
 pub use header::{HEADER_LEN, Header, PROTOCOL_ID, Protocol, command, flags, protocol_of};
 pub use negotiate::{
-    NegotiateError, NegotiateRequest, NegotiateResponse, REQUEST_CAPABILITIES, SIGNING_ENABLED,
-    SIGNING_REQUIRED,
+    NegotiateRequest, NegotiateResponse, REQUEST_CAPABILITIES, SIGNING_ENABLED, SIGNING_REQUIRED,
 };
-pub use session_setup::{
-    SessionSetupResponse, session_flags, session_setup_request, session_setup_request_for_session,
-};
+pub use session_setup::{SessionSetupRequest, SessionSetupResponse, session_flags};
 pub use status::status_name;

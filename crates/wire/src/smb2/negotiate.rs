@@ -9,7 +9,7 @@ use super::dialect::Dialect;
 use super::header::{HEADER_LEN, Header, command};
 use crate::field::put_len16_le;
 use crate::reader::slice_at;
-use crate::{DecodeError, Reader};
+use crate::{DecodeError, Encode, Reader, ResponseError};
 
 /// `StructureSize` of the NEGOTIATE request body (fixed whatever the dialect count).
 const REQUEST_STRUCTURE_SIZE: u16 = 36;
@@ -54,9 +54,20 @@ pub struct NegotiateRequest<'a> {
     pub netname: &'a str,
 }
 
-impl NegotiateRequest<'_> {
+impl Encode for NegotiateRequest<'_> {
+    fn encoded_len(&self) -> usize {
+        self.message().len()
+    }
+
     /// The whole SMB2 message, from the 0xFE 'SMB' header on.
-    pub fn to_bytes(&self) -> Vec<u8> {
+    fn encode(&self, out: &mut Vec<u8>) {
+        out.extend_from_slice(&self.message());
+    }
+}
+
+impl NegotiateRequest<'_> {
+    /// The message alone: the contexts are aligned from the start of its header.
+    fn message(&self) -> Vec<u8> {
         let dialects = self
             .dialects
             .get(..usize::from(u16::MAX))
@@ -169,23 +180,11 @@ pub struct NegotiateResponse {
     pub contexts: Vec<NegotiateContext>,
 }
 
-/// Why a NEGOTIATE response could not be read.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
-pub enum NegotiateError {
-    /// The server answered with this non-zero NT status (e.g. STATUS_NOT_SUPPORTED when no
-    /// dialect is in common).
-    #[error("negotiate failed with status {0:#010x}")]
-    Status(u32),
-    /// The bytes are not a valid NEGOTIATE response.
-    #[error(transparent)]
-    Decode(#[from] DecodeError),
-}
-
 impl NegotiateResponse {
     /// Decodes a whole SMB2 message. A non-zero status (an error response, StructureSize 9)
-    /// is `Err(NegotiateError::Status(status))`; malformed bytes are
-    /// `Err(NegotiateError::Decode(..))`.
-    pub fn decode(msg: &[u8]) -> Result<Self, NegotiateError> {
+    /// is `Err(ResponseError::Status(status))`; malformed bytes are
+    /// `Err(ResponseError::Decode(..))`.
+    pub fn decode(msg: &[u8]) -> Result<Self, ResponseError> {
         let (header, body) = Header::decode(msg)?;
         if header.command != command::NEGOTIATE {
             return Err(DecodeError::Unexpected {
@@ -195,7 +194,7 @@ impl NegotiateResponse {
             .into());
         }
         if header.status != 0 {
-            return Err(NegotiateError::Status(header.status));
+            return Err(ResponseError::Status(header.status));
         }
         let mut r = Reader::with_offset(body, HEADER_LEN);
         let structure_size = r.u16_le("NEGOTIATE StructureSize")?;

@@ -23,7 +23,7 @@ fn encodes_request_without_311_byte_for_byte() {
         salt: [0; 32],
         netname: "ignored",
     };
-    let bytes = req.to_bytes();
+    let bytes = req.to_vec();
     let mut expected = vec![
         0xFE, b'S', b'M', b'B', 64, 0, // ProtocolId, StructureSize
         0, 0, // CreditCharge
@@ -60,7 +60,7 @@ fn encodes_311_request_with_aligned_contexts() {
         salt,
         netname: "10.0.0.1",
     };
-    let b = req.to_bytes();
+    let b = req.to_vec();
     assert_eq!(le16(&b, 64), 36);
     assert_eq!(le16(&b, 66), 5);
     // Dialects end at 64 + 36 + 10 = 110; contexts start at 112.
@@ -112,7 +112,7 @@ fn context_offset_follows_the_dialect_count() {
             salt: [0; 32],
             netname: "",
         };
-        let b = req.to_bytes();
+        let b = req.to_vec();
         let offset = le32(&b, 92) as usize;
         assert_eq!(offset % 8, 0);
         assert_eq!(offset, (100 + 2 * n).next_multiple_of(8));
@@ -221,11 +221,11 @@ fn reports_error_status() {
     msg.extend_from_slice(&[9, 0, 0, 0, 0, 0, 0, 0, 0]);
     assert_eq!(
         NegotiateResponse::decode(&msg),
-        Err(NegotiateError::Status(0xC000_00BB))
+        Err(ResponseError::Status(0xC000_00BB))
     );
     assert_eq!(
-        NegotiateError::Status(0xC000_00BB).to_string(),
-        "negotiate failed with status 0xc00000bb"
+        ResponseError::Status(0xC000_00BB).to_string(),
+        "server answered status 0xc00000bb"
     );
 }
 
@@ -235,7 +235,7 @@ fn rejects_wrong_command_and_structure_size() {
     msg[12] = 1;
     assert!(matches!(
         NegotiateResponse::decode(&msg),
-        Err(NegotiateError::Decode(DecodeError::Unexpected {
+        Err(ResponseError::Decode(DecodeError::Unexpected {
             value: 1,
             ..
         }))
@@ -244,7 +244,7 @@ fn rejects_wrong_command_and_structure_size() {
     msg[64] = 64;
     assert!(matches!(
         NegotiateResponse::decode(&msg),
-        Err(NegotiateError::Decode(DecodeError::Unexpected {
+        Err(ResponseError::Decode(DecodeError::Unexpected {
             value: 64,
             ..
         }))
@@ -264,7 +264,7 @@ fn rejects_every_truncation() {
         assert!(
             matches!(
                 NegotiateResponse::decode(&msg[..len]),
-                Err(NegotiateError::Decode(DecodeError::Truncated { .. }))
+                Err(ResponseError::Decode(DecodeError::Truncated { .. }))
             ),
             "len {len}"
         );

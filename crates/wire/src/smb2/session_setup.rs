@@ -4,7 +4,7 @@ use super::header::{HEADER_LEN, Header, command};
 use super::status;
 use crate::field::put_len16_le;
 use crate::reader::slice_at;
-use crate::{DecodeError, Reader};
+use crate::{DecodeError, Encode, Reader};
 
 /// `StructureSize` of the SESSION_SETUP request body.
 const REQUEST_STRUCTURE_SIZE: u16 = 25;
@@ -25,45 +25,56 @@ pub mod session_flags {
     pub const ENCRYPT_DATA: u16 = 0x0004;
 }
 
-/// SESSION_SETUP request ([MS-SMB2] 2.2.5) carrying `security_blob`; SessionId 0,
-/// SecurityMode 0x01, Capabilities DFS, no previous session.
-pub fn session_setup_request(message_id: u64, security_blob: &[u8]) -> Vec<u8> {
-    session_setup_request_for_session(message_id, 0, security_blob)
+/// SESSION_SETUP request ([MS-SMB2] 2.2.5): SecurityMode 0x01, Capabilities DFS, no
+/// previous session. A blob longer than 65535 bytes is cut (SecurityBufferLength is 16
+/// bits).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SessionSetupRequest<'a> {
+    /// `MessageId` (a connection stamps its own).
+    pub message_id: u64,
+    /// `SessionId`: 0 for the first leg, then the one the server gave.
+    pub session_id: u64,
+    /// The security buffer (SPNEGO or raw NTLMSSP).
+    pub security_blob: &'a [u8],
 }
 
-/// [`session_setup_request`] for a later leg, which carries the SessionId the server gave
-/// in its first response. A blob longer than 65535 bytes is cut (SecurityBufferLength is
-/// 16 bits).
-pub fn session_setup_request_for_session(
-    message_id: u64,
-    session_id: u64,
-    security_blob: &[u8],
-) -> Vec<u8> {
-    let blob = security_blob
-        .get(..usize::from(u16::MAX))
-        .unwrap_or(security_blob);
-    let mut out = Vec::with_capacity(HEADER_LEN + REQUEST_FIXED_LEN + blob.len());
-    Header::request(
-        command::SESSION_SETUP,
-        message_id,
-        SESSION_SETUP_CREDITS,
-        session_id,
-    )
-    .encode(&mut out);
-    out.extend_from_slice(&REQUEST_STRUCTURE_SIZE.to_le_bytes());
-    out.push(0); // Flags: not a binding request
-    out.push(0x01); // SecurityMode: signing enabled
-    out.extend_from_slice(&super::capabilities::DFS.to_le_bytes());
-    out.extend_from_slice(&0u32.to_le_bytes()); // Channel
-    out.extend_from_slice(&((HEADER_LEN + REQUEST_FIXED_LEN) as u16).to_le_bytes());
-    put_len16_le(&mut out, blob.len());
-    out.extend_from_slice(&0u64.to_le_bytes()); // PreviousSessionId
-    out.extend_from_slice(blob);
-    out
+impl SessionSetupRequest<'_> {
+    fn blob(&self) -> &[u8] {
+        self.security_blob
+            .get(..usize::from(u16::MAX))
+            .unwrap_or(self.security_blob)
+    }
+}
+
+impl Encode for SessionSetupRequest<'_> {
+    fn encoded_len(&self) -> usize {
+        HEADER_LEN + REQUEST_FIXED_LEN + self.blob().len()
+    }
+
+    fn encode(&self, out: &mut Vec<u8>) {
+        let blob = self.blob();
+        Header::request(
+            command::SESSION_SETUP,
+            self.message_id,
+            SESSION_SETUP_CREDITS,
+            self.session_id,
+        )
+        .encode(out);
+        out.extend_from_slice(&REQUEST_STRUCTURE_SIZE.to_le_bytes());
+        out.push(0); // Flags: not a binding request
+        out.push(0x01); // SecurityMode: signing enabled
+        out.extend_from_slice(&super::capabilities::DFS.to_le_bytes());
+        out.extend_from_slice(&0u32.to_le_bytes()); // Channel
+        out.extend_from_slice(&((HEADER_LEN + REQUEST_FIXED_LEN) as u16).to_le_bytes());
+        put_len16_le(out, blob.len());
+        out.extend_from_slice(&0u64.to_le_bytes()); // PreviousSessionId
+        out.extend_from_slice(blob);
+    }
 }
 
 /// SESSION_SETUP response ([MS-SMB2] 2.2.6). Decodes both success/MORE_PROCESSING_REQUIRED
-/// bodies (StructureSize 9 with a buffer) and error bodies (StructureSize 9, empty blob).
+/// bodies (StructureSize 9 with a buffer) and error bodies (StructureSize 9, empty blob):
+/// a failed leg's status and SessionId are the answer ([`crate::ResponseError`]).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SessionSetupResponse {
     /// The SMB2 header; `header.status` tells success, another leg, or failure, and
@@ -139,7 +150,21 @@ mod tests {
 
     #[test]
     fn encodes_request_byte_for_byte() {
-        let msg = session_setup_request(1, &[0xA0, 0xA1, 0xA2]);
+        let msg = SessionSetupRequest {
+            message_id: 1,
+            session_id: 0,
+            security_blob: &[0xA0, 0xA1, 0xA2],
+        }
+        .to_vec();
+        assert_eq!(
+            msg.len(),
+            SessionSetupRequest {
+                message_id: 1,
+                session_id: 0,
+                security_blob: &[0; 3]
+            }
+            .encoded_len()
+        );
         assert_eq!(msg.len(), 64 + 24 + 3);
         let (h, body) = Header::decode(&msg).unwrap();
         assert_eq!(h.command, command::SESSION_SETUP);
@@ -161,7 +186,12 @@ mod tests {
                 0xA0, 0xA1, 0xA2
             ]
         );
-        let later = session_setup_request_for_session(2, 0x1234, &[]);
+        let later = SessionSetupRequest {
+            message_id: 2,
+            session_id: 0x1234,
+            security_blob: &[],
+        }
+        .to_vec();
         assert_eq!(Header::decode(&later).unwrap().0.session_id, 0x1234);
     }
 
