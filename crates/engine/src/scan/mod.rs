@@ -107,32 +107,56 @@ pub async fn scan(
     let mut stats = ScanStats::default();
     let mut nbstat = HashMap::new();
     if cfg.ports.udp137 {
-        let v4 = targets
-            .iter()
-            .filter(|ip| !cfg.skip.contains(ip))
-            .filter_map(|ip| match ip {
-                IpAddr::V4(v4) => Some(v4),
-                IpAddr::V6(_) => None,
-            });
-        let sweep_stats = sweep(v4, Query::node_status(), &cfg.sweep, cancel, |r| {
-            if !matches!(r.outcome, Outcome::NoReply) {
-                if matches!(r.outcome, Outcome::Reply(_)) {
-                    progress.nbstat_replies.fetch_add(1, Ordering::Relaxed);
-                }
-                nbstat.insert(r.ip, r);
-            }
-        })
-        .await?;
-        stats.sweep = Some(sweep_stats);
+        stats.sweep = Some(udp_phase(targets, cfg, cancel, progress, &mut nbstat).await?);
     }
     progress.udp_done.store(true, Ordering::Relaxed);
+    tcp_phase(targets, cfg, cancel, progress, nbstat, &mut stats, &mut on_host).await;
+    stats.cancelled = cancel.is_cancelled();
+    stats.elapsed = started.elapsed();
+    Ok(stats)
+}
 
+/// NBSTAT of every IPv4 target over one socket; the hosts that answered anything go into
+/// `nbstat`.
+async fn udp_phase(
+    targets: &TargetList,
+    cfg: &ScanConfig,
+    cancel: &CancellationToken,
+    progress: &ScanProgress,
+    nbstat: &mut HashMap<std::net::Ipv4Addr, HostResult>,
+) -> io::Result<SweepStats> {
+    let v4 = targets
+        .iter()
+        .filter(|ip| !cfg.skip.contains(ip))
+        .filter_map(|ip| match ip {
+            IpAddr::V4(v4) => Some(v4),
+            IpAddr::V6(_) => None,
+        });
+    sweep(v4, Query::node_status(), &cfg.sweep, cancel, |r| {
+        if !matches!(r.outcome, Outcome::NoReply) {
+            if matches!(r.outcome, Outcome::Reply(_)) {
+                progress.nbstat_replies.fetch_add(1, Ordering::Relaxed);
+            }
+            nbstat.insert(r.ip, r);
+        }
+    })
+    .await
+}
+
+/// Every target's TCP ports and SMB suite, as many at once as the window allows.
+async fn tcp_phase(
+    targets: &TargetList,
+    cfg: &ScanConfig,
+    cancel: &CancellationToken,
+    progress: &ScanProgress,
+    mut nbstat: HashMap<std::net::Ipv4Addr, HostResult>,
+    stats: &mut ScanStats,
+    on_host: &mut impl FnMut(HostScan),
+) {
     let mut running: JoinSet<HostScan> = JoinSet::new();
     let mut pending = targets.iter().filter(|ip| !cfg.skip.contains(ip));
     let mut window = window::Window::new(cfg.concurrency);
     let congestion = Arc::new(window::Congestion::default());
-    let tcp_wanted =
-        cfg.ports.epm.is_some() || cfg.ports.nbss.is_some() || cfg.ports.direct.is_some();
     loop {
         while !cancel.is_cancelled() && running.len() < window.limit() {
             let Some(ip) = pending.next() else { break };
@@ -144,26 +168,8 @@ pub async fn scan(
                 }
                 _ => None,
             };
-            let ports = cfg.ports;
-            let udp_port = Port::udp(cfg.sweep.port);
             let budget = budget::Budget::start(cfg.timeouts, Arc::clone(&congestion));
-            running.spawn(async move {
-                // The name table only matters for the called name on 139.
-                let report = nb
-                    .as_ref()
-                    .filter(|_| ports.nbss.is_some())
-                    .and_then(HostResult::node_status_report);
-                let mut host = if tcp_wanted {
-                    host::scan_host(ip, ports, budget, report.as_ref()).await
-                } else {
-                    HostScan::new(ip)
-                };
-                if let Some(nb) = &nb {
-                    host.ports.insert(0, nb.port_observation(udp_port));
-                }
-                host.nbstat = nb;
-                host
-            });
+            running.spawn(probe_host(ip, cfg.ports, cfg.sweep.port, budget, nb));
         }
         if running.is_empty() {
             break;
@@ -176,7 +182,7 @@ pub async fn scan(
                 while let Some(done) = running.join_next().await {
                     if let Ok(host) = done {
                         stats.unfinished -= 1;
-                        finish(host, &mut stats, progress, &mut on_host);
+                        finish(host, stats, progress, on_host);
                     }
                 }
                 break;
@@ -184,15 +190,38 @@ pub async fn scan(
             Some(done) = running.join_next() => {
                 window.host_finished(&congestion, Instant::now());
                 if let Ok(host) = done {
-                    finish(host, &mut stats, progress, &mut on_host);
+                    finish(host, stats, progress, on_host);
                 }
             }
         }
     }
     stats.lowest_concurrency = window.lowest();
-    stats.cancelled = cancel.is_cancelled();
-    stats.elapsed = started.elapsed();
-    Ok(stats)
+}
+
+/// One host's TCP phase, with what its UDP 137 answer (`nb`) said.
+async fn probe_host(
+    ip: IpAddr,
+    ports: PortSet,
+    udp_port: u16,
+    budget: budget::Budget,
+    nb: Option<HostResult>,
+) -> HostScan {
+    let tcp_wanted = ports.epm.is_some() || ports.nbss.is_some() || ports.direct.is_some();
+    // The name table only matters for the called name on 139.
+    let report = nb
+        .as_ref()
+        .filter(|_| ports.nbss.is_some())
+        .and_then(HostResult::node_status_report);
+    let mut host = if tcp_wanted {
+        host::scan_host(ip, ports, budget, report.as_ref()).await
+    } else {
+        HostScan::new(ip)
+    };
+    if let Some(nb) = &nb {
+        host.ports.insert(0, nb.port_observation(Port::udp(udp_port)));
+    }
+    host.nbstat = nb;
+    host
 }
 
 fn finish(
