@@ -10,4 +10,5 @@ mod lab_selftest;
 mod nbstat;
 mod run;
 mod scan;
+mod smb1_only;
 mod store;

@@ -110,7 +110,16 @@ pub async fn scan(
         stats.sweep = Some(udp_phase(targets, cfg, cancel, progress, &mut nbstat).await?);
     }
     progress.udp_done.store(true, Ordering::Relaxed);
-    tcp_phase(targets, cfg, cancel, progress, nbstat, &mut stats, &mut on_host).await;
+    tcp_phase(
+        targets,
+        cfg,
+        cancel,
+        progress,
+        nbstat,
+        &mut stats,
+        &mut on_host,
+    )
+    .await;
     stats.cancelled = cancel.is_cancelled();
     stats.elapsed = started.elapsed();
     Ok(stats)
@@ -218,7 +227,8 @@ async fn probe_host(
         HostScan::new(ip)
     };
     if let Some(nb) = &nb {
-        host.ports.insert(0, nb.port_observation(Port::udp(udp_port)));
+        host.ports
+            .insert(0, nb.port_observation(Port::udp(udp_port)));
     }
     host.nbstat = nb;
     host

@@ -47,8 +47,13 @@ fn clock_skew(host: &HostRecord, _: &Context) -> Check {
         None => Check::NotChecked("no server time was learnt, so no skew".to_owned()),
         Some(skew) if skew.unsigned_abs() > MAX_SKEW_SECS.unsigned_abs() => {
             let mut evidence = vec![Evidence::new("smb.clock_skew_secs", skew.to_string())];
-            if let Some(t) = &smb.system_time {
-                evidence.push(Evidence::new("smb.system_time", t.clone()));
+            let smb1_time = smb.smb1_mode.as_ref().and_then(|m| m.system_time.as_ref());
+            match (&smb.system_time, smb1_time) {
+                (Some(t), _) => evidence.push(Evidence::new("smb.system_time", t.clone())),
+                (None, Some(t)) => {
+                    evidence.push(Evidence::new("smb.smb1_mode.system_time", t.clone()));
+                }
+                (None, None) => {}
             }
             hit(Severity::Low, evidence)
         }
@@ -117,6 +122,30 @@ mod tests {
                 (
                     "smb.system_time".to_owned(),
                     "2024-01-01T00:00:00Z".to_owned()
+                ),
+            ]
+        );
+    }
+
+    #[test]
+    fn an_smb1_only_host_is_judged_by_its_smb1_clock() {
+        let smb1 = host(json!({"smb": {
+            "smb1": true,
+            "max_dialect": "NT LM 0.12",
+            "clock_skew_secs": 7200,
+            "smb1_mode": {
+                "user_level": true, "challenge_response": true, "extended_security": true,
+                "capabilities": 0, "system_time": "2024-01-01T02:00:00Z",
+                "time_zone_minutes": 0, "domain_name": null, "server_name": null
+            }
+        }}));
+        assert_eq!(
+            evidence(&clock_skew(&smb1, &LAN)),
+            [
+                ("smb.clock_skew_secs".to_owned(), "7200".to_owned()),
+                (
+                    "smb.smb1_mode.system_time".to_owned(),
+                    "2024-01-01T02:00:00Z".to_owned()
                 ),
             ]
         );

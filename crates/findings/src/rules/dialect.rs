@@ -50,6 +50,13 @@ fn no_smb3(host: &HostRecord, _: &Context) -> Check {
         Ok(smb) => smb,
         Err(verdict) => return verdict,
     };
+    // An SMB1-only host refused every SMB2 dialect: its best is NT LM 0.12.
+    if let Some(nt1) = smb.max_dialect.as_deref().filter(|_| smb.smb1_only()) {
+        return hit(
+            Severity::Medium,
+            vec![Evidence::new("smb.max_dialect", nt1)],
+        );
+    }
     // The dialect chosen when every dialect was offered, else the best one seen accepted.
     let chosen = smb.max_dialect.as_deref().and_then(parse);
     let best_listed = smb.dialects.iter().filter_map(|d| parse(d)).max();
@@ -134,10 +141,16 @@ mod tests {
                     Outcome::NotChecked,
                 ),
                 (
-                    "smb1 only",
+                    "smb1 on, smb2 unknown",
                     LAN,
                     json!({"smb": {"smb1": true}}),
                     Outcome::NotChecked,
+                ),
+                (
+                    "smb1-only host",
+                    LAN,
+                    json!({"smb": {"smb1": true, "max_dialect": "NT LM 0.12", "dialects_complete": true}}),
+                    Outcome::Hit(Severity::Medium),
                 ),
                 ("no smb", LAN, json!({}), Outcome::Clear),
             ],

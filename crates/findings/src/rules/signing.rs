@@ -106,6 +106,7 @@ fn smb2_signing(host: &HostRecord, _: &Context) -> Check {
     }
     match smb.signing.smb2 {
         Some(_) => Check::Clear,
+        None if smb.smb1_only() => Check::Clear, // not applicable: no SMB2 at all
         None => {
             Check::NotChecked("no SMB2 NEGOTIATE response, so no SMB2 signing policy".to_owned())
         }

@@ -30,7 +30,8 @@ pub struct SmbFacts {
     pub system_time: Option<String>,
     /// ServerStartTime, RFC 3339 UTC; null when the server sends 0 (Samba, Windows 10+).
     pub boot_time: Option<String>,
-    /// Server clock minus ours, in seconds, measured when the reply arrived.
+    /// Server clock minus ours, in seconds, measured when the reply arrived (from the SMB2
+    /// NEGOTIATE, else from the SMB1 one).
     pub clock_skew_secs: Option<i64>,
     /// SMB2_GLOBAL_CAP_* names.
     pub capabilities: Vec<String>,
@@ -60,6 +61,14 @@ pub struct SmbFacts {
     pub primary_domain: Option<String>,
     /// What each open SMB port answered to a NEGOTIATE offering every dialect ("445/tcp").
     pub by_port: BTreeMap<String, PortNegotiate>,
+}
+
+impl SmbFacts {
+    /// Whether the host speaks SMB1 only: it refused the SMB2 NEGOTIATE and chose NT LM
+    /// 0.12 in the SMB1 one.
+    pub fn smb1_only(&self) -> bool {
+        self.max_dialect.as_deref() == Some(super::smb1::NT_LM_012)
+    }
 }
 
 /// Signing per protocol family.

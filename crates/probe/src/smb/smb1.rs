@@ -9,7 +9,7 @@ use smbaudit_wire::{Encode, ResponseError};
 
 use super::facts::{Signing, Smb1Mode, SmbFacts};
 use super::reply::{Refusal, Reply, check_status};
-use super::time::filetime_rfc3339;
+use super::time::{filetime_rfc3339, skew_secs};
 
 /// The only dialect offered: if `SMB 2.002` were offered too, an SMB2 server would answer
 /// in SMB2 and say nothing about SMB1.
@@ -58,8 +58,12 @@ pub fn read_negotiate(msg: &[u8]) -> Smb1Reply {
     }
 }
 
-/// Records what an SMB1 NEGOTIATE response reveals.
-pub fn record_negotiate(facts: &mut SmbFacts, resp: &NegotiateResponse) {
+/// Records what an SMB1 NEGOTIATE response reveals; `now_unix_nanos` is our clock when the
+/// reply arrived (the skew comes from SMB1 when SMB2 gave none).
+pub fn record_negotiate(facts: &mut SmbFacts, resp: &NegotiateResponse, now_unix_nanos: i128) {
+    if facts.clock_skew_secs.is_none() {
+        facts.clock_skew_secs = resp.system_time.and_then(|t| skew_secs(t, now_unix_nanos));
+    }
     facts.signing.smb1 = Some(Signing {
         enabled: resp.signing_enabled(),
         required: resp.signing_required(),

@@ -19,7 +19,7 @@ use super::smb2::{
     ClientNonce, FloorProbe, NegotiateReply, dialect_set, floor_candidates, negotiate_request,
     port_summary, read_negotiate, read_session_setup, record_negotiate,
 };
-use super::{ProbeError, SmbFacts};
+use super::{PortNegotiate, ProbeError, SmbFacts};
 use crate::observation::Phase;
 
 /// SMB1 MID of connection B's SESSION_SETUP_ANDX (its NEGOTIATE is 0).
@@ -63,6 +63,8 @@ pub enum Action {
 #[derive(Debug)]
 enum Step {
     Negotiate,
+    /// [`Scope::NegotiateOnly`] on an SMB1-only host: the SMB1 NEGOTIATE instead.
+    PortSmb1Negotiate,
     SessionSetup,
     Smb1Connect,
     Smb1Negotiate,
@@ -91,6 +93,9 @@ pub struct Suite {
     facts: SmbFacts,
     errors: Vec<(Phase, String)>,
     max: Option<Dialect>,
+    /// Connection A's NEGOTIATE was refused (closed, reset, or an error status): the error
+    /// and where it goes in `errors`, unless SMB1 shows an SMB1-only host.
+    smb2_refused: Option<(usize, String)>,
     candidates: Vec<Dialect>,
     probes: Vec<(Dialect, FloorProbe)>,
 }
@@ -103,15 +108,21 @@ impl Suite {
         if scope == Scope::Full {
             facts.port = Some(port);
         }
+        let step = if scope == Scope::NegotiateOnly && facts.smb1_only() {
+            Step::PortSmb1Negotiate
+        } else {
+            Step::Negotiate
+        };
         Self {
             port,
             netname,
             env,
             scope,
-            step: Step::Negotiate,
+            step,
             facts,
             errors: Vec::new(),
             max: None,
+            smb2_refused: None,
             candidates: Vec::new(),
             probes: Vec::new(),
         }
@@ -128,7 +139,9 @@ impl Suite {
             Step::SessionSetup => {
                 exchange(probe2::session_setup_request(), "SESSION_SETUP response")
             }
-            Step::Smb1Negotiate => exchange(probe1::negotiate_request(), "SMB1 NEGOTIATE response"),
+            Step::Smb1Negotiate | Step::PortSmb1Negotiate => {
+                exchange(probe1::negotiate_request(), "SMB1 NEGOTIATE response")
+            }
             Step::Smb1SessionSetup(resp) => exchange(
                 probe1::session_setup_request(resp, SMB1_SETUP_MID),
                 "SESSION_SETUP_ANDX response",
@@ -157,6 +170,7 @@ impl Suite {
                 self.step = Step::Smb1Connect;
             }
             Step::Smb1Negotiate => self.smb1_negotiated(reply),
+            Step::PortSmb1Negotiate => self.port_smb1_negotiated(reply),
             Step::Smb1SessionSetup(resp) => {
                 let recorded = reply
                     .map_err(|e| e.to_string())
@@ -209,14 +223,22 @@ impl Suite {
 
     /// Connection A's NEGOTIATE, recorded in `by_port`; an accepted one starts the rest.
     fn negotiated(&mut self, reply: Result<Vec<u8>, ProbeError>) {
-        let reply = match reply {
-            Ok(msg) => read_negotiate(&msg, &Dialect::ALL),
+        let (reply, refused) = match reply {
+            Ok(msg) => {
+                let reply = read_negotiate(&msg, &Dialect::ALL);
+                let refused = matches!(reply, NegotiateReply::Refused(_));
+                (reply, refused)
+            }
             // No answer is recorded like an invalid one: the error, no dialect.
-            Err(e) => NegotiateReply::Invalid(e.to_string()),
+            Err(e) => (NegotiateReply::Invalid(e.to_string()), e.is_refusal()),
         };
         let summary = port_summary(&reply);
         if let Some(why) = &summary.error {
-            self.error(Phase::Smb2Negotiate, why.clone());
+            if refused && self.scope == Scope::Full {
+                self.smb2_refused = Some((self.errors.len(), why.clone()));
+            } else {
+                self.error(Phase::Smb2Negotiate, why.clone());
+            }
         }
         self.facts
             .by_port
@@ -234,6 +256,28 @@ impl Suite {
         };
     }
 
+    /// An SMB1-only host's other port: NT LM 0.12 there too, or why not.
+    fn port_smb1_negotiated(&mut self, reply: Result<Vec<u8>, ProbeError>) {
+        let error = match reply.map(|msg| probe1::read_negotiate(&msg)) {
+            Ok(Smb1Reply::Accepted(_)) => None,
+            Ok(Smb1Reply::Refused(refusal)) => Some(format!("SMB1 NEGOTIATE refused: {refusal}")),
+            Ok(Smb1Reply::Invalid(why)) => Some(why),
+            Err(e) => Some(e.to_string()),
+        };
+        if let Some(why) = &error {
+            self.error(Phase::Smb1Negotiate, why.clone());
+        }
+        let summary = PortNegotiate {
+            max_dialect: error.is_none().then(|| probe1::NT_LM_012.to_owned()),
+            signing_required: None,
+            error,
+        };
+        self.facts
+            .by_port
+            .insert(format!("{}/tcp", self.port), summary);
+        self.step = Step::Done;
+    }
+
     fn smb1_negotiated(&mut self, reply: Result<Vec<u8>, ProbeError>) {
         let msg = match reply {
             Ok(msg) => msg,
@@ -241,7 +285,7 @@ impl Suite {
         };
         match probe1::read_negotiate(&msg) {
             Smb1Reply::Accepted(resp) => {
-                probe1::record_negotiate(&mut self.facts, &resp);
+                probe1::record_negotiate(&mut self.facts, &resp, (self.env.unix_nanos)());
                 self.step = Step::Smb1SessionSetup(resp);
             }
             Smb1Reply::Refused(Refusal::NoCommonDialect) => {
@@ -275,11 +319,32 @@ impl Suite {
         }
         self.facts.smb1 = verdict;
         self.facts.smb1_reason = Some(reason);
+        self.judge_smb2_refusal();
         self.candidates = self
             .max
             .map(|max| floor_candidates(max).collect())
             .unwrap_or_default();
         self.next_floor_probe(0);
+    }
+
+    /// A refused SMB2 NEGOTIATE is the expected answer of a host that speaks SMB1 only: its
+    /// highest dialect is NT LM 0.12 and its SMB2 set is known to be empty. Anywhere else
+    /// the refusal is an error, in the place it happened.
+    fn judge_smb2_refusal(&mut self) {
+        let Some((at, why)) = self.smb2_refused.take() else {
+            return;
+        };
+        if self.facts.smb1 == Some(true) {
+            self.facts.max_dialect = Some(probe1::NT_LM_012.to_owned());
+            self.facts.dialects_complete = true;
+            if let Some(port) = self.facts.by_port.get_mut(&format!("{}/tcp", self.port)) {
+                port.max_dialect = Some(probe1::NT_LM_012.to_owned());
+                port.error = None;
+            }
+        } else {
+            self.errors
+                .insert(at.min(self.errors.len()), (Phase::Smb2Negotiate, why));
+        }
     }
 
     /// Connection C (and more): single dialects ascending below the highest until one is

@@ -5,7 +5,7 @@ use smbaudit_wire::smb2::{Dialect, command, status};
 
 use super::*;
 use crate::smb::smb2::ClientNonce;
-use crate::smb::test_peer::{error_response, negotiate_response};
+use crate::smb::test_peer::{error_response, negotiate_response, smb1_negotiate_response};
 
 const ENV: SuiteEnv = SuiteEnv {
     nonce: || ClientNonce {
@@ -192,4 +192,88 @@ fn every_negotiate_offers_what_it_judges_by() {
     };
     let offered = u16::from_le_bytes([request[66], request[67]]);
     assert_eq!(usize::from(offered), Dialect::ALL.len(), "DialectCount");
+}
+
+#[test]
+fn an_smb1_only_host_is_judged_as_one_not_as_broken() {
+    let mut suite = suite(Scope::Full);
+    let asked = drive(
+        &mut suite,
+        vec![
+            Peer::Reply(Err(closed("NEGOTIATE response"))),
+            Peer::Connect(Ok(())),
+            Peer::Reply(Ok(smb1_negotiate_response())),
+            Peer::Reply(Err(closed("SESSION_SETUP_ANDX response"))),
+        ],
+    );
+    assert_eq!(
+        asked,
+        [
+            "NEGOTIATE response",
+            "reconnect",
+            "SMB1 NEGOTIATE response",
+            "SESSION_SETUP_ANDX response"
+        ]
+    );
+    let (facts, errors) = suite.finish();
+    assert_eq!(facts.smb1, Some(true));
+    assert_eq!(facts.max_dialect.as_deref(), Some("NT LM 0.12"));
+    assert!(
+        facts.dialects.is_empty() && facts.dialects_complete,
+        "no SMB2 dialect, known"
+    );
+    let port = &facts.by_port["445/tcp"];
+    assert_eq!(
+        (port.max_dialect.as_deref(), &port.error),
+        (Some("NT LM 0.12"), &None)
+    );
+    assert!(
+        facts.clock_skew_secs.is_some(),
+        "the SMB1 clock gives the skew"
+    );
+    let phases: Vec<Phase> = errors.iter().map(|(p, _)| *p).collect();
+    assert_eq!(
+        phases,
+        [Phase::Smb1SessionSetup],
+        "the closed SMB2 NEGOTIATE is no error"
+    );
+}
+
+#[test]
+fn a_refused_smb2_negotiate_stays_an_error_when_smb1_is_off_too() {
+    let mut suite = suite(Scope::Full);
+    drive(
+        &mut suite,
+        vec![
+            Peer::Reply(Err(closed("NEGOTIATE response"))),
+            Peer::Connect(Ok(())),
+            Peer::Reply(Err(closed("SMB1 NEGOTIATE response"))),
+        ],
+    );
+    let (facts, errors) = suite.finish();
+    assert_eq!(facts.max_dialect, None);
+    let phases: Vec<Phase> = errors.iter().map(|(p, _)| *p).collect();
+    assert_eq!(
+        phases,
+        [Phase::Smb2Negotiate, Phase::Smb1Negotiate],
+        "in the order they happened"
+    );
+}
+
+#[test]
+fn an_smb1_only_hosts_other_port_gets_the_smb1_negotiate() {
+    let facts = SmbFacts {
+        port: Some(445),
+        max_dialect: Some("NT LM 0.12".to_owned()),
+        ..SmbFacts::default()
+    };
+    let mut suite = Suite::new(139, "10.0.0.7".into(), ENV, Scope::NegotiateOnly, facts);
+    let asked = drive(&mut suite, vec![Peer::Reply(Ok(smb1_negotiate_response()))]);
+    assert_eq!(asked, ["SMB1 NEGOTIATE response"]);
+    let (facts, errors) = suite.finish();
+    assert_eq!(
+        facts.by_port["139/tcp"].max_dialect.as_deref(),
+        Some("NT LM 0.12")
+    );
+    assert!(errors.is_empty(), "{errors:?}");
 }

@@ -54,3 +54,15 @@ pub(crate) fn framed(transport: Transport, msg: &[u8]) -> Vec<u8> {
     encode_frame(transport, PacketType::SESSION_MESSAGE, msg, &mut out).expect("small frame");
     out
 }
+
+/// A Windows 7 SMB1 NEGOTIATE response (non-extended security), its DialectIndex set to 0:
+/// NT LM 0.12 of a one-dialect offer.
+pub(crate) fn smb1_negotiate_response() -> Vec<u8> {
+    let hex: String = "ff534d4272000000009853c0000000000000000000000000 0000fffe00004000
+         11 0000 03 3200 0100 04110000 00000100 00000000 fce30100 40f49cd344b5d201 f000 08
+         2c00 08ab1c2fe1ece6a9
+         57004f0052004b00470052004f0055005000 0000 4a004f0048004e002d0050004300 0000"
+        .split_whitespace()
+        .collect();
+    crate::unhex(&hex).expect("hex")
+}
