@@ -8,7 +8,7 @@ use std::time::Duration;
 use anyhow::Context;
 use smbaudit_engine::nbns::{LookupConfig, LookupTarget};
 use smbaudit_engine::resolve::{Resolver, resolve_all};
-use smbaudit_engine::targets::{TargetList, text_tokens};
+use smbaudit_engine::targets::{TargetErrors, TargetList, text_tokens};
 
 use crate::Fatal;
 use crate::args::{NameServiceArgs, TargetArgs};
@@ -41,34 +41,49 @@ pub(crate) async fn load_recorded(
 ) -> Result<(TargetList, Vec<String>), Fatal> {
     let mut list = TargetList::new();
     let mut tokens = Vec::new();
+    // Every bad token of every source is reported, not only the first.
+    let mut bad = TargetErrors::default();
     let mut stdin_used = false;
     for token in &args.targets {
         if token == "-" {
             let text = read_source(Path::new("-"), &mut stdin_used)?;
-            list.include_text(&text, "stdin").map_err(Fatal::usage)?;
+            collect(list.include_text(&text, "stdin"), &mut bad);
             tokens.extend(text_tokens(&text).map(str::to_owned));
         } else {
-            list.include(token).map_err(Fatal::usage)?;
+            collect(list.include(token).map_err(TargetErrors::from), &mut bad);
             tokens.push(token.clone());
         }
     }
     if let Some(path) = &args.input_file {
         let text = read_source(path, &mut stdin_used)?;
-        list.include_text(&text, &path.display().to_string())
-            .map_err(Fatal::usage)?;
+        collect(
+            list.include_text(&text, &path.display().to_string()),
+            &mut bad,
+        );
         tokens.extend(text_tokens(&text).map(str::to_owned));
     }
     for token in &args.exclude {
-        list.exclude(token).map_err(Fatal::usage)?;
+        collect(list.exclude(token).map_err(TargetErrors::from), &mut bad);
         tokens.push(format!("{EXCLUDED}{token}"));
     }
     if let Some(path) = &args.exclude_file {
         let text = read_source(path, &mut stdin_used)?;
-        list.exclude_text(&text, &path.display().to_string())
-            .map_err(Fatal::usage)?;
+        collect(
+            list.exclude_text(&text, &path.display().to_string()),
+            &mut bad,
+        );
         tokens.extend(text_tokens(&text).map(|t| format!("{EXCLUDED}{t}")));
     }
+    if !bad.0.is_empty() {
+        return Err(Fatal::usage(bad));
+    }
     Ok((finish(list, resolver).await?, tokens))
+}
+
+fn collect(result: Result<(), TargetErrors>, bad: &mut TargetErrors) {
+    if let Err(e) = result {
+        bad.0.extend(e.0);
+    }
 }
 
 /// Marks an excluded token in a recorded target list (not valid target syntax).
@@ -101,6 +116,11 @@ async fn finish(mut list: TargetList, resolver: Resolver) -> Result<TargetList, 
             .await
             .map_err(Fatal::usage)?;
         list.resolve(&resolved).map_err(Fatal::usage)?;
+    }
+    if !list.any_left() {
+        return Err(Fatal::usage(anyhow::anyhow!(
+            "the exclusions leave no target to scan"
+        )));
     }
     Ok(list)
 }

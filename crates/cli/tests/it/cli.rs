@@ -75,3 +75,40 @@ fn dry_run_counts_a_slash_eight_without_sending() {
         )
     );
 }
+
+#[test]
+fn every_bad_target_is_reported_with_its_file_and_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("targets.txt");
+    std::fs::write(
+        &path,
+        "\u{feff}127.0.0.1\n127.0.0.0/40\n\n127.0.0.300 # typo\n",
+    )
+    .unwrap();
+    let file = path.to_str().unwrap();
+    let (code, out, err) = smbaudit(&["nbstat", "-i", file, "127.0.0.1:445", "127.0.0.0/30,"]);
+    assert_eq!(code, 2, "{err}");
+    assert!(out.is_empty(), "nothing sent, nothing printed: {out}");
+    for want in [
+        "\"127.0.0.1:445\"",
+        "-p 445",
+        "\"127.0.0.0/30,\"",
+        "stray comma",
+        "targets.txt line 2",
+        "targets.txt line 4",
+    ] {
+        assert!(err.contains(want), "{want} missing from {err}");
+    }
+    assert!(
+        !err.contains("line 1"),
+        "the byte order mark is not a token: {err}"
+    );
+}
+
+#[test]
+fn exclusions_that_leave_nothing_exit_2() {
+    let (code, out, err) = smbaudit(&["nbstat", "127.0.0.0/30", "--exclude", "127.0.0.0/29"]);
+    assert_eq!(code, 2, "{err}");
+    assert!(out.is_empty(), "{out}");
+    assert!(err.contains("no target"), "{err}");
+}

@@ -8,7 +8,7 @@ use std::collections::HashMap;
 use std::net::IpAddr;
 
 pub use iter::TargetIter;
-pub use spec::{MIN_V6_PREFIX, OctetRange, TargetError, TargetSpec};
+pub use spec::{MIN_V6_PREFIX, OctetRange, TargetError, TargetErrors, TargetSpec};
 
 /// What to scan: the included specs minus the excluded ones.
 #[derive(Debug, Clone, Default)]
@@ -36,16 +36,36 @@ impl TargetList {
     }
 
     /// Adds every token of a target file's text (nmap `-iL` syntax: tokens separated by white
-    /// space or commas, `#` to the end of the line a comment). Errors name the line.
-    pub fn include_text(&mut self, text: &str, source: &str) -> Result<(), TargetError> {
+    /// space or commas, `#` to the end of the line a comment, a UTF-8 byte order mark
+    /// ignored). Every bad token is reported, each naming its line.
+    pub fn include_text(&mut self, text: &str, source: &str) -> Result<(), TargetErrors> {
         self.include.extend(parse_text(text, source)?);
         Ok(())
     }
 
     /// Excludes every token of a target file's text (same syntax as [`Self::include_text`]).
-    pub fn exclude_text(&mut self, text: &str, source: &str) -> Result<(), TargetError> {
+    pub fn exclude_text(&mut self, text: &str, source: &str) -> Result<(), TargetErrors> {
         self.exclude.extend(parse_text(text, source)?);
         Ok(())
+    }
+
+    /// Whether at least one address is left once the exclusions are taken out. Looks at
+    /// the first 16 M included addresses at most (a fraction of a second); past them it
+    /// answers yes and leaves the rest to the scan.
+    pub fn any_left(&self) -> bool {
+        const LOOK: usize = 1 << 24;
+        let mut included = TargetIter::new(&self.include, &[]).take(LOOK).peekable();
+        if included.peek().is_none() {
+            return false;
+        }
+        let mut seen = 0;
+        for ip in included {
+            seen += 1;
+            if !self.exclude.iter().any(|e| e.contains(ip)) {
+                return true;
+            }
+        }
+        seen == LOOK
     }
 
     /// Whether nothing was included.
@@ -97,23 +117,36 @@ impl TargetList {
     }
 }
 
-/// Parses every token of a target file's text; an error names the line.
-fn parse_text(text: &str, source: &str) -> Result<Vec<TargetSpec>, TargetError> {
+/// Parses every token of a target file's text; each bad one is reported with its line.
+fn parse_text(text: &str, source: &str) -> Result<Vec<TargetSpec>, TargetErrors> {
     let mut specs = Vec::new();
-    for (n, line) in text.lines().enumerate() {
+    let mut errors = Vec::new();
+    for (n, line) in without_bom(text).lines().enumerate() {
         for token in tokens_of_line(line) {
-            specs.push(token.parse().map_err(|e: TargetError| TargetError {
-                reason: format!("{} ({source} line {})", e.reason, n + 1),
-                ..e
-            })?);
+            match token.parse::<TargetSpec>() {
+                Ok(spec) => specs.push(spec),
+                Err(e) => errors.push(TargetError {
+                    reason: format!("{} ({source} line {})", e.reason, n + 1),
+                    ..e
+                }),
+            }
         }
     }
-    Ok(specs)
+    if errors.is_empty() {
+        Ok(specs)
+    } else {
+        Err(TargetErrors(errors))
+    }
 }
 
 /// The tokens of a target file's text, as [`TargetList::include_text`] reads them.
 pub fn text_tokens(text: &str) -> impl Iterator<Item = &str> {
-    text.lines().flat_map(tokens_of_line)
+    without_bom(text).lines().flat_map(tokens_of_line)
+}
+
+/// `text` without the UTF-8 byte order mark some editors write first.
+fn without_bom(text: &str) -> &str {
+    text.strip_prefix('\u{feff}').unwrap_or(text)
 }
 
 fn tokens_of_line(line: &str) -> impl Iterator<Item = &str> {
@@ -148,8 +181,53 @@ mod tests {
         let e = t
             .include_text("10.0.0.1\n\n10.0.0.0/40\n", "bad.txt")
             .unwrap_err();
-        assert_eq!(e.token, "10.0.0.0/40");
-        assert!(e.reason.contains("bad.txt line 3"), "{}", e.reason);
+        assert_eq!(e.0[0].token, "10.0.0.0/40");
+        assert!(
+            e.0[0].reason.contains("bad.txt line 3"),
+            "{}",
+            e.0[0].reason
+        );
+    }
+
+    #[test]
+    fn reports_every_bad_token_and_ignores_a_byte_order_mark() {
+        let mut t = TargetList::new();
+        let e = t
+            .include_text(
+                "\u{feff}10.0.0.1\n10.0.0.0/40 ok.lab\n\n10.0.0.300\n",
+                "f.txt",
+            )
+            .unwrap_err();
+        let got: Vec<(&str, bool)> =
+            e.0.iter()
+                .map(|e| (e.token.as_str(), e.reason.contains("f.txt line")))
+                .collect();
+        assert_eq!(got, [("10.0.0.0/40", true), ("10.0.0.300", true)]);
+        assert!(
+            e.to_string().contains("line 2") && e.to_string().contains("line 4"),
+            "{e}"
+        );
+        let mut bom = TargetList::new();
+        bom.include_text("\u{feff}10.0.0.1\n", "f.txt").unwrap();
+        assert_eq!(
+            bom.iter().count(),
+            1,
+            "the BOM is not part of the first token"
+        );
+        assert_eq!(
+            text_tokens("\u{feff}10.0.0.1").collect::<Vec<_>>(),
+            ["10.0.0.1"]
+        );
+    }
+
+    #[test]
+    fn knows_when_the_exclusions_leave_nothing() {
+        let mut t = TargetList::new();
+        t.include("10.0.0.0/30").unwrap();
+        t.exclude("10.0.0.0/31").unwrap();
+        assert!(t.any_left());
+        t.exclude("10.0.0.2/31").unwrap();
+        assert!(!t.any_left());
     }
 
     #[test]

@@ -19,6 +19,32 @@ pub struct TargetError {
     pub reason: String,
 }
 
+/// Every bad token of one input, each with its own reason (and file line).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct TargetErrors(pub Vec<TargetError>);
+
+impl std::fmt::Display for TargetErrors {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let mut first = true;
+        for e in &self.0 {
+            if !first {
+                f.write_str("\n")?;
+            }
+            first = false;
+            write!(f, "{e}")?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for TargetErrors {}
+
+impl From<TargetError> for TargetErrors {
+    fn from(e: TargetError) -> Self {
+        Self(vec![e])
+    }
+}
+
 impl TargetError {
     pub(crate) fn new(token: &str, reason: impl Into<String>) -> Self {
         Self {
@@ -111,6 +137,21 @@ impl FromStr for TargetSpec {
         if let Ok(ip) = t.parse::<IpAddr>() {
             return Ok(Self::Addr(ip));
         }
+        // Commas belong inside an octet ("10.0.0.1,3,5-7"), never at an end or in a CIDR.
+        let stray_comma =
+            t.starts_with(',') || t.ends_with(',') || (t.contains(',') && t.contains('/'));
+        if stray_comma {
+            return Err(TargetError::new(
+                token,
+                "stray comma: separate targets with spaces (commas separate them only in a target file)",
+            ));
+        }
+        if let Some(port) = port_suffix(t) {
+            return Err(TargetError::new(
+                token,
+                format!("a target is an address, not address:port; choose ports with -p {port}"),
+            ));
+        }
         if let Some((addr, len)) = t.split_once('/') {
             return parse_cidr(token, addr, len);
         }
@@ -128,6 +169,16 @@ impl FromStr for TargetSpec {
             "not an address, CIDR block, range or host name",
         ))
     }
+}
+
+/// The port of `192.0.2.1:445` or `[2001:db8::1]:445`, if `t` is an address with one.
+fn port_suffix(t: &str) -> Option<&str> {
+    let (addr, port) = t.rsplit_once(':')?;
+    let addr = addr
+        .strip_prefix('[')
+        .and_then(|a| a.strip_suffix(']'))
+        .unwrap_or(addr);
+    (addr.parse::<IpAddr>().is_ok() && port.parse::<u16>().is_ok()).then_some(port)
 }
 
 fn parse_cidr(token: &str, addr: &str, len: &str) -> Result<TargetSpec, TargetError> {
@@ -283,6 +334,11 @@ mod tests {
         assert!(err("host#2").contains("not an address"));
         assert!(err("").contains("empty"));
         assert!(err("1.2.3.4/x").contains("prefix"));
+        assert!(err("10.213.1.0/24,").contains("stray comma"));
+        assert!(err(",10.0.0.1").contains("stray comma"));
+        assert!(err("10.0.0.0/24,10.0.1.0/24").contains("stray comma"));
+        assert!(err("10.213.1.10:445").contains("-p 445"));
+        assert!(err("[::1]:139").contains("-p 139"));
         assert!(err("fe80::zz").contains("IPv6"));
     }
 
