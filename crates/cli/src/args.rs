@@ -194,7 +194,7 @@ pub(crate) struct ScanArgs {
     pub(crate) ports: Vec<u16>,
     /// Hosts probed at once over TCP (lowered to fit the open-file limit). Each holds up to
     /// three connections; more at once rarely helps, as servers pay per connection.
-    #[arg(short = 'c', long, default_value_t = 64, value_name = "N")]
+    #[arg(short = 'c', long, default_value_t = 64, value_name = "N", value_parser = parse_count)]
     pub(crate) concurrency: usize,
     /// Longest TCP handshake (4s lets the kernel send the SYN three times: at 0, 1 and 3 s).
     #[arg(long, default_value = "4s", value_parser = parse_duration, value_name = "TIME")]
@@ -300,7 +300,17 @@ pub(crate) struct LocalArgs {
     pub(crate) timeout: Duration,
 }
 
-/// `500ms`, `2s`, `1.5s`, `1m`, or a bare number of milliseconds.
+/// A count of at least 1.
+fn parse_count(s: &str) -> Result<usize, String> {
+    match s.trim().parse::<usize>() {
+        Ok(0) => Err("must be at least 1".to_owned()),
+        Ok(n) => Ok(n),
+        Err(_) => Err(format!("{s:?} is not a whole number")),
+    }
+}
+
+/// `500ms`, `2s`, `1.5s`, `1m`, or a bare number of milliseconds; more than zero (a zero
+/// timeout would fail every probe and look like silence).
 pub(crate) fn parse_duration(s: &str) -> Result<Duration, String> {
     let s = s.trim();
     let (number, unit) = match s.find(|c: char| !(c.is_ascii_digit() || c == '.')) {
@@ -316,7 +326,11 @@ pub(crate) fn parse_duration(s: &str) -> Result<Duration, String> {
         "m" => value * 60.0,
         _ => return Err(format!("unknown unit {unit:?}: use ms, s or m")),
     };
-    Duration::try_from_secs_f64(secs).map_err(|e| e.to_string())
+    match Duration::try_from_secs_f64(secs) {
+        Ok(d) if d.is_zero() => Err("a timeout must be more than 0".to_owned()),
+        Ok(d) => Ok(d),
+        Err(e) => Err(e.to_string()),
+    }
 }
 
 #[cfg(test)]
@@ -331,6 +345,9 @@ mod tests {
         assert_eq!(parse_duration("1.5s").unwrap(), Duration::from_millis(1500));
         assert!(parse_duration("2h").is_err());
         assert!(parse_duration("fast").is_err());
+        assert!(parse_duration("0s").is_err() && parse_duration("0").is_err());
+        assert!(parse_count("0").is_err() && parse_count("-1").is_err());
+        assert_eq!(parse_count("64"), Ok(64));
     }
 
     #[test]

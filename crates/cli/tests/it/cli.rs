@@ -112,3 +112,21 @@ fn exclusions_that_leave_nothing_exit_2() {
     assert!(out.is_empty(), "{out}");
     assert!(err.contains("no target"), "{err}");
 }
+
+#[test]
+fn zero_timeouts_and_concurrency_exit_2() {
+    for args in [
+        &["scan", "-c", "0", "127.0.0.1"][..],
+        &["scan", "--reply-timeout", "0s", "127.0.0.1"],
+        &["scan", "--connect-timeout", "0", "127.0.0.1"],
+        &["nbstat", "--timeout", "0ms", "127.0.0.1"],
+    ] {
+        let (code, out, err) = smbaudit(args);
+        assert_eq!(code, 2, "{args:?}: {err}");
+        assert!(out.is_empty(), "{args:?}: nothing sent: {out}");
+        assert!(
+            err.contains("at least 1") || err.contains("more than 0"),
+            "{args:?}: {err}"
+        );
+    }
+}
