@@ -274,7 +274,7 @@ impl ScanRow {
 }
 
 /// [`StoreError::NotFound`] unless the scan exists.
-pub(super) fn ensure_exists(conn: &Connection, scan: ScanId) -> Result<(), StoreError> {
+fn ensure_exists(conn: &Connection, scan: ScanId) -> Result<(), StoreError> {
     let found = conn
         .prepare_cached("SELECT 1 FROM scans WHERE id = ?1")
         .sql()?
