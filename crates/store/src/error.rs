@@ -1,37 +1,50 @@
 //! What can go wrong with the store, with messages a user can act on.
+//!
+//! The error names no backend's types: a backend's own error (rusqlite's, later
+//! tokio-postgres') travels as the boxed source of [`StoreError::Backend`], and
+//! [`StoreError::kind`] tells the CLI which exit code an error deserves.
 
+use std::error::Error;
 use std::net::IpAddr;
 use std::path::PathBuf;
 
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
+use crate::location::StoreLocation;
 use crate::scan::ScanId;
 
 /// A store operation failed.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum StoreError {
-    /// The file exists but is not an smbaudit database (another format or another
+    /// The store exists but is not an smbaudit database (another format or another
     /// application's SQLite database). It was not modified.
-    #[error("{}: not an smbaudit database ({}); refusing to touch it", .0.display(), .1)]
-    NotOurs(PathBuf, String),
-    /// The file claims to be an smbaudit database but is damaged (truncated, bad header,
+    #[error("{0}: not an smbaudit database ({1}); refusing to touch it")]
+    NotOurs(StoreLocation, String),
+    /// The store claims to be an smbaudit database but is damaged (truncated, bad header,
     /// unreadable schema). It was not modified.
-    #[error("{}: corrupt smbaudit database ({}); left as it is", .0.display(), .1)]
-    Corrupt(PathBuf, String),
+    #[error("{0}: corrupt smbaudit database ({1}); left as it is")]
+    Corrupt(StoreLocation, String),
     /// The database was written by a newer smbaudit with a schema we do not know.
     #[error(
-        "{}: database schema version {found} is newer than this smbaudit supports ({supported}); upgrade smbaudit",
-        .path.display()
+        "{location}: database schema version {found} is newer than this smbaudit supports ({supported}); upgrade smbaudit"
     )]
     TooNew {
-        /// The database file.
-        path: PathBuf,
-        /// Its schema version (`PRAGMA user_version`).
+        /// The database.
+        location: StoreLocation,
+        /// Its schema version (SQLite: `PRAGMA user_version`).
         found: i64,
         /// The newest version this build knows.
         supported: i64,
+    },
+    /// The location names a backend this build does not have (a `postgres://` URL today).
+    #[error("{location}: the {backend} store backend is not built yet; give a file path")]
+    Unsupported {
+        /// The location, its password redacted.
+        location: StoreLocation,
+        /// The backend's name, e.g. "PostgreSQL".
+        backend: &'static str,
     },
     /// No scan has this id.
     #[error("scan {0} not found")]
@@ -46,7 +59,7 @@ pub enum StoreError {
         /// The finding's rule.
         rule_id: String,
     },
-    /// The writer thread stopped early (a write failed); `Writer::finish` returns why.
+    /// The writer stopped early (a write failed); finishing it reports the cause.
     #[error("the store writer stopped early; finishing it reports the cause")]
     WriterStopped,
     /// A stored row could not be decoded (or a value could not be encoded).
@@ -58,9 +71,15 @@ pub enum StoreError {
         #[source]
         source: serde_json::Error,
     },
-    /// SQLite reported an error.
-    #[error("SQLite: {0}")]
-    Sqlite(#[from] rusqlite::Error),
+    /// The backend reported an error (SQLite: any rusqlite error not classified above).
+    #[error("{backend}: {source}")]
+    Backend {
+        /// The backend's name, e.g. "SQLite".
+        backend: &'static str,
+        /// The backend's own error.
+        #[source]
+        source: Box<dyn Error + Send + Sync + 'static>,
+    },
     /// A file system operation failed.
     #[error("{}: {source}", .path.display())]
     Io {
@@ -70,6 +89,61 @@ pub enum StoreError {
         #[source]
         source: std::io::Error,
     },
+}
+
+/// What kind of failure a [`StoreError`] is, for choosing an exit code: the store's
+/// contents or location are unusable as given ([`Self::NotOurs`], [`Self::Corrupt`],
+/// [`Self::TooNew`], [`Self::Unsupported`]), a scan the user named is not there
+/// ([`Self::NotFound`]), or the operation failed ([`Self::Io`], [`Self::Backend`], ...).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum StoreErrorKind {
+    /// Not an smbaudit database; left untouched.
+    NotOurs,
+    /// A damaged smbaudit database; left untouched.
+    Corrupt,
+    /// A database from a newer smbaudit.
+    TooNew,
+    /// A backend this build does not have.
+    Unsupported,
+    /// No such scan.
+    NotFound,
+    /// The caller sent something inconsistent (a finding for another host).
+    Invalid,
+    /// A file system operation failed (permissions, a full disk, ...).
+    Io,
+    /// The backend failed, or the writer stopped because it did.
+    Backend,
+    /// A stored value could not be encoded or decoded.
+    Encoding,
+}
+
+impl StoreError {
+    /// What kind of failure this is.
+    pub fn kind(&self) -> StoreErrorKind {
+        match self {
+            Self::NotOurs(..) => StoreErrorKind::NotOurs,
+            Self::Corrupt(..) => StoreErrorKind::Corrupt,
+            Self::TooNew { .. } => StoreErrorKind::TooNew,
+            Self::Unsupported { .. } => StoreErrorKind::Unsupported,
+            Self::NotFound(_) => StoreErrorKind::NotFound,
+            Self::FindingForOtherHost { .. } => StoreErrorKind::Invalid,
+            Self::Io { .. } => StoreErrorKind::Io,
+            Self::WriterStopped | Self::Backend { .. } => StoreErrorKind::Backend,
+            Self::Json { .. } => StoreErrorKind::Encoding,
+        }
+    }
+
+    /// A backend's own error, boxed so that its type stays inside the backend's module.
+    pub(crate) fn backend(
+        backend: &'static str,
+        source: impl Error + Send + Sync + 'static,
+    ) -> Self {
+        Self::Backend {
+            backend,
+            source: Box::new(source),
+        }
+    }
 }
 
 /// `value` as JSON text; `what` names it in the error.

@@ -1,23 +1,37 @@
-//! smbaudit's scan store: every scan, its hosts and findings in one SQLite database, so
-//! that a killed scan keeps what it finished, a scan can be resumed, and scans can be
-//! listed, shown again and compared.
+//! smbaudit's scan store: every scan, its hosts and findings, so that a killed scan keeps
+//! what it finished, a scan can be resumed, and scans can be listed, shown again and
+//! compared.
 //!
-//! - [`Store`] opens (or creates) the database, refusing files that are not ours without
-//!   touching them, starts scans and reads them back.
-//! - [`Writer`] writes one scan's results from its own thread in batched transactions.
+//! - [`ScanStore`] starts scans and reads them back; [`ScanWriter`] writes one scan's
+//!   results in batches. Every backend implements both.
+//! - [`StoreLocation`] is where a store lives, as `--db` gives it; [`open`] opens it with
+//!   the backend it names.
+//! - [`sqlite`] is the backend today: one SQLite file, refusing files that are not ours
+//!   without touching them.
 //! - [`ScanDiff`] is what changed between two scans.
 #![forbid(unsafe_code)]
 
 mod diff;
 mod error;
-mod open;
+mod location;
 mod scan;
-mod schema;
+pub mod sqlite;
 mod store;
-mod writer;
 
 pub use diff::ScanDiff;
-pub use error::StoreError;
+pub use error::{StoreError, StoreErrorKind};
+pub use location::{PostgresUrl, StoreLocation};
 pub use scan::{ParseScanIdError, ScanId, ScanMeta, ScanStatus, ScanSummary};
-pub use store::Store;
-pub use writer::{BATCH_DELAY, BATCH_HOSTS, Writer, WriterStats};
+pub use store::{ScanStore, ScanWriter, WriterStats};
+
+/// Opens (or, for a file, creates) the store at `location` with the backend it names. A
+/// PostgreSQL URL is refused with [`StoreError::Unsupported`]: that backend is not built yet.
+pub fn open(location: &StoreLocation) -> Result<Box<dyn ScanStore>, StoreError> {
+    match location {
+        StoreLocation::Sqlite(path) => Ok(Box::new(sqlite::SqliteStore::open(path)?)),
+        StoreLocation::Postgres(_) => Err(StoreError::Unsupported {
+            location: location.clone(),
+            backend: "PostgreSQL",
+        }),
+    }
+}

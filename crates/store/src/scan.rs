@@ -3,9 +3,15 @@
 use std::collections::BTreeMap;
 use std::fmt;
 use std::str::FromStr;
+use std::time::SystemTime;
 
 use serde::{Deserialize, Serialize};
 use smbaudit_findings::Severity;
+
+/// The current time as RFC 3339 UTC with milliseconds, as scans and hosts are stamped.
+pub(crate) fn now() -> String {
+    humantime::format_rfc3339_millis(SystemTime::now()).to_string()
+}
 
 /// A scan's id in the store (the `scans.id` row id), shown to users as a plain number.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -124,6 +130,13 @@ impl ScanSummary {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn now_is_rfc3339_utc() {
+        let t = now();
+        assert!(humantime::parse_rfc3339(&t).is_ok(), "{t}");
+        assert!(t.ends_with('Z'), "{t}");
+    }
 
     #[test]
     fn scan_id_parses_and_prints() {

@@ -7,7 +7,8 @@ use std::sync::Barrier;
 use std::thread;
 
 use common::{meta, temp_db};
-use smbaudit_store::Store;
+use smbaudit_store::ScanStore;
+use smbaudit_store::sqlite::SqliteStore;
 
 const OPENERS: usize = 8;
 const ROUNDS: usize = 60;
@@ -23,7 +24,7 @@ fn openers_racing_to_create_one_database_all_succeed() {
                     let (path, start) = (&path, &start);
                     s.spawn(move || {
                         start.wait();
-                        let store = Store::open(path).map_err(|e| e.to_string())?;
+                        let store = SqliteStore::open(path).map_err(|e| e.to_string())?;
                         store
                             .begin_scan(&meta(&["10.0.0.0/8"]))
                             .map(drop)
@@ -36,7 +37,7 @@ fn openers_racing_to_create_one_database_all_succeed() {
         for outcome in outcomes {
             assert_eq!(outcome, Ok(()), "round {round}");
         }
-        let scans = Store::open(&path).unwrap().scans().unwrap();
+        let scans = SqliteStore::open(&path).unwrap().scans().unwrap();
         assert_eq!(scans.len(), OPENERS, "round {round}");
         let leftovers: Vec<_> = std::fs::read_dir(path.parent().unwrap())
             .unwrap()
@@ -55,9 +56,9 @@ fn a_dangling_symlink_is_followed_not_looped_on() {
     let target = dir.path().join("target.db");
     let link = dir.path().join("smbaudit.db");
     std::os::unix::fs::symlink(&target, &link).unwrap();
-    let store = Store::open(&link).unwrap();
+    let store = SqliteStore::open(&link).unwrap();
     store.begin_scan(&meta(&["10.0.0.1"])).unwrap();
     assert!(target.is_file(), "the database is where the link points");
     assert!(std::fs::symlink_metadata(&link).unwrap().is_symlink());
-    assert_eq!(Store::open(&link).unwrap().scans().unwrap().len(), 1);
+    assert_eq!(SqliteStore::open(&link).unwrap().scans().unwrap().len(), 1);
 }

@@ -13,7 +13,8 @@ use std::time::{Duration, Instant};
 use common::{bare_host_json, finding, meta, record, temp_db};
 use rusqlite::Connection;
 use smbaudit_findings::Severity;
-use smbaudit_store::{ScanId, ScanStatus, Store, Writer, WriterStats};
+use smbaudit_store::sqlite::{SqliteStore, SqliteWriter};
+use smbaudit_store::{ScanId, ScanStatus, ScanStore, WriterStats};
 
 const HOSTS: u32 = 1500;
 const ENV_DB: &str = "SMBAUDIT_STORE_TEST_CONCURRENT_DB";
@@ -25,7 +26,7 @@ fn ip(prefix: u8, i: u32) -> String {
 
 /// Sends `HOSTS` hosts (each with one finding) numbered from `prefix`, one at a time.
 fn write(path: &Path, scan: ScanId, prefix: u8) -> WriterStats {
-    let writer = Writer::start(path, scan).unwrap();
+    let writer = SqliteWriter::start(path, scan).unwrap();
     for i in 0..HOSTS {
         let ip = ip(prefix, i);
         let f = finding(&ip, "smb-signing-not-required", Severity::Medium);
@@ -51,7 +52,7 @@ fn two_scans_written_at_once_lose_no_row() {
                 let (path, start) = (&path, &start);
                 s.spawn(move || {
                     start.wait();
-                    let scan = Store::open(path)
+                    let scan = SqliteStore::open(path)
                         .unwrap()
                         .begin_scan(&meta(&["10.0.0.0/8"]))
                         .unwrap();
@@ -74,7 +75,7 @@ fn two_scans_written_at_once_lose_no_row() {
             scan,
         );
         assert_eq!((hosts, findings), (i64::from(HOSTS), i64::from(HOSTS)));
-        let summary = Store::open(&path).unwrap().scan(scan).unwrap();
+        let summary = SqliteStore::open(&path).unwrap().scan(scan).unwrap();
         assert_eq!(
             (summary.hosts, summary.findings()),
             (u64::from(HOSTS), u64::from(HOSTS))
@@ -86,7 +87,7 @@ fn two_scans_written_at_once_lose_no_row() {
 #[test]
 fn two_writers_on_one_scan_lose_no_row() {
     let (_dir, path) = temp_db();
-    let store = Store::open(&path).unwrap();
+    let store = SqliteStore::open(&path).unwrap();
     let scan = store
         .begin_scan(&meta(&["10.3.0.0/16", "10.4.0.0/16"]))
         .unwrap();
@@ -116,7 +117,7 @@ fn child_scan_writer() {
     };
     let prefix: u8 = std::env::var(ENV_PREFIX).unwrap().parse().unwrap();
     let path = Path::new(&db);
-    let scan = Store::open(path)
+    let scan = SqliteStore::open(path)
         .unwrap()
         .begin_scan(&meta(&[&format!("10.{prefix}.0.0/16")]))
         .unwrap();
@@ -165,7 +166,7 @@ fn two_processes_writing_at_once_lose_no_row() {
         };
         assert!(status.success(), "writer process failed: {status:?}");
     }
-    let store = Store::open(&path).unwrap();
+    let store = SqliteStore::open(&path).unwrap();
     let scans = store.scans().unwrap();
     assert_eq!(scans.len(), 2);
     for s in scans {

@@ -10,15 +10,21 @@ use common::{bare_host_json, finding, full_host_json, host_with, meta, record, t
 use serde_json::json;
 use smbaudit_findings::record::HostRecord;
 use smbaudit_findings::{Finding, Severity};
-use smbaudit_store::{ScanDiff, ScanId, ScanStatus, Store, StoreError, Writer};
+use smbaudit_store::sqlite::{SqliteStore, SqliteWriter};
+use smbaudit_store::{ScanDiff, ScanId, ScanStatus, ScanStore, StoreError};
 
 fn ip(s: &str) -> IpAddr {
     s.parse().unwrap()
 }
 
-fn store_scan(store: &Store, path: &Path, hosts: &[HostRecord], findings: &[Finding]) -> ScanId {
+fn store_scan(
+    store: &SqliteStore,
+    path: &Path,
+    hosts: &[HostRecord],
+    findings: &[Finding],
+) -> ScanId {
     let scan = store.begin_scan(&meta(&["10.0.0.0/29"])).unwrap();
-    let w = Writer::start(path, scan).unwrap();
+    let w = SqliteWriter::start(path, scan).unwrap();
     for h in hosts {
         let mine: Vec<Finding> = findings.iter().filter(|f| f.ip == h.ip).cloned().collect();
         w.send(h, &mine).unwrap();
@@ -30,7 +36,7 @@ fn store_scan(store: &Store, path: &Path, hosts: &[HostRecord], findings: &[Find
 #[test]
 fn diff_reports_every_kind_of_change() {
     let (_dir, path) = temp_db();
-    let store = Store::open(&path).unwrap();
+    let store = SqliteStore::open(&path).unwrap();
 
     let signing_off = finding("10.0.0.1", "smb-signing-not-required", Severity::Medium);
     let ntlm_leak = finding("10.0.0.2", "ntlm-info-disclosure", Severity::Low);
@@ -115,7 +121,7 @@ fn diff_reports_every_kind_of_change() {
 #[test]
 fn diff_with_a_missing_scan_is_not_found() {
     let (_dir, path) = temp_db();
-    let store = Store::open(&path).unwrap();
+    let store = SqliteStore::open(&path).unwrap();
     let a = store_scan(&store, &path, &[record(bare_host_json("10.0.0.1"))], &[]);
     for (x, y) in [(a, ScanId(77)), (ScanId(77), a)] {
         let err = store.diff(x, y).unwrap_err();

@@ -15,7 +15,8 @@ use std::thread::sleep;
 use std::time::{Duration, Instant};
 
 use common::{meta, nth_ip, nth_result, temp_db};
-use smbaudit_store::{ScanId, ScanStatus, Store, Writer};
+use smbaudit_store::sqlite::{SqliteStore, SqliteWriter};
+use smbaudit_store::{ScanId, ScanStatus, ScanStore};
 
 const ENV_DB: &str = "SMBAUDIT_STORE_TEST_CHILD_DB";
 const ENV_SCAN: &str = "SMBAUDIT_STORE_TEST_CHILD_SCAN";
@@ -44,7 +45,7 @@ fn child_writer() {
         return; // run by hand with --ignored: nothing to do
     };
     let scan: ScanId = std::env::var(ENV_SCAN).unwrap().parse().unwrap();
-    let writer = Writer::start(Path::new(&db), scan).unwrap();
+    let writer = SqliteWriter::start(Path::new(&db), scan).unwrap();
     for i in 0..TOTAL {
         let (host, findings) = nth_result(i);
         writer.send(&host, &findings).unwrap();
@@ -56,7 +57,7 @@ fn child_writer() {
 }
 
 fn write_all(path: &Path, scan: ScanId, skip: &dyn Fn(u32) -> bool) {
-    let writer = Writer::start(path, scan).unwrap();
+    let writer = SqliteWriter::start(path, scan).unwrap();
     for i in (0..TOTAL).filter(|i| !skip(*i)) {
         let (host, findings) = nth_result(i);
         writer.send(&host, &findings).unwrap();
@@ -67,7 +68,7 @@ fn write_all(path: &Path, scan: ScanId, skip: &dyn Fn(u32) -> bool) {
 #[test]
 fn killed_writer_loses_at_most_a_batch_and_resumes() {
     let (_dir, path) = temp_db();
-    let scan = Store::open(&path)
+    let scan = SqliteStore::open(&path)
         .unwrap()
         .begin_scan(&meta(&["10.1.0.0/22"]))
         .unwrap();
@@ -81,7 +82,7 @@ fn killed_writer_loses_at_most_a_batch_and_resumes() {
     let mut child = KillOnDrop(child);
 
     // Wait (bounded) until the fast part is committed, then kill -9 during the slow part.
-    let store = Store::open(&path).unwrap();
+    let store = SqliteStore::open(&path).unwrap();
     let deadline = Instant::now() + Duration::from_secs(60);
     while store.finished_hosts(scan).unwrap().len() < FAST as usize {
         assert!(
@@ -97,7 +98,7 @@ fn killed_writer_loses_at_most_a_batch_and_resumes() {
     drop(store);
 
     // The database opens and is intact.
-    let store = Store::open(&path).unwrap();
+    let store = SqliteStore::open(&path).unwrap();
     store.verify().unwrap();
     let committed = store.finished_hosts(scan).unwrap();
     eprintln!(

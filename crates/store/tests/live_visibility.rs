@@ -9,7 +9,8 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use common::{meta, nth_result, temp_db};
-use smbaudit_store::{ScanStatus, Store, Writer};
+use smbaudit_store::sqlite::{SqliteStore, SqliteWriter};
+use smbaudit_store::{ScanStatus, ScanStore};
 
 const ENV_DB: &str = "SMBAUDIT_STORE_TEST_DB";
 
@@ -19,16 +20,16 @@ fn child_opens_and_closes() {
     let Some(db) = std::env::var_os(ENV_DB) else {
         return; // run by hand with --ignored: nothing to do
     };
-    let store = Store::open(Path::new(&db)).unwrap();
+    let store = SqliteStore::open(Path::new(&db)).unwrap();
     assert!(!store.scans().unwrap().is_empty());
 }
 
 #[test]
 fn a_slow_trickle_of_hosts_is_committed_as_it_goes() {
     let (_dir, path) = temp_db();
-    let store = Store::open(&path).unwrap();
+    let store = SqliteStore::open(&path).unwrap();
     let scan = store.begin_scan(&meta(&["10.0.0.0/24"])).unwrap();
-    let writer = Writer::start(&path, scan).unwrap();
+    let writer = SqliteWriter::start(&path, scan).unwrap();
     let wal = path.with_extension("db-wal");
     // One host every 50 ms, as a scan of mostly silent addresses delivers them; a reader
     // opens and closes the database meanwhile.
@@ -37,7 +38,7 @@ fn a_slow_trickle_of_hosts_is_committed_as_it_goes() {
         writer.send(&host, &findings).unwrap();
         std::thread::sleep(Duration::from_millis(50));
         if i % 5 == 4 {
-            drop(Store::open(&path).unwrap());
+            drop(SqliteStore::open(&path).unwrap());
             // Another process opening and closing the database (`smbaudit history` during a
             // scan) must not take the live writer's WAL away. It would if this process's
             // POSIX locks on the file had been dropped: the other process would then think
@@ -57,7 +58,7 @@ fn a_slow_trickle_of_hosts_is_committed_as_it_goes() {
             assert!(wal.exists(), "the WAL of a live writer was deleted");
         }
     }
-    let reader = Store::open(&path).unwrap();
+    let reader = SqliteStore::open(&path).unwrap();
     let deadline = Instant::now() + Duration::from_secs(5);
     let mut seen = 0;
     while Instant::now() < deadline {

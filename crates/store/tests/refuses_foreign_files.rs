@@ -10,7 +10,8 @@ use std::path::{Path, PathBuf};
 
 use common::{full_host_json, meta, record, temp_db};
 use rusqlite::Connection;
-use smbaudit_store::{ScanStatus, Store, StoreError, Writer};
+use smbaudit_store::sqlite::{SqliteStore, SqliteWriter};
+use smbaudit_store::{ScanStatus, ScanStore, StoreError};
 
 /// The names in the file's directory (to see that no `-wal`/`-shm`/journal appeared).
 fn siblings(path: &Path) -> BTreeSet<String> {
@@ -25,7 +26,7 @@ fn siblings(path: &Path) -> BTreeSet<String> {
 fn refused(path: &Path, says: &str) -> StoreError {
     let before = fs::read(path).unwrap();
     let dir_before = siblings(path);
-    let err = Store::open(path).unwrap_err();
+    let err = SqliteStore::open(path).unwrap_err();
     let msg = err.to_string();
     assert!(msg.contains(says), "{msg:?} lacks {says:?}");
     assert!(
@@ -49,9 +50,9 @@ fn refused(path: &Path, says: &str) -> StoreError {
 /// A real smbaudit database with a few pages of data, checkpointed into the main file.
 fn our_database() -> (tempfile::TempDir, PathBuf) {
     let (dir, path) = temp_db();
-    let store = Store::open(&path).unwrap();
+    let store = SqliteStore::open(&path).unwrap();
     let scan = store.begin_scan(&meta(&["10.0.0.0/24"])).unwrap();
-    let w = Writer::start(&path, scan).unwrap();
+    let w = SqliteWriter::start(&path, scan).unwrap();
     for i in 1..=40 {
         w.send(&record(full_host_json(&format!("10.0.0.{i}"))), &[])
             .unwrap();
@@ -95,7 +96,7 @@ fn refuses_text_and_binary_files() {
     fs::write(&png, b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR").unwrap();
     refused(&png, "not an SQLite file: unknown binary data");
 
-    let err = Store::open(dir.path()).unwrap_err();
+    let err = SqliteStore::open(dir.path()).unwrap_err();
     assert!(err.to_string().contains("a directory"), "{err}");
 }
 
@@ -150,7 +151,7 @@ fn an_empty_file_becomes_a_database() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("empty.db");
     fs::write(&path, b"").unwrap();
-    let store = Store::open(&path).unwrap();
+    let store = SqliteStore::open(&path).unwrap();
     assert_eq!(store.scans().unwrap(), []);
 }
 
@@ -158,7 +159,7 @@ fn an_empty_file_becomes_a_database() {
 fn opening_our_database_again_changes_nothing() {
     let (_dir, path) = our_database();
     let before = fs::read(&path).unwrap();
-    let store = Store::open(&path).unwrap();
+    let store = SqliteStore::open(&path).unwrap();
     assert_eq!(store.scans().unwrap().len(), 1);
     drop(store);
     assert!(

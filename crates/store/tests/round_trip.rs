@@ -8,12 +8,13 @@ use std::collections::BTreeMap;
 use common::{bare_host_json, finding, full_host_json, host_with, meta, record, temp_db};
 use rusqlite::Connection;
 use smbaudit_findings::{Finding, Severity};
-use smbaudit_store::{ScanId, ScanStatus, Store, StoreError, Writer, WriterStats};
+use smbaudit_store::sqlite::{SqliteStore, SqliteWriter};
+use smbaudit_store::{ScanId, ScanStatus, ScanStore, StoreError, WriterStats};
 
 #[test]
 fn written_scan_reads_back_equal_and_is_listed_with_counts() {
     let (_dir, path) = temp_db();
-    let store = Store::open(&path).unwrap();
+    let store = SqliteStore::open(&path).unwrap();
     let scan = store
         .begin_scan(&meta(&["10.0.0.0/24", "2001:db8::5"]))
         .unwrap();
@@ -29,7 +30,7 @@ fn written_scan_reads_back_equal_and_is_listed_with_counts() {
         finding("192.168.1.10", "ntlm-info-disclosure", Severity::Low),
         finding("10.0.0.2", "smb-signing-not-required", Severity::High),
     ];
-    let writer = Writer::start(&path, scan).unwrap();
+    let writer = SqliteWriter::start(&path, scan).unwrap();
     for h in &hosts {
         let mine: Vec<Finding> = findings.iter().filter(|f| f.ip == h.ip).cloned().collect();
         writer.send(h, &mine).unwrap();
@@ -45,7 +46,7 @@ fn written_scan_reads_back_equal_and_is_listed_with_counts() {
     );
     drop(store);
 
-    let store = Store::open(&path).unwrap();
+    let store = SqliteStore::open(&path).unwrap();
     let mut by_address = hosts.clone();
     by_address.sort_by_key(|h| h.ip);
     let read = store.hosts(scan).unwrap();
@@ -92,7 +93,7 @@ fn written_scan_reads_back_equal_and_is_listed_with_counts() {
 #[test]
 fn history_is_newest_first_and_tracks_unfinished_scans() {
     let (_dir, path) = temp_db();
-    let store = Store::open(&path).unwrap();
+    let store = SqliteStore::open(&path).unwrap();
     assert_eq!(store.scans().unwrap(), []);
     assert_eq!(store.last_unfinished().unwrap(), None);
 
@@ -119,7 +120,7 @@ fn history_is_newest_first_and_tracks_unfinished_scans() {
     assert_eq!(store.last_unfinished().unwrap(), None);
 
     // Resuming marks the scan running again and clears its end time.
-    let w = Writer::start(&path, first).unwrap();
+    let w = SqliteWriter::start(&path, first).unwrap();
     let s = store.scan(first).unwrap();
     assert_eq!((s.status, s.finished), (ScanStatus::Running, None));
     w.finish(ScanStatus::Finished).unwrap();
@@ -128,14 +129,14 @@ fn history_is_newest_first_and_tracks_unfinished_scans() {
 #[test]
 fn a_host_sent_again_replaces_its_record_and_findings() {
     let (_dir, path) = temp_db();
-    let store = Store::open(&path).unwrap();
+    let store = SqliteStore::open(&path).unwrap();
     let scan = store.begin_scan(&meta(&["10.0.0.9"])).unwrap();
     let before = record(full_host_json("10.0.0.9"));
     let after = host_with("10.0.0.9", |v| {
         v["smb"]["signing"]["smb2"]["required"] = true.into()
     });
 
-    let w = Writer::start(&path, scan).unwrap();
+    let w = SqliteWriter::start(&path, scan).unwrap();
     w.send(
         &before,
         &[
@@ -148,7 +149,7 @@ fn a_host_sent_again_replaces_its_record_and_findings() {
     assert_eq!(store.hosts(scan).unwrap(), [before]);
 
     // Within one batch and across writers, the last one sent wins.
-    let w = Writer::start(&path, scan).unwrap();
+    let w = SqliteWriter::start(&path, scan).unwrap();
     w.send(&after, &[]).unwrap();
     let last = finding("10.0.0.9", "ntlm-info-disclosure", Severity::Info);
     w.send(&after, std::slice::from_ref(&last)).unwrap();
@@ -167,7 +168,7 @@ fn a_host_sent_again_replaces_its_record_and_findings() {
 #[test]
 fn missing_scans_and_mismatched_findings_are_errors() {
     let (_dir, path) = temp_db();
-    let store = Store::open(&path).unwrap();
+    let store = SqliteStore::open(&path).unwrap();
     let absent = ScanId(42);
     let not_found = |r: Result<(), StoreError>| {
         let e = r.unwrap_err();
@@ -179,10 +180,10 @@ fn missing_scans_and_mismatched_findings_are_errors() {
     not_found(store.findings(absent).map(drop));
     not_found(store.finished_hosts(absent).map(drop));
     not_found(store.set_status(absent, ScanStatus::Finished));
-    not_found(Writer::start(&path, absent).map(drop));
+    not_found(SqliteWriter::start(&path, absent).map(drop));
 
     let scan = store.begin_scan(&meta(&["10.0.0.1"])).unwrap();
-    let w = Writer::start(&path, scan).unwrap();
+    let w = SqliteWriter::start(&path, scan).unwrap();
     let e = w
         .send(
             &record(bare_host_json("10.0.0.1")),
@@ -202,7 +203,7 @@ fn missing_scans_and_mismatched_findings_are_errors() {
 #[test]
 fn database_is_marked_as_ours_and_uses_wal() {
     let (_dir, path) = temp_db();
-    drop(Store::open(&path).unwrap());
+    drop(SqliteStore::open(&path).unwrap());
     let conn = Connection::open(&path).unwrap();
     let app: i64 = conn
         .pragma_query_value(None, "application_id", |r| r.get(0))
@@ -218,7 +219,7 @@ fn database_is_marked_as_ours_and_uses_wal() {
     assert_eq!(mode, "wal");
     drop(conn);
     // Opening again is a no-op on an up-to-date database.
-    let store = Store::open(&path).unwrap();
+    let store = SqliteStore::open(&path).unwrap();
     store.verify().unwrap();
     assert_eq!(store.path(), path);
 }

@@ -12,8 +12,8 @@ use crate::{Fatal, exit};
 
 pub(crate) fn run(args: &DiffArgs) -> Result<u8, Fatal> {
     let store = stored::open(&args.store)?;
-    let a = stored::resolve(&store, &args.a)?.id;
-    let b = stored::resolve(&store, &args.b)?.id;
+    let a = stored::resolve(&*store, &args.a)?.id;
+    let b = stored::resolve(&*store, &args.b)?.id;
     let diff = store.diff(a, b).map_err(Fatal::from)?;
     let mut out = std::io::stdout().lock();
     match args.format {

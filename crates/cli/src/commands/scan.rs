@@ -19,7 +19,7 @@ use smbaudit_findings::identity::relay_targets;
 use smbaudit_findings::record::HostRecord;
 use smbaudit_findings::{Context as RuleContext, Severity, Vantage, default_vantage, evaluate};
 
-use smbaudit_store::{ScanMeta, ScanStatus, ScanSummary, Store, Writer};
+use smbaudit_store::{ScanMeta, ScanStatus, ScanStore, ScanSummary};
 
 use super::stored;
 use crate::render::findings::colour_stdout;
@@ -34,7 +34,7 @@ pub(crate) async fn run(args: ScanArgs) -> Result<u8, Fatal> {
         Some(stored::open(&args.store)?)
     };
     let resumed = match (&args.resume, &store) {
-        (Some(name), Some(db)) => Some(resumable(db, name)?),
+        (Some(name), Some(db)) => Some(resumable(&**db, name)?),
         _ => None,
     };
     let given = !args.targets.targets.is_empty() || args.targets.input_file.is_some();
@@ -66,11 +66,7 @@ pub(crate) async fn run(args: ScanArgs) -> Result<u8, Fatal> {
             } else {
                 HashSet::new()
             };
-            (
-                Some(id),
-                Some(Writer::start(db.path(), id).map_err(Fatal::from)?),
-                skip,
-            )
+            (Some(id), Some(db.writer(id).map_err(Fatal::from)?), skip)
         }
         None => (None, None, HashSet::new()),
     };
@@ -173,7 +169,7 @@ pub(crate) async fn run(args: ScanArgs) -> Result<u8, Fatal> {
 }
 
 /// The scan `--resume` names: the last unfinished one, or the one given, if unfinished.
-fn resumable(db: &Store, name: &str) -> Result<ScanSummary, Fatal> {
+fn resumable(db: &dyn ScanStore, name: &str) -> Result<ScanSummary, Fatal> {
     let summary = if name == "last" {
         db.last_unfinished().map_err(Fatal::from)?.ok_or_else(|| {
             Fatal::usage(anyhow::anyhow!(

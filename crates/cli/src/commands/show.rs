@@ -10,7 +10,7 @@ use crate::{Fatal, exit};
 
 pub(crate) fn run(args: &ShowArgs) -> Result<u8, Fatal> {
     let store = stored::open(&args.store)?;
-    let summary = stored::resolve(&store, &args.scan)?;
+    let summary = stored::resolve(&*store, &args.scan)?;
     let id = summary.id;
     let vantage: Vantage = summary.vantage.parse().unwrap_or(Vantage::Lan);
     // Findings come sorted by address, then rule: one pass hands each host its own.

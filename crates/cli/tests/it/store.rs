@@ -331,6 +331,26 @@ fn unknown_scan_ids_exit_2() {
     }
 }
 
+/// A PostgreSQL URL is recognised and refused (exit 2, nothing sent) until that backend is
+/// built, and its password never reaches the message.
+#[test]
+fn postgres_urls_are_refused_with_exit_2_and_no_password() {
+    let url = "postgres://alice:s3cret@127.0.0.1/scans";
+    for args in [
+        vec!["history", "--db", url],
+        vec!["show", "last", "--db", url],
+        vec!["scan", "--db", url, "127.0.0.1", "-p", "445"],
+    ] {
+        let (code, err) = run_plain(&args);
+        assert_eq!(code, 2, "{args:?}: {err}");
+        assert!(
+            err.contains("postgres://alice:***@127.0.0.1/scans: the PostgreSQL store backend is not built yet"),
+            "{err}"
+        );
+        assert!(!err.contains("s3cret"), "{err}");
+    }
+}
+
 /// Ctrl-C (SIGINT) stops a scan cleanly: exit code 130, what finished is stored and the scan
 /// is marked interrupted, so `--resume` can pick it up.
 #[test]

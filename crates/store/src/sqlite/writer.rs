@@ -1,4 +1,4 @@
-//! The scan writer: one thread per scan that commits results in batches.
+//! [`SqliteWriter`]: one thread per scan that commits results in batches.
 //!
 //! Results arrive over a bounded channel and are committed in one transaction per batch
 //! (at most [`BATCH_HOSTS`] hosts, or whatever arrived within [`BATCH_DELAY`] of the
@@ -11,14 +11,15 @@ use std::thread::{self, JoinHandle};
 use std::time::{Duration, Instant};
 
 use rusqlite::{Connection, TransactionBehavior, params};
-use serde::{Deserialize, Serialize};
 use smbaudit_findings::Finding;
 use smbaudit_findings::record::HostRecord;
 
+use super::Sql;
+use super::open::connect;
+use super::store::set_status;
 use crate::error::{StoreError, to_json};
-use crate::open::connect;
-use crate::scan::{ScanId, ScanStatus};
-use crate::store::{now, set_status};
+use crate::scan::{ScanId, ScanStatus, now};
+use crate::store::{ScanWriter, WriterStats};
 
 /// Most hosts in one transaction.
 pub const BATCH_HOSTS: usize = 64;
@@ -26,17 +27,6 @@ pub const BATCH_HOSTS: usize = 64;
 pub const BATCH_DELAY: Duration = Duration::from_millis(250);
 /// Hosts queued before `send` blocks (back-pressure on a scan faster than the disk).
 const CHANNEL_CAPACITY: usize = 1024;
-
-/// What a writer did.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct WriterStats {
-    /// Host rows written (a host sent twice counts twice).
-    pub hosts: u64,
-    /// Finding rows written.
-    pub findings: u64,
-    /// Transactions committed.
-    pub batches: u64,
-}
 
 /// One host, encoded on the sender's thread.
 struct Pending {
@@ -58,15 +48,15 @@ enum Msg {
 
 /// Writes one scan's results on its own thread and connection.
 ///
-/// Dropping a writer without [`Writer::finish`] still commits what was sent, but leaves
-/// the scan's status unchanged (running), as a crash would.
+/// Dropping a writer without [`SqliteWriter::finish`] still commits what was sent, but
+/// leaves the scan's status unchanged (running), as a crash would.
 #[derive(Debug)]
-pub struct Writer {
+pub struct SqliteWriter {
     tx: Option<SyncSender<Msg>>,
     thread: Option<JoinHandle<Result<WriterStats, StoreError>>>,
 }
 
-impl Writer {
+impl SqliteWriter {
     /// Opens its own connection to the database at `path` and starts writing for `scan`,
     /// which must exist. The scan is marked running (resuming an interrupted scan).
     pub fn start(path: &Path, scan: ScanId) -> Result<Self, StoreError> {
@@ -139,7 +129,17 @@ impl Writer {
     }
 }
 
-impl Drop for Writer {
+impl ScanWriter for SqliteWriter {
+    fn send(&self, host: &HostRecord, findings: &[Finding]) -> Result<(), StoreError> {
+        Self::send(self, host, findings)
+    }
+
+    fn finish(self: Box<Self>, status: ScanStatus) -> Result<WriterStats, StoreError> {
+        Self::finish(*self, status)
+    }
+}
+
+impl Drop for SqliteWriter {
     fn drop(&mut self) {
         // Closing the channel makes the thread commit what it has and stop.
         self.tx.take();
@@ -200,6 +200,16 @@ fn commit(
     if batch.is_empty() {
         return Ok(());
     }
+    let findings = write_batch(conn, scan, batch).sql()?;
+    stats.hosts += batch.len() as u64;
+    stats.findings += findings;
+    stats.batches += 1;
+    batch.clear();
+    Ok(())
+}
+
+/// Writes `batch` in one immediate transaction; returns the number of findings written.
+fn write_batch(conn: &mut Connection, scan: ScanId, batch: &[Pending]) -> rusqlite::Result<u64> {
     let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
     let written = now();
     let mut findings = 0u64;
@@ -217,7 +227,7 @@ fn commit(
              ON CONFLICT (scan_id, ip, rule_id)
              DO UPDATE SET severity = excluded.severity, finding_json = excluded.finding_json",
         )?;
-        for p in batch.iter() {
+        for p in batch {
             forget.execute(params![scan.0, p.ip])?;
             host.execute(params![scan.0, p.ip, p.record_json, written])?;
             for f in &p.findings {
@@ -227,22 +237,19 @@ fn commit(
         }
     }
     tx.commit()?;
-    stats.hosts += batch.len() as u64;
-    stats.findings += findings;
-    stats.batches += 1;
-    batch.clear();
-    Ok(())
+    Ok(findings)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::ScanStore;
 
     #[test]
     fn drop_without_finish_commits_and_leaves_running() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("s.db");
-        let store = crate::Store::open(&path).unwrap();
+        let store = super::super::SqliteStore::open(&path).unwrap();
         let scan = store
             .begin_scan(&crate::ScanMeta {
                 targets: vec!["10.0.0.1".into()],
@@ -250,7 +257,7 @@ mod tests {
                 vantage: "lan".into(),
             })
             .unwrap();
-        let writer = Writer::start(&path, scan).unwrap();
+        let writer = SqliteWriter::start(&path, scan).unwrap();
         let host: HostRecord = serde_json::from_str(
             r#"{"schema":"smbaudit/scan-host/v1","ip":"10.0.0.1","ports":{"445/tcp":"closed"},
                 "port_evidence":{"445/tcp":"RST"},"netbios":null,"nbss":null,"smb":null,

@@ -17,8 +17,9 @@ use std::time::Duration;
 
 use rusqlite::{Connection, ErrorCode, OpenFlags, TransactionBehavior};
 
+use super::schema::{APPLICATION_ID, LATEST, MIGRATIONS, TABLES};
+use super::{Sql, location, sqlite_error};
 use crate::error::StoreError;
-use crate::schema::{APPLICATION_ID, LATEST, MIGRATIONS, TABLES};
 
 /// How long a connection waits for another writer before giving up (two scans may
 /// write to one database at once).
@@ -57,7 +58,7 @@ fn connect_or_create(path: &Path, build_missing: bool) -> Result<Connection, Sto
     };
     match fs::metadata(path) {
         Ok(m) if m.is_dir() => {
-            return Err(StoreError::NotOurs(path.to_owned(), "a directory".into()));
+            return Err(StoreError::NotOurs(location(path), "a directory".into()));
         }
         Ok(m) if m.len() > 0 => check_header(path, &read_header(path, &m)?, m.len())?,
         // An empty file is an empty database to SQLite: it is (or becomes) ours below.
@@ -76,7 +77,7 @@ fn connect_or_create(path: &Path, build_missing: bool) -> Result<Connection, Sto
     let conn = open_ready(path)?;
     // In WAL mode NORMAL loses no committed transaction when the process dies, only on
     // power loss, and saves an fsync per batch.
-    conn.pragma_update(None, "synchronous", "NORMAL")?;
+    conn.pragma_update(None, "synchronous", "NORMAL").sql()?;
     Ok(conn)
 }
 
@@ -114,7 +115,7 @@ fn create_whole(path: &Path) -> Result<bool, StoreError> {
 fn build(fresh: &Path) -> Result<(), StoreError> {
     let conn = open_ready(fresh)?;
     // Closing the last connection checkpoints the WAL into the file and deletes it.
-    conn.close().map_err(|(_, e)| StoreError::Sqlite(e))
+    conn.close().map_err(|(_, e)| sqlite_error(e))
 }
 
 /// Opens `path` with SQLite (creating it if missing), brings the schema up to date and
@@ -125,18 +126,20 @@ fn open_ready(path: &Path) -> Result<Connection, StoreError> {
         | OpenFlags::SQLITE_OPEN_CREATE
         | OpenFlags::SQLITE_OPEN_NO_MUTEX;
     let mut conn = Connection::open_with_flags(path, flags).map_err(|e| classify(path, e))?;
-    conn.busy_timeout(BUSY_TIMEOUT)?;
-    conn.pragma_update(None, "foreign_keys", true)?;
+    conn.busy_timeout(BUSY_TIMEOUT).sql()?;
+    conn.pragma_update(None, "foreign_keys", true).sql()?;
     prepare_schema(path, &mut conn)?;
     use_wal(path, &conn)?;
     Ok(conn)
 }
 
 fn use_wal(path: &Path, conn: &Connection) -> Result<(), StoreError> {
-    let mode: String = conn.pragma_update_and_check(None, "journal_mode", "wal", |r| r.get(0))?;
+    let mode: String = conn
+        .pragma_update_and_check(None, "journal_mode", "wal", |r| r.get(0))
+        .sql()?;
     if !mode.eq_ignore_ascii_case("wal") {
         return Err(StoreError::Corrupt(
-            path.to_owned(),
+            location(path),
             format!("cannot switch to WAL journaling (got {mode:?})"),
         ));
     }
@@ -184,8 +187,8 @@ fn be_u32(h: &[u8], at: usize) -> u32 {
 
 /// Judges a non-empty file by its first bytes (`head`, at most 100) and its length.
 pub(crate) fn check_header(path: &Path, head: &[u8], file_len: u64) -> Result<(), StoreError> {
-    let not_ours = |why: String| Err(StoreError::NotOurs(path.to_owned(), why));
-    let corrupt = |why: String| Err(StoreError::Corrupt(path.to_owned(), why));
+    let not_ours = |why: String| Err(StoreError::NotOurs(location(path), why));
+    let corrupt = |why: String| Err(StoreError::Corrupt(location(path), why));
     if !head.starts_with(MAGIC) {
         if head.len() >= 6 && MAGIC.starts_with(head) {
             return corrupt(format!("truncated SQLite header: {file_len} bytes"));
@@ -254,11 +257,11 @@ fn owned_and_not_too_new(
                 format!("an SQLite database of another application (application_id {id:#010x})")
             }
         };
-        return Err(StoreError::NotOurs(path.to_owned(), why));
+        return Err(StoreError::NotOurs(location(path), why));
     }
     if version > LATEST {
         return Err(StoreError::TooNew {
-            path: path.to_owned(),
+            location: location(path),
             found: version,
             supported: LATEST,
         });
@@ -271,9 +274,9 @@ fn owned_and_not_too_new(
 fn classify(path: &Path, e: rusqlite::Error) -> StoreError {
     match e.sqlite_error_code() {
         Some(ErrorCode::NotADatabase | ErrorCode::DatabaseCorrupt) => {
-            StoreError::Corrupt(path.to_owned(), format!("SQLite says: {e}"))
+            StoreError::Corrupt(location(path), format!("SQLite says: {e}"))
         }
-        _ => StoreError::Sqlite(e),
+        _ => sqlite_error(e),
     }
 }
 
@@ -316,13 +319,13 @@ fn plan(path: &Path, id: &Identity) -> Result<Plan, StoreError> {
     owned_and_not_too_new(path, id.application_id, id.version, Some(&id.tables))?;
     if id.version < 1 {
         return Err(StoreError::Corrupt(
-            path.to_owned(),
+            location(path),
             "smbaudit's application_id but no schema version".into(),
         ));
     }
     if let Some(missing) = TABLES.iter().find(|t| !id.tables.iter().any(|n| n == *t)) {
         return Err(StoreError::Corrupt(
-            path.to_owned(),
+            location(path),
             format!("table {missing:?} is missing"),
         ));
     }
@@ -338,18 +341,21 @@ fn plan(path: &Path, id: &Identity) -> Result<Plan, StoreError> {
 fn prepare_schema(path: &Path, conn: &mut Connection) -> Result<(), StoreError> {
     // One read transaction, so the id, the version and the tables come from one snapshot.
     let first = {
-        let snapshot = conn.transaction()?;
+        let snapshot = conn.transaction().sql()?;
         identity(&snapshot).map_err(|e| classify(path, e))?
     };
     if let Plan::Ready = plan(path, &first)? {
         return Ok(());
     }
-    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    let tx = conn
+        .transaction_with_behavior(TransactionBehavior::Immediate)
+        .sql()?;
     let id = identity(&tx).map_err(|e| classify(path, e))?;
     let from = match plan(path, &id)? {
         Plan::Ready => return Ok(()),
         Plan::Create => {
-            tx.pragma_update(None, "application_id", APPLICATION_ID)?;
+            tx.pragma_update(None, "application_id", APPLICATION_ID)
+                .sql()?;
             0
         }
         Plan::Migrate => id.version,
@@ -358,10 +364,10 @@ fn prepare_schema(path: &Path, conn: &mut Connection) -> Result<(), StoreError> 
         .zip(MIGRATIONS)
         .skip(usize::try_from(from).unwrap_or(0))
     {
-        tx.execute_batch(sql)?;
-        tx.pragma_update(None, "user_version", version)?;
+        tx.execute_batch(sql).sql()?;
+        tx.pragma_update(None, "user_version", version).sql()?;
     }
-    tx.commit()?;
+    tx.commit().sql()?;
     Ok(())
 }
 
