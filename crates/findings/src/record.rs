@@ -300,15 +300,14 @@ impl HostRecord {
         [
             self.ip.to_string(),
             dash(self.computer()),
-            dash(self.domain()),
+            self.domain().unwrap_or_else(|| "-".into()),
             dash(self.state(Role::NetbiosName).map(PortState::as_str)),
             dash(self.state(Role::NetbiosSession).map(PortState::as_str)),
             dash(self.state(Role::Smb).map(PortState::as_str)),
             dash(smb.and_then(|s| s.max_dialect.as_deref())),
             smb.map_or_else(|| "-".into(), |s| s.dialects.join(",")),
             smb.map_or("-", |s| yes_no(s.smb1)).to_owned(),
-            smb.map_or("-", |s| yes_no(s.signing.smb2.as_ref().map(|g| g.required)))
-                .to_owned(),
+            smb.map_or("-", |s| yes_no(signing_required(s))).to_owned(),
             self.os().unwrap_or_else(|| "-".into()),
         ]
     }
@@ -333,11 +332,79 @@ impl HostRecord {
         ]
     }
 
-    /// The workgroup or domain: NBSTAT's, else the NTLM NetBIOS domain.
-    pub fn domain(&self) -> Option<&str> {
-        self.netbios
+    /// The workgroup or domain: NBSTAT's, else the SMB1 PrimaryDomain, else the NTLM
+    /// NetBIOS domain. A standalone machine (workgroup member or standalone server) names
+    /// its own SAM in NTLM, so an NTLM domain equal to the computer name is shown as
+    /// "(standalone)", not as a domain of its own name.
+    pub fn domain(&self) -> Option<String> {
+        let workgroup = self
+            .netbios
             .as_ref()
             .and_then(|n| n.report.workgroup.as_deref())
-            .or_else(|| self.ntlm().and_then(|n| n.netbios_domain.as_deref()))
+            .or_else(|| self.smb.as_ref().and_then(|s| s.primary_domain.as_deref()));
+        if let Some(name) = workgroup {
+            return Some(name.to_owned());
+        }
+        let ntlm = self.ntlm()?;
+        let domain = ntlm.netbios_domain.as_deref()?;
+        let own_name = ntlm
+            .netbios_computer
+            .as_deref()
+            .is_some_and(|c| c.eq_ignore_ascii_case(domain));
+        Some(if own_name {
+            "(standalone)".to_owned()
+        } else {
+            domain.to_owned()
+        })
+    }
+}
+
+/// Whether signing is required: SMB2's policy, or SMB1's on a host that speaks SMB1 only.
+fn signing_required(smb: &SmbFacts) -> Option<bool> {
+    match &smb.signing.smb2 {
+        Some(s) => Some(s.required),
+        None if smb.smb1_only() => smb.signing.smb1.map(|s| s.required),
+        None => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use crate::rules::test_host::host;
+
+    fn ntlm(computer: &str, domain: &str) -> serde_json::Value {
+        json!({"netbios_computer": computer, "netbios_domain": domain, "negotiate_flags": 0})
+    }
+
+    #[test]
+    fn the_domain_column_names_workgroups_and_marks_standalone_machines() {
+        let nbstat = host(json!({"netbios": {"workgroup": "LABWG"},
+            "smb": {"ntlm": ntlm("FILESRV1", "FILESRV1")}}));
+        assert_eq!(nbstat.domain().as_deref(), Some("LABWG"));
+        let smb1 = host(json!({"netbios": null, "smb": {"primary_domain": "OTHERWG",
+            "ntlm": ntlm("OLDBOX", "OLDBOX")}}));
+        assert_eq!(smb1.domain().as_deref(), Some("OTHERWG"));
+        let standalone = host(json!({"netbios": null, "smb": {"ntlm": ntlm("SRV", "srv")}}));
+        assert_eq!(standalone.domain().as_deref(), Some("(standalone)"));
+        let member = host(json!({"netbios": null, "smb": {"ntlm": ntlm("WS1", "CORP")}}));
+        assert_eq!(member.domain().as_deref(), Some("CORP"));
+        assert_eq!(host(json!({"netbios": null})).domain(), None);
+    }
+
+    #[test]
+    fn an_smb1_only_host_shows_its_smb1_signing() {
+        let smb1_only = host(json!({"smb": {"smb1": true, "max_dialect": "NT LM 0.12",
+            "signing": {"smb1": {"enabled": true, "required": true}}}}));
+        let row = smb1_only.summary_row();
+        assert_eq!((row[6].as_str(), row[9].as_str()), ("NT LM 0.12", "yes"));
+        let unknown = host(json!({"smb": {"smb1": true,
+            "signing": {"smb1": {"enabled": true, "required": true}}}}));
+        assert_eq!(
+            unknown.summary_row()[9],
+            "?",
+            "SMB2 policy unknown stays unknown"
+        );
     }
 }
