@@ -19,8 +19,21 @@ pub(crate) mod exit {
     pub(crate) const USAGE: u8 = 2;
     /// `scan --fail-on`: a finding at or above the given severity.
     pub(crate) const FINDINGS: u8 = 3;
-    /// Interrupted (Ctrl-C) after printing what was finished.
+    /// Interrupted by Ctrl-C (SIGINT) after printing what was finished: 128 + 2.
     pub(crate) const INTERRUPTED: u8 = 130;
+    /// Stopped by SIGTERM (timeout, systemd, a CI cancel) after printing what was
+    /// finished: 128 + 15, as a shell reports it.
+    pub(crate) const TERMINATED: u8 = 143;
+
+    /// The exit code of a run that a signal cut short: [`TERMINATED`] after SIGTERM, else
+    /// [`INTERRUPTED`].
+    pub(crate) fn interrupted() -> u8 {
+        if crate::commands::terminated() {
+            TERMINATED
+        } else {
+            INTERRUPTED
+        }
+    }
 }
 
 /// An error with the exit code it should end the process with.

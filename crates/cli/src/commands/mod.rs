@@ -9,7 +9,10 @@ mod scan;
 mod show;
 mod stored;
 
+use std::sync::atomic::{AtomicBool, Ordering};
+
 use smbaudit_engine::CancellationToken;
+use tokio::signal::unix::{SignalKind, signal};
 
 use crate::Fatal;
 use crate::args::{Cli, Command, LocalArgs};
@@ -33,13 +36,37 @@ pub(crate) async fn run(cli: Cli) -> Result<u8, Fatal> {
     }
 }
 
-/// A token cancelled on the first Ctrl-C, so a sweep stops sending and reports what it has.
+/// Set once SIGTERM cancelled the run (for the exit code).
+static TERMINATED: AtomicBool = AtomicBool::new(false);
+
+/// Whether SIGTERM (rather than Ctrl-C) stopped the run.
+pub(crate) fn terminated() -> bool {
+    TERMINATED.load(Ordering::Relaxed)
+}
+
+/// A token cancelled on the first Ctrl-C (SIGINT) or SIGTERM, so a run stops sending,
+/// prints and stores what it finished, and marks the scan interrupted.
 pub(crate) fn cancel_on_ctrl_c() -> CancellationToken {
     let token = CancellationToken::new();
     let child = token.clone();
     tokio::spawn(async move {
-        if tokio::signal::ctrl_c().await.is_ok() {
-            child.cancel();
+        let Ok(mut term) = signal(SignalKind::terminate()) else {
+            // No SIGTERM handler: Ctrl-C alone still stops the run cleanly.
+            if tokio::signal::ctrl_c().await.is_ok() {
+                child.cancel();
+            }
+            return;
+        };
+        tokio::select! {
+            interrupt = tokio::signal::ctrl_c() => {
+                if interrupt.is_ok() {
+                    child.cancel();
+                }
+            }
+            Some(()) = term.recv() => {
+                TERMINATED.store(true, Ordering::Relaxed);
+                child.cancel();
+            }
         }
     });
     token

@@ -61,7 +61,7 @@ pub(crate) async fn run(args: NbstatArgs) -> Result<u8, Fatal> {
         summary(&stats, skipped_v6);
     }
     Ok(if stats.cancelled {
-        exit::INTERRUPTED
+        exit::interrupted()
     } else {
         exit::OK
     })

@@ -157,7 +157,7 @@ pub(crate) async fn run(args: ScanArgs) -> Result<u8, Fatal> {
         }
     }
     Ok(if cancelled {
-        exit::INTERRUPTED
+        exit::interrupted()
     } else if args
         .fail_on
         .is_some_and(|gate| worst.is_some_and(|w| w >= gate))

@@ -10,5 +10,6 @@ mod lab_selftest;
 mod nbstat;
 mod run;
 mod scan;
+mod signals;
 mod smb1_only;
 mod store;

@@ -13,7 +13,7 @@ use crate::run::{jsonl, smbaudit};
 
 const BIN: &str = env!("CARGO_BIN_EXE_smbaudit");
 
-fn hosts() -> Vec<HostSpec> {
+pub(crate) fn hosts() -> Vec<HostSpec> {
     vec![
         HostSpec::new("fs", "FILESRV1", "LABWG"),
         HostSpec {
@@ -51,7 +51,7 @@ fn by_ip(lines: &str) -> BTreeMap<String, Value> {
         .collect()
 }
 
-fn history(lab: &Lab, db: &str) -> Vec<Value> {
+pub(crate) fn history(lab: &Lab, db: &str) -> Vec<Value> {
     let (code, out, err) = smbaudit(lab, &["history", "--db", db, "-f", "json"], &[]);
     assert_eq!(code, 0, "{err}");
     serde_json::from_str(&out).expect("history JSON")
@@ -59,7 +59,7 @@ fn history(lab: &Lab, db: &str) -> Vec<Value> {
 
 /// A scan slow enough to kill mid-way: every address of the lab's /24 (most are silent and
 /// cost the connect timeout), four hosts at a time.
-fn slow_scan_args<'a>(db: &'a str, range: &'a str) -> Vec<&'a str> {
+pub(crate) fn slow_scan_args<'a>(db: &'a str, range: &'a str) -> Vec<&'a str> {
     vec![
         "scan",
         "--db",

@@ -1,0 +1,77 @@
+//! SIGTERM (a timeout, systemd, a CI cancel) stops a scan as Ctrl-C does: it prints and
+//! stores what finished, marks the scan interrupted and exits 143.
+
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use crate::lab::{Lab, require_lab};
+use crate::run::{jsonl, smbaudit};
+use crate::store::{history, hosts, slow_scan_args};
+
+const BIN: &str = env!("CARGO_BIN_EXE_smbaudit");
+
+/// Polls the store until it holds `at_least` hosts of the running scan.
+fn wait_for_hosts(lab: &Lab, db: &str, at_least: u64, child: &mut std::process::Child) {
+    let deadline = Instant::now() + Duration::from_secs(120);
+    loop {
+        assert!(Instant::now() < deadline, "no host stored within 120 s");
+        assert!(
+            child.try_wait().unwrap().is_none(),
+            "the scan ended too early"
+        );
+        if std::path::Path::new(db).exists()
+            && history(lab, db)
+                .first()
+                .is_some_and(|s| s["hosts"].as_u64().unwrap() >= at_least)
+        {
+            return;
+        }
+        std::thread::sleep(Duration::from_millis(200));
+    }
+}
+
+#[test]
+fn sigterm_prints_stores_and_exits_143() {
+    let lab = require_lab!(&hosts());
+    let dir = tempfile::tempdir().unwrap();
+    let (net, len) = lab.prefix();
+    let range = format!("{net}/{len}");
+    lab.check_target(&range);
+    let db = dir.path().join("term.db");
+    let db = db.to_str().unwrap();
+    let out_path = dir.path().join("out.jsonl");
+    let mut child = lab
+        .client_command(BIN)
+        .args(slow_scan_args(db, &range))
+        .stdout(Stdio::from(std::fs::File::create(&out_path).unwrap()))
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    wait_for_hosts(&lab, db, 10, &mut child);
+    Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    let status = child.wait().unwrap();
+    assert_eq!(status.code(), Some(143), "SIGTERM exits 128 + 15");
+    let scans = history(&lab, db);
+    assert_eq!(scans[0]["status"], "interrupted", "{:?}", scans[0]);
+    let stored = scans[0]["hosts"].as_u64().unwrap();
+    assert!((10..256).contains(&stored), "stopped mid-way: {stored}");
+    let ips = |lines: &str| {
+        let mut ips: Vec<String> = jsonl(lines)
+            .iter()
+            .map(|h| h["ip"].as_str().unwrap().to_owned())
+            .collect();
+        ips.sort();
+        ips
+    };
+    let printed = ips(&std::fs::read_to_string(&out_path).unwrap());
+    let (code, shown, err) = smbaudit(&lab, &["show", "last", "--db", db, "-f", "jsonl"], &[]);
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        !printed.is_empty(),
+        "the lab hosts that finished were printed"
+    );
+    assert_eq!(printed, ips(&shown), "what was printed is what was stored");
+}
