@@ -67,6 +67,12 @@ impl Pacer {
         }
     }
 
+    /// When one token is available: [`Pacer::next_token_in`] after the last
+    /// [`Pacer::available`].
+    pub fn next_token_at(&self) -> Instant {
+        self.last + self.next_token_in()
+    }
+
     /// A reply came back to a first attempt: grow the rate a little (additive increase).
     pub fn on_success(&mut self) {
         self.rate = (self.rate + self.rate / 256.0 + 1.0).min(self.max_rate);
