@@ -105,6 +105,9 @@ impl<I: Iterator<Item = Ipv4Addr>> Sweep<I> {
     /// A datagram from `src` that arrived at `now`. Only one from a queried address, with
     /// that query's transaction ID and the response bit, counts; anything else is stray.
     pub fn handle_datagram(&mut self, src: SocketAddr, datagram: &[u8], now: Instant) {
+        if self.cancelled {
+            return;
+        }
         let Some(matched) = self.match_reply(datagram, src, now) else {
             self.stats.stray += 1;
             return;
@@ -134,6 +137,9 @@ impl<I: Iterator<Item = Ipv4Addr>> Sweep<I> {
     /// An ICMP destination unreachable for a datagram sent to `dst`, seen at `now`: that
     /// target ends at once. Ignored when no query to `dst` is in flight.
     pub fn handle_unreachable(&mut self, dst: Ipv4Addr, why: Unreachable, now: Instant) {
+        if self.cancelled {
+            return;
+        }
         let Some(p) = self.pending.remove(&dst) else {
             return;
         };
@@ -149,6 +155,9 @@ impl<I: Iterator<Item = Ipv4Addr>> Sweep<I> {
     /// Fires the timers due at `now`: queues a retransmission, or gives a host up as silent
     /// after its last attempt.
     pub fn handle_timeout(&mut self, now: Instant) {
+        if self.cancelled {
+            return;
+        }
         let max_attempts = self.max_attempts();
         while let Some(Reverse((deadline, ip, attempt))) = self.timers.peek().copied() {
             if deadline > now {
@@ -255,9 +264,9 @@ impl<I: Iterator<Item = Ipv4Addr>> Sweep<I> {
         self.send_blocked
     }
 
-    /// Stops issuing queries: nothing more is transmitted and the sweep is finished. Hosts
-    /// already finished still come out of [`Sweep::poll_event`]; queries in flight end
-    /// without a result, as the engine's sweep always did.
+    /// Stops issuing queries: nothing more is transmitted, later input is ignored and the
+    /// sweep is finished. Hosts already finished still come out of [`Sweep::poll_event`];
+    /// queries in flight end without a result, as the engine's sweep always did.
     pub fn cancel(&mut self) {
         self.cancelled = true;
         self.stats.cancelled = true;
