@@ -14,6 +14,9 @@ mod pacer;
 mod query;
 mod rtt;
 
+#[cfg(test)]
+mod tests;
+
 use std::time::Duration;
 
 pub use machine::{Sweep, Transmit};
