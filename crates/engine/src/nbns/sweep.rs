@@ -154,10 +154,10 @@ fn send_allowed<I: Iterator<Item = Ipv4Addr>>(sock: &UdpSocket, core: &mut Sweep
         match send(sock, t.bytes, SocketAddr::V4(t.dst)) {
             Ok(_) => core.handle_sent(now),
             Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
-                core.handle_send_error(e.kind(), now);
+                core.handle_send_error(e.kind());
                 break;
             }
-            Err(e) => core.handle_send_error(e.kind(), now),
+            Err(e) => core.handle_send_error(e.kind()),
         }
     }
 }

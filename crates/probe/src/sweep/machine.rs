@@ -20,7 +20,8 @@ const MIN_FINAL_WAIT: Duration = Duration::from_millis(250);
 /// RTT samples needed before the wait after the last attempt adapts to them.
 const SAMPLES_TO_ADAPT: u64 = 8;
 
-/// One datagram to send, borrowed from the sweep until the caller says what became of it.
+/// One datagram to send. The sweep keeps offering it until the caller reports what became
+/// of it ([`Sweep::handle_sent`], [`Sweep::handle_send_error`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Transmit<'a> {
     /// Where it goes.
@@ -233,7 +234,7 @@ impl<I: Iterator<Item = Ipv4Addr>> Sweep<I> {
     /// The socket refused the last [`Transmit`]. `WouldBlock` keeps it next and holds
     /// pacing wake-ups until [`Sweep::handle_writable`]; any other error ends that target
     /// as [`Outcome::SendFailed`] (the caller has already retried it, see the engine).
-    pub fn handle_send_error(&mut self, kind: io::ErrorKind, _now: Instant) {
+    pub fn handle_send_error(&mut self, kind: io::ErrorKind) {
         if kind == io::ErrorKind::WouldBlock {
             self.offered = None;
             self.send_blocked = true;

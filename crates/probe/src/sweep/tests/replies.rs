@@ -278,7 +278,7 @@ fn would_block_keeps_the_datagram_next_and_a_send_error_ends_only_its_target() {
         .sweep
         .poll_transmit(now)
         .map(|t| (t.dst, t.bytes.to_vec()));
-    lab.sweep.handle_send_error(io::ErrorKind::WouldBlock, now);
+    lab.sweep.handle_send_error(io::ErrorKind::WouldBlock);
     assert!(lab.sweep.is_send_blocked());
     assert_eq!(
         lab.sweep.next_send(),
@@ -296,8 +296,7 @@ fn would_block_keeps_the_datagram_next_and_a_send_error_ends_only_its_target() {
     assert!(!lab.sweep.is_send_blocked());
     let second = lab.sweep.poll_transmit(now).map(|t| t.dst);
     assert_eq!(second, Some(SocketAddrV4::new(ip(3), NBNS_PORT)));
-    lab.sweep
-        .handle_send_error(io::ErrorKind::HostUnreachable, now);
+    lab.sweep.handle_send_error(io::ErrorKind::HostUnreachable);
     lab.sweep.handle_sent(now); // nothing offered: ignored
     assert_eq!(lab.step(ms(0)), 1, "the third target still goes out");
     let failed = lab.result(ip(3)).expect("ip 3 failed");
