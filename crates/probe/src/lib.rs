@@ -8,6 +8,7 @@ pub mod nbstat;
 pub mod observation;
 pub mod smb;
 mod suffix;
+pub mod sweep;
 
 pub use suffix::suffix_meaning;
 

@@ -9,7 +9,7 @@ use smbaudit_probe::nbns::{NbnsReply, classify_reply, response_header};
 use smbaudit_wire::nbns::{QualifiedName, QueryMode};
 
 use super::socket::{self, Broadcast};
-use super::sweep::{NBNS_PORT, Query, wack_wait};
+use smbaudit_probe::sweep::{NBNS_PORT, Query, wack_wait};
 
 /// Most distinct responders kept from one broadcast.
 const MAX_RESPONDERS: usize = 4096;

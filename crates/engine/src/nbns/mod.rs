@@ -2,15 +2,12 @@
 
 mod icmp;
 mod lookup;
-mod pacer;
-mod rtt;
 mod socket;
 mod sweep;
 
 pub use icmp::Unreachable;
 pub use lookup::{LookupAnswer, LookupConfig, LookupTarget, name_query};
-pub use pacer::Pacer;
-pub use rtt::RttEstimator;
+pub use smbaudit_probe::sweep::{Pacer, RttEstimator};
 pub use socket::RECV_BUFFER;
 pub use sweep::{
     HostResult, MAX_IN_FLIGHT, NBNS_PORT, Outcome, Query, SweepConfig, SweepStats, dry_run, sweep,

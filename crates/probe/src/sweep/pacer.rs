@@ -58,13 +58,22 @@ impl Pacer {
         self.tokens -= 1.0;
     }
 
-    /// How long until one token is available.
+    /// How long until one token is available. Never zero while a token is missing: a
+    /// deficit too small for a nanosecond would otherwise leave a caller whose clock only
+    /// moves to the times it is given (a test's fake clock) waking at the same instant
+    /// forever.
     pub fn next_token_in(&self) -> Duration {
         if self.tokens >= 1.0 {
             Duration::ZERO
         } else {
-            Duration::from_secs_f64((1.0 - self.tokens) / self.rate)
+            Duration::from_secs_f64((1.0 - self.tokens) / self.rate).max(Duration::from_nanos(1))
         }
+    }
+
+    /// When one token is available: [`Pacer::next_token_in`] after the last
+    /// [`Pacer::available`].
+    pub fn next_token_at(&self) -> Instant {
+        self.last + self.next_token_in()
     }
 
     /// A reply came back to a first attempt: grow the rate a little (additive increase).
