@@ -167,7 +167,7 @@ pub fn nbns_roundtrip(data: &[u8]) {
     let Ok(packet) = Packet::decode(data) else {
         return;
     };
-    let bytes = packet.to_bytes();
+    let bytes = packet.to_vec();
     let again = Packet::decode(&bytes).expect("an encoded packet decodes");
     assert_eq!(again, packet, "decode(encode(decode(x))) != decode(x)");
     for rr in packet

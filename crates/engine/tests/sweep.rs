@@ -8,6 +8,7 @@ use std::time::Duration;
 use smbaudit_engine::CancellationToken;
 use smbaudit_engine::nbns::{HostResult, Outcome, Query, SweepConfig, sweep};
 use smbaudit_probe::nbns::NbnsReply;
+use smbaudit_wire::Encode;
 use smbaudit_wire::nbns::{
     CLASS_IN, Flags, NameFlags, NbName, NodeName, NodeStatus, Packet, QualifiedName,
     ResourceRecord, RrType, Statistics,
@@ -54,7 +55,7 @@ fn reply_with(trn_id: u16, rdata: Vec<u8>) -> Vec<u8> {
         ttl: 0,
         rdata,
     });
-    p.to_bytes()
+    p.to_vec()
 }
 
 /// Serves `behaviour` on `ip:port` for at most `limit` queries or 10 s, whichever first.
@@ -95,7 +96,7 @@ async fn responder(ip: Ipv4Addr, port: u16, behaviour: Behaviour) -> tokio::task
                     let mut wack = Packet::decode(&status_reply(trn)).unwrap();
                     wack.header.flags = Flags(0xBC00);
                     wack.answers[0].ttl = 1;
-                    let _ = sock.send_to(&wack.to_bytes(), from).await;
+                    let _ = sock.send_to(&wack.to_vec(), from).await;
                     tokio::time::sleep(Duration::from_millis(600)).await;
                     status_reply(trn)
                 }

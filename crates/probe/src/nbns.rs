@@ -60,6 +60,7 @@ pub fn classify_reply(datagram: &[u8], expect: RrType) -> NbnsReply {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use smbaudit_wire::Encode;
     use smbaudit_wire::nbns::{
         CLASS_IN, Flags, NbName, QualifiedName, ResourceRecord, node_status_request,
     };
@@ -75,12 +76,12 @@ mod tests {
             ttl: 0,
             rdata,
         });
-        p.to_bytes()
+        p.to_vec()
     }
 
     #[test]
     fn matches_only_responses() {
-        let query = node_status_request(7, QualifiedName::new(NbName::WILDCARD)).to_bytes();
+        let query = node_status_request(7, QualifiedName::new(NbName::WILDCARD)).to_vec();
         assert!(response_header(&query).is_none());
         assert_eq!(
             response_header(&reply(0x8400, RrType::NBSTAT, vec![0]))

@@ -56,7 +56,7 @@ use smbaudit_wire::nbns::{
 use smbaudit_wire::nbss::{Deframer, Frame, PacketType, SessionPacket, Transport, decode_frame};
 use smbaudit_wire::ntlm::{Challenge, TargetInfo};
 use smbaudit_wire::smb2::{NegotiateContext, context_type};
-use smbaudit_wire::{Reader, smb1, smb2, spnego};
+use smbaudit_wire::{Encode, Reader, smb1, smb2, spnego};
 
 #[global_allocator]
 static GLOBAL: &PeakMemAlloc<System> = &INSTRUMENTED_SYSTEM;
@@ -323,7 +323,7 @@ fn hostile_cases() -> Vec<(Decoder, String, Vec<u8>)> {
             p,
         );
     }
-    let mut p = node_status_request(1, QualifiedName::new(NbName::WILDCARD)).to_bytes();
+    let mut p = node_status_request(1, QualifiedName::new(NbName::WILDCARD)).to_vec();
     p[4] = 0xFF;
     p[5] = 0xFF;
     for _ in 0..5_000 {
@@ -870,7 +870,7 @@ fn decoders_allocate_at_most_a_small_multiple_of_their_input() {
         ..Config::default()
     });
     let mut seeds: Vec<Vec<u8>> = vec![
-        node_status_request(7, QualifiedName::new(NbName::WILDCARD)).to_bytes(),
+        node_status_request(7, QualifiedName::new(NbName::WILDCARD)).to_vec(),
         scoped_name(4, 50),
         [&[4u8][..], &[0x41; 4 * 18 + 46]].concat(),
         [

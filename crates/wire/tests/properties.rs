@@ -221,7 +221,7 @@ fn deframe(
 proptest! {
     #[test]
     fn roundtrips_nbns_packet(p in packet()) {
-        let bytes = p.to_bytes();
+        let bytes = p.to_vec();
         let names = p.questions.iter().map(|q| q.name.encoded_len() + 4).sum::<usize>()
             + p.answers.iter().chain(&p.authority).chain(&p.additional)
                 .map(|rr| rr.name.encoded_len() + 10 + rr.rdata.len()).sum::<usize>();
@@ -249,7 +249,7 @@ proptest! {
             header: Header { trn_id, flags: Flags(0x2910), qdcount: 1, ancount: 0, nscount: 0, arcount: 0 },
             questions: vec![Question { name: q.clone(), qtype: RrType::NB, qclass: 1 }],
             answers: vec![], authority: vec![], additional: vec![],
-        }.to_bytes();
+        }.to_vec();
         bytes[11] = 1; // ARCOUNT
         bytes.extend_from_slice(&[0xC0, 0x0C, 0x00, 0x20, 0x00, 0x01]);
         bytes.extend_from_slice(&ttl.to_be_bytes());
@@ -257,7 +257,7 @@ proptest! {
         let p = Packet::decode(&bytes).unwrap();
         prop_assert_eq!(&p.additional[0].name, &q);
         prop_assert_eq!(p.additional[0].ttl, ttl);
-        prop_assert_eq!(Packet::decode(&p.to_bytes()), Ok(p));
+        prop_assert_eq!(Packet::decode(&p.to_vec()), Ok(p));
     }
 
     #[test]
@@ -353,7 +353,7 @@ fn nbns_decoders_hold_up(bytes: &[u8]) -> Result<(), TestCaseError> {
             let _ = NbAddress::decode_list(&rr.rdata);
         }
         let _ = format!("{p:?}");
-        prop_assert_eq!(Packet::decode(&p.to_bytes()), Ok(p));
+        prop_assert_eq!(Packet::decode(&p.to_vec()), Ok(p));
     }
     if let Ok(ns) = NodeStatus::decode(bytes) {
         let mut out = Vec::new();
@@ -374,7 +374,7 @@ proptest! {
 
     #[test]
     fn nbns_decoders_never_panic_on_damaged_packets(p in packet(), (e, cut) in edits()) {
-        nbns_decoders_hold_up(&mutate(p.to_bytes(), &e, cut))?;
+        nbns_decoders_hold_up(&mutate(p.to_vec(), &e, cut))?;
     }
 
     #[test]

@@ -141,10 +141,10 @@ fn check_nbstat_request(bytes: &[u8], trn_id: u16) {
     assert_eq!(q.qtype.0, 33);
     assert_eq!(q.qclass, CLASS_IN);
     assert_eq!(
-        node_status_request(trn_id, QualifiedName::new(NbName::WILDCARD)).to_bytes(),
+        node_status_request(trn_id, QualifiedName::new(NbName::WILDCARD)).to_vec(),
         bytes
     );
-    assert_eq!(p.to_bytes(), bytes, "re-encodes byte for byte");
+    assert_eq!(p.to_vec(), bytes, "re-encodes byte for byte");
 }
 
 /// Checks a NODE STATUS RESPONSE against tshark's decode of it.
@@ -223,7 +223,7 @@ fn check_nbstat_response(bytes: &[u8], want: &ExpectedNbstat) {
     let mut rdata = Vec::new();
     ns.encode(&mut rdata);
     assert_eq!(rdata, rr.rdata, "NODE STATUS re-encodes byte for byte");
-    assert_eq!(p.to_bytes(), bytes, "packet re-encodes byte for byte");
+    assert_eq!(p.to_vec(), bytes, "packet re-encodes byte for byte");
 }
 
 /// A broadcast NAME QUERY REQUEST for `name<suffix>`, and our builder's bytes for it.
@@ -258,7 +258,7 @@ fn check_broadcast_name_query(bytes: &[u8], trn_id: u16, name: &str, suffix: u8)
         QueryMode::Broadcast,
     );
     assert_eq!(
-        built.to_bytes(),
+        built.to_vec(),
         bytes,
         "our broadcast query is the one Windows sends"
     );
@@ -316,7 +316,7 @@ fn check_positive_name_query_response(bytes: &[u8], want: &ExpectedNbAnswer) {
     let mut rdata = Vec::new();
     NbAddress::encode_list(&list, &mut rdata);
     assert_eq!(rdata, rr.rdata);
-    assert_eq!(p.to_bytes(), bytes, "packet re-encodes byte for byte");
+    assert_eq!(p.to_vec(), bytes, "packet re-encodes byte for byte");
 }
 
 /// Every UDP 137 datagram of a capture decodes as an NBNS packet, and the count is tshark's.
@@ -339,7 +339,7 @@ fn every_nbns_datagram_decodes(cap: &BTreeMap<usize, Segment>, tshark_count: usi
                 }
             }
             // Decoding what we encode gives the same packet back, pointers or not.
-            assert_eq!(Packet::decode(&p.to_bytes()).unwrap(), p, "frame {number}");
+            assert_eq!(Packet::decode(&p.to_vec()).unwrap(), p, "frame {number}");
             n += 1;
         }
     }

@@ -1,5 +1,6 @@
 //! The one request a sweep sends to every target, re-stamped with each transaction ID.
 
+use smbaudit_wire::Encode;
 use smbaudit_wire::nbns::{
     NbName, Packet, QualifiedName, QueryMode, RrType, name_query_request, node_status_request,
 };
@@ -27,7 +28,7 @@ impl Query {
 
     fn from_packet(packet: Packet, expect: RrType) -> Self {
         Self {
-            template: packet.to_bytes(),
+            template: packet.to_vec(),
             expect,
         }
     }

@@ -102,14 +102,15 @@ pub fn wack_wait_secs(packet: &Packet) -> Option<u32> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::Encode;
     use crate::nbns::{NbName, Rcode, ResourceRecord};
 
     #[test]
     fn builds_unicast_and_broadcast_queries() {
         let name = QualifiedName::new(NbName::new("FILESRV1", 0x20).unwrap());
-        let u = name_query_request(1, name.clone(), QueryMode::Unicast).to_bytes();
+        let u = name_query_request(1, name.clone(), QueryMode::Unicast).to_vec();
         assert_eq!(&u[2..4], &[0x01, 0x00]);
-        let b = name_query_request(1, name, QueryMode::Broadcast).to_bytes();
+        let b = name_query_request(1, name, QueryMode::Broadcast).to_vec();
         assert_eq!(&b[2..4], &[0x01, 0x10]);
         assert_eq!(&b[b.len() - 4..], &[0, 0x20, 0, 1]);
         assert_eq!(b.len(), 50);
@@ -140,7 +141,7 @@ mod tests {
     fn reads_negative_response_and_wack() {
         let mut p = name_query_request(9, QualifiedName::new(NbName::WILDCARD), QueryMode::Unicast);
         p.header.flags = Flags(0x8583);
-        let back = Packet::decode(&p.to_bytes()).unwrap();
+        let back = Packet::decode(&p.to_vec()).unwrap();
         assert_eq!(back.header.flags.rcode(), Rcode::NAM_ERR);
         assert_eq!(wack_wait_secs(&back), None);
 
@@ -154,7 +155,7 @@ mod tests {
             ttl: 5,
             rdata: vec![0x01, 0x00],
         });
-        let back = Packet::decode(&w.to_bytes()).unwrap();
+        let back = Packet::decode(&w.to_vec()).unwrap();
         assert_eq!(wack_wait_secs(&back), Some(5));
     }
 }

@@ -162,11 +162,12 @@ impl NodeStatus {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::Encode;
 
     /// The request every tool sends, byte for byte: 50 bytes, flags 0.
     #[test]
     fn builds_the_50_byte_wildcard_request() {
-        let bytes = node_status_request(0x20A8, QualifiedName::new(NbName::WILDCARD)).to_bytes();
+        let bytes = node_status_request(0x20A8, QualifiedName::new(NbName::WILDCARD)).to_vec();
         assert_eq!(bytes.len(), 50);
         assert_eq!(&bytes[..12], &[0x20, 0xA8, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0]);
         assert_eq!(&bytes[46..], &[0, 0x21, 0, 1]);

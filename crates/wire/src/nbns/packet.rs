@@ -1,8 +1,9 @@
 //! Whole NBNS packets: header, questions and resource records (RFC 1002 §4.2.1).
 
+use super::header::HEADER_LEN;
 use super::{Header, QualifiedName};
 use crate::field::len16;
-use crate::{DecodeError, Reader};
+use crate::{DecodeError, Encode, Reader};
 
 /// Smallest question on the wire: a 2-byte name pointer, QTYPE and QCLASS.
 const MIN_QUESTION_LEN: usize = 6;
@@ -97,9 +98,27 @@ impl Packet {
             additional,
         })
     }
+}
+
+impl Encode for Packet {
+    fn encoded_len(&self) -> usize {
+        let questions: usize = self
+            .questions
+            .iter()
+            .map(|q| q.name.encoded_len() + 4)
+            .sum();
+        let records: usize = self
+            .answers
+            .iter()
+            .chain(&self.authority)
+            .chain(&self.additional)
+            .map(|rr| rr.name.encoded_len() + 10 + rr.rdata.len().min(usize::from(u16::MAX)))
+            .sum();
+        HEADER_LEN + questions + records
+    }
 
     /// Writes the datagram; the header counts come from the section lengths.
-    pub fn encode(&self, out: &mut Vec<u8>) {
+    fn encode(&self, out: &mut Vec<u8>) {
         Header {
             qdcount: len16(self.questions.len()),
             ancount: len16(self.answers.len()),
@@ -127,13 +146,6 @@ impl Packet {
             out.extend_from_slice(&len.to_be_bytes());
             out.extend_from_slice(rr.rdata.get(..usize::from(len)).unwrap_or(&rr.rdata));
         }
-    }
-
-    /// The packet as bytes.
-    pub fn to_bytes(&self) -> Vec<u8> {
-        let mut out = Vec::with_capacity(64);
-        self.encode(&mut out);
-        out
     }
 }
 
@@ -169,6 +181,7 @@ fn decode_records<'a>(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::Encode;
     use crate::nbns::{Flags, NbName};
 
     fn answer(rdata: Vec<u8>) -> Packet {
@@ -197,12 +210,12 @@ mod tests {
     #[test]
     fn roundtrips_answer() {
         let p = answer(vec![1, 2, 3]);
-        assert_eq!(Packet::decode(&p.to_bytes()).unwrap(), p);
+        assert_eq!(Packet::decode(&p.to_vec()).unwrap(), p);
     }
 
     #[test]
     fn rejects_lying_counts_without_allocating_for_them() {
-        let mut bytes = answer(vec![]).to_bytes();
+        let mut bytes = answer(vec![]).to_vec();
         bytes[6] = 0xFF; // ANCOUNT = 0xFF01
         assert!(matches!(
             Packet::decode(&bytes),
@@ -212,7 +225,7 @@ mod tests {
 
     #[test]
     fn rejects_rdlength_past_end() {
-        let mut bytes = answer(vec![0; 4]).to_bytes();
+        let mut bytes = answer(vec![0; 4]).to_vec();
         let n = bytes.len();
         bytes[n - 6] = 0x40; // RDLENGTH = 0x4004
         assert!(matches!(
@@ -223,7 +236,7 @@ mod tests {
 
     #[test]
     fn every_truncation_point_is_an_error() {
-        let bytes = answer(vec![9; 20]).to_bytes();
+        let bytes = answer(vec![9; 20]).to_vec();
         for cut in 0..bytes.len() {
             assert!(Packet::decode(&bytes[..cut]).is_err(), "cut at {cut}");
         }

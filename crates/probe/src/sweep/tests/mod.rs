@@ -7,6 +7,7 @@ mod timing;
 use std::net::{Ipv4Addr, SocketAddr, SocketAddrV4};
 use std::time::{Duration, Instant};
 
+use smbaudit_wire::Encode;
 use smbaudit_wire::nbns::{
     CLASS_IN, Flags, NameFlags, NbName, NodeName, NodeStatus, Packet, QualifiedName,
     ResourceRecord, RrType, Statistics, node_status_request,
@@ -162,7 +163,7 @@ pub(super) fn wack(trn_id: u16, secs: u32) -> Vec<u8> {
     if let Some(rr) = p.answers.first_mut() {
         rr.ttl = secs;
     }
-    p.to_bytes()
+    p.to_vec()
 }
 
 /// A response with `flags`, one NBSTAT answer with `ttl` and `rdata`.
@@ -177,5 +178,5 @@ pub(super) fn response(trn_id: u16, flags: u16, ttl: u32, rdata: Vec<u8>) -> Vec
         ttl,
         rdata,
     });
-    p.to_bytes()
+    p.to_vec()
 }
