@@ -295,9 +295,30 @@ pub(crate) enum LookupFormat {
 
 #[derive(Debug, Args)]
 pub(crate) struct LocalArgs {
-    /// Wait for each probe.
+    /// Wait for each probe (TCP handshake, each reply, the NODE STATUS answer).
     #[arg(long, default_value = "1s", value_parser = parse_duration, value_name = "TIME")]
     pub(crate) timeout: Duration,
+    /// Output format (the same as `scan`'s).
+    #[arg(short, long, value_enum, default_value_t = ScanFormat::Table)]
+    pub(crate) format: ScanFormat,
+    /// Show the evidence of every port, the SMB details and every fix.
+    #[arg(short, long)]
+    pub(crate) verbose: bool,
+    /// No progress lines on stderr.
+    #[arg(short, long)]
+    pub(crate) quiet: bool,
+}
+
+impl Default for LocalArgs {
+    /// `smbaudit` with no command.
+    fn default() -> Self {
+        Self {
+            timeout: Duration::from_secs(1),
+            format: ScanFormat::Table,
+            verbose: false,
+            quiet: false,
+        }
+    }
 }
 
 /// A count of at least 1.

@@ -3,6 +3,7 @@
 mod args;
 mod commands;
 mod input;
+mod pipeline;
 mod render;
 
 use std::process::ExitCode;

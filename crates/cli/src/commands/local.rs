@@ -1,68 +1,77 @@
 //! `smbaudit` with no command, or `smbaudit local`: what this machine exposes on loopback.
-//! Sends nothing beyond 127.0.0.1, so it is safe to run anywhere.
+//! The same pipeline as `scan` (records, rules, output formats) over one target,
+//! 127.0.0.1, so it sends nothing beyond loopback and is safe to run anywhere.
 
+use std::collections::HashSet;
 use std::net::{IpAddr, Ipv4Addr};
 
-use smbaudit_engine::nbns::{Query, SweepConfig, sweep};
-use smbaudit_engine::tcp::probe_port;
+use indicatif::ProgressBar;
+use smbaudit_engine::nbns::SweepConfig;
+use smbaudit_engine::scan::{PortSet, ScanConfig, Timeouts};
+use smbaudit_engine::targets::TargetList;
+use smbaudit_findings::Vantage;
 
+use super::scan::Run;
 use crate::args::LocalArgs;
+use crate::pipeline::Shown;
 use crate::{Fatal, exit};
-use smbaudit_findings::record::{NbstatHost, NbstatStatus};
 
-/// The ports an attacker looks at: RPC endpoint mapper, NetBIOS session service, SMB.
-const TCP_PORTS: [(u16, &str); 3] = [(135, "msrpc"), (139, "netbios-ssn"), (445, "microsoft-ds")];
+/// The only target.
+const LOOPBACK: Ipv4Addr = Ipv4Addr::LOCALHOST;
 
 pub(crate) async fn run(args: LocalArgs) -> Result<u8, Fatal> {
-    let ip = Ipv4Addr::LOCALHOST;
-    println!("smbaudit: checking this machine over loopback ({ip}) only");
-    for (port, service) in TCP_PORTS {
-        let state = probe_port(IpAddr::V4(ip), port, args.timeout).await;
-        println!(
-            "  {port:>3}/tcp  {:<13} {:<13} {}",
-            state.as_str(),
-            service,
-            state.evidence()
+    if !args.quiet {
+        eprintln!("smbaudit: checking this machine over loopback ({LOOPBACK}) only");
+    }
+    let mut targets = TargetList::new();
+    targets
+        .include(&LOOPBACK.to_string())
+        .map_err(Fatal::usage)?;
+    let cfg = local_config(&args);
+    let run = Run {
+        targets: &targets,
+        cfg: &cfg,
+        // What other machines on the network could reach, if the ports are not bound to
+        // loopback alone.
+        vantage: Vantage::Lan,
+        shown: Shown::All,
+        format: args.format,
+        verbose: args.verbose,
+        keep_all: false,
+        bar: ProgressBar::hidden(),
+    };
+    let (stats, _, _) = run.execute(None, None).await?;
+    if !args.quiet {
+        eprintln!(
+            "Run `smbaudit scan <targets>` to see what your network exposes over SMB and NetBIOS, and how to close it."
         );
     }
-    let cfg = SweepConfig {
-        timeout: args.timeout,
-        ..SweepConfig::default()
-    };
-    let cancel = super::cancel_on_ctrl_c();
-    let mut host = None;
-    sweep(
-        std::iter::once(ip),
-        Query::node_status(),
-        &cfg,
-        &cancel,
-        |r| host = Some(NbstatHost::from_result(&r)),
-    )
-    .await?;
-    match host {
-        Some(h) if h.status == NbstatStatus::Ok => {
-            let r = &h.report;
-            println!(
-                "  137/udp  open          netbios-ns    answers NODE STATUS: computer {}, workgroup {}, {} names",
-                r.computer.as_deref().unwrap_or("-"),
-                r.workgroup.as_deref().unwrap_or("-"),
-                r.names.len()
-            );
-        }
-        Some(h) if h.answered() => {
-            println!(
-                "  137/udp  open          netbios-ns    {}",
-                h.error.unwrap_or_default()
-            );
-        }
-        Some(h) if h.status == NbstatStatus::Closed => println!(
-            "  137/udp  closed        netbios-ns    {}",
-            h.error.unwrap_or_default()
-        ),
-        _ => println!("  137/udp  open|filtered netbios-ns    no NODE STATUS reply"),
+    Ok(if stats.cancelled {
+        exit::interrupted()
+    } else {
+        exit::OK
+    })
+}
+
+/// Every port, one host, each probe bounded by `--timeout`.
+fn local_config(args: &LocalArgs) -> ScanConfig {
+    ScanConfig {
+        ports: PortSet {
+            udp137: true,
+            epm: Some(135),
+            nbss: Some(139),
+            direct: Some(445),
+        },
+        timeouts: Timeouts {
+            connect: args.timeout,
+            reply: args.timeout,
+            host: args.timeout * 10,
+        },
+        concurrency: 1,
+        sweep: SweepConfig {
+            timeout: args.timeout,
+            ..SweepConfig::default()
+        },
+        skip: HashSet::<IpAddr>::new(),
     }
-    println!(
-        "Run `smbaudit scan <targets>` to see what your network exposes over SMB and NetBIOS, and how to close it."
-    );
-    Ok(exit::OK)
 }

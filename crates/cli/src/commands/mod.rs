@@ -27,12 +27,7 @@ pub(crate) async fn run(cli: Cli) -> Result<u8, Fatal> {
         Some(Command::Show(args)) => show::run(&args),
         Some(Command::Diff(args)) => diff::run(&args),
         Some(Command::Local(args)) => local::run(args).await,
-        None => {
-            local::run(LocalArgs {
-                timeout: std::time::Duration::from_secs(1),
-            })
-            .await
-        }
+        None => local::run(LocalArgs::default()).await,
     }
 }
 

@@ -9,7 +9,7 @@ use smbaudit_engine::nbns::{Query, SweepConfig, SweepStats, dry_run, sweep};
 use crate::args::NbstatArgs;
 use smbaudit_findings::record::NbstatHost;
 
-use crate::render::nbstat::NbstatRenderer;
+use crate::render::nbstat;
 use crate::{Fatal, exit, input};
 
 pub(crate) async fn run(args: NbstatArgs) -> Result<u8, Fatal> {
@@ -37,7 +37,7 @@ pub(crate) async fn run(args: NbstatArgs) -> Result<u8, Fatal> {
     };
     let cancel = super::cancel_on_ctrl_c();
     let stdout = std::io::stdout();
-    let mut renderer = NbstatRenderer::new(args.format, args.verbose, stdout.lock());
+    let mut renderer = nbstat::sink(args.format, args.verbose, stdout.lock());
     renderer.begin()?;
     let mut write_error: Option<std::io::Error> = None;
     let stats = sweep(v4, Query::node_status(), &cfg, &cancel, |result| {

@@ -14,16 +14,15 @@ use smbaudit_engine::scan::{
     raise_nofile_limit, scan,
 };
 
-use crate::args::ScanArgs;
+use smbaudit_engine::targets::TargetList;
 use smbaudit_findings::identity::relay_targets;
-use smbaudit_findings::record::HostRecord;
-use smbaudit_findings::{Context as RuleContext, Severity, Vantage, default_vantage, evaluate};
-
-use smbaudit_store::{ScanMeta, ScanStatus, ScanStore, ScanSummary};
+use smbaudit_findings::{Context as RuleContext, Severity, Vantage, default_vantage};
+use smbaudit_store::{ScanId, ScanMeta, ScanStatus, ScanStore, ScanSummary, ScanWriter};
 
 use super::stored;
-use crate::render::findings::colour_stdout;
-use crate::render::scan::{Ending, ScanRenderer, Scanned};
+use crate::args::{ScanArgs, ScanFormat};
+use crate::pipeline::{Finished, Pipeline, Report, Shown};
+use crate::render::{self, findings::colour_stdout};
 use crate::{Fatal, exit, input};
 
 pub(crate) async fn run(args: ScanArgs) -> Result<u8, Fatal> {
@@ -49,99 +48,32 @@ pub(crate) async fn run(args: ScanArgs) -> Result<u8, Fatal> {
         .vantage
         .or_else(|| resumed.as_ref().and_then(|s| s.vantage.parse().ok()))
         .unwrap_or_else(|| default_vantage(targets.iter().take(VANTAGE_SAMPLE)));
-    let (scan_id, writer, skip) = match &store {
-        Some(db) => {
-            let id = match &resumed {
-                Some(summary) => summary.id,
-                None => db
-                    .begin_scan(&ScanMeta {
-                        targets: tokens,
-                        command: command_line(),
-                        vantage: vantage.to_string(),
-                    })
-                    .map_err(Fatal::from)?,
-            };
-            let skip = if resumed.is_some() {
-                db.finished_hosts(id).map_err(Fatal::from)?
-            } else {
-                HashSet::new()
-            };
-            (Some(id), Some(db.writer(id).map_err(Fatal::from)?), skip)
-        }
+    let storing = match &store {
+        Some(db) => Some(start_storing(&**db, resumed.as_ref(), tokens, vantage)?),
+        None => None,
+    };
+    let (scan_id, writer, skip) = match storing {
+        Some(s) => (Some(s.id), Some(s.writer), s.skip),
         None => (None, None, HashSet::new()),
     };
     let already_done = skip.len();
     let cfg = scan_config(&args, skip);
-    let cancel = super::cancel_on_ctrl_c();
-    let progress = Arc::new(ScanProgress::default());
-    let bar = progress_bar(
-        &args,
-        u64::try_from(targets.len_hint()).ok(),
-        Arc::clone(&progress),
-    );
-
-    let ctx = RuleContext { vantage };
-    let stdout = std::io::stdout();
-    let mut renderer = ScanRenderer::new(args.format, args.verbose, colour_stdout(), stdout.lock());
-    let keep_all = renderer.needs_all() || args.relay_list.is_some();
-    renderer.begin()?;
-    let mut kept: Vec<Scanned> = Vec::new();
-    let mut worst: Option<Severity> = None;
-    let mut failure: Option<anyhow::Error> = None;
-    let stats = scan(&targets, &cfg, &cancel, &progress, |host| {
-        if failure.is_some() {
-            return;
-        }
-        let record = HostRecord::from_scan(host);
-        let shown = args.all || record.exposed();
-        if writer.is_none() && !shown {
-            return;
-        }
-        let eval = evaluate(&record, &ctx);
-        if let Some(w) = &writer {
-            // Every finished host is stored (silent ones too), so --resume skips it.
-            if let Err(e) = w.send(&record, &eval.findings) {
-                failure = Some(anyhow::Error::from(e).context("storing results"));
-                cancel.cancel();
-                return;
-            }
-        }
-        if !shown {
-            return;
-        }
-        worst = worst.max(eval.findings.first().map(|f| f.severity));
-        let scanned = Scanned { record, eval };
-        if let Err(e) = bar.suspend(|| renderer.host(&scanned)) {
-            failure = Some(anyhow::Error::from(e).context("writing results"));
-            cancel.cancel();
-        }
-        if keep_all {
-            kept.push(scanned);
-        }
-    })
-    .await
-    .context("scan")?;
-    bar.finish_and_clear();
-    let cancelled = stats.cancelled && failure.is_none();
-    if let Some(w) = writer {
-        let status = if stats.cancelled {
-            ScanStatus::Interrupted
-        } else {
-            ScanStatus::Finished
-        };
-        w.finish(status).map_err(Fatal::from)?;
-    }
-    if let Some(e) = failure {
-        return Err(Fatal::from(e));
-    }
-    renderer.end(&Ending {
-        hosts: &kept,
-        scan_id: scan_id.map(|id| id.to_string()),
+    let run = Run {
+        targets: &targets,
+        cfg: &cfg,
         vantage,
-        command: command_line(),
-    })?;
+        shown: if args.all { Shown::All } else { Shown::Exposed },
+        format: args.format,
+        verbose: args.verbose,
+        keep_all: args.relay_list.is_some(),
+        bar: progress_bar(&args, u64::try_from(targets.len_hint()).ok()),
+    };
+    let (stats, finished, worst) = run.execute(writer, scan_id).await?;
     if let Some(path) = &args.relay_list {
-        write_relay_list(path, &relay_targets(kept.iter().map(|s| &s.record)))?;
+        write_relay_list(
+            path,
+            &relay_targets(finished.kept.iter().map(|s| &s.record)),
+        )?;
     }
     if !args.quiet {
         summary(&stats, cfg.concurrency, vantage);
@@ -156,7 +88,7 @@ pub(crate) async fn run(args: ScanArgs) -> Result<u8, Fatal> {
             eprintln!("scan: stored as scan {id}{resumed_note}");
         }
     }
-    Ok(if cancelled {
+    Ok(if stats.cancelled {
         exit::interrupted()
     } else if args
         .fail_on
@@ -166,6 +98,92 @@ pub(crate) async fn run(args: ScanArgs) -> Result<u8, Fatal> {
     } else {
         exit::OK
     })
+}
+
+/// A scan being stored: its number, its writer, and the hosts a resumed scan finished.
+struct Storing {
+    id: ScanId,
+    writer: Box<dyn ScanWriter>,
+    skip: HashSet<std::net::IpAddr>,
+}
+
+/// Starts (or, with `--resume`, continues) the scan in the store.
+fn start_storing(
+    db: &dyn ScanStore,
+    resumed: Option<&ScanSummary>,
+    tokens: Vec<String>,
+    vantage: Vantage,
+) -> Result<Storing, Fatal> {
+    let id = match resumed {
+        Some(summary) => summary.id,
+        None => db
+            .begin_scan(&ScanMeta {
+                targets: tokens,
+                command: command_line(),
+                vantage: vantage.to_string(),
+            })
+            .map_err(Fatal::from)?,
+    };
+    let skip = if resumed.is_some() {
+        db.finished_hosts(id).map_err(Fatal::from)?
+    } else {
+        HashSet::new()
+    };
+    let writer = db.writer(id).map_err(Fatal::from)?;
+    Ok(Storing { id, writer, skip })
+}
+
+/// One run of the engine through the pipeline: what `scan` and `local` share.
+pub(crate) struct Run<'a> {
+    pub(crate) targets: &'a TargetList,
+    pub(crate) cfg: &'a ScanConfig,
+    pub(crate) vantage: Vantage,
+    pub(crate) shown: Shown,
+    pub(crate) format: ScanFormat,
+    pub(crate) verbose: bool,
+    pub(crate) keep_all: bool,
+    pub(crate) bar: ProgressBar,
+}
+
+impl Run<'_> {
+    /// Scans, storing into `writer` if given; returns the engine's counts, what the
+    /// pipeline kept and the worst finding shown.
+    pub(crate) async fn execute(
+        self,
+        writer: Option<Box<dyn ScanWriter>>,
+        scan_id: Option<ScanId>,
+    ) -> Result<(ScanStats, Finished, Option<Severity>), Fatal> {
+        let cancel = super::cancel_on_ctrl_c();
+        let progress = Arc::new(ScanProgress::default());
+        tick(&self.bar, Arc::clone(&progress));
+        let stdout = std::io::stdout();
+        let sink = render::scan::sink(self.format, self.verbose, colour_stdout(), stdout.lock());
+        let ctx = RuleContext {
+            vantage: self.vantage,
+        };
+        let mut pipeline = Pipeline::new(ctx, writer, sink, self.shown, self.keep_all, self.bar);
+        pipeline.begin()?;
+        let stats = scan(self.targets, self.cfg, &cancel, &progress, |host| {
+            if !pipeline.host(host) {
+                cancel.cancel();
+            }
+        })
+        .await
+        .context("scan")?;
+        let worst = pipeline.worst();
+        let status = if stats.cancelled {
+            ScanStatus::Interrupted
+        } else {
+            ScanStatus::Finished
+        };
+        let report = Report {
+            scan_id: scan_id.map(|id| id.to_string()),
+            vantage: self.vantage,
+            command: command_line(),
+        };
+        let finished = pipeline.finish(status, report)?;
+        Ok((stats, finished, worst))
+    }
 }
 
 /// The scan `--resume` names: the last unfinished one, or the one given, if unfinished.
@@ -217,9 +235,8 @@ fn scan_config(args: &ScanArgs, skip: HashSet<std::net::IpAddr>) -> ScanConfig {
     }
 }
 
-/// A progress bar on stderr when it is a terminal (none when piped or with -q), ticking
-/// from the engine's counters.
-fn progress_bar(args: &ScanArgs, total: Option<u64>, progress: Arc<ScanProgress>) -> ProgressBar {
+/// A progress bar on stderr when it is a terminal (none when piped or with -q).
+fn progress_bar(args: &ScanArgs, total: Option<u64>) -> ProgressBar {
     if args.quiet || !std::io::stderr().is_terminal() {
         return ProgressBar::hidden();
     }
@@ -230,6 +247,14 @@ fn progress_bar(args: &ScanArgs, total: Option<u64>, progress: Arc<ScanProgress>
         )
         .unwrap_or_else(|_| ProgressStyle::default_bar()),
     );
+    bar
+}
+
+/// Moves `bar` along the engine's counters until it is finished.
+fn tick(bar: &ProgressBar, progress: Arc<ScanProgress>) {
+    if bar.is_hidden() {
+        return;
+    }
     let ticker = bar.clone();
     tokio::spawn(async move {
         while !ticker.is_finished() {
@@ -244,7 +269,6 @@ fn progress_bar(args: &ScanArgs, total: Option<u64>, progress: Arc<ScanProgress>
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
     });
-    bar
 }
 
 /// Targets looked at to pick the default vantage (a /8 is not walked for it).

@@ -2,10 +2,14 @@
 
 use smbaudit_findings::{Context, Evaluation, Finding, Vantage, evaluate};
 
+use indicatif::ProgressBar;
+use smbaudit_store::ScanStatus;
+
 use super::stored;
 use crate::args::ShowArgs;
+use crate::pipeline::{Pipeline, Report, Shown};
 use crate::render::findings::colour_stdout;
-use crate::render::scan::{Ending, ScanRenderer, Scanned};
+use crate::render::scan::{self, Scanned};
 use crate::{Fatal, exit};
 
 pub(crate) fn run(args: &ShowArgs) -> Result<u8, Fatal> {
@@ -44,16 +48,22 @@ pub(crate) fn run(args: &ShowArgs) -> Result<u8, Fatal> {
         });
     }
     let stdout = std::io::stdout();
-    let mut renderer = ScanRenderer::new(args.format, args.verbose, colour_stdout(), stdout.lock());
-    renderer.begin()?;
-    for host in &hosts {
-        renderer.host(host)?;
+    let sink = scan::sink(args.format, args.verbose, colour_stdout(), stdout.lock());
+    let ctx = Context { vantage };
+    let mut pipeline = Pipeline::new(ctx, None, sink, Shown::All, false, ProgressBar::hidden());
+    pipeline.begin()?;
+    for host in hosts {
+        if !pipeline.show(host) {
+            break;
+        }
     }
-    renderer.end(&Ending {
-        hosts: &hosts,
+    let report = Report {
         scan_id: Some(id.to_string()),
         vantage,
         command: summary.command.clone(),
-    })?;
+    };
+    pipeline
+        .finish(ScanStatus::Finished, report)
+        .map_err(Fatal::from)?;
     Ok(exit::OK)
 }

@@ -1,169 +1,250 @@
-//! Rendering NODE STATUS results: table, JSON, JSON lines, CSV, hosts and lmhosts.
+//! NODE STATUS results in every output format, each a type behind [`NbstatSink`]: table,
+//! JSON, JSON lines, CSV, hosts and lmhosts. [`sink`] is the one place a format is chosen.
 
 use std::io::{self, Write};
 
 use smbaudit_findings::record::{NbstatHost, NbstatStatus};
+use smbaudit_probe::nbstat::NbstatReport;
 
 use super::write_csv_row;
 use crate::args::NbstatFormat;
 
-/// Writes hosts as they come in one of the formats.
-pub(crate) struct NbstatRenderer<W: Write> {
+/// An output format of NODE STATUS results.
+pub(crate) trait NbstatSink {
+    /// Before the first host (headers).
+    fn begin(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+
+    /// One host, as it answers (or times out).
+    fn host(&mut self, host: NbstatHost) -> io::Result<()>;
+
+    /// After the last host.
+    fn end(&mut self) -> io::Result<()>;
+}
+
+/// The sink of `format`, writing to `out`.
+pub(crate) fn sink<'a, W: Write + 'a>(
     format: NbstatFormat,
     verbose: bool,
+    out: W,
+) -> Box<dyn NbstatSink + 'a> {
+    match format {
+        NbstatFormat::Table => Box::new(Table { out, verbose }),
+        NbstatFormat::Json => Box::new(Json {
+            out,
+            collected: Vec::new(),
+        }),
+        NbstatFormat::Jsonl => Box::new(Jsonl(out)),
+        NbstatFormat::Csv => Box::new(Csv(out)),
+        NbstatFormat::Hosts => Box::new(HostsFile {
+            out,
+            flavour: Flavour::Hosts,
+        }),
+        NbstatFormat::Lmhosts => Box::new(HostsFile {
+            out,
+            flavour: Flavour::Lmhosts,
+        }),
+    }
+}
+
+/// One line per host; with `-v`, its name table.
+struct Table<W> {
+    out: W,
+    verbose: bool,
+}
+
+impl<W: Write> NbstatSink for Table<W> {
+    fn begin(&mut self) -> io::Result<()> {
+        writeln!(
+            self.out,
+            "{:<16} {:<16} {:<16} {:<17} {:<16} Roles",
+            "IP address", "Computer", "Workgroup", "MAC address", "Users"
+        )
+    }
+
+    fn host(&mut self, host: NbstatHost) -> io::Result<()> {
+        let r = &host.report;
+        let shown = |v: &Option<String>| v.clone().unwrap_or_else(|| "-".into());
+        let users = if r.users.is_empty() {
+            "-".into()
+        } else {
+            r.users.join(",")
+        };
+        let roles: Vec<&str> = r.roles.iter().map(|role| role.label()).collect();
+        let tail = match &host.error {
+            Some(e) => e.clone(),
+            None if host.status == NbstatStatus::NoReply => "no reply".into(),
+            None => roles.join(", "),
+        };
+        writeln!(
+            self.out,
+            "{:<16} {:<16} {:<16} {:<17} {:<16} {}",
+            host.ip.to_string(),
+            shown(&r.computer),
+            shown(&r.workgroup),
+            r.mac.as_deref().unwrap_or("-"),
+            users,
+            tail
+        )?;
+        if self.verbose {
+            name_table(&mut self.out, r)?;
+        }
+        Ok(())
+    }
+
+    fn end(&mut self) -> io::Result<()> {
+        self.out.flush()
+    }
+}
+
+/// The `-v` lines: every name with its suffix, kind, service and flags.
+fn name_table(out: &mut impl Write, r: &NbstatReport) -> io::Result<()> {
+    for n in &r.names {
+        let kind = if n.group { "GROUP" } else { "UNIQUE" };
+        let mut flags = vec![n.node_type.to_string() + "-node"];
+        for (on, label) in [
+            (n.active, "active"),
+            (n.permanent, "permanent"),
+            (n.conflict, "conflict"),
+            (n.deregistering, "deregistering"),
+        ] {
+            if on {
+                flags.push(label.into());
+            }
+        }
+        writeln!(
+            out,
+            "    {:<15} <{:02x}> {:<6} {:<28} {}",
+            n.name,
+            n.suffix,
+            kind,
+            n.service,
+            flags.join(" ")
+        )?;
+    }
+    Ok(())
+}
+
+/// One JSON array of every host, sorted by address, at the end.
+struct Json<W> {
     out: W,
     collected: Vec<NbstatHost>,
 }
 
-impl<W: Write> NbstatRenderer<W> {
-    pub(crate) fn new(format: NbstatFormat, verbose: bool, out: W) -> Self {
-        Self {
-            format,
-            verbose,
-            out,
-            collected: Vec::new(),
-        }
+impl<W: Write> NbstatSink for Json<W> {
+    fn host(&mut self, host: NbstatHost) -> io::Result<()> {
+        self.collected.push(host);
+        Ok(())
     }
 
-    pub(crate) fn begin(&mut self) -> io::Result<()> {
-        match self.format {
-            NbstatFormat::Table => writeln!(
-                self.out,
-                "{:<16} {:<16} {:<16} {:<17} {:<16} Roles",
-                "IP address", "Computer", "Workgroup", "MAC address", "Users"
-            ),
-            NbstatFormat::Csv => write_csv_row(
-                &mut self.out,
-                [
-                    "ip",
-                    "status",
-                    "computer",
-                    "workgroup",
-                    "users",
-                    "roles",
-                    "mac",
-                    "mac_disclosed",
-                    "aliases",
-                    "names",
-                    "error",
-                ],
-            ),
-            _ => Ok(()),
-        }
+    fn end(&mut self) -> io::Result<()> {
+        self.collected.sort_by_key(|h| u32::from(h.ip));
+        serde_json::to_writer_pretty(&mut self.out, &self.collected)?;
+        writeln!(self.out)?;
+        self.out.flush()
+    }
+}
+
+/// One JSON object per host and line, as hosts answer.
+struct Jsonl<W>(W);
+
+impl<W: Write> NbstatSink for Jsonl<W> {
+    fn host(&mut self, host: NbstatHost) -> io::Result<()> {
+        serde_json::to_writer(&mut self.0, &host)?;
+        writeln!(self.0)?;
+        self.0.flush()
     }
 
-    pub(crate) fn host(&mut self, host: NbstatHost) -> io::Result<()> {
+    fn end(&mut self) -> io::Result<()> {
+        self.0.flush()
+    }
+}
+
+/// One CSV row per host.
+struct Csv<W>(W);
+
+impl<W: Write> NbstatSink for Csv<W> {
+    fn begin(&mut self) -> io::Result<()> {
+        write_csv_row(
+            &mut self.0,
+            [
+                "ip",
+                "status",
+                "computer",
+                "workgroup",
+                "users",
+                "roles",
+                "mac",
+                "mac_disclosed",
+                "aliases",
+                "names",
+                "error",
+            ],
+        )
+    }
+
+    fn host(&mut self, host: NbstatHost) -> io::Result<()> {
         let r = &host.report;
-        match self.format {
-            NbstatFormat::Table => {
-                let shown = |v: &Option<String>| v.clone().unwrap_or_else(|| "-".into());
-                let users = if r.users.is_empty() {
-                    "-".into()
-                } else {
-                    r.users.join(",")
-                };
-                let roles: Vec<&str> = r.roles.iter().map(|role| role.label()).collect();
-                let tail = match &host.error {
-                    Some(e) => e.clone(),
-                    None if host.status == NbstatStatus::NoReply => "no reply".into(),
-                    None => roles.join(", "),
-                };
-                writeln!(
-                    self.out,
-                    "{:<16} {:<16} {:<16} {:<17} {:<16} {}",
-                    host.ip.to_string(),
-                    shown(&r.computer),
-                    shown(&r.workgroup),
-                    r.mac.as_deref().unwrap_or("-"),
-                    users,
-                    tail
-                )?;
-                if self.verbose {
-                    for n in &r.names {
-                        let kind = if n.group { "GROUP" } else { "UNIQUE" };
-                        let mut flags = vec![n.node_type.to_string() + "-node"];
-                        for (on, label) in [
-                            (n.active, "active"),
-                            (n.permanent, "permanent"),
-                            (n.conflict, "conflict"),
-                            (n.deregistering, "deregistering"),
-                        ] {
-                            if on {
-                                flags.push(label.into());
-                            }
-                        }
-                        writeln!(
-                            self.out,
-                            "    {:<15} <{:02x}> {:<6} {:<28} {}",
-                            n.name,
-                            n.suffix,
-                            kind,
-                            n.service,
-                            flags.join(" ")
-                        )?;
-                    }
-                }
-                Ok(())
-            }
-            NbstatFormat::Json => {
-                self.collected.push(host);
-                Ok(())
-            }
-            NbstatFormat::Jsonl => {
-                serde_json::to_writer(&mut self.out, &host)?;
-                writeln!(self.out)?;
-                self.out.flush()
-            }
-            NbstatFormat::Csv => {
-                let names: Vec<String> = r
-                    .names
-                    .iter()
-                    .map(|n| {
-                        format!(
-                            "{}<{:02x}>{}",
-                            n.name,
-                            n.suffix,
-                            if n.group { 'G' } else { 'U' }
-                        )
-                    })
-                    .collect();
-                let roles: Vec<&str> = r.roles.iter().map(|role| role.label()).collect();
-                write_csv_row(
-                    &mut self.out,
-                    [
-                        host.ip.to_string(),
-                        host.status.as_str().to_owned(),
-                        r.computer.clone().unwrap_or_default(),
-                        r.workgroup.clone().unwrap_or_default(),
-                        r.users.join(";"),
-                        roles.join(";"),
-                        r.mac.clone().unwrap_or_default(),
-                        r.mac_disclosed.to_string(),
-                        r.aliases.join(";"),
-                        names.join(" "),
-                        host.error.clone().unwrap_or_default(),
-                    ],
-                )
-            }
-            NbstatFormat::Hosts | NbstatFormat::Lmhosts => {
-                let Some(computer) = &r.computer else {
-                    return Ok(());
-                };
-                if self.format == NbstatFormat::Hosts {
-                    writeln!(self.out, "{}\t{}", host.ip, computer)
-                } else {
-                    writeln!(self.out, "{}\t{}\t#PRE", host.ip, computer)
-                }
-            }
+        let names: Vec<String> = r
+            .names
+            .iter()
+            .map(|n| {
+                let kind = if n.group { 'G' } else { 'U' };
+                format!("{}<{:02x}>{kind}", n.name, n.suffix)
+            })
+            .collect();
+        let roles: Vec<&str> = r.roles.iter().map(|role| role.label()).collect();
+        write_csv_row(
+            &mut self.0,
+            [
+                host.ip.to_string(),
+                host.status.as_str().to_owned(),
+                r.computer.clone().unwrap_or_default(),
+                r.workgroup.clone().unwrap_or_default(),
+                r.users.join(";"),
+                roles.join(";"),
+                r.mac.clone().unwrap_or_default(),
+                r.mac_disclosed.to_string(),
+                r.aliases.join(";"),
+                names.join(" "),
+                host.error.clone().unwrap_or_default(),
+            ],
+        )
+    }
+
+    fn end(&mut self) -> io::Result<()> {
+        self.0.flush()
+    }
+}
+
+/// Which hosts file a [`HostsFile`] writes.
+#[derive(Clone, Copy)]
+enum Flavour {
+    /// /etc/hosts lines: IP and computer name (nbtscan -e).
+    Hosts,
+    /// lmhosts lines: IP, computer name, #PRE (nbtscan -l).
+    Lmhosts,
+}
+
+/// A hosts or lmhosts file of the hosts that named themselves.
+struct HostsFile<W> {
+    out: W,
+    flavour: Flavour,
+}
+
+impl<W: Write> NbstatSink for HostsFile<W> {
+    fn host(&mut self, host: NbstatHost) -> io::Result<()> {
+        let Some(computer) = &host.report.computer else {
+            return Ok(());
+        };
+        match self.flavour {
+            Flavour::Hosts => writeln!(self.out, "{}\t{}", host.ip, computer),
+            Flavour::Lmhosts => writeln!(self.out, "{}\t{}\t#PRE", host.ip, computer),
         }
     }
 
-    pub(crate) fn end(&mut self) -> io::Result<()> {
-        if self.format == NbstatFormat::Json {
-            self.collected.sort_by_key(|h| u32::from(h.ip));
-            serde_json::to_writer_pretty(&mut self.out, &self.collected)?;
-            writeln!(self.out)?;
-        }
+    fn end(&mut self) -> io::Result<()> {
         self.out.flush()
     }
 }

@@ -7,6 +7,7 @@ mod findings;
 mod html;
 pub mod lab;
 mod lab_selftest;
+mod local;
 mod nbstat;
 mod run;
 mod scan;

@@ -1,0 +1,174 @@
+//! The one scan pipeline: each host the engine finishes becomes a [`HostRecord`], the rules
+//! judge it, the store keeps it, and an output format shows it. `scan` and `local` feed it
+//! from the engine; `show` feeds it stored records.
+
+use indicatif::ProgressBar;
+use smbaudit_engine::scan::HostScan;
+use smbaudit_findings::record::HostRecord;
+use smbaudit_findings::{Context, Severity, Vantage, evaluate};
+use smbaudit_store::{ScanStatus, ScanWriter};
+
+use crate::render::scan::{Ending, ScanSink, Scanned};
+
+/// Which hosts are shown.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Shown {
+    /// Hosts with something reachable (`HostRecord::exposed`).
+    Exposed,
+    /// Every host, silent ones too (`--all`, and the loopback check).
+    All,
+}
+
+/// Why the pipeline stopped taking hosts.
+#[derive(Debug)]
+pub(crate) enum Stopped {
+    /// The store refused a host.
+    Store(anyhow::Error),
+    /// The output could not be written.
+    Output(anyhow::Error),
+}
+
+impl Stopped {
+    fn into_error(self) -> anyhow::Error {
+        match self {
+            Self::Store(e) | Self::Output(e) => e,
+        }
+    }
+}
+
+/// Records, rules, store and output for one run.
+pub(crate) struct Pipeline<'a> {
+    ctx: Context,
+    writer: Option<Box<dyn ScanWriter>>,
+    sink: Box<dyn ScanSink + 'a>,
+    shown: Shown,
+    keep_all: bool,
+    bar: ProgressBar,
+    kept: Vec<Scanned>,
+    worst: Option<Severity>,
+    stopped: Option<Stopped>,
+}
+
+impl<'a> Pipeline<'a> {
+    /// A pipeline writing to `sink` (and `writer`, if storing). `keep_all` keeps every
+    /// shown host for the end even when the format does not need them (e.g. for
+    /// `--relay-list`); `bar` is suspended while a host is written.
+    pub(crate) fn new(
+        ctx: Context,
+        writer: Option<Box<dyn ScanWriter>>,
+        sink: Box<dyn ScanSink + 'a>,
+        shown: Shown,
+        keep_all: bool,
+        bar: ProgressBar,
+    ) -> Self {
+        let keep_all = keep_all || sink.needs_all();
+        Self {
+            ctx,
+            writer,
+            sink,
+            shown,
+            keep_all,
+            bar,
+            kept: Vec::new(),
+            worst: None,
+            stopped: None,
+        }
+    }
+
+    /// The format's header.
+    pub(crate) fn begin(&mut self) -> std::io::Result<()> {
+        self.sink.begin()
+    }
+
+    /// One host the engine finished. Returns false once the pipeline has stopped (the
+    /// caller cancels the scan); later hosts are ignored.
+    pub(crate) fn host(&mut self, host: HostScan) -> bool {
+        if self.stopped.is_some() {
+            return false;
+        }
+        let record = HostRecord::from_scan(host);
+        let show = self.shown == Shown::All || record.exposed();
+        if self.writer.is_none() && !show {
+            return true;
+        }
+        let eval = evaluate(&record, &self.ctx);
+        if let Some(w) = &self.writer {
+            // Every finished host is stored (silent ones too), so --resume skips it.
+            if let Err(e) = w.send(&record, &eval.findings) {
+                self.stopped = Some(Stopped::Store(
+                    anyhow::Error::from(e).context("storing results"),
+                ));
+                return false;
+            }
+        }
+        if !show {
+            return true;
+        }
+        self.show(Scanned { record, eval })
+    }
+
+    /// One host to show as it is (a stored one). Returns false once output failed.
+    pub(crate) fn show(&mut self, scanned: Scanned) -> bool {
+        self.worst = self
+            .worst
+            .max(scanned.eval.findings.first().map(|f| f.severity));
+        let sink = &mut self.sink;
+        if let Err(e) = self.bar.suspend(|| sink.host(&scanned)) {
+            self.stopped = Some(Stopped::Output(
+                anyhow::Error::from(e).context("writing results"),
+            ));
+            return false;
+        }
+        if self.keep_all {
+            self.kept.push(scanned);
+        }
+        true
+    }
+
+    /// The most severe finding shown.
+    pub(crate) fn worst(&self) -> Option<Severity> {
+        self.worst
+    }
+
+    /// Ends the run: the store gets `status` (interrupted whenever the pipeline stopped
+    /// early), then the format its ending. Returns the hosts kept.
+    pub(crate) fn finish(mut self, status: ScanStatus, report: Report) -> anyhow::Result<Finished> {
+        self.bar.finish_and_clear();
+        let status = match self.stopped {
+            Some(_) => ScanStatus::Interrupted,
+            None => status,
+        };
+        if let Some(w) = self.writer.take() {
+            w.finish(status)?;
+        }
+        if let Some(stopped) = self.stopped.take() {
+            return Err(stopped.into_error());
+        }
+        let ending = Ending {
+            hosts: &self.kept,
+            scan_id: report.scan_id,
+            vantage: report.vantage,
+            command: report.command,
+        };
+        self.sink
+            .end(&ending)
+            .map_err(|e| anyhow::Error::from(e).context("writing results"))?;
+        Ok(Finished { kept: self.kept })
+    }
+}
+
+/// What a report's ending names besides its hosts.
+pub(crate) struct Report {
+    /// The stored scan's number.
+    pub(crate) scan_id: Option<String>,
+    /// Where the scan was run from.
+    pub(crate) vantage: Vantage,
+    /// The command line that ran it.
+    pub(crate) command: String,
+}
+
+/// What a finished pipeline leaves.
+pub(crate) struct Finished {
+    /// The hosts kept for the end (all shown ones when the format or a caller needs them).
+    pub(crate) kept: Vec<Scanned>,
+}

@@ -1,0 +1,71 @@
+//! `smbaudit local` (and `smbaudit` with no command): the loopback check goes through the
+//! same record, rules and output formats as `scan`. Run inside a lab host's namespace, whose
+//! loopback has a real smbd and nmbd behind it.
+
+use serde_json::Value;
+
+use crate::lab::{HostSpec, require_lab};
+
+const BIN: &str = env!("CARGO_BIN_EXE_smbaudit");
+
+fn validator() -> jsonschema::Validator {
+    let schema: Value = serde_json::from_str(include_str!("../../../../schema/scan-host.v1.json"))
+        .expect("schema is JSON");
+    jsonschema::validator_for(&schema).expect("schema compiles")
+}
+
+#[test]
+fn local_reports_loopback_with_findings_in_scan_formats() {
+    // The harness binds Samba to eth0 only; this host listens on loopback too.
+    let host = HostSpec {
+        extra_conf: "   interfaces = lo eth0\n".to_owned(),
+        ..HostSpec::new("self", "SELFSRV", "LABWG")
+    };
+    let lab = require_lab!(&[host]);
+    let out = lab
+        .host_command("self", BIN)
+        .args(["local", "-f", "json", "-q"])
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let hosts: Vec<Value> = serde_json::from_slice(&out.stdout).expect("a JSON array");
+    let [h] = hosts.as_slice() else {
+        panic!("one host: {hosts:?}");
+    };
+    let errors: Vec<String> = validator().iter_errors(h).map(|e| e.to_string()).collect();
+    assert!(errors.is_empty(), "schema v1: {errors:?}");
+    assert_eq!(h["ip"], "127.0.0.1");
+    assert_eq!(h["ports"]["445/tcp"], "open", "{h}");
+    assert_eq!(
+        h["smb"]["ntlm"]["netbios_computer"], "SELFSRV",
+        "the SMB suite ran: {h}"
+    );
+    let ids: Vec<&str> = h["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["rule_id"].as_str().unwrap())
+        .collect();
+    assert!(ids.contains(&"smb-exposed"), "{ids:?}");
+
+    // No command at all: the table, with the findings summary.
+    let out = lab.host_command("self", BIN).output().unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let table = String::from_utf8_lossy(&out.stdout);
+    assert!(table.starts_with("IP address"), "{table}");
+    assert!(
+        table.lines().nth(1).unwrap().starts_with("127.0.0.1 "),
+        "{table}"
+    );
+    assert!(
+        table.contains("Findings:") && table.contains("smb-exposed"),
+        "{table}"
+    );
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("loopback (127.0.0.1) only"), "{err}");
+}
