@@ -52,8 +52,13 @@ fn scan(lab: &Lab, extra: &[&str]) -> (i32, BTreeMap<Ipv4Addr, Value>, String) {
     (code, hosts, err)
 }
 
-fn finding_ids(host: &Value) -> BTreeSet<String> {
-    host["findings"]
+pub(crate) fn finding_ids(host: &Value) -> BTreeSet<String> {
+    rule_ids(host, "findings")
+}
+
+/// The rule ids of a host's `findings` or `not_checked`.
+pub(crate) fn rule_ids(host: &Value, key: &str) -> BTreeSet<String> {
+    host[key]
         .as_array()
         .unwrap()
         .iter()

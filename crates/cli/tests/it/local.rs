@@ -4,15 +4,11 @@
 
 use serde_json::Value;
 
+use crate::findings::finding_ids;
 use crate::lab::{HostSpec, require_lab};
+use crate::scan::validator;
 
 const BIN: &str = env!("CARGO_BIN_EXE_smbaudit");
-
-fn validator() -> jsonschema::Validator {
-    let schema: Value = serde_json::from_str(include_str!("../../../../schema/scan-host.v1.json"))
-        .expect("schema is JSON");
-    jsonschema::validator_for(&schema).expect("schema compiles")
-}
 
 #[test]
 fn local_reports_loopback_with_findings_in_scan_formats() {
@@ -45,13 +41,8 @@ fn local_reports_loopback_with_findings_in_scan_formats() {
         h["smb"]["ntlm"]["netbios_computer"], "SELFSRV",
         "the SMB suite ran: {h}"
     );
-    let ids: Vec<&str> = h["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|f| f["rule_id"].as_str().unwrap())
-        .collect();
-    assert!(ids.contains(&"smb-exposed"), "{ids:?}");
+    let ids = finding_ids(h);
+    assert!(ids.contains("smb-exposed"), "{ids:?}");
 
     // No command at all: the table, with the findings summary.
     let out = lab.host_command("self", BIN).output().unwrap();

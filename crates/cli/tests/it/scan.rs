@@ -166,7 +166,7 @@ fn scan_lab(lab: &Lab, extra: &[&str]) -> (i32, Vec<Value>, String) {
     (code, jsonl(&out), err)
 }
 
-fn validator() -> jsonschema::Validator {
+pub(crate) fn validator() -> jsonschema::Validator {
     let schema: Value = serde_json::from_str(include_str!("../../../../schema/scan-host.v1.json"))
         .expect("schema is JSON");
     jsonschema::validator_for(&schema).expect("schema compiles")

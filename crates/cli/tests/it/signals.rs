@@ -1,34 +1,12 @@
 //! SIGTERM (a timeout, systemd, a CI cancel) stops a scan as Ctrl-C does: it prints and
 //! stores what finished, marks the scan interrupted and exits 143.
 
-use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
-
-use crate::lab::{Lab, require_lab};
+use crate::lab::require_lab;
 use crate::run::{jsonl, smbaudit};
-use crate::store::{history, hosts, slow_scan_args};
+use crate::store::{history, hosts, slow_scan_args, wait_for_hosts};
+use std::process::{Command, Stdio};
 
 const BIN: &str = env!("CARGO_BIN_EXE_smbaudit");
-
-/// Polls the store until it holds `at_least` hosts of the running scan.
-fn wait_for_hosts(lab: &Lab, db: &str, at_least: u64, child: &mut std::process::Child) {
-    let deadline = Instant::now() + Duration::from_secs(120);
-    loop {
-        assert!(Instant::now() < deadline, "no host stored within 120 s");
-        assert!(
-            child.try_wait().unwrap().is_none(),
-            "the scan ended too early"
-        );
-        if std::path::Path::new(db).exists()
-            && history(lab, db)
-                .first()
-                .is_some_and(|s| s["hosts"].as_u64().unwrap() >= at_least)
-        {
-            return;
-        }
-        std::thread::sleep(Duration::from_millis(200));
-    }
-}
 
 #[test]
 fn sigterm_prints_stores_and_exits_143() {

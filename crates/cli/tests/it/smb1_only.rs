@@ -3,6 +3,7 @@
 
 use serde_json::Value;
 
+use crate::findings::{finding_ids, rule_ids};
 use crate::lab::{HostSpec, Lab, require_lab};
 use crate::run::{jsonl, smbaudit};
 
@@ -53,23 +54,12 @@ fn an_smb1_only_host_is_reported_as_one() {
         "the SMB1 clock: {h}"
     );
     assert_eq!(h["errors"], Value::Array(vec![]), "no errors: {h}");
-    let ids: Vec<&str> = h["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|f| f["rule_id"].as_str().unwrap())
-        .collect();
+    let ids = finding_ids(h);
     for id in ["smb1-enabled", "no-smb3", "smb1-signing-not-required"] {
-        assert!(ids.contains(&id), "{id} in {ids:?}");
+        assert!(ids.contains(id), "{id} in {ids:?}");
     }
-    let not_checked: Vec<&str> = h["not_checked"]
-        .as_array()
-        .map(|a| a.iter().filter_map(|n| n["rule_id"].as_str()).collect())
-        .unwrap_or_default();
+    let not_checked = rule_ids(h, "not_checked");
     for id in ["no-smb3", "clock-skew", "smb2-signing-not-required"] {
-        assert!(
-            !not_checked.contains(&id),
-            "{id} is judged: {not_checked:?}"
-        );
+        assert!(!not_checked.contains(id), "{id} is judged: {not_checked:?}");
     }
 }

@@ -89,6 +89,12 @@ fn start_and_wait_for_hosts(lab: &Lab, db: &str, range: &str, at_least: u64) -> 
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
+    wait_for_hosts(lab, db, at_least, &mut child);
+    child
+}
+
+/// Polls the store until the running scan `child` has stored `at_least` hosts.
+pub(crate) fn wait_for_hosts(lab: &Lab, db: &str, at_least: u64, child: &mut Child) {
     let deadline = Instant::now() + Duration::from_secs(120);
     loop {
         assert!(Instant::now() < deadline, "no host stored within 120 s");
@@ -101,7 +107,7 @@ fn start_and_wait_for_hosts(lab: &Lab, db: &str, range: &str, at_least: u64) -> 
                 .first()
                 .is_some_and(|s| s["hosts"].as_u64().unwrap() >= at_least)
         {
-            return child;
+            return;
         }
         std::thread::sleep(Duration::from_millis(200));
     }
