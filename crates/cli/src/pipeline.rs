@@ -2,6 +2,8 @@
 //! judge it, the store keeps it, and an output format shows it. `scan` and `local` feed it
 //! from the engine; `show` feeds it stored records.
 
+use std::collections::BTreeMap;
+
 use indicatif::ProgressBar;
 use smbaudit_engine::scan::HostScan;
 use smbaudit_findings::record::HostRecord;
@@ -46,6 +48,8 @@ pub(crate) struct Pipeline<'a> {
     bar: ProgressBar,
     kept: Vec<Scanned>,
     worst: Option<Severity>,
+    gate: Option<Severity>,
+    tripped: BTreeMap<String, u64>,
     stopped: Option<Stopped>,
 }
 
@@ -71,8 +75,17 @@ impl<'a> Pipeline<'a> {
             bar,
             kept: Vec::new(),
             worst: None,
+            gate: None,
+            tripped: BTreeMap::new(),
             stopped: None,
         }
+    }
+
+    /// Counts, per rule, the hosts with a finding at least as severe as `gate`
+    /// (`--fail-on`), for the message that says what tripped it.
+    pub(crate) fn with_gate(mut self, gate: Option<Severity>) -> Self {
+        self.gate = gate;
+        self
     }
 
     /// The format's header.
@@ -112,6 +125,11 @@ impl<'a> Pipeline<'a> {
         self.worst = self
             .worst
             .max(scanned.eval.findings.first().map(|f| f.severity));
+        if let Some(gate) = self.gate {
+            for f in scanned.eval.findings.iter().filter(|f| f.severity >= gate) {
+                *self.tripped.entry(f.rule_id.clone()).or_default() += 1;
+            }
+        }
         let sink = &mut self.sink;
         if let Err(e) = self.bar.suspend(|| sink.host(&scanned)) {
             self.stopped = Some(Stopped::Output(
@@ -153,7 +171,10 @@ impl<'a> Pipeline<'a> {
         self.sink
             .end(&ending)
             .map_err(|e| anyhow::Error::from(e).context("writing results"))?;
-        Ok(Finished { kept: self.kept })
+        Ok(Finished {
+            kept: self.kept,
+            tripped: self.tripped,
+        })
     }
 }
 
@@ -171,4 +192,6 @@ pub(crate) struct Report {
 pub(crate) struct Finished {
     /// The hosts kept for the end (all shown ones when the format or a caller needs them).
     pub(crate) kept: Vec<Scanned>,
+    /// Per rule, the findings at or above the `--fail-on` gate.
+    pub(crate) tripped: BTreeMap<String, u64>,
 }

@@ -38,6 +38,7 @@ pub(crate) async fn run(args: LocalArgs) -> Result<u8, Fatal> {
         format: args.format,
         verbose: args.verbose,
         keep_all: false,
+        fail_on: None,
         bar: ProgressBar::hidden(),
     };
     let (stats, _, _) = run.execute(None, None).await?;

@@ -22,7 +22,8 @@ use smbaudit_store::{ScanId, ScanMeta, ScanStatus, ScanStore, ScanSummary, ScanW
 use super::stored;
 use crate::args::{ScanArgs, ScanFormat};
 use crate::pipeline::{Finished, Pipeline, Report, Shown};
-use crate::render::{self, findings::colour_stdout};
+use crate::render::findings::{colour_stdout, plural};
+use crate::render::{self};
 use crate::{Fatal, exit, input};
 
 pub(crate) async fn run(args: ScanArgs) -> Result<u8, Fatal> {
@@ -58,6 +59,14 @@ pub(crate) async fn run(args: ScanArgs) -> Result<u8, Fatal> {
     };
     let already_done = skip.len();
     let cfg = scan_config(&args, skip);
+    // An output path that cannot be written fails now, before anything is sent.
+    let relay_file = match &args.relay_list {
+        Some(path) => Some(
+            std::fs::File::create(path)
+                .with_context(|| format!("creating the relay list {}", path.display()))?,
+        ),
+        None => None,
+    };
     let run = Run {
         targets: &targets,
         cfg: &cfg,
@@ -66,14 +75,13 @@ pub(crate) async fn run(args: ScanArgs) -> Result<u8, Fatal> {
         format: args.format,
         verbose: args.verbose,
         keep_all: args.relay_list.is_some(),
+        fail_on: args.fail_on,
         bar: progress_bar(&args, u64::try_from(targets.len_hint()).ok()),
     };
     let (stats, finished, worst) = run.execute(writer, scan_id).await?;
-    if let Some(path) = &args.relay_list {
-        write_relay_list(
-            path,
-            &relay_targets(finished.kept.iter().map(|s| &s.record)),
-        )?;
+    if let (Some(path), Some(file)) = (&args.relay_list, relay_file) {
+        let relay = relay_targets(finished.kept.iter().map(|s| &s.record));
+        write_relay_list(path, file, &relay)?;
     }
     if !args.quiet {
         summary(&stats, cfg.concurrency, vantage);
@@ -88,16 +96,33 @@ pub(crate) async fn run(args: ScanArgs) -> Result<u8, Fatal> {
             eprintln!("scan: stored as scan {id}{resumed_note}");
         }
     }
+    let tripped = args
+        .fail_on
+        .filter(|gate| worst.is_some_and(|w| w >= *gate));
+    if let Some(gate) = tripped {
+        fail_on_message(gate, &finished.tripped);
+    }
     Ok(if stats.cancelled {
         exit::interrupted()
-    } else if args
-        .fail_on
-        .is_some_and(|gate| worst.is_some_and(|w| w >= gate))
-    {
+    } else if tripped.is_some() {
         exit::FINDINGS
     } else {
         exit::OK
     })
+}
+
+/// Which findings made `--fail-on` fail the run (stderr, even with -q: it explains the
+/// exit code).
+fn fail_on_message(gate: Severity, tripped: &std::collections::BTreeMap<String, u64>) {
+    let rules: Vec<String> = tripped
+        .iter()
+        .map(|(rule, n)| format!("{rule} ({})", plural(*n, "host")))
+        .collect();
+    eprintln!(
+        "scan: --fail-on {gate}: {} at {gate} or worse: {}",
+        plural(tripped.values().sum::<u64>(), "finding"),
+        rules.join(", ")
+    );
 }
 
 /// A scan being stored: its number, its writer, and the hosts a resumed scan finished.
@@ -142,6 +167,7 @@ pub(crate) struct Run<'a> {
     pub(crate) format: ScanFormat,
     pub(crate) verbose: bool,
     pub(crate) keep_all: bool,
+    pub(crate) fail_on: Option<Severity>,
     pub(crate) bar: ProgressBar,
 }
 
@@ -155,13 +181,14 @@ impl Run<'_> {
     ) -> Result<(ScanStats, Finished, Option<Severity>), Fatal> {
         let cancel = super::cancel_on_ctrl_c();
         let progress = Arc::new(ScanProgress::default());
-        tick(&self.bar, Arc::clone(&progress));
+        tick(&self.bar, Arc::clone(&progress), self.cfg.ports.udp137);
         let stdout = std::io::stdout();
         let sink = render::scan::sink(self.format, self.verbose, colour_stdout(), stdout.lock());
         let ctx = RuleContext {
             vantage: self.vantage,
         };
-        let mut pipeline = Pipeline::new(ctx, writer, sink, self.shown, self.keep_all, self.bar);
+        let mut pipeline = Pipeline::new(ctx, writer, sink, self.shown, self.keep_all, self.bar)
+            .with_gate(self.fail_on);
         pipeline.begin()?;
         let stats = scan(self.targets, self.cfg, &cancel, &progress, |host| {
             if !pipeline.host(host) {
@@ -250,8 +277,9 @@ fn progress_bar(args: &ScanArgs, total: Option<u64>) -> ProgressBar {
     bar
 }
 
-/// Moves `bar` along the engine's counters until it is finished.
-fn tick(bar: &ProgressBar, progress: Arc<ScanProgress>) {
+/// Moves `bar` along the engine's counters until it is finished (the NBSTAT counter only
+/// when 137/udp is probed).
+fn tick(bar: &ProgressBar, progress: Arc<ScanProgress>, udp137: bool) {
     if bar.is_hidden() {
         return;
     }
@@ -260,10 +288,21 @@ fn tick(bar: &ProgressBar, progress: Arc<ScanProgress>) {
         while !ticker.is_finished() {
             let udp_done = progress.udp_done.load(Ordering::Relaxed);
             ticker.set_position(progress.done.load(Ordering::Relaxed));
+            let nbstat = if udp137 {
+                format!(
+                    "{} NBSTAT replies, ",
+                    progress.nbstat_replies.load(Ordering::Relaxed)
+                )
+            } else {
+                String::new()
+            };
             ticker.set_message(format!(
-                "{}: {} NBSTAT replies, {} SMB hosts",
-                if udp_done { "TCP" } else { "UDP 137" },
-                progress.nbstat_replies.load(Ordering::Relaxed),
+                "{}: {nbstat}{} SMB hosts",
+                if udp_done || !udp137 {
+                    "TCP"
+                } else {
+                    "UDP 137"
+                },
                 progress.smb_hosts.load(Ordering::Relaxed),
             ));
             tokio::time::sleep(Duration::from_millis(100)).await;
@@ -279,10 +318,14 @@ fn command_line() -> String {
     std::env::args().collect::<Vec<_>>().join(" ")
 }
 
-/// Writes the relay targets, one address per line.
-fn write_relay_list(path: &std::path::Path, ips: &[std::net::IpAddr]) -> Result<(), Fatal> {
+/// Writes the relay targets, one address per line, to the file opened before the scan.
+fn write_relay_list(
+    path: &std::path::Path,
+    mut file: std::fs::File,
+    ips: &[std::net::IpAddr],
+) -> Result<(), Fatal> {
     let text: String = ips.iter().map(|ip| format!("{ip}\n")).collect();
-    std::fs::write(path, text)
+    file.write_all(text.as_bytes())
         .with_context(|| format!("writing the relay list {}", path.display()))?;
     Ok(())
 }
@@ -302,14 +345,15 @@ fn summary(stats: &ScanStats, concurrency: usize, vantage: Vantage) {
     };
     let _ = writeln!(
         err,
-        "scan: {} hosts in {:.2} s, {} TCP connections, {at_once}, vantage {vantage}{udp}{}",
-        stats.hosts,
+        "scan: {} in {:.2} s, {}, {at_once}, vantage {vantage}{udp}{}",
+        plural(stats.hosts, "host"),
         stats.elapsed.as_secs_f64(),
-        stats.connections,
+        plural(stats.connections, "TCP connection"),
         if stats.cancelled {
             format!(
-                "; interrupted ({} hosts unfinished, not shown)",
-                stats.unfinished
+                "; interrupted ({} unfinished, not shown; {} never started)",
+                plural(stats.unfinished, "host"),
+                plural(stats.not_started, "target")
             )
         } else {
             String::new()

@@ -27,8 +27,9 @@ fn paint(colour: bool, severity: Severity, text: &str) -> String {
     format!("\x1b[{code}m{text}\x1b[0m")
 }
 
-/// The findings section of the table format: counts, then each severity's findings; with
-/// `verbose`, the rationale, evidence and remediation under each.
+/// The findings section of the table format: counts, then each severity's findings, one
+/// line per host; with `verbose`, each finding's evidence under it and each rule's
+/// rationale and fix once, after its hosts.
 pub(crate) fn write_grouped(
     out: &mut impl Write,
     findings: &[&Finding],
@@ -46,55 +47,115 @@ pub(crate) fn write_grouped(
         .collect();
     writeln!(out, "Findings: {}", counts.join(", "))?;
     for severity in Severity::ALL_DESC {
-        let mut group: Vec<&&Finding> =
-            findings.iter().filter(|f| f.severity == severity).collect();
+        let mut group: Vec<&Finding> = findings
+            .iter()
+            .copied()
+            .filter(|f| f.severity == severity)
+            .collect();
         if group.is_empty() {
             continue;
         }
         group.sort_by(|a, b| (&a.rule_id, a.ip).cmp(&(&b.rule_id, b.ip)));
         let label = severity.as_str().to_uppercase();
         writeln!(out, "\n{}", paint(colour, severity, &label))?;
-        for f in group {
-            let context = f
-                .context
-                .as_deref()
-                .map(|c| format!(" ({c})"))
-                .unwrap_or_default();
-            writeln!(out, "  {:<15} {:<28} {}{context}", f.ip, f.rule_id, f.title)?;
-            if verbose {
-                for e in &f.evidence {
-                    writeln!(out, "      evidence: {} = {}", e.field, e.value)?;
-                }
-                writeln!(out, "      why: {}", f.rationale)?;
-                for r in &f.remediation {
-                    writeln!(out, "      fix ({}):", r.platform)?;
-                    for line in r.steps.lines() {
-                        writeln!(out, "        {line}")?;
-                    }
-                }
-            }
+        for rule in group.chunk_by(|a, b| a.rule_id == b.rule_id) {
+            write_rule(out, rule, verbose)?;
         }
     }
     if !not_checked.is_empty() {
         let list: Vec<String> = not_checked
             .iter()
-            .map(|(id, hosts)| format!("{id} ({hosts} hosts)"))
+            .map(|(id, hosts)| format!("{id} ({})", plural(*hosts, "host")))
             .collect();
         writeln!(out, "\nNot checked: {}", list.join(", "))?;
     }
     Ok(())
 }
 
-/// Machines seen at several addresses (same server GUID, NTLM DNS name or MAC).
+/// The findings of one rule: a line per host (with its evidence when verbose), then the
+/// rule's rationale and fix once.
+fn write_rule(out: &mut impl Write, rule: &[&Finding], verbose: bool) -> io::Result<()> {
+    for f in rule {
+        let context = f
+            .context
+            .as_deref()
+            .map(|c| format!(" ({c})"))
+            .unwrap_or_default();
+        writeln!(out, "  {:<15} {:<28} {}{context}", f.ip, f.rule_id, f.title)?;
+        if verbose {
+            for e in &f.evidence {
+                writeln!(out, "      evidence: {} = {}", e.field, e.value)?;
+            }
+        }
+    }
+    let Some(first) = rule.first().filter(|_| verbose) else {
+        return Ok(());
+    };
+    writeln!(out, "    why ({}): {}", first.rule_id, first.rationale)?;
+    for r in &first.remediation {
+        writeln!(out, "    fix ({}, {}):", first.rule_id, r.platform)?;
+        for line in r.steps.lines() {
+            writeln!(out, "      {line}")?;
+        }
+    }
+    Ok(())
+}
+
+/// `n` and the noun, singular or plural: "1 host", "2 hosts".
+pub(crate) fn plural(n: impl TryInto<u64>, noun: &str) -> String {
+    let n: u64 = n.try_into().unwrap_or(u64::MAX);
+    if n == 1 {
+        format!("{n} {noun}")
+    } else {
+        format!("{n} {noun}s")
+    }
+}
+
+/// Addresses listed per machine before the rest are counted.
+const MACHINE_ADDRESSES_SHOWN: usize = 8;
+/// Machines listed before the rest are counted.
+const MACHINES_SHOWN: usize = 20;
+
+/// Machines seen at several addresses (same server GUID, NTLM DNS name or MAC): a line per
+/// machine with its first addresses, wrapped, and counts for the rest.
 pub(crate) fn write_machines(out: &mut impl Write, machines: &[Machine]) -> io::Result<()> {
     let multi: Vec<&Machine> = machines.iter().filter(|m| m.addresses.len() > 1).collect();
     if multi.is_empty() {
         return Ok(());
     }
     writeln!(out, "\nOne machine, several addresses:")?;
-    for m in multi {
-        let addrs: Vec<String> = m.addresses.iter().map(ToString::to_string).collect();
-        writeln!(out, "  {}  [{}]", addrs.join(", "), m.keys.join(", "))?;
+    for m in multi.iter().take(MACHINES_SHOWN) {
+        let shown: Vec<String> = m
+            .addresses
+            .iter()
+            .take(MACHINE_ADDRESSES_SHOWN)
+            .map(ToString::to_string)
+            .collect();
+        let more = m.addresses.len().saturating_sub(MACHINE_ADDRESSES_SHOWN);
+        let more = if more > 0 {
+            format!(" and {more} more")
+        } else {
+            String::new()
+        };
+        writeln!(
+            out,
+            "  {} addresses [{}]:",
+            m.addresses.len(),
+            m.keys.join(", ")
+        )?;
+        for line in shown.chunks(4) {
+            writeln!(out, "    {}", line.join(", "))?;
+        }
+        if !more.is_empty() {
+            writeln!(out, "   {more}")?;
+        }
+    }
+    if multi.len() > MACHINES_SHOWN {
+        writeln!(
+            out,
+            "  and {} more (every address: -f json, or the HTML report)",
+            plural(multi.len() - MACHINES_SHOWN, "machine")
+        )?;
     }
     Ok(())
 }

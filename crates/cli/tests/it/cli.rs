@@ -130,3 +130,22 @@ fn zero_timeouts_and_concurrency_exit_2() {
         );
     }
 }
+
+#[test]
+fn an_unwritable_relay_list_fails_before_the_scan() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("missing-dir").join("relay.txt");
+    let (code, out, err) = smbaudit(&[
+        "scan",
+        "--no-store",
+        "--relay-list",
+        path.to_str().unwrap(),
+        "127.0.0.1",
+    ]);
+    assert_eq!(code, 1, "{err}");
+    assert!(out.is_empty(), "nothing scanned, nothing printed: {out}");
+    assert!(
+        err.contains("relay list") && err.contains("missing-dir"),
+        "{err}"
+    );
+}

@@ -150,8 +150,15 @@ fn fail_on_and_relay_list() {
         ],
     );
     assert_eq!(code, 3, "{err}");
+    // The exit code is explained: which rules tripped the gate, on how many hosts.
+    let legacy = expect.iter().filter(|e| e.smb1()).count();
+    assert!(
+        err.contains("--fail-on high:") && err.contains(&format!("smb1-enabled ({legacy} host")),
+        "{err}"
+    );
     let (code, _, err) = scan(&lab, &["--vantage", "lan", "--fail-on", "critical"]);
     assert_eq!(code, 0, "{err}");
+    assert!(!err.contains("--fail-on"), "{err}");
     // Relay targets: every host whose signing is not mandatory, Samba or not.
     let listed: BTreeSet<Ipv4Addr> = std::fs::read_to_string(&relay)
         .unwrap()

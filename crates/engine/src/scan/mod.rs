@@ -86,6 +86,8 @@ pub struct ScanStats {
     pub connections: u64,
     /// Hosts started but not finished when the scan was cancelled.
     pub unfinished: u64,
+    /// Targets never started because the scan was cancelled first.
+    pub not_started: u64,
     /// The fewest hosts allowed at once: below the concurrency when stalled handshakes (SYNs
     /// dropped by a full accept queue) made the scan back off.
     pub lowest_concurrency: usize,
@@ -205,6 +207,9 @@ async fn tcp_phase(
         }
     }
     stats.lowest_concurrency = window.lowest();
+    if cancel.is_cancelled() {
+        stats.not_started = pending.count() as u64;
+    }
 }
 
 /// One host's TCP phase, with what its UDP 137 answer (`nb`) said.
