@@ -38,6 +38,27 @@ pub(crate) enum Command {
     Local(LocalArgs),
 }
 
+impl Cli {
+    /// Parses the command line (exiting on bad usage, as `Parser::parse` does), noting
+    /// which of `scan`'s options were given rather than defaulted, which `--resume`
+    /// checks against the stored scan's.
+    pub(crate) fn parse_noting_given() -> Self {
+        use clap::{CommandFactory, FromArgMatches, parser::ValueSource};
+        let matches = Self::command().get_matches();
+        let mut cli = Self::from_arg_matches(&matches).unwrap_or_else(|e| e.exit());
+        if let (Some(Command::Scan(args)), Some(("scan", sub))) =
+            (&mut cli.command, matches.subcommand())
+        {
+            args.given = sub
+                .ids()
+                .filter(|id| sub.value_source(id.as_str()) == Some(ValueSource::CommandLine))
+                .map(|id| id.as_str().to_owned())
+                .collect();
+        }
+        cli
+    }
+}
+
 /// Where scans are kept.
 #[derive(Debug, Args)]
 pub(crate) struct StoreArgs {
@@ -239,6 +260,9 @@ pub(crate) struct ScanArgs {
     /// No progress bar and no summary on stderr.
     #[arg(short, long)]
     pub(crate) quiet: bool,
+    /// The options given on the command line (clap ids), not defaulted.
+    #[arg(skip)]
+    pub(crate) given: std::collections::BTreeSet<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -8,8 +8,6 @@ mod render;
 
 use std::process::ExitCode;
 
-use clap::Parser;
-
 /// Exit codes, documented in the README.
 pub(crate) mod exit {
     /// The run completed.
@@ -64,7 +62,7 @@ impl<E: Into<anyhow::Error>> From<E> for Fatal {
 }
 
 fn main() -> ExitCode {
-    let cli = args::Cli::parse();
+    let cli = args::Cli::parse_noting_given();
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()

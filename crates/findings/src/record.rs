@@ -220,6 +220,33 @@ impl HostRecord {
         }
     }
 
+    /// The record as a scan that looked only at `ports` would have it: other ports, and the
+    /// facts learnt through them (NBSTAT through 137/udp, the session service through
+    /// 139/tcp, SMB through the port it came from), are left out. Two scans of different
+    /// ports are compared on what both looked at.
+    pub fn restricted_to(&self, ports: &std::collections::BTreeSet<Port>) -> Self {
+        let kept = |port: Port| ports.contains(&port);
+        let mut out = self.clone();
+        out.ports.retain(|p, _| kept(*p));
+        out.port_evidence.retain(|p, _| kept(*p));
+        out.moved_roles.retain(|_, p| kept(*p));
+        if !kept(self.port_of(Role::NetbiosName)) {
+            out.netbios = None;
+        }
+        if !kept(self.port_of(Role::NetbiosSession)) {
+            out.nbss = None;
+        }
+        let smb_port = self.smb.as_ref().and_then(|s| s.port).map(Port::tcp);
+        if smb_port.is_some_and(|p| !kept(p)) {
+            out.smb = None;
+        }
+        out.errors.retain(|e| {
+            e.port
+                .is_none_or(|n| kept(Port::tcp(n)) || kept(Port::udp(n)))
+        });
+        out
+    }
+
     /// The port `role` was probed on.
     pub fn port_of(&self, role: Role) -> Port {
         self.moved_roles

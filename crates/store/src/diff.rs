@@ -4,23 +4,26 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::net::IpAddr;
 
 use serde::{Deserialize, Serialize};
-use smbaudit_findings::Finding;
 use smbaudit_findings::record::HostRecord;
+use smbaudit_findings::{Context, Finding, Vantage, evaluate, registry};
 use smbaudit_probe::observation::{Port, PortState};
 
 use crate::scan::ScanId;
 
 /// The changes from scan `a` to scan `b`, each list sorted by address.
 ///
-/// Port, dialect, signing and SMB1 changes are reported for hosts present in both scans
-/// (hosts only in one are listed in `hosts_appeared`/`hosts_gone`); findings are compared
-/// for all hosts, keyed by address and rule id.
+/// Only what both scans observed is compared: the addresses both probed, on the ports both
+/// looked at. A finding is new or resolved only where the other scan could have seen it
+/// (a `-p 445` scan resolves no NetBIOS finding), and a host has appeared or gone only if
+/// both scans probed its address and it answered in one of them.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ScanDiff {
     /// The older scan (or the one compared against).
     pub a: ScanId,
     /// The newer scan.
     pub b: ScanId,
+    /// What the comparison covers.
+    pub scope: DiffScope,
     /// Ports open in `b` that were looked at and not open in `a` ("445/tcp").
     pub ports_opened: Vec<(IpAddr, Port)>,
     /// Ports open in `a` that were looked at and not open in `b`.
@@ -40,29 +43,72 @@ pub struct ScanDiff {
     pub smb1_signing_changes: Vec<(IpAddr, Option<bool>, Option<bool>)>,
     /// Whether SMB1 is enabled, `a` → `b`, where it differs.
     pub smb1_changes: Vec<(IpAddr, Option<bool>, Option<bool>)>,
-    /// Hosts in `b` but not in `a`.
+    /// Hosts both scans probed that answered in `b` only (on the common ports).
     pub hosts_appeared: Vec<IpAddr>,
-    /// Hosts in `a` but not in `b`.
+    /// Hosts both scans probed that answered in `a` only (on the common ports).
     pub hosts_gone: Vec<IpAddr>,
 }
 
-/// One scan's side of a comparison.
-pub(crate) type Side<'a> = (ScanId, &'a [HostRecord], &'a [Finding]);
+/// What a comparison covers: the ports and addresses the two scans had in common.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DiffScope {
+    /// Ports both scans looked at.
+    pub common_ports: Vec<Port>,
+    /// Ports only `a` looked at (not compared).
+    pub ports_only_a: Vec<Port>,
+    /// Ports only `b` looked at (not compared).
+    pub ports_only_b: Vec<Port>,
+    /// Addresses both scans probed.
+    pub common_hosts: u64,
+    /// Addresses only `a` probed (not compared).
+    pub hosts_only_a: u64,
+    /// Addresses only `b` probed (not compared).
+    pub hosts_only_b: u64,
+}
+
+/// One scan's side of a comparison: its id, hosts, findings and the vantage its rules
+/// rated from.
+pub(crate) type Side<'a> = (ScanId, &'a [HostRecord], &'a [Finding], Vantage);
 
 impl ScanDiff {
-    /// Compares two scans' hosts and findings.
+    /// Compares two scans' hosts and findings on what both observed.
     pub(crate) fn between(
-        (a, hosts_a, findings_a): Side<'_>,
-        (b, hosts_b, findings_b): Side<'_>,
+        (a, hosts_a, findings_a, vantage_a): Side<'_>,
+        (b, hosts_b, findings_b, vantage_b): Side<'_>,
     ) -> Self {
-        let (old, new) = (by_ip(hosts_a), by_ip(hosts_b));
+        let (ports_a, ports_b) = (looked_at(hosts_a), looked_at(hosts_b));
+        let common: BTreeSet<Port> = ports_a.intersection(&ports_b).copied().collect();
+        let (all_a, all_b) = (by_ip(hosts_a), by_ip(hosts_b));
+        let both = |ip: &IpAddr| all_a.contains_key(ip) && all_b.contains_key(ip);
+        let restrict = |hosts: &BTreeMap<IpAddr, &HostRecord>| -> BTreeMap<IpAddr, HostRecord> {
+            hosts
+                .iter()
+                .filter(|(ip, _)| both(ip))
+                .map(|(ip, h)| (*ip, h.restricted_to(&common)))
+                .collect()
+        };
+        let (old, new) = (restrict(&all_a), restrict(&all_b));
+        let seen_a = observable(findings_a, &old, vantage_a);
+        let seen_b = observable(findings_b, &new, vantage_b);
+        let answered = |hosts: &BTreeMap<IpAddr, HostRecord>, ip: &IpAddr| {
+            hosts.get(ip).is_some_and(HostRecord::exposed)
+        };
+        let scope = DiffScope {
+            common_ports: common.iter().copied().collect(),
+            ports_only_a: ports_a.difference(&ports_b).copied().collect(),
+            ports_only_b: ports_b.difference(&ports_a).copied().collect(),
+            common_hosts: old.len() as u64,
+            hosts_only_a: (all_a.len() - old.len()) as u64,
+            hosts_only_b: (all_b.len() - new.len()) as u64,
+        };
         let mut diff = Self {
             a,
             b,
+            scope,
             ports_opened: Vec::new(),
             ports_closed: Vec::new(),
-            findings_new: only_in(findings_b, findings_a),
-            findings_resolved: only_in(findings_a, findings_b),
+            findings_new: only_in(&seen_b, &seen_a),
+            findings_resolved: only_in(&seen_a, &seen_b),
             dialect_changes: Vec::new(),
             dialect_set_changes: Vec::new(),
             signing_changes: Vec::new(),
@@ -70,12 +116,12 @@ impl ScanDiff {
             smb1_changes: Vec::new(),
             hosts_appeared: new
                 .keys()
-                .filter(|ip| !old.contains_key(ip))
+                .filter(|ip| answered(&new, ip) && !answered(&old, ip))
                 .copied()
                 .collect(),
             hosts_gone: old
                 .keys()
-                .filter(|ip| !new.contains_key(ip))
+                .filter(|ip| answered(&old, ip) && !answered(&new, ip))
                 .copied()
                 .collect(),
         };
@@ -165,6 +211,37 @@ impl ScanDiff {
 
 fn by_ip(hosts: &[HostRecord]) -> BTreeMap<IpAddr, &HostRecord> {
     hosts.iter().map(|h| (h.ip, h)).collect()
+}
+
+/// Every port a scan looked at on any host.
+fn looked_at(hosts: &[HostRecord]) -> BTreeSet<Port> {
+    hosts.iter().flat_map(|h| h.ports.keys().copied()).collect()
+}
+
+/// The stored findings of the compared hosts that rest on what both scans observed: the
+/// rule still fires on the host's record restricted to the common ports. A rule this
+/// build no longer has is kept as stored.
+fn observable(
+    findings: &[Finding],
+    hosts: &BTreeMap<IpAddr, HostRecord>,
+    vantage: Vantage,
+) -> Vec<Finding> {
+    let ctx = Context { vantage };
+    let mut fired: BTreeMap<IpAddr, BTreeSet<String>> = BTreeMap::new();
+    for (ip, host) in hosts {
+        let ids = evaluate(host, &ctx).findings.into_iter().map(|f| f.rule_id);
+        fired.insert(*ip, ids.collect());
+    }
+    let known: BTreeSet<&str> = registry().iter().map(|r| r.id).collect();
+    findings
+        .iter()
+        .filter(|f| {
+            fired
+                .get(&f.ip)
+                .is_some_and(|ids| ids.contains(&f.rule_id) || !known.contains(f.rule_id.as_str()))
+        })
+        .cloned()
+        .collect()
 }
 
 fn push_change<T: PartialEq>(list: &mut Vec<(IpAddr, T, T)>, ip: IpAddr, a: T, b: T) {

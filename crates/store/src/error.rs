@@ -46,6 +46,12 @@ pub enum StoreError {
         /// The backend's name, e.g. "PostgreSQL".
         backend: &'static str,
     },
+    /// There is no database at the location (reading needs one; nothing was created).
+    #[error("{0}: no such database (nothing has been stored there yet)")]
+    Missing(StoreLocation),
+    /// The directory a new database file would go in does not exist (it is not created).
+    #[error("{}: the directory {} does not exist; create it first", .0, .1.display())]
+    NoDirectory(StoreLocation, PathBuf),
     /// No scan has this id.
     #[error("scan {0} not found")]
     NotFound(ScanId),
@@ -63,7 +69,7 @@ pub enum StoreError {
     #[error("the store writer stopped early; finishing it reports the cause")]
     WriterStopped,
     /// A stored row could not be decoded (or a value could not be encoded).
-    #[error("{what}: {source}")]
+    #[error("{what}")]
     Json {
         /// Which value.
         what: String,
@@ -72,7 +78,7 @@ pub enum StoreError {
         source: serde_json::Error,
     },
     /// The backend reported an error (SQLite: any rusqlite error not classified above).
-    #[error("{backend}: {source}")]
+    #[error("{backend}")]
     Backend {
         /// The backend's name, e.g. "SQLite".
         backend: &'static str,
@@ -81,7 +87,7 @@ pub enum StoreError {
         source: Box<dyn Error + Send + Sync + 'static>,
     },
     /// A file system operation failed.
-    #[error("{}: {source}", .path.display())]
+    #[error("{}", .path.display())]
     Io {
         /// The path involved.
         path: PathBuf,
@@ -108,6 +114,8 @@ pub enum StoreErrorKind {
     Unsupported,
     /// No such scan.
     NotFound,
+    /// No database there (reading), or no directory for one (writing).
+    Missing,
     /// The caller sent something inconsistent (a finding for another host).
     Invalid,
     /// A file system operation failed (permissions, a full disk, ...).
@@ -127,6 +135,7 @@ impl StoreError {
             Self::TooNew { .. } => StoreErrorKind::TooNew,
             Self::Unsupported { .. } => StoreErrorKind::Unsupported,
             Self::NotFound(_) => StoreErrorKind::NotFound,
+            Self::Missing(_) | Self::NoDirectory(..) => StoreErrorKind::Missing,
             Self::FindingForOtherHost { .. } => StoreErrorKind::Invalid,
             Self::Io { .. } => StoreErrorKind::Io,
             Self::WriterStopped | Self::Backend { .. } => StoreErrorKind::Backend,

@@ -14,14 +14,16 @@
 mod diff;
 mod error;
 mod location;
+mod owner;
 mod scan;
 pub mod sqlite;
 mod store;
 
-pub use diff::ScanDiff;
+pub use diff::{DiffScope, ScanDiff};
 pub use error::{StoreError, StoreErrorKind};
 pub use location::{PostgresUrl, StoreLocation};
-pub use scan::{ParseScanIdError, ScanId, ScanMeta, ScanStatus, ScanSummary};
+pub use owner::ScanOwner;
+pub use scan::{ParseScanIdError, ScanId, ScanMeta, ScanOptions, ScanStatus, ScanSummary};
 pub use store::{ScanStore, ScanWriter, WriterStats};
 
 /// Opens (or, for a file, creates) the store at `location` with the backend it names. A
@@ -29,9 +31,22 @@ pub use store::{ScanStore, ScanWriter, WriterStats};
 pub fn open(location: &StoreLocation) -> Result<Box<dyn ScanStore>, StoreError> {
     match location {
         StoreLocation::Sqlite(path) => Ok(Box::new(sqlite::SqliteStore::open(path)?)),
-        StoreLocation::Postgres(_) => Err(StoreError::Unsupported {
-            location: location.clone(),
-            backend: "PostgreSQL",
-        }),
+        StoreLocation::Postgres(_) => Err(unsupported(location)),
+    }
+}
+
+/// Opens the existing store at `location` for reading only: nothing is created or changed
+/// ([`StoreError::Missing`] if there is nothing there).
+pub fn open_read_only(location: &StoreLocation) -> Result<Box<dyn ScanStore>, StoreError> {
+    match location {
+        StoreLocation::Sqlite(path) => Ok(Box::new(sqlite::SqliteStore::open_read_only(path)?)),
+        StoreLocation::Postgres(_) => Err(unsupported(location)),
+    }
+}
+
+fn unsupported(location: &StoreLocation) -> StoreError {
+    StoreError::Unsupported {
+        location: location.clone(),
+        backend: "PostgreSQL",
     }
 }

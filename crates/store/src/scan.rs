@@ -8,6 +8,8 @@ use std::time::SystemTime;
 use serde::{Deserialize, Serialize};
 use smbaudit_findings::Severity;
 
+use crate::owner::ScanOwner;
+
 /// The current time as RFC 3339 UTC with milliseconds, as scans and hosts are stamped.
 pub(crate) fn now() -> String {
     humantime::format_rfc3339_millis(SystemTime::now()).to_string()
@@ -50,6 +52,34 @@ pub struct ScanMeta {
     pub command: String,
     /// Where the scan ran from (e.g. "lan", "internet"), which rules use to rate findings.
     pub vantage: String,
+    /// The options that decide what is observed, which `--resume` reuses.
+    pub options: Option<ScanOptions>,
+}
+
+/// A scan's effective options: everything that decides what it observes, so that a
+/// resumed scan probes the rest of its targets exactly as it probed the first. Never a
+/// secret: of credentials, only the user name.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ScanOptions {
+    /// The ports looked at (137 is the UDP NBSTAT query).
+    pub ports: Vec<u16>,
+    /// Longest TCP handshake, in milliseconds.
+    pub connect_timeout_ms: u64,
+    /// Longest wait for each SMB or session-service reply, in milliseconds.
+    pub reply_timeout_ms: u64,
+    /// Longest time on one host's TCP probes, in milliseconds.
+    pub host_timeout_ms: u64,
+    /// Longest wait for an NBSTAT reply, in milliseconds.
+    pub udp_timeout_ms: u64,
+    /// NBSTAT queries re-sent to a silent host.
+    pub udp_retries: u8,
+    /// The local UDP port NBSTAT queries came from (0: any).
+    pub source_port: u16,
+    /// How NetBIOS names among the targets were resolved ("wins 10.0.0.1",
+    /// "broadcast 10.0.0.255"), if not by the system resolver.
+    pub name_service: Option<String>,
+    /// The user name of the credentials, if any (never the password).
+    pub user: Option<String>,
 }
 
 /// Where a scan is in its life.
@@ -113,6 +143,10 @@ pub struct ScanSummary {
     pub hosts: u64,
     /// Findings stored, per severity (severities with no finding are absent).
     pub findings_by_severity: BTreeMap<Severity, u64>,
+    /// The options it ran with (`None` for scans stored before smbaudit kept them).
+    pub options: Option<ScanOptions>,
+    /// The process that last ran it.
+    pub owner: Option<ScanOwner>,
 }
 
 impl ScanSummary {
@@ -124,6 +158,16 @@ impl ScanSummary {
     /// Whether the scan did not finish (running or interrupted): a candidate for `--resume`.
     pub fn unfinished(&self) -> bool {
         self.status != ScanStatus::Finished
+    }
+
+    /// The status as stored, except that a scan stored as running whose process is gone
+    /// (killed without a chance to say so) is interrupted.
+    pub(crate) fn with_live_status(mut self) -> Self {
+        let gone = self.owner.as_ref().and_then(ScanOwner::alive) == Some(false);
+        if self.status == ScanStatus::Running && gone {
+            self.status = ScanStatus::Interrupted;
+        }
+        self
     }
 }
 

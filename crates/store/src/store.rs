@@ -10,8 +10,8 @@ use std::fmt;
 use std::net::IpAddr;
 
 use serde::{Deserialize, Serialize};
-use smbaudit_findings::Finding;
 use smbaudit_findings::record::HostRecord;
+use smbaudit_findings::{Finding, Vantage};
 
 use crate::diff::ScanDiff;
 use crate::error::StoreError;
@@ -56,11 +56,14 @@ pub trait ScanStore: fmt::Debug + Send {
 
     /// What changed from scan `a` to scan `b`.
     fn diff(&self, a: ScanId, b: ScanId) -> Result<ScanDiff, StoreError> {
+        let vantage = |id| -> Result<Vantage, StoreError> {
+            Ok(self.scan(id)?.vantage.parse().unwrap_or(Vantage::Lan))
+        };
         let (hosts_a, findings_a) = (self.hosts(a)?, self.findings(a)?);
         let (hosts_b, findings_b) = (self.hosts(b)?, self.findings(b)?);
         Ok(ScanDiff::between(
-            (a, &hosts_a, &findings_a),
-            (b, &hosts_b, &findings_b),
+            (a, &hosts_a, &findings_a, vantage(a)?),
+            (b, &hosts_b, &findings_b, vantage(b)?),
         ))
     }
 

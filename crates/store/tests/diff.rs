@@ -10,8 +10,9 @@ use common::{bare_host_json, finding, full_host_json, host_with, meta, record, t
 use serde_json::json;
 use smbaudit_findings::record::HostRecord;
 use smbaudit_findings::{Finding, Severity};
+use smbaudit_probe::observation::Port;
 use smbaudit_store::sqlite::{SqliteStore, SqliteWriter};
-use smbaudit_store::{ScanDiff, ScanId, ScanStatus, ScanStore, StoreError};
+use smbaudit_store::{DiffScope, ScanDiff, ScanId, ScanStatus, ScanStore, StoreError};
 
 fn ip(s: &str) -> IpAddr {
     s.parse().unwrap()
@@ -78,8 +79,17 @@ fn diff_reports_every_kind_of_change() {
     let expected = ScanDiff {
         a,
         b,
-        ports_opened: vec![(ip("10.0.0.2"), smbaudit_probe::observation::Port::tcp(139))],
-        ports_closed: vec![(ip("10.0.0.1"), smbaudit_probe::observation::Port::tcp(139))],
+        // 8445/tcp only B looked at; 10.0.0.3 only A probed, 10.0.0.4 only B: not compared.
+        scope: DiffScope {
+            common_ports: vec![Port::udp(137), Port::tcp(139), Port::tcp(445)],
+            ports_only_a: vec![],
+            ports_only_b: vec![Port::tcp(8445)],
+            common_hosts: 2,
+            hosts_only_a: 1,
+            hosts_only_b: 1,
+        },
+        ports_opened: vec![(ip("10.0.0.2"), Port::tcp(139))],
+        ports_closed: vec![(ip("10.0.0.1"), Port::tcp(139))],
         findings_new: vec![smb1_on],
         findings_resolved: vec![signing_off],
         dialect_changes: vec![(ip("10.0.0.1"), Some("3.1.1".into()), Some("3.0.2".into()))],
@@ -97,8 +107,8 @@ fn diff_reports_every_kind_of_change() {
         signing_changes: vec![(ip("10.0.0.1"), Some(false), Some(true))],
         smb1_signing_changes: vec![(ip("10.0.0.2"), None, Some(false))],
         smb1_changes: vec![(ip("10.0.0.2"), Some(false), Some(true))],
-        hosts_appeared: vec![ip("10.0.0.4")],
-        hosts_gone: vec![ip("10.0.0.3")],
+        hosts_appeared: vec![],
+        hosts_gone: vec![],
     };
     assert_eq!(d, expected);
     assert!(!d.is_empty());
@@ -116,6 +126,79 @@ fn diff_reports_every_kind_of_change() {
     assert_eq!(back.hosts_appeared, expected.hosts_gone);
 
     assert!(store.diff(a, a).unwrap().is_empty());
+}
+
+/// A `-p 445` scan after a full one: the NetBIOS findings it could not see are not
+/// "resolved", an address it did not probe is not "gone", a host silent in both scans is
+/// not listed, and a host it probed that stopped answering is gone.
+#[test]
+fn diff_compares_only_what_both_scans_observed() {
+    let (_dir, path) = temp_db();
+    let store = SqliteStore::open(&path).unwrap();
+    let netbios = finding("10.0.0.1", "netbios-exposed", Severity::Info);
+    let smb = finding("10.0.0.1", "smb-exposed", Severity::Low);
+    let smb_gone = finding("10.0.0.2", "smb-exposed", Severity::Low);
+    let silent = |ip: &str| {
+        host_with(ip, |v| {
+            v["ports"] =
+                json!({"137/udp": "open|filtered", "139/tcp": "filtered", "445/tcp": "filtered"});
+            v["netbios"] = json!(null);
+            v["nbss"] = json!(null);
+            v["smb"] = json!(null);
+        })
+    };
+    let a = store_scan(
+        &store,
+        &path,
+        &[
+            record(full_host_json("10.0.0.1")),
+            record(full_host_json("10.0.0.2")),
+            silent("10.0.0.3"),
+            record(full_host_json("10.0.0.5")),
+        ],
+        &[netbios.clone(), smb.clone(), smb_gone.clone()],
+    );
+    let only_445 = |v: &mut serde_json::Value| {
+        v["ports"] = json!({"445/tcp": "open"});
+        v["port_evidence"] = json!({"445/tcp": "SYN-ACK"});
+        v["netbios"] = json!(null);
+        v["nbss"] = json!(null);
+    };
+    let b = store_scan(
+        &store,
+        &path,
+        &[
+            host_with("10.0.0.1", only_445),
+            host_with("10.0.0.2", |v| {
+                only_445(v);
+                v["ports"] = json!({"445/tcp": "filtered"});
+                v["smb"] = json!(null);
+            }),
+            host_with("10.0.0.3", |v| {
+                only_445(v);
+                v["ports"] = json!({"445/tcp": "filtered"});
+                v["smb"] = json!(null);
+            }),
+        ],
+        std::slice::from_ref(&smb),
+    );
+    let d = store.diff(a, b).unwrap();
+    assert_eq!(d.scope.common_ports, [Port::tcp(445)]);
+    assert_eq!(d.scope.ports_only_a, [Port::udp(137), Port::tcp(139)]);
+    assert_eq!((d.scope.common_hosts, d.scope.hosts_only_a), (3, 1));
+    assert_eq!(
+        d.findings_resolved,
+        [smb_gone],
+        "netbios-exposed was not looked at"
+    );
+    assert!(d.findings_new.is_empty(), "{:?}", d.findings_new);
+    assert_eq!(
+        d.hosts_gone,
+        [ip("10.0.0.2")],
+        "10.0.0.5 was not probed, 10.0.0.3 never answered"
+    );
+    assert!(d.hosts_appeared.is_empty());
+    assert!(d.ports_closed.iter().all(|(_, p)| *p == Port::tcp(445)));
 }
 
 #[test]

@@ -124,11 +124,18 @@ fn killed_writer_loses_at_most_a_batch_and_resumes() {
     }
     assert!(found.is_empty(), "findings without a host: {found:?}");
 
+    // Stored as running, but its process is gone (pid and start time): read as interrupted.
     let summary = store.scan(scan).unwrap();
     assert_eq!(
         (summary.status, summary.finished),
-        (ScanStatus::Running, None)
+        (ScanStatus::Interrupted, None)
     );
+    let owner = summary
+        .owner
+        .as_ref()
+        .expect("the child stamped itself as owner");
+    assert_ne!(owner.pid, std::process::id());
+    assert_eq!(owner.alive(), Some(false));
     assert_eq!(summary.hosts, committed.len() as u64);
     assert_eq!(store.last_unfinished().unwrap().map(|s| s.id), Some(scan));
 

@@ -9,8 +9,11 @@ use crate::args::{HistoryArgs, ListFormat};
 use crate::{Fatal, exit};
 
 pub(crate) fn run(args: &HistoryArgs) -> Result<u8, Fatal> {
-    let store = stored::open(&args.store)?;
-    let scans = store.scans().map_err(Fatal::from)?;
+    // The per-user database not made yet: nothing stored, an empty history.
+    let scans = match stored::open_read_only(&args.store)? {
+        Some(store) => store.scans().map_err(Fatal::from)?,
+        None => Vec::new(),
+    };
     let mut out = std::io::stdout().lock();
     match args.format {
         ListFormat::Json => {

@@ -30,6 +30,7 @@ pub(crate) async fn run(args: LocalArgs) -> Result<u8, Fatal> {
     let cfg = local_config(&args);
     let run = Run {
         targets: &targets,
+        whole_scan: None,
         cfg: &cfg,
         // What other machines on the network could reach, if the ports are not bound to
         // loopback alone.
@@ -41,7 +42,7 @@ pub(crate) async fn run(args: LocalArgs) -> Result<u8, Fatal> {
         fail_on: None,
         bar: ProgressBar::hidden(),
     };
-    let (stats, _, _) = run.execute(None, None).await?;
+    let stats = run.execute(None, None).await?.stats;
     if !args.quiet {
         eprintln!(
             "Run `smbaudit scan <targets>` to see what your network exposes over SMB and NetBIOS, and how to close it."

@@ -5,6 +5,7 @@ mod history;
 mod local;
 mod lookup;
 mod nbstat;
+mod resume;
 mod scan;
 mod show;
 mod stored;

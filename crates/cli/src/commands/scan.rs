@@ -19,38 +19,58 @@ use smbaudit_findings::identity::relay_targets;
 use smbaudit_findings::{Context as RuleContext, Severity, Vantage, default_vantage};
 use smbaudit_store::{ScanId, ScanMeta, ScanStatus, ScanStore, ScanSummary, ScanWriter};
 
-use super::stored;
+use super::{resume, stored};
 use crate::args::{ScanArgs, ScanFormat};
 use crate::pipeline::{Finished, Pipeline, Report, Shown};
 use crate::render::findings::{colour_stdout, plural};
 use crate::render::{self};
 use crate::{Fatal, exit, input};
 
-pub(crate) async fn run(args: ScanArgs) -> Result<u8, Fatal> {
-    let resolver = input::resolver(&args.names, args.udp.timeout, args.udp.retries);
+pub(crate) async fn run(mut args: ScanArgs) -> Result<u8, Fatal> {
     let store = if args.no_store {
         None
     } else {
         Some(stored::open(&args.store)?)
     };
     let resumed = match (&args.resume, &store) {
-        (Some(name), Some(db)) => Some(resumable(&**db, name)?),
+        (Some(name), Some(db)) => Some(resume::resumable(&**db, name)?),
         _ => None,
     };
+    if let Some(summary) = &resumed {
+        resume::adopt_options(&mut args, summary)?;
+    }
+    let resolver = input::resolver(&args.names, args.udp.timeout, args.udp.retries);
     let given = !args.targets.targets.is_empty() || args.targets.input_file.is_some();
-    let (targets, tokens) = match &resumed {
-        Some(summary) if !given => (
-            input::load_tokens(&summary.targets, resolver).await?,
-            summary.targets.clone(),
-        ),
-        _ => input::load_recorded(&args.targets, resolver).await?,
+    // With targets given, a resumed scan probes those of them it has not done, and the
+    // scan's own target list says when the whole scan is done.
+    let (targets, tokens, whole) = match &resumed {
+        Some(summary) => {
+            let scan_targets = input::load_tokens(&summary.targets, resolver).await?;
+            if given {
+                let (subset, _) = input::load_recorded(&args.targets, resolver).await?;
+                resume::check_subset(&subset, &scan_targets, summary)?;
+                (subset, summary.targets.clone(), Some(scan_targets))
+            } else {
+                (scan_targets, summary.targets.clone(), None)
+            }
+        }
+        None => {
+            let (list, tokens) = input::load_recorded(&args.targets, resolver).await?;
+            (list, tokens, None)
+        }
     };
     let vantage = args
         .vantage
         .or_else(|| resumed.as_ref().and_then(|s| s.vantage.parse().ok()))
         .unwrap_or_else(|| default_vantage(targets.iter().take(VANTAGE_SAMPLE)));
     let storing = match &store {
-        Some(db) => Some(start_storing(&**db, resumed.as_ref(), tokens, vantage)?),
+        Some(db) => Some(start_storing(
+            &**db,
+            resumed.as_ref(),
+            tokens,
+            vantage,
+            &args,
+        )?),
         None => None,
     };
     let (scan_id, writer, skip) = match storing {
@@ -69,6 +89,7 @@ pub(crate) async fn run(args: ScanArgs) -> Result<u8, Fatal> {
     };
     let run = Run {
         targets: &targets,
+        whole_scan: whole.as_ref(),
         cfg: &cfg,
         vantage,
         shown: if args.all { Shown::All } else { Shown::Exposed },
@@ -78,7 +99,12 @@ pub(crate) async fn run(args: ScanArgs) -> Result<u8, Fatal> {
         fail_on: args.fail_on,
         bar: progress_bar(&args, u64::try_from(targets.len_hint()).ok()),
     };
-    let (stats, finished, worst) = run.execute(writer, scan_id).await?;
+    let Outcome {
+        stats,
+        finished,
+        worst,
+        left,
+    } = run.execute(writer, scan_id).await?;
     if let (Some(path), Some(file)) = (&args.relay_list, relay_file) {
         let relay = relay_targets(finished.kept.iter().map(|s| &s.record));
         write_relay_list(path, file, &relay)?;
@@ -86,14 +112,7 @@ pub(crate) async fn run(args: ScanArgs) -> Result<u8, Fatal> {
     if !args.quiet {
         summary(&stats, cfg.concurrency, vantage);
         if let Some(id) = scan_id {
-            let resumed_note = if already_done > 0 {
-                format!(
-                    "; resumed, {already_done} hosts were already done (`smbaudit show {id}` for all)"
-                )
-            } else {
-                String::new()
-            };
-            eprintln!("scan: stored as scan {id}{resumed_note}");
+            stored_note(id, already_done, left);
         }
     }
     let tripped = args
@@ -109,6 +128,22 @@ pub(crate) async fn run(args: ScanArgs) -> Result<u8, Fatal> {
     } else {
         exit::OK
     })
+}
+
+/// Where the scan was stored, and what a resumed one left.
+fn stored_note(id: ScanId, already_done: usize, left: u64) {
+    let resumed_note = if already_done > 0 {
+        format!("; resumed, {already_done} hosts were already done (`smbaudit show {id}` for all)")
+    } else {
+        String::new()
+    };
+    eprintln!("scan: stored as scan {id}{resumed_note}");
+    if left > 0 {
+        eprintln!(
+            "scan: scan {id} is not finished: {} never probed; `smbaudit scan --resume {id}` probes them",
+            plural(left, "target")
+        );
+    }
 }
 
 /// Which findings made `--fail-on` fail the run (stderr, even with -q: it explains the
@@ -138,6 +173,7 @@ fn start_storing(
     resumed: Option<&ScanSummary>,
     tokens: Vec<String>,
     vantage: Vantage,
+    args: &ScanArgs,
 ) -> Result<Storing, Fatal> {
     let id = match resumed {
         Some(summary) => summary.id,
@@ -146,6 +182,7 @@ fn start_storing(
                 targets: tokens,
                 command: command_line(),
                 vantage: vantage.to_string(),
+                options: Some(resume::options_of(args)),
             })
             .map_err(Fatal::from)?,
     };
@@ -161,6 +198,9 @@ fn start_storing(
 /// One run of the engine through the pipeline: what `scan` and `local` share.
 pub(crate) struct Run<'a> {
     pub(crate) targets: &'a TargetList,
+    /// The whole scan's targets, when this run does only some of them (a resume with
+    /// targets given): the scan is finished only when all of them are done.
+    pub(crate) whole_scan: Option<&'a TargetList>,
     pub(crate) cfg: &'a ScanConfig,
     pub(crate) vantage: Vantage,
     pub(crate) shown: Shown,
@@ -172,13 +212,12 @@ pub(crate) struct Run<'a> {
 }
 
 impl Run<'_> {
-    /// Scans, storing into `writer` if given; returns the engine's counts, what the
-    /// pipeline kept and the worst finding shown.
+    /// Scans, storing into `writer` if given.
     pub(crate) async fn execute(
         self,
         writer: Option<Box<dyn ScanWriter>>,
         scan_id: Option<ScanId>,
-    ) -> Result<(ScanStats, Finished, Option<Severity>), Fatal> {
+    ) -> Result<Outcome, Fatal> {
         let cancel = super::cancel_on_ctrl_c();
         let progress = Arc::new(ScanProgress::default());
         tick(&self.bar, Arc::clone(&progress), self.cfg.ports.udp137);
@@ -198,7 +237,11 @@ impl Run<'_> {
         .await
         .context("scan")?;
         let worst = pipeline.worst();
-        let status = if stats.cancelled {
+        let left = match (stats.cancelled, self.whole_scan) {
+            (false, Some(whole)) => resume::targets_left(whole, &self.cfg.skip, self.targets),
+            _ => 0,
+        };
+        let status = if stats.cancelled || left > 0 {
             ScanStatus::Interrupted
         } else {
             ScanStatus::Finished
@@ -209,28 +252,25 @@ impl Run<'_> {
             command: command_line(),
         };
         let finished = pipeline.finish(status, report)?;
-        Ok((stats, finished, worst))
+        Ok(Outcome {
+            stats,
+            finished,
+            worst,
+            left,
+        })
     }
 }
 
-/// The scan `--resume` names: the last unfinished one, or the one given, if unfinished.
-fn resumable(db: &dyn ScanStore, name: &str) -> Result<ScanSummary, Fatal> {
-    let summary = if name == "last" {
-        db.last_unfinished().map_err(Fatal::from)?.ok_or_else(|| {
-            Fatal::usage(anyhow::anyhow!(
-                "--resume: no interrupted scan in the database"
-            ))
-        })?
-    } else {
-        stored::resolve(db, name)?
-    };
-    if !summary.unfinished() {
-        return Err(Fatal::usage(anyhow::anyhow!(
-            "--resume: scan {} is already finished",
-            summary.id
-        )));
-    }
-    Ok(summary)
+/// What a [`Run`] leaves.
+pub(crate) struct Outcome {
+    /// The engine's counts.
+    pub(crate) stats: ScanStats,
+    /// What the pipeline kept.
+    pub(crate) finished: Finished,
+    /// The worst finding shown.
+    pub(crate) worst: Option<Severity>,
+    /// The scan's targets still not done (a resume of some of them).
+    pub(crate) left: u64,
 }
 
 /// The engine settings the flags ask for.

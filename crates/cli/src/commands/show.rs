@@ -13,7 +13,7 @@ use crate::render::scan::{self, Scanned};
 use crate::{Fatal, exit};
 
 pub(crate) fn run(args: &ShowArgs) -> Result<u8, Fatal> {
-    let store = stored::open(&args.store)?;
+    let store = stored::open_existing(&args.store)?;
     let summary = stored::resolve(&*store, &args.scan)?;
     let id = summary.id;
     let vantage: Vantage = summary.vantage.parse().unwrap_or(Vantage::Lan);

@@ -1,26 +1,68 @@
 //! Opening the scan database and naming scans in it, for `scan`, `history`, `show`, `diff`.
 
-use smbaudit_store::{ScanId, ScanStore, ScanSummary, StoreLocation};
+use smbaudit_store::{ScanId, ScanStore, ScanSummary, StoreError, StoreErrorKind, StoreLocation};
 
-use crate::Fatal;
 use crate::args::StoreArgs;
+use crate::{Fatal, exit};
 
 /// Where the store is: `--db` (a path, or a URL of a backend), else the per-user default.
-pub(crate) fn location(args: &StoreArgs) -> Result<StoreLocation, Fatal> {
+/// The second value says whether it is the default.
+fn location(args: &StoreArgs) -> Result<(StoreLocation, bool), Fatal> {
     match &args.db {
-        Some(db) => Ok(StoreLocation::parse(db.as_os_str())),
-        None => StoreLocation::per_user_default().ok_or_else(|| {
-            Fatal::usage(anyhow::anyhow!(
-                "no per-user data directory (HOME and XDG_DATA_HOME unset): give --db PATH or --no-store"
-            ))
-        }),
+        Some(db) => Ok((StoreLocation::parse(db.as_os_str()), false)),
+        None => StoreLocation::per_user_default()
+            .map(|l| (l, true))
+            .ok_or_else(|| {
+                Fatal::usage(anyhow::anyhow!(
+                    "no per-user data directory (HOME and XDG_DATA_HOME unset): give --db PATH or --no-store"
+                ))
+            }),
     }
 }
 
-/// Opens the store; a foreign or corrupt file, or a backend not built in, is refused
-/// untouched (exit code 2).
+/// Opens the store for a scan, creating the database if missing. Only the per-user
+/// default's directory is created; a directory the user typed must exist.
 pub(crate) fn open(args: &StoreArgs) -> Result<Box<dyn ScanStore>, Fatal> {
-    smbaudit_store::open(&location(args)?).map_err(Fatal::usage)
+    let (location, default) = location(args)?;
+    if let (true, Some(dir)) = (default, location.path().and_then(|p| p.parent())) {
+        std::fs::create_dir_all(dir).map_err(|e| {
+            Fatal::from(anyhow::Error::from(e).context(format!("creating {}", dir.display())))
+        })?;
+    }
+    smbaudit_store::open(&location).map_err(refused)
+}
+
+/// Opens the existing store for reading only (`history`, `show`, `diff`): a read-only file
+/// or mount works, and nothing is created. `None` when the per-user default does not exist
+/// yet (nothing stored); a `--db` that does not exist is an error.
+pub(crate) fn open_read_only(args: &StoreArgs) -> Result<Option<Box<dyn ScanStore>>, Fatal> {
+    let (location, default) = location(args)?;
+    match smbaudit_store::open_read_only(&location) {
+        Ok(store) => Ok(Some(store)),
+        Err(e) if default && e.kind() == StoreErrorKind::Missing => Ok(None),
+        Err(e) => Err(refused(e)),
+    }
+}
+
+/// [`open_read_only`] where a scan must be read: no database is an error.
+pub(crate) fn open_existing(args: &StoreArgs) -> Result<Box<dyn ScanStore>, Fatal> {
+    match open_read_only(args)? {
+        Some(store) => Ok(store),
+        None => Err(refused(StoreError::Missing(location(args)?.0))),
+    }
+}
+
+/// A store that cannot be opened: exit code 1 when the system failed (permissions, I/O),
+/// 2 when the location is wrong as given (not ours, corrupt, too new, missing).
+fn refused(e: StoreError) -> Fatal {
+    let code = match e.kind() {
+        StoreErrorKind::Io | StoreErrorKind::Backend => exit::FAILURE,
+        _ => exit::USAGE,
+    };
+    Fatal {
+        code,
+        error: e.into(),
+    }
 }
 
 /// A scan named on the command line: its number, or `last` (the newest).

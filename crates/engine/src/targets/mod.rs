@@ -68,6 +68,11 @@ impl TargetList {
         seen == LOOK
     }
 
+    /// Whether `ip` is a target: included and not excluded (names resolved first).
+    pub fn contains(&self, ip: IpAddr) -> bool {
+        self.include.iter().any(|s| s.contains(ip)) && !self.exclude.iter().any(|s| s.contains(ip))
+    }
+
     /// Whether nothing was included.
     pub fn is_empty(&self) -> bool {
         self.include.is_empty()

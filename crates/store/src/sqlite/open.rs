@@ -64,8 +64,12 @@ fn connect_or_create(path: &Path, build_missing: bool) -> Result<Connection, Sto
         // An empty file is an empty database to SQLite: it is (or becomes) ours below.
         Ok(_) => {}
         Err(e) if e.kind() == ErrorKind::NotFound => {
+            // A directory the user typed is never created behind their back (the caller
+            // creates the per-user default's).
             if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-                fs::create_dir_all(dir).map_err(io)?;
+                if !dir.is_dir() {
+                    return Err(StoreError::NoDirectory(location(path), dir.to_owned()));
+                }
             }
             if build_missing && create_whole(path)? {
                 // Ours, or a racing opener's: judged like any existing file.
@@ -79,6 +83,41 @@ fn connect_or_create(path: &Path, build_missing: bool) -> Result<Connection, Sto
     // power loss, and saves an fsync per batch.
     conn.pragma_update(None, "synchronous", "NORMAL").sql()?;
     Ok(conn)
+}
+
+/// Opens the existing database at `path` for reading only: nothing in the file or its
+/// directory is created or changed, so a database on a read-only mount or of another user
+/// can be read. Returns the connection and the schema version (an older one is read as it
+/// is, not migrated).
+pub(crate) fn connect_read_only(path: &Path) -> Result<(Connection, i64), StoreError> {
+    let meta = match fs::metadata(path) {
+        Ok(m) => m,
+        Err(e) if e.kind() == ErrorKind::NotFound => {
+            return Err(StoreError::Missing(location(path)));
+        }
+        Err(source) => {
+            return Err(StoreError::Io {
+                path: path.to_owned(),
+                source,
+            });
+        }
+    };
+    if meta.is_dir() {
+        return Err(StoreError::NotOurs(location(path), "a directory".into()));
+    }
+    if meta.len() == 0 {
+        return Err(StoreError::Missing(location(path)));
+    }
+    check_header(path, &read_header(path, &meta)?, meta.len())?;
+    let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+    let mut conn = Connection::open_with_flags(path, flags).map_err(|e| classify(path, e))?;
+    conn.busy_timeout(BUSY_TIMEOUT).sql()?;
+    let id = {
+        let snapshot = conn.transaction().sql()?;
+        identity(&snapshot).map_err(|e| classify(path, e))?
+    };
+    plan(path, &id)?;
+    Ok((conn, id.version))
 }
 
 /// Creates the missing database at `path` whole: it is built under a private name beside

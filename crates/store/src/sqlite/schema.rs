@@ -7,7 +7,7 @@
 pub(crate) const APPLICATION_ID: i32 = 0x534D_4241;
 
 /// The migrations, oldest first.
-pub(crate) const MIGRATIONS: &[&str] = &[V1];
+pub(crate) const MIGRATIONS: &[&str] = &[V1, V2];
 
 /// The schema version this build writes.
 pub(crate) const LATEST: i64 = MIGRATIONS.len() as i64;
@@ -48,4 +48,11 @@ CREATE TABLE findings (
     FOREIGN KEY (scan_id, ip) REFERENCES hosts (scan_id, ip) ON DELETE CASCADE
 );
 CREATE INDEX findings_by_severity ON findings (scan_id, severity);
+";
+
+/// Version 2: each scan's effective options (what `--resume` reuses) and the process that
+/// runs it (so that a killed scan is not shown as running).
+const V2: &str = "
+ALTER TABLE scans ADD COLUMN options_json TEXT;
+ALTER TABLE scans ADD COLUMN owner_json TEXT;
 ";

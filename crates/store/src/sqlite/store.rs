@@ -8,11 +8,13 @@ use rusqlite::{Connection, OptionalExtension, Row, params};
 use smbaudit_findings::record::HostRecord;
 use smbaudit_findings::{Finding, Severity};
 
-use super::open::connect;
+use super::open::{connect, connect_read_only};
+use super::schema::LATEST;
 use super::writer::SqliteWriter;
 use super::{Sql, location};
 use crate::error::{StoreError, from_json, to_json};
 use crate::location::StoreLocation;
+use crate::owner::ScanOwner;
 use crate::scan::{ScanId, ScanMeta, ScanStatus, ScanSummary, now};
 use crate::store::{ScanStore, ScanWriter};
 
@@ -23,9 +25,11 @@ pub struct SqliteStore {
     conn: Connection,
     path: PathBuf,
     location: StoreLocation,
+    /// The schema version: [`LATEST`], or older in a database opened read-only.
+    version: i64,
 }
 
-const SCAN_COLUMNS: &str = "id, started, finished, status, targets_json, command, vantage";
+const SCAN_COLUMNS_V1: &str = "id, started, finished, status, targets_json, command, vantage";
 
 impl SqliteStore {
     /// Opens or creates the database at `path` (parent directories created). The
@@ -33,12 +37,38 @@ impl SqliteStore {
     /// migrated via `PRAGMA user_version`. A file that is not SQLite, is damaged, or belongs
     /// to another application is refused ([`StoreError::NotOurs`], [`StoreError::Corrupt`],
     /// [`StoreError::TooNew`]) without being modified. An empty file becomes a new database.
+    ///
+    /// The directory must exist: a missing one is [`StoreError::NoDirectory`].
     pub fn open(path: &Path) -> Result<Self, StoreError> {
         Ok(Self {
             conn: connect(path)?,
             path: path.to_owned(),
             location: location(path),
+            version: LATEST,
         })
+    }
+
+    /// Opens the existing database at `path` for reading only (`history`, `show`, `diff`):
+    /// nothing is created, migrated or written, so a read-only file or mount works. A
+    /// missing file is [`StoreError::Missing`]; starting a scan or a writer fails.
+    pub fn open_read_only(path: &Path) -> Result<Self, StoreError> {
+        let (conn, version) = connect_read_only(path)?;
+        Ok(Self {
+            conn,
+            path: path.to_owned(),
+            location: location(path),
+            version,
+        })
+    }
+
+    /// The `scans` columns [`ScanRow::read`] reads (the options and owner are NULL in a
+    /// database older than version 2).
+    fn scan_columns(&self) -> String {
+        if self.version >= 2 {
+            format!("{SCAN_COLUMNS_V1}, options_json, owner_json")
+        } else {
+            format!("{SCAN_COLUMNS_V1}, NULL, NULL")
+        }
     }
 
     /// The database file.
@@ -48,7 +78,10 @@ impl SqliteStore {
 
     /// The newest scan matching `filter` (a WHERE clause or nothing).
     fn newest(&self, filter: &str) -> Result<Option<ScanSummary>, StoreError> {
-        let sql = format!("SELECT {SCAN_COLUMNS} FROM scans {filter} ORDER BY id DESC LIMIT 1");
+        let sql = format!(
+            "SELECT {} FROM scans {filter} ORDER BY id DESC LIMIT 1",
+            self.scan_columns()
+        );
         let row = self
             .conn
             .query_row(&sql, [], ScanRow::read)
@@ -110,7 +143,16 @@ impl SqliteStore {
             vantage: row.vantage,
             hosts: u64::try_from(hosts).unwrap_or(0),
             findings_by_severity: self.severities(row.id)?,
-        })
+            options: row
+                .options_json
+                .map(|j| from_json(&j, || format!("scan {id}: options")))
+                .transpose()?,
+            owner: row
+                .owner_json
+                .map(|j| from_json(&j, || format!("scan {id}: owner")))
+                .transpose()?,
+        }
+        .with_live_status())
     }
 }
 
@@ -121,16 +163,24 @@ impl ScanStore for SqliteStore {
 
     fn begin_scan(&self, meta: &ScanMeta) -> Result<ScanId, StoreError> {
         let targets = to_json(&meta.targets, || "scan targets".into())?;
+        let options = meta
+            .options
+            .as_ref()
+            .map(|o| to_json(o, || "scan options".into()))
+            .transpose()?;
         self.conn
             .execute(
-                "INSERT INTO scans (started, status, targets_json, command, vantage)
-                 VALUES (?1, ?2, ?3, ?4, ?5)",
+                "INSERT INTO scans (started, status, targets_json, command, vantage,
+                                    options_json, owner_json)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
                 params![
                     now(),
                     ScanStatus::Running.as_str(),
                     targets,
                     meta.command,
-                    meta.vantage
+                    meta.vantage,
+                    options,
+                    owner_json()?
                 ],
             )
             .sql()?;
@@ -162,7 +212,7 @@ impl ScanStore for SqliteStore {
     }
 
     fn scans(&self) -> Result<Vec<ScanSummary>, StoreError> {
-        let sql = format!("SELECT {SCAN_COLUMNS} FROM scans ORDER BY id DESC");
+        let sql = format!("SELECT {} FROM scans ORDER BY id DESC", self.scan_columns());
         let mut stmt = self.conn.prepare(&sql).sql()?;
         let rows = stmt
             .query_map([], ScanRow::read)
@@ -173,7 +223,7 @@ impl ScanStore for SqliteStore {
     }
 
     fn scan(&self, scan: ScanId) -> Result<ScanSummary, StoreError> {
-        let sql = format!("SELECT {SCAN_COLUMNS} FROM scans WHERE id = ?1");
+        let sql = format!("SELECT {} FROM scans WHERE id = ?1", self.scan_columns());
         let row = self
             .conn
             .query_row(&sql, [scan.0], ScanRow::read)
@@ -257,6 +307,8 @@ struct ScanRow {
     targets_json: String,
     command: String,
     vantage: String,
+    options_json: Option<String>,
+    owner_json: Option<String>,
 }
 
 impl ScanRow {
@@ -269,6 +321,8 @@ impl ScanRow {
             targets_json: r.get(4)?,
             command: r.get(5)?,
             vantage: r.get(6)?,
+            options_json: r.get(7)?,
+            owner_json: r.get(8)?,
         })
     }
 }
@@ -294,14 +348,28 @@ pub(super) fn set_status(
     status: ScanStatus,
 ) -> Result<(), StoreError> {
     let finished = (status != ScanStatus::Running).then(now);
-    let changed = conn
-        .execute(
+    // A scan (re)started is owned by this process from now on.
+    let changed = if status == ScanStatus::Running {
+        conn.execute(
+            "UPDATE scans SET status = ?2, finished = ?3, owner_json = ?4 WHERE id = ?1",
+            params![scan.0, status.as_str(), finished, owner_json()?],
+        )
+    } else {
+        conn.execute(
             "UPDATE scans SET status = ?2, finished = ?3 WHERE id = ?1",
             params![scan.0, status.as_str(), finished],
         )
-        .sql()?;
+    }
+    .sql()?;
     if changed == 0 {
         return Err(StoreError::NotFound(scan));
     }
     Ok(())
+}
+
+/// This process as a scan's owner, as stored (NULL where `/proc` cannot tell).
+fn owner_json() -> Result<Option<String>, StoreError> {
+    ScanOwner::current()
+        .map(|o| to_json(&o, || "scan owner".into()))
+        .transpose()
 }

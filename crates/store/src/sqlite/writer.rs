@@ -255,6 +255,7 @@ mod tests {
                 targets: vec!["10.0.0.1".into()],
                 command: "smbaudit scan 10.0.0.1".into(),
                 vantage: "lan".into(),
+                options: None,
             })
             .unwrap();
         let writer = SqliteWriter::start(&path, scan).unwrap();

@@ -9,11 +9,13 @@ use smbaudit_findings::record::HostRecord;
 use smbaudit_findings::{Finding, Severity};
 use smbaudit_store::ScanMeta;
 
-/// A temporary directory and the database path inside it (not created yet).
+/// A temporary directory and the database path inside it (the file not created yet; its
+/// directory exists, as the store never creates one).
 pub(crate) fn temp_db() -> (tempfile::TempDir, PathBuf) {
     let dir = tempfile::tempdir().expect("temp dir");
-    let path = dir.path().join("nested/dir/smbaudit.db");
-    (dir, path)
+    let parent = dir.path().join("nested/dir");
+    std::fs::create_dir_all(&parent).expect("mkdir");
+    (dir, parent.join("smbaudit.db"))
 }
 
 /// Scan metadata for a test scan.
@@ -22,6 +24,7 @@ pub(crate) fn meta(targets: &[&str]) -> ScanMeta {
         targets: targets.iter().map(|t| (*t).to_owned()).collect(),
         command: format!("smbaudit scan {}", targets.join(" ")),
         vantage: "lan".into(),
+        options: None,
     }
 }
 

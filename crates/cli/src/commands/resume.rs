@@ -1,0 +1,216 @@
+//! `scan --resume`: which stored scan to continue, with the options it was started with,
+//! and whether a run finished all of its targets.
+//!
+//! Options that decide what is observed (ports, timeouts, retries, source port, name
+//! service, vantage) are the stored scan's: given again with another value they are
+//! refused, so one scan never mixes hosts probed two ways. Pace (`-c`, `--rate`) and
+//! output options may differ: they change how fast and how it is shown, not what is seen.
+
+use std::collections::HashSet;
+use std::net::IpAddr;
+use std::time::Duration;
+
+use smbaudit_engine::targets::TargetList;
+use smbaudit_store::{ScanOptions, ScanStatus, ScanStore, ScanSummary};
+
+use super::stored;
+use crate::Fatal;
+use crate::args::ScanArgs;
+
+/// The options of `args` that decide what a scan observes, as stored.
+pub(crate) fn options_of(args: &ScanArgs) -> ScanOptions {
+    let mut ports = args.ports.clone();
+    ports.sort_unstable();
+    ports.dedup();
+    ScanOptions {
+        ports,
+        connect_timeout_ms: millis(args.connect_timeout),
+        reply_timeout_ms: millis(args.reply_timeout),
+        host_timeout_ms: millis(args.host_timeout),
+        udp_timeout_ms: millis(args.udp.timeout),
+        udp_retries: args.udp.retries,
+        source_port: args.udp.source_port,
+        name_service: match (args.names.wins, args.names.broadcast) {
+            (Some(ip), _) => Some(format!("wins {ip}")),
+            (None, Some(ip)) => Some(format!("broadcast {ip}")),
+            (None, None) => None,
+        },
+        user: None,
+    }
+}
+
+fn millis(d: Duration) -> u64 {
+    u64::try_from(d.as_millis()).unwrap_or(u64::MAX)
+}
+
+/// The scan `--resume` names: the last unfinished one, or the one given, if unfinished
+/// and not still running in another process.
+pub(crate) fn resumable(db: &dyn ScanStore, name: &str) -> Result<ScanSummary, Fatal> {
+    let summary = if name == "last" {
+        db.last_unfinished().map_err(Fatal::from)?.ok_or_else(|| {
+            Fatal::usage(anyhow::anyhow!(
+                "--resume: no interrupted scan in the database"
+            ))
+        })?
+    } else {
+        stored::resolve(db, name)?
+    };
+    if !summary.unfinished() {
+        return Err(Fatal::usage(anyhow::anyhow!(
+            "--resume: scan {} is already finished",
+            summary.id
+        )));
+    }
+    if summary.status == ScanStatus::Running {
+        let pid = summary.owner.as_ref().map_or(0, |o| o.pid);
+        return Err(Fatal::usage(anyhow::anyhow!(
+            "--resume: scan {} is still running (process {pid}); stop it first",
+            summary.id
+        )));
+    }
+    Ok(summary)
+}
+
+/// Takes the stored scan's options into `args`. An option given on this command line with
+/// another value than the stored one is refused (exit code 2), naming each.
+pub(crate) fn adopt_options(args: &mut ScanArgs, summary: &ScanSummary) -> Result<(), Fatal> {
+    let Some(stored) = &summary.options else {
+        eprintln!(
+            "scan: scan {} was stored by an older smbaudit without its options; resuming with this command's",
+            summary.id
+        );
+        return Ok(());
+    };
+    let now = options_of(args);
+    let mut conflicts = Vec::new();
+    let mut check = |ids: &[&str], differs: bool, was: String| {
+        if differs && ids.iter().any(|id| args.given.contains(*id)) {
+            conflicts.push(format!(
+                "--{} (the scan used {was})",
+                ids[0].replace('_', "-")
+            ));
+        }
+    };
+    check(&["ports"], now.ports != stored.ports, join(&stored.ports));
+    let ms = |v: u64| format!("{v}ms");
+    check(
+        &["connect_timeout"],
+        now.connect_timeout_ms != stored.connect_timeout_ms,
+        ms(stored.connect_timeout_ms),
+    );
+    check(
+        &["reply_timeout"],
+        now.reply_timeout_ms != stored.reply_timeout_ms,
+        ms(stored.reply_timeout_ms),
+    );
+    check(
+        &["host_timeout"],
+        now.host_timeout_ms != stored.host_timeout_ms,
+        ms(stored.host_timeout_ms),
+    );
+    check(
+        &["timeout"],
+        now.udp_timeout_ms != stored.udp_timeout_ms,
+        ms(stored.udp_timeout_ms),
+    );
+    check(
+        &["retries"],
+        now.udp_retries != stored.udp_retries,
+        stored.udp_retries.to_string(),
+    );
+    check(
+        &["source_port"],
+        now.source_port != stored.source_port,
+        stored.source_port.to_string(),
+    );
+    check(
+        &["wins", "broadcast"],
+        now.name_service != stored.name_service,
+        stored
+            .name_service
+            .clone()
+            .unwrap_or_else(|| "the system resolver".into()),
+    );
+    let vantage = args.vantage.map(|v| v.to_string());
+    check(
+        &["vantage"],
+        vantage.is_some_and(|v| v != summary.vantage),
+        summary.vantage.clone(),
+    );
+    if !conflicts.is_empty() {
+        return Err(Fatal::usage(anyhow::anyhow!(
+            "--resume: scan {} ran with other options: {}. Resume without them (the scan's own are used), or start a new scan",
+            summary.id,
+            conflicts.join(", ")
+        )));
+    }
+    apply(args, stored);
+    Ok(())
+}
+
+/// Sets `args` to the stored options.
+fn apply(args: &mut ScanArgs, stored: &ScanOptions) {
+    args.ports.clone_from(&stored.ports);
+    args.connect_timeout = Duration::from_millis(stored.connect_timeout_ms);
+    args.reply_timeout = Duration::from_millis(stored.reply_timeout_ms);
+    args.host_timeout = Duration::from_millis(stored.host_timeout_ms);
+    args.udp.timeout = Duration::from_millis(stored.udp_timeout_ms);
+    args.udp.retries = stored.udp_retries;
+    args.udp.source_port = stored.source_port;
+    let service = stored
+        .name_service
+        .as_deref()
+        .and_then(|s| s.split_once(' '));
+    args.names.wins = None;
+    args.names.broadcast = None;
+    match service {
+        Some(("wins", ip)) => args.names.wins = ip.parse().ok(),
+        Some(("broadcast", ip)) => args.names.broadcast = ip.parse().ok(),
+        _ => {}
+    }
+}
+
+fn join(ports: &[u16]) -> String {
+    ports
+        .iter()
+        .map(u16::to_string)
+        .collect::<Vec<_>>()
+        .join(",")
+}
+
+/// Refuses targets given with `--resume` that are not the stored scan's: a resumed scan
+/// probes (part of) what it was started on, nothing else.
+pub(crate) fn check_subset(
+    given: &TargetList,
+    scan: &TargetList,
+    summary: &ScanSummary,
+) -> Result<(), Fatal> {
+    let outside: Vec<IpAddr> = given
+        .iter()
+        .filter(|ip| !scan.contains(*ip))
+        .take(4)
+        .collect();
+    if outside.is_empty() {
+        return Ok(());
+    }
+    let shown: Vec<String> = outside.iter().map(ToString::to_string).collect();
+    Err(Fatal::usage(anyhow::anyhow!(
+        "--resume: {}{} not among the targets of scan {} ({}); start a new scan for them",
+        shown.join(", "),
+        if outside.len() == 4 { ", ..." } else { "" },
+        summary.id,
+        summary.targets.join(" ")
+    )))
+}
+
+/// How many of the scan's targets are still not done after a run that finished every
+/// address of `run` (with `done_before` finished by earlier runs).
+pub(crate) fn targets_left(
+    scan: &TargetList,
+    done_before: &HashSet<IpAddr>,
+    run: &TargetList,
+) -> u64 {
+    scan.iter()
+        .filter(|ip| !done_before.contains(ip) && !run.contains(*ip))
+        .count() as u64
+}
