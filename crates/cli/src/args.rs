@@ -260,6 +260,9 @@ pub(crate) struct ScanArgs {
     /// No progress bar and no summary on stderr.
     #[arg(short, long)]
     pub(crate) quiet: bool,
+    /// Scan more than 1,048,576 addresses (a /12) without asking first.
+    #[arg(long)]
+    pub(crate) yes: bool,
     /// The options given on the command line (clap ids), not defaulted.
     #[arg(skip)]
     pub(crate) given: std::collections::BTreeSet<String>,

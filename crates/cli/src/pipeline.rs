@@ -51,6 +51,14 @@ pub(crate) struct Pipeline<'a> {
     gate: Option<Severity>,
     tripped: BTreeMap<String, u64>,
     stopped: Option<Stopped>,
+    /// The reader of standard output went away (`| head`): nothing more is shown, but
+    /// a stored scan goes on to the end.
+    output_closed: bool,
+}
+
+/// Whether an output error is the reader closing the pipe (ripgrep's rule: not an error).
+fn is_broken_pipe(e: &std::io::Error) -> bool {
+    e.kind() == std::io::ErrorKind::BrokenPipe
 }
 
 impl<'a> Pipeline<'a> {
@@ -78,6 +86,7 @@ impl<'a> Pipeline<'a> {
             gate: None,
             tripped: BTreeMap::new(),
             stopped: None,
+            output_closed: false,
         }
     }
 
@@ -90,13 +99,24 @@ impl<'a> Pipeline<'a> {
 
     /// The format's header.
     pub(crate) fn begin(&mut self) -> std::io::Result<()> {
-        self.sink.begin()
+        match self.sink.begin() {
+            Err(e) if is_broken_pipe(&e) => {
+                self.output_closed = true;
+                Ok(())
+            }
+            other => other,
+        }
+    }
+
+    /// Whether there is nothing left to do for a host: output gone and nothing stored.
+    fn idle(&self) -> bool {
+        self.output_closed && self.writer.is_none()
     }
 
     /// One host the engine finished. Returns false once the pipeline has stopped (the
     /// caller cancels the scan); later hosts are ignored.
     pub(crate) fn host(&mut self, host: HostScan) -> bool {
-        if self.stopped.is_some() {
+        if self.stopped.is_some() || self.idle() {
             return false;
         }
         let record = HostRecord::from_scan(host);
@@ -130,17 +150,23 @@ impl<'a> Pipeline<'a> {
                 *self.tripped.entry(f.rule_id.clone()).or_default() += 1;
             }
         }
-        let sink = &mut self.sink;
-        if let Err(e) = self.bar.suspend(|| sink.host(&scanned)) {
-            self.stopped = Some(Stopped::Output(
-                anyhow::Error::from(e).context("writing results"),
-            ));
-            return false;
+        if !self.output_closed {
+            let sink = &mut self.sink;
+            match self.bar.suspend(|| sink.host(&scanned)) {
+                Err(e) if is_broken_pipe(&e) => self.output_closed = true,
+                Err(e) => {
+                    self.stopped = Some(Stopped::Output(
+                        anyhow::Error::from(e).context(OUTPUT_FAILED),
+                    ));
+                    return false;
+                }
+                Ok(()) => {}
+            }
         }
         if self.keep_all {
             self.kept.push(scanned);
         }
-        true
+        !self.idle()
     }
 
     /// The most severe finding shown.
@@ -162,19 +188,29 @@ impl<'a> Pipeline<'a> {
         if let Some(stopped) = self.stopped.take() {
             return Err(stopped.into_error());
         }
+        if self.output_closed {
+            return Ok(self.finished());
+        }
         let ending = Ending {
             hosts: &self.kept,
             scan_id: report.scan_id,
             vantage: report.vantage,
             command: report.command,
         };
-        self.sink
-            .end(&ending)
-            .map_err(|e| anyhow::Error::from(e).context("writing results"))?;
-        Ok(Finished {
+        match self.sink.end(&ending) {
+            Err(e) if is_broken_pipe(&e) => self.output_closed = true,
+            Err(e) => return Err(anyhow::Error::from(e).context(OUTPUT_FAILED)),
+            Ok(()) => {}
+        }
+        Ok(self.finished())
+    }
+
+    fn finished(self) -> Finished {
+        Finished {
             kept: self.kept,
             tripped: self.tripped,
-        })
+            output_closed: self.output_closed,
+        }
     }
 }
 
@@ -194,4 +230,9 @@ pub(crate) struct Finished {
     pub(crate) kept: Vec<Scanned>,
     /// Per rule, the findings at or above the `--fail-on` gate.
     pub(crate) tripped: BTreeMap<String, u64>,
+    /// Standard output's reader went away before the end (a closed pipe).
+    pub(crate) output_closed: bool,
 }
+
+/// What a failed write of results says: standard output, named (`> /dev/full`).
+const OUTPUT_FAILED: &str = "writing results to standard output";

@@ -124,7 +124,7 @@ impl NbstatHost {
 }
 
 /// Column names of [`HostRecord::summary_row`].
-pub const SUMMARY_HEADERS: [&str; 11] = [
+pub const SUMMARY_HEADERS: [&str; 12] = [
     "ip",
     "computer",
     "domain",
@@ -135,6 +135,7 @@ pub const SUMMARY_HEADERS: [&str; 11] = [
     "dialects",
     "smb1",
     "smb2_signing_required",
+    "smb1_signing_required",
     "os",
 ];
 
@@ -316,7 +317,7 @@ impl HostRecord {
 
     /// The one-line summary every tabular format shows, in [`SUMMARY_HEADERS`] order; "-"
     /// where nothing is known, "?" for an unknown verdict.
-    pub fn summary_row(&self) -> [String; 11] {
+    pub fn summary_row(&self) -> [String; 12] {
         let smb = self.smb.as_ref();
         let yes_no = |v: Option<bool>| match v {
             Some(true) => "yes",
@@ -332,9 +333,16 @@ impl HostRecord {
             dash(self.state(Role::NetbiosSession).map(PortState::as_str)),
             dash(self.state(Role::Smb).map(PortState::as_str)),
             dash(smb.and_then(|s| s.max_dialect.as_deref())),
-            smb.map_or_else(|| "-".into(), |s| s.dialects.join(",")),
+            smb.filter(|s| !s.dialects.is_empty())
+                .map_or_else(|| "-".into(), |s| s.dialects.join(",")),
             smb.map_or("-", |s| yes_no(s.smb1)).to_owned(),
             smb.map_or("-", |s| yes_no(signing_required(s))).to_owned(),
+            smb.map_or("-", |s| match (s.smb1, s.signing.smb1) {
+                // SMB1 off: no SMB1 signing to require.
+                (Some(false), _) => "-",
+                (_, guard) => yes_no(guard.map(|g| g.required)),
+            })
+            .to_owned(),
             self.os().unwrap_or_else(|| "-".into()),
         ]
     }
@@ -352,6 +360,7 @@ impl HostRecord {
             _,
             smb1,
             sign,
+            _,
             os,
         ] = self.summary_row();
         [
@@ -432,6 +441,18 @@ mod tests {
             unknown.summary_row()[9],
             "?",
             "SMB2 policy unknown stays unknown"
+        );
+        assert_eq!(unknown.summary_row()[10], "yes", "the SMB1 column");
+    }
+
+    #[test]
+    fn csv_columns_spell_absent_facts_one_way() {
+        let smb1_off = host(json!({"smb": {"smb1": false, "dialects": []}}));
+        let row = smb1_off.summary_row();
+        assert_eq!(
+            (row[7].as_str(), row[10].as_str()),
+            ("-", "-"),
+            "no dialect list, no SMB1 signing"
         );
     }
 }

@@ -1,10 +1,12 @@
 //! One module per subcommand. Each validates its arguments, drives the engine and renders.
 
+mod confirm;
 mod diff;
 mod history;
 mod local;
 mod lookup;
 mod nbstat;
+mod progress;
 mod resume;
 mod scan;
 mod show;

@@ -1,13 +1,11 @@
 //! `smbaudit scan`: reachability, session service and SMB fingerprint of many hosts.
 
 use std::collections::HashSet;
-use std::io::{IsTerminal, Write};
+use std::io::Write;
 use std::sync::Arc;
-use std::sync::atomic::Ordering;
-use std::time::Duration;
 
 use anyhow::Context;
-use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use indicatif::ProgressBar;
 use smbaudit_engine::nbns::SweepConfig;
 use smbaudit_engine::scan::{
     PortSet, SOCKETS_PER_HOST, ScanConfig, ScanProgress, ScanStats, Timeouts, hosts_for_limit,
@@ -19,7 +17,8 @@ use smbaudit_findings::identity::relay_targets;
 use smbaudit_findings::{Context as RuleContext, Severity, Vantage, default_vantage};
 use smbaudit_store::{ScanId, ScanMeta, ScanStatus, ScanStore, ScanSummary, ScanWriter};
 
-use super::{resume, stored};
+use super::progress::{progress_bar, tick};
+use super::{confirm, resume, stored};
 use crate::args::{ScanArgs, ScanFormat};
 use crate::pipeline::{Finished, Pipeline, Report, Shown};
 use crate::render::findings::{colour_stdout, plural};
@@ -30,6 +29,10 @@ pub(crate) async fn run(mut args: ScanArgs) -> Result<u8, Fatal> {
     let store = if args.no_store {
         None
     } else {
+        if args.resume.is_some() {
+            // Nothing to resume in a database that does not exist: say so, create none.
+            stored::open_existing(&args.store)?;
+        }
         Some(stored::open(&args.store)?)
     };
     let resumed = match (&args.resume, &store) {
@@ -56,6 +59,9 @@ pub(crate) async fn run(mut args: ScanArgs) -> Result<u8, Fatal> {
         }
         None => {
             let (list, tokens) = input::load_recorded(&args.targets, resolver).await?;
+            let from_stdin = args.targets.targets.iter().any(|t| t == "-")
+                || args.targets.input_file.as_deref() == Some(std::path::Path::new("-"));
+            confirm::confirm_huge(&list, args.yes, from_stdin)?;
             (list, tokens, None)
         }
     };
@@ -121,7 +127,8 @@ pub(crate) async fn run(mut args: ScanArgs) -> Result<u8, Fatal> {
     if let Some(gate) = tripped {
         fail_on_message(gate, &finished.tripped);
     }
-    Ok(if stats.cancelled {
+    // A closed stdout (`| head`) stops an unstored scan early: not an interruption.
+    Ok(if stats.cancelled && !finished.output_closed {
         exit::interrupted()
     } else if tripped.is_some() {
         exit::FINDINGS
@@ -300,54 +307,6 @@ fn scan_config(args: &ScanArgs, skip: HashSet<std::net::IpAddr>) -> ScanConfig {
         },
         skip,
     }
-}
-
-/// A progress bar on stderr when it is a terminal (none when piped or with -q).
-fn progress_bar(args: &ScanArgs, total: Option<u64>) -> ProgressBar {
-    if args.quiet || !std::io::stderr().is_terminal() {
-        return ProgressBar::hidden();
-    }
-    let bar = ProgressBar::with_draw_target(total, ProgressDrawTarget::stderr());
-    bar.set_style(
-        ProgressStyle::with_template(
-            "{spinner} [{elapsed_precise}] {wide_bar} {pos}/{len} hosts, ETA {eta} {msg}",
-        )
-        .unwrap_or_else(|_| ProgressStyle::default_bar()),
-    );
-    bar
-}
-
-/// Moves `bar` along the engine's counters until it is finished (the NBSTAT counter only
-/// when 137/udp is probed).
-fn tick(bar: &ProgressBar, progress: Arc<ScanProgress>, udp137: bool) {
-    if bar.is_hidden() {
-        return;
-    }
-    let ticker = bar.clone();
-    tokio::spawn(async move {
-        while !ticker.is_finished() {
-            let udp_done = progress.udp_done.load(Ordering::Relaxed);
-            ticker.set_position(progress.done.load(Ordering::Relaxed));
-            let nbstat = if udp137 {
-                format!(
-                    "{} NBSTAT replies, ",
-                    progress.nbstat_replies.load(Ordering::Relaxed)
-                )
-            } else {
-                String::new()
-            };
-            ticker.set_message(format!(
-                "{}: {nbstat}{} SMB hosts",
-                if udp_done || !udp137 {
-                    "TCP"
-                } else {
-                    "UDP 137"
-                },
-                progress.smb_hosts.load(Ordering::Relaxed),
-            ));
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
-    });
 }
 
 /// Targets looked at to pick the default vantage (a /8 is not walked for it).

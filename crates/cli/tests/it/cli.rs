@@ -149,3 +149,17 @@ fn an_unwritable_relay_list_fails_before_the_scan() {
         "{err}"
     );
 }
+
+/// A scan of more than a /12 is refused without --yes when nobody can be asked (loopback
+/// targets: nothing would leave the machine even if it were not).
+#[test]
+fn huge_scans_need_yes() {
+    let (code, out, err) = smbaudit(&["scan", "--no-store", "-p", "445", "127.0.0.0/8"]);
+    assert_eq!(code, 2, "{err}");
+    assert!(
+        err.contains("16777216 addresses is more than 1048576"),
+        "{err}"
+    );
+    assert!(err.contains("--yes"), "{err}");
+    assert!(out.is_empty(), "{out}");
+}

@@ -9,6 +9,8 @@ pub mod lab;
 mod lab_selftest;
 mod local;
 mod nbstat;
+mod pipes;
+mod resume;
 mod run;
 mod scan;
 mod signals;

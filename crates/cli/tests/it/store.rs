@@ -151,8 +151,8 @@ fn killed_scan_resumes_to_the_same_result() {
     child.wait().unwrap();
     let scans = history(&lab, db);
     assert_eq!(
-        scans[0]["status"], "running",
-        "killed: still marked running"
+        scans[0]["status"], "interrupted",
+        "killed: its process is gone, so not running"
     );
     let stored_before = scans[0]["hosts"].as_u64().unwrap();
     assert!((20..256).contains(&stored_before), "{stored_before}");
@@ -318,16 +318,51 @@ fn foreign_or_corrupt_databases_are_refused_untouched() {
 }
 
 #[test]
-fn unknown_scan_ids_exit_2() {
+fn unknown_scan_ids_and_missing_databases_exit_2() {
     let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("empty.db");
+    let db = dir.path().join("absent.db");
     let db = db.to_str().unwrap();
-    let (code, err) = run_plain(&["history", "--db", db]);
-    assert_eq!(code, 0, "an absent database is created: {err}");
     for args in [
-        vec!["show", "7", "--db", db],
+        vec!["history", "--db", db],
         vec!["show", "last", "--db", db],
         vec!["diff", "1", "2", "--db", db],
+        vec!["scan", "--db", db, "--resume"],
+    ] {
+        let (code, err) = run_plain(&args);
+        assert_eq!(code, 2, "{args:?}: {err}");
+        assert!(err.contains(&format!("{db}: no such database")), "{err}");
+    }
+    assert!(!Path::new(db).exists(), "reading created no database");
+    // A directory the user typed is not created.
+    let nested = dir.path().join("typo/s.db");
+    let (code, err) = run_plain(&[
+        "scan",
+        "--db",
+        nested.to_str().unwrap(),
+        "127.0.0.1",
+        "-p",
+        "445",
+    ]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("does not exist; create it first"), "{err}");
+    assert!(!dir.path().join("typo").exists());
+
+    // One loopback scan, then ids that are not there.
+    let (code, err) = run_plain(&[
+        "scan",
+        "--db",
+        db,
+        "-q",
+        "--connect-timeout",
+        "300ms",
+        "-p",
+        "445",
+        "127.0.0.1",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    for args in [
+        vec!["show", "7", "--db", db],
+        vec!["diff", "1", "9", "--db", db],
         vec!["show", "x", "--db", db],
         vec!["scan", "--db", db, "--resume"],
     ] {

@@ -110,14 +110,53 @@ pub(crate) fn connect_read_only(path: &Path) -> Result<(Connection, i64), StoreE
     }
     check_header(path, &read_header(path, &meta)?, meta.len())?;
     let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX;
-    let mut conn = Connection::open_with_flags(path, flags).map_err(|e| classify(path, e))?;
-    conn.busy_timeout(BUSY_TIMEOUT).sql()?;
-    let id = {
-        let snapshot = conn.transaction().sql()?;
-        identity(&snapshot).map_err(|e| classify(path, e))?
+    let conn = Connection::open_with_flags(path, flags).map_err(|e| classify(path, e))?;
+    let (conn, id) = match read_identity(conn) {
+        Ok(read) => read,
+        // A WAL reader needs the `-shm` index beside the file; where it cannot make one (a
+        // read-only directory or mount, another user's directory), the file is read as an
+        // immutable snapshot: what the last writer checkpointed into it.
+        Err(e) if cannot_make_side_files(&e) => {
+            let uri = immutable_uri(path);
+            let conn = Connection::open_with_flags(uri, flags | OpenFlags::SQLITE_OPEN_URI)
+                .map_err(|e| classify(path, e))?;
+            read_identity(conn).map_err(|e| classify(path, e))?
+        }
+        Err(e) => return Err(classify(path, e)),
     };
     plan(path, &id)?;
     Ok((conn, id.version))
+}
+
+fn read_identity(mut conn: Connection) -> rusqlite::Result<(Connection, Identity)> {
+    conn.busy_timeout(BUSY_TIMEOUT)?;
+    let id = {
+        let snapshot = conn.transaction()?;
+        identity(&snapshot)?
+    };
+    Ok((conn, id))
+}
+
+fn cannot_make_side_files(e: &rusqlite::Error) -> bool {
+    matches!(
+        e.sqlite_error_code(),
+        Some(ErrorCode::ReadOnly | ErrorCode::CannotOpen)
+    )
+}
+
+/// `file:PATH?immutable=1`, the path percent-encoded where URI syntax needs it.
+fn immutable_uri(path: &Path) -> String {
+    use std::os::unix::ffi::OsStrExt;
+    let mut uri = String::from("file:");
+    for &b in path.as_os_str().as_bytes() {
+        match b {
+            b'%' | b'?' | b'#' => uri.push_str(&format!("%{b:02X}")),
+            b if b.is_ascii_graphic() && b != b'%' || b == b' ' => uri.push(char::from(b)),
+            b => uri.push_str(&format!("%{b:02X}")),
+        }
+    }
+    uri.push_str("?immutable=1");
+    uri
 }
 
 /// Creates the missing database at `path` whole: it is built under a private name beside

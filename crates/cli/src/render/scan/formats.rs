@@ -51,21 +51,29 @@ impl<W: Write> ScanSink for Jsonl<W> {
 /// One CSV row per host: the summary row and the error count.
 pub(super) struct Csv<W>(pub(super) W);
 
+/// Sorted by address at the end, as `show` prints a stored scan.
 impl<W: Write> ScanSink for Csv<W> {
+    fn needs_all(&self) -> bool {
+        true
+    }
+
     fn begin(&mut self) -> io::Result<()> {
         write_csv_row(&mut self.0, SUMMARY_HEADERS.into_iter().chain(["errors"]))
     }
 
-    fn host(&mut self, scanned: &Scanned) -> io::Result<()> {
-        let host = &scanned.record;
-        let row = host
-            .summary_row()
-            .into_iter()
-            .chain([host.errors.len().to_string()]);
-        write_csv_row(&mut self.0, row)
+    fn host(&mut self, _: &Scanned) -> io::Result<()> {
+        Ok(())
     }
 
-    fn end(&mut self, _: &Ending<'_>) -> io::Result<()> {
+    fn end(&mut self, ending: &Ending<'_>) -> io::Result<()> {
+        for scanned in ending.sorted() {
+            let host = &scanned.record;
+            let row = host
+                .summary_row()
+                .into_iter()
+                .chain([host.errors.len().to_string()]);
+            write_csv_row(&mut self.0, row)?;
+        }
         self.0.flush()
     }
 }
@@ -73,16 +81,24 @@ impl<W: Write> ScanSink for Csv<W> {
 /// One CSV row per finding.
 pub(super) struct FindingsCsv<W>(pub(super) W);
 
+/// Sorted by address at the end, as `show` prints a stored scan.
 impl<W: Write> ScanSink for FindingsCsv<W> {
+    fn needs_all(&self) -> bool {
+        true
+    }
+
     fn begin(&mut self) -> io::Result<()> {
         write_csv_row(&mut self.0, FINDINGS_CSV_HEADER)
     }
 
-    fn host(&mut self, scanned: &Scanned) -> io::Result<()> {
-        write_findings_csv(&mut self.0, &scanned.eval.findings)
+    fn host(&mut self, _: &Scanned) -> io::Result<()> {
+        Ok(())
     }
 
-    fn end(&mut self, _: &Ending<'_>) -> io::Result<()> {
+    fn end(&mut self, ending: &Ending<'_>) -> io::Result<()> {
+        for scanned in ending.sorted() {
+            write_findings_csv(&mut self.0, &scanned.eval.findings)?;
+        }
         self.0.flush()
     }
 }

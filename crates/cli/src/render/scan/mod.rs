@@ -6,7 +6,7 @@ mod details;
 mod formats;
 mod table;
 
-use std::io::{self, Write};
+use std::io::{self, IsTerminal, Write};
 
 use serde::Serialize;
 use smbaudit_findings::record::HostRecord;
@@ -46,6 +46,7 @@ pub(crate) fn sink<'a, W: Write + 'a>(
             out,
             verbose,
             colour,
+            live: io::stdout().is_terminal(),
         }),
         ScanFormat::Json => Box::new(formats::Json(out)),
         ScanFormat::Jsonl => Box::new(formats::Jsonl(out)),

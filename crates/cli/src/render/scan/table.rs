@@ -1,5 +1,7 @@
-//! The scan table: one line per host as it finishes (with `-v`, its details), then the
-//! findings grouped by rule and the machines seen under several addresses.
+//! The scan table: one line per host (with `-v`, its details), then the findings grouped by
+//! rule and the machines seen under several addresses. On a terminal the lines come as
+//! hosts finish; written to a file or pipe they come at the end, sorted by address, as
+//! `show` prints a stored scan.
 
 use std::collections::BTreeMap;
 use std::io::{self, Write};
@@ -39,19 +41,12 @@ pub(super) struct Table<W> {
     pub(super) out: W,
     pub(super) verbose: bool,
     pub(super) colour: bool,
+    /// Lines as hosts finish (a terminal), else sorted at the end.
+    pub(super) live: bool,
 }
 
-impl<W: Write> ScanSink for Table<W> {
-    fn needs_all(&self) -> bool {
-        true
-    }
-
-    fn begin(&mut self) -> io::Result<()> {
-        table_row(&mut self.out, TABLE_HEADERS.map(str::to_owned), "")?;
-        self.out.flush()
-    }
-
-    fn host(&mut self, scanned: &Scanned) -> io::Result<()> {
+impl<W: Write> Table<W> {
+    fn line(&mut self, scanned: &Scanned) -> io::Result<()> {
         let host = &scanned.record;
         let mut tail = String::new();
         if let Some(worst) = scanned.eval.findings.first() {
@@ -68,10 +63,34 @@ impl<W: Write> ScanSink for Table<W> {
         if self.verbose {
             write_details(&mut self.out, host)?;
         }
+        Ok(())
+    }
+}
+
+impl<W: Write> ScanSink for Table<W> {
+    fn needs_all(&self) -> bool {
+        true
+    }
+
+    fn begin(&mut self) -> io::Result<()> {
+        table_row(&mut self.out, TABLE_HEADERS.map(str::to_owned), "")?;
+        self.out.flush()
+    }
+
+    fn host(&mut self, scanned: &Scanned) -> io::Result<()> {
+        if !self.live {
+            return Ok(());
+        }
+        self.line(scanned)?;
         self.out.flush()
     }
 
     fn end(&mut self, ending: &Ending<'_>) -> io::Result<()> {
+        if !self.live {
+            for scanned in ending.sorted() {
+                self.line(scanned)?;
+            }
+        }
         let findings: Vec<&Finding> = ending.hosts.iter().flat_map(|h| &h.eval.findings).collect();
         let mut not_checked: BTreeMap<&str, usize> = BTreeMap::new();
         for h in ending.hosts {
