@@ -84,6 +84,16 @@ pub struct NbstatReport {
 }
 
 impl Role {
+    /// The name JSON and CSV spell it with (`file_server`, ...).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::FileServer => "file_server",
+            Self::DomainController => "domain_controller",
+            Self::DomainMasterBrowser => "domain_master_browser",
+            Self::MasterBrowser => "master_browser",
+        }
+    }
+
     /// A short label for tables.
     pub fn label(self) -> &'static str {
         match self {

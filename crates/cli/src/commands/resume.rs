@@ -61,11 +61,18 @@ pub(crate) fn resumable(db: &dyn ScanStore, name: &str) -> Result<ScanSummary, F
             summary.id
         )));
     }
-    if summary.status == ScanStatus::Running {
-        let pid = summary.owner.as_ref().map_or(0, |o| o.pid);
+    // Running with a live owner: another process is on it. An owner this machine cannot
+    // judge (another machine, an older smbaudit's scan) does not stop a resume.
+    let live = summary.status == ScanStatus::Running;
+    if let Some(owner) = summary
+        .owner
+        .as_ref()
+        .filter(|o| live && o.alive() == Some(true))
+    {
         return Err(Fatal::usage(anyhow::anyhow!(
-            "--resume: scan {} is still running (process {pid}); stop it first",
-            summary.id
+            "--resume: scan {} is still running (process {}); stop it first",
+            summary.id,
+            owner.pid
         )));
     }
     Ok(summary)

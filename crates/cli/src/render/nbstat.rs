@@ -194,7 +194,7 @@ impl<W: Write> NbstatSink for Csv<W> {
                 format!("{}<{:02x}>{kind}", n.name, n.suffix)
             })
             .collect();
-        let roles: Vec<&str> = r.roles.iter().map(|role| role.label()).collect();
+        let roles: Vec<&str> = r.roles.iter().map(|role| role.as_str()).collect();
         write_csv_row(
             &mut self.0,
             [
@@ -239,12 +239,67 @@ impl<W: Write> NbstatSink for HostsFile<W> {
             return Ok(());
         };
         match self.flavour {
-            Flavour::Hosts => writeln!(self.out, "{}\t{}", host.ip, computer),
+            Flavour::Hosts => match host_name_problem(computer) {
+                None => writeln!(self.out, "{}\t{}", host.ip, computer),
+                Some(why) => {
+                    eprintln!(
+                        "nbstat: {} left out of the hosts file: {computer:?} {why}",
+                        host.ip
+                    );
+                    Ok(())
+                }
+            },
+            // lmhosts takes NetBIOS names as they are; one with a space is quoted.
+            Flavour::Lmhosts if computer.contains(' ') => {
+                writeln!(self.out, "{}\t\"{}\"\t#PRE", host.ip, computer)
+            }
             Flavour::Lmhosts => writeln!(self.out, "{}\t{}\t#PRE", host.ip, computer),
         }
     }
 
     fn end(&mut self) -> io::Result<()> {
         self.out.flush()
+    }
+}
+
+/// Why `name` is not a valid host name (RFC 952 / RFC 1123 2.1: 1-63 letters, digits and
+/// hyphens, not starting or ending with a hyphen), if it is not. NetBIOS names may hold
+/// spaces, `$`, `_`, dots and bytes of the OEM code page, which /etc/hosts cannot.
+fn host_name_problem(name: &str) -> Option<String> {
+    if name.is_empty() || name.len() > 63 {
+        return Some("is not 1 to 63 characters long".into());
+    }
+    if let Some(c) = name
+        .chars()
+        .find(|c| !(c.is_ascii_alphanumeric() || *c == '-'))
+    {
+        return Some(format!("holds {c:?}, which a host name cannot"));
+    }
+    if name.starts_with('-') || name.ends_with('-') {
+        return Some("starts or ends with a hyphen".into());
+    }
+    None
+}
+
+#[cfg(test)]
+mod host_name_tests {
+    use super::host_name_problem;
+
+    #[test]
+    fn only_valid_host_names_go_into_a_hosts_file() {
+        for ok in ["FILESRV1", "web-01", "A"] {
+            assert_eq!(host_name_problem(ok), None, "{ok}");
+        }
+        for (bad, why) in [
+            ("MY PC", "' '"),
+            ("SRV$", "'$'"),
+            ("under_score", "'_'"),
+            ("-LEAD", "hyphen"),
+            ("", "1 to 63"),
+            ("CAFÉ", "'É'"),
+        ] {
+            let got = host_name_problem(bad).unwrap_or_default();
+            assert!(got.contains(why), "{bad:?}: {got}");
+        }
     }
 }

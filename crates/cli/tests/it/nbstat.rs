@@ -163,6 +163,8 @@ fn nbstat_output_formats() {
             .any(|r| r.starts_with(&format!("{fs},ok,FILESRV1,LABWG,"))),
         "{rows:?}"
     );
+    // Roles as JSON spells them.
+    assert!(rows.iter().any(|r| r.contains(",file_server")), "{rows:?}");
 
     let (_, out, _) = smbaudit(&lab, &["nbstat", "-f", "hosts", "-q"], &targets);
     let mut lines: Vec<&str> = out.lines().collect();

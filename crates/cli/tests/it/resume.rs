@@ -27,6 +27,11 @@ fn killed_445_scan(lab: &Lab, db: &str, range: &str, at_least: u64) {
         .spawn()
         .unwrap();
     wait_for_hosts(lab, db, at_least, &mut child);
+    // While its process lives, the scan is running and cannot be resumed.
+    assert_eq!(history(lab, db)[0]["status"], "running");
+    let (code, _, err) = smbaudit(lab, &["scan", "--db", db, "--resume"], &[]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("is still running (process"), "{err}");
     Command::new("kill")
         .args(["-9", &child.id().to_string()])
         .status()
