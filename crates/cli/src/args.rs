@@ -260,6 +260,10 @@ pub(crate) struct ScanArgs {
     /// No progress bar and no summary on stderr.
     #[arg(short, long)]
     pub(crate) quiet: bool,
+    /// Print the targets and the probes each would get, and send nothing (no database is
+    /// created or written).
+    #[arg(long, conflicts_with = "resume")]
+    pub(crate) dry_run: bool,
     /// Scan more than 1,048,576 addresses (a /12) without asking first.
     #[arg(long)]
     pub(crate) yes: bool,

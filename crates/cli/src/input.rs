@@ -142,3 +142,25 @@ fn read_source(path: &Path, stdin_used: &mut bool) -> Result<String, Fatal> {
     }
     Ok(text)
 }
+
+/// Checks, before anything is sent or printed, that `--source-port` can be bound: a port
+/// below `ip_unprivileged_port_start` (1024) needs root or CAP_NET_BIND_SERVICE, and 137 is
+/// usually nmbd's. Exit code 1 (the socket could not be opened).
+pub(crate) fn check_source_port(port: u16) -> Result<(), Fatal> {
+    if port == 0 {
+        return Ok(());
+    }
+    let why = match std::net::UdpSocket::bind((std::net::Ipv4Addr::UNSPECIFIED, port)) {
+        Ok(_) => return Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::PermissionDenied => {
+            "needs root or CAP_NET_BIND_SERVICE (ports below 1024 are privileged): run with sudo, or `setcap cap_net_bind_service=ep` on the binary".to_owned()
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::AddrInUse => {
+            "is in use by another program (nmbd, when the port is 137)".to_owned()
+        }
+        Err(e) => format!("cannot be bound: {e}"),
+    };
+    Err(Fatal::from(anyhow::anyhow!(
+        "--source-port {port}: UDP port {port} {why}"
+    )))
+}

@@ -24,13 +24,27 @@ pub(crate) async fn run(args: LookupArgs) -> Result<u8, Fatal> {
         timeout: args.timeout,
         retries: args.retries,
     };
-    let answers = name_query(QualifiedName::new(name), target, cfg)
-        .await
-        .context("name query")?;
+    let answers = match name_query(QualifiedName::new(name), target, cfg).await {
+        Err(e) if e.kind() == std::io::ErrorKind::ConnectionRefused => {
+            let LookupTarget::Wins(ip) = target else {
+                return Err(Fatal::from(anyhow!(e).context("name query")));
+            };
+            eprintln!(
+                "lookup: port 137 unreachable (ICMP) from {ip}: no NetBIOS name server listens there"
+            );
+            return Ok(exit::FAILURE);
+        }
+        other => other.context("name query")?,
+    };
     let records = LookupRecord::from_answers(&name, &answers);
     render(args.format, &records, &mut std::io::stdout().lock())?;
     if answers.is_empty() {
         eprintln!("lookup: no answer for {:?}", name);
+        if let LookupTarget::Broadcast(ip) = target {
+            eprintln!(
+                "lookup: note: routers do not forward directed broadcasts, so {ip} reaches only a segment this machine is on"
+            );
+        }
         return Ok(exit::FAILURE);
     }
     Ok(exit::OK)

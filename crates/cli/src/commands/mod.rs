@@ -2,6 +2,7 @@
 
 mod confirm;
 mod diff;
+mod dry_run;
 mod history;
 mod local;
 mod lookup;

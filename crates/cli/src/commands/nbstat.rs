@@ -28,6 +28,7 @@ pub(crate) async fn run(args: NbstatArgs) -> Result<u8, Fatal> {
         println!("dry run: {count} NODE STATUS queries built ({bytes} bytes), none sent");
         return Ok(exit::OK);
     }
+    input::check_source_port(args.udp.source_port)?;
     let cfg = SweepConfig {
         rate: args.udp.rate,
         timeout: args.udp.timeout,

@@ -18,7 +18,7 @@ use smbaudit_findings::{Context as RuleContext, Severity, Vantage, default_vanta
 use smbaudit_store::{ScanId, ScanMeta, ScanStatus, ScanStore, ScanSummary, ScanWriter};
 
 use super::progress::{progress_bar, tick};
-use super::{confirm, resume, stored};
+use super::{confirm, dry_run, resume, stored};
 use crate::args::{ScanArgs, ScanFormat};
 use crate::pipeline::{Finished, Pipeline, Report, Shown};
 use crate::render::findings::{colour_stdout, plural};
@@ -26,6 +26,12 @@ use crate::render::{self};
 use crate::{Fatal, exit, input};
 
 pub(crate) async fn run(mut args: ScanArgs) -> Result<u8, Fatal> {
+    if args.dry_run {
+        return dry_run(&args).await;
+    }
+    if args.ports.contains(&137) {
+        input::check_source_port(args.udp.source_port)?;
+    }
     let store = if args.no_store {
         None
     } else {
@@ -135,6 +141,21 @@ pub(crate) async fn run(mut args: ScanArgs) -> Result<u8, Fatal> {
     } else {
         exit::OK
     })
+}
+
+/// `--dry-run`: the targets parsed and resolved as for a scan, then the plan printed.
+async fn dry_run(args: &ScanArgs) -> Result<u8, Fatal> {
+    let resolver = input::resolver(&args.names, args.udp.timeout, args.udp.retries);
+    let targets = input::load_targets(&args.targets, resolver).await?;
+    let store = if args.no_store {
+        "none (--no-store)".to_owned()
+    } else {
+        stored::describe(&args.store)
+    };
+    let cfg = scan_config(args, HashSet::new());
+    let mut out = std::io::stdout().lock();
+    dry_run::print_plan(&mut out, args, &targets, &cfg, &store)?;
+    Ok(exit::OK)
 }
 
 /// Where the scan was stored, and what a resumed one left.

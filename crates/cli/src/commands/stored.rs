@@ -20,6 +20,14 @@ fn location(args: &StoreArgs) -> Result<(StoreLocation, bool), Fatal> {
     }
 }
 
+/// Where a scan would be stored, for `--dry-run`.
+pub(crate) fn describe(args: &StoreArgs) -> String {
+    match location(args) {
+        Ok((location, _)) => format!("a new scan in {location}"),
+        Err(e) => format!("none ({:#})", e.error),
+    }
+}
+
 /// Opens the store for a scan, creating the database if missing. Only the per-user
 /// default's directory is created; a directory the user typed must exist.
 pub(crate) fn open(args: &StoreArgs) -> Result<Box<dyn ScanStore>, Fatal> {

@@ -165,3 +165,23 @@ fn nix_is_root() -> bool {
         .output()
         .is_ok_and(|o| String::from_utf8_lossy(&o.stdout).trim() == "0")
 }
+
+/// `--source-port 137` without privilege says what it needs before printing anything.
+#[test]
+fn a_privileged_source_port_without_privilege_says_what_it_needs() {
+    if !nix_is_root() {
+        eprintln!("SKIPPED (needs root to act as another user)");
+        return;
+    }
+    for args in [
+        vec!["nbstat", "--source-port", "137", "127.0.0.1"],
+        vec!["scan", "--no-store", "--source-port", "137", "127.0.0.1"],
+    ] {
+        let Some((code, out, err)) = as_nobody(&args) else {
+            eprintln!("SKIPPED (no setpriv)");
+            return;
+        };
+        assert_eq!((code, out.as_str()), (1, ""), "{args:?}: {err}");
+        assert!(err.contains("needs root or CAP_NET_BIND_SERVICE"), "{err}");
+    }
+}

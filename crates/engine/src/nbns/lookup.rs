@@ -42,7 +42,8 @@ pub struct LookupAnswer {
 }
 
 /// Asks for `name` and returns the answers: at most one from a WINS server (only from that
-/// server's address), every distinct responder for a broadcast.
+/// server's address), every distinct responder for a broadcast. A WINS server whose host
+/// answers with ICMP port unreachable is an `io::ErrorKind::ConnectionRefused` error.
 pub async fn name_query(
     name: QualifiedName,
     target: LookupTarget,
@@ -53,6 +54,13 @@ pub async fn name_query(
         LookupTarget::Broadcast(ip) => (ip, QueryMode::Broadcast, Broadcast::Allow),
     };
     let sock = socket::open(0, bcast)?;
+    if let LookupTarget::Wins(ip) = target {
+        // Connected, so that an ICMP port unreachable comes back as ECONNREFUSED (an
+        // unconnected socket without IP_RECVERR never hears of it); only that server's
+        // answers count anyway.
+        sock.connect(SocketAddr::new(IpAddr::V4(ip), NBNS_PORT))
+            .await?;
+    }
     let mut query = Query::name_query(name, mode);
     let trn_id: u16 = rand::random();
     let mut answers: Vec<LookupAnswer> = Vec::new();
@@ -71,7 +79,13 @@ pub async fn name_query(
             };
             let (n, src) = match recv {
                 Ok(r) => r,
-                Err(e) if e.kind() == io::ErrorKind::ConnectionRefused => continue,
+                // The WINS server's host said nothing listens on 137: conclusive.
+                Err(e) if e.kind() == io::ErrorKind::ConnectionRefused => {
+                    if matches!(target, LookupTarget::Wins(_)) {
+                        return Err(e);
+                    }
+                    continue;
+                }
                 Err(e) => return Err(e),
             };
             let SocketAddr::V4(src) = src else { continue };
