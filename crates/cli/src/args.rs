@@ -36,6 +36,24 @@ pub(crate) enum Command {
     Diff(DiffArgs),
     /// Check this machine over loopback: NetBIOS name service and the SMB ports.
     Local(LocalArgs),
+    /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
+    Completions(CompletionsArgs),
+    /// Print the manual page, or write one per command into a directory.
+    Man(ManArgs),
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct CompletionsArgs {
+    /// The shell.
+    #[arg(value_enum)]
+    pub(crate) shell: clap_complete::Shell,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct ManArgs {
+    /// Write smbaudit.1 and smbaudit-COMMAND.1 into this directory instead.
+    #[arg(long, value_name = "DIR")]
+    pub(crate) dir: Option<PathBuf>,
 }
 
 impl Cli {

@@ -119,7 +119,10 @@ impl<'a> Pipeline<'a> {
         if self.stopped.is_some() || self.idle() {
             return false;
         }
-        let record = HostRecord::from_scan(host);
+        let mut record = HostRecord::from_scan(host);
+        if let Some(netbios) = &mut record.netbios {
+            crate::oui::annotate(netbios);
+        }
         let show = self.shown == Shown::All || record.exposed();
         if self.writer.is_none() && !show {
             return true;

@@ -66,6 +66,10 @@ pub struct NbstatReport {
     pub mac: Option<String>,
     /// Whether the MAC is a real one: Samba sends zeros.
     pub mac_disclosed: bool,
+    /// The vendor of a disclosed MAC, from the IEEE OUI registry when the system has it
+    /// (filled in by the CLI; the probe reads no files).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub vendor: Option<String>,
     /// The computer's NetBIOS name: its first unique `<00>`, else its unique `<20>`.
     pub computer: Option<String>,
     /// Other unique names of the machine (NetBIOS aliases).
@@ -165,6 +169,7 @@ impl NbstatReport {
             names,
             mac: unit_id.map(format_mac),
             mac_disclosed: unit_id.is_some_and(|m| m != [0; 6]),
+            vendor: None,
             computer,
             aliases,
             workgroup,

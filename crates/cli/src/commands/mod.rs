@@ -2,6 +2,7 @@
 
 mod confirm;
 mod diff;
+mod docs;
 mod dry_run;
 mod history;
 mod local;
@@ -31,6 +32,8 @@ pub(crate) async fn run(cli: Cli) -> Result<u8, Fatal> {
         Some(Command::Show(args)) => show::run(&args),
         Some(Command::Diff(args)) => diff::run(&args),
         Some(Command::Local(args)) => local::run(args).await,
+        Some(Command::Completions(args)) => docs::completions(&args),
+        Some(Command::Man(args)) => docs::man(&args),
         None => local::run(LocalArgs::default()).await,
     }
 }

@@ -42,7 +42,8 @@ pub(crate) async fn run(args: NbstatArgs) -> Result<u8, Fatal> {
     renderer.begin()?;
     let mut write_error: Option<std::io::Error> = None;
     let stats = sweep(v4, Query::node_status(), &cfg, &cancel, |result| {
-        let host = NbstatHost::from_result(&result);
+        let mut host = NbstatHost::from_result(&result);
+        crate::oui::annotate(&mut host);
         if (args.all || host.answered()) && write_error.is_none() {
             if let Err(e) = renderer.host(host) {
                 write_error = Some(e);

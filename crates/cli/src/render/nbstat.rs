@@ -58,8 +58,8 @@ impl<W: Write> NbstatSink for Table<W> {
     fn begin(&mut self) -> io::Result<()> {
         writeln!(
             self.out,
-            "{:<16} {:<16} {:<16} {:<17} {:<16} Roles",
-            "IP address", "Computer", "Workgroup", "MAC address", "Users"
+            "{:<16} {:<16} {:<16} {:<17} {:<20} {:<16} Roles",
+            "IP address", "Computer", "Workgroup", "MAC address", "Vendor", "Users"
         )
     }
 
@@ -79,11 +79,14 @@ impl<W: Write> NbstatSink for Table<W> {
         };
         writeln!(
             self.out,
-            "{:<16} {:<16} {:<16} {:<17} {:<16} {}",
+            "{:<16} {:<16} {:<16} {:<17} {:<20} {:<16} {}",
             host.ip.to_string(),
             shown(&r.computer),
             shown(&r.workgroup),
             r.mac.as_deref().unwrap_or("-"),
+            r.vendor
+                .as_deref()
+                .map_or_else(|| "-".to_owned(), |v| v.chars().take(20).collect()),
             users,
             tail
         )?;
@@ -177,6 +180,7 @@ impl<W: Write> NbstatSink for Csv<W> {
                 "roles",
                 "mac",
                 "mac_disclosed",
+                "vendor",
                 "aliases",
                 "names",
                 "error",
@@ -206,6 +210,7 @@ impl<W: Write> NbstatSink for Csv<W> {
                 roles.join(";"),
                 r.mac.clone().unwrap_or_default(),
                 r.mac_disclosed.to_string(),
+                r.vendor.clone().unwrap_or_default(),
                 r.aliases.join(";"),
                 names.join(" "),
                 host.error.clone().unwrap_or_default(),

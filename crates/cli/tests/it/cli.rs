@@ -235,3 +235,47 @@ fn lookup_reports_port_unreachable_and_the_broadcast_limit() {
         "{err}"
     );
 }
+
+/// Completions and man pages come from the clap definitions: every subcommand is in them,
+/// and the pages are valid roff.
+#[test]
+fn completions_and_man_pages_cover_every_command() {
+    let (code, bash, err) = smbaudit(&["completions", "bash"]);
+    assert_eq!(code, 0, "{err}");
+    for sub in [
+        "nbstat", "lookup", "scan", "history", "show", "diff", "local",
+    ] {
+        assert!(bash.contains(sub), "bash completion lacks {sub}");
+    }
+    assert!(
+        bash.contains("--resume") && bash.contains("--dry-run"),
+        "scan's flags"
+    );
+    let (code, zsh, _) = smbaudit(&["completions", "zsh"]);
+    assert_eq!(code, 0);
+    assert!(
+        zsh.starts_with("#compdef smbaudit"),
+        "{}",
+        &zsh[..40.min(zsh.len())]
+    );
+
+    let dir = tempfile::tempdir().unwrap();
+    let (code, _, err) = smbaudit(&["man", "--dir", dir.path().to_str().unwrap()]);
+    assert_eq!(code, 0, "{err}");
+    let scan_page = dir.path().join("smbaudit-scan.1");
+    assert!(scan_page.exists() && dir.path().join("smbaudit.1").exists());
+    let (code, page, _) = smbaudit(&["man"]);
+    assert_eq!(code, 0);
+    assert!(page.contains(".TH smbaudit 1"), "{page}");
+    // groff (groff-base, installed by .ci/run) renders it without a warning.
+    let Ok(out) = Command::new("groff")
+        .args(["-man", "-Tutf8", "-ww", "-z"])
+        .arg(&scan_page)
+        .output()
+    else {
+        eprintln!("SKIPPED the roff check (no groff)");
+        return;
+    };
+    assert!(out.status.success());
+    assert_eq!(String::from_utf8_lossy(&out.stderr), "", "roff warnings");
+}

@@ -16,3 +16,4 @@ mod scan;
 mod signals;
 mod smb1_only;
 mod store;
+mod vendor;

@@ -154,7 +154,7 @@ fn nbstat_output_formats() {
     let mut rows = out.lines();
     assert_eq!(
         rows.next().unwrap(),
-        "ip,status,computer,workgroup,users,roles,mac,mac_disclosed,aliases,names,error"
+        "ip,status,computer,workgroup,users,roles,mac,mac_disclosed,vendor,aliases,names,error"
     );
     let rows: Vec<&str> = rows.collect();
     assert_eq!(rows.len(), 2);
