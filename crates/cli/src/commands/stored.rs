@@ -37,7 +37,7 @@ pub(crate) fn open(args: &StoreArgs) -> Result<Box<dyn ScanStore>, Fatal> {
             Fatal::from(anyhow::Error::from(e).context(format!("creating {}", dir.display())))
         })?;
     }
-    smbaudit_store::open(&location).map_err(refused)
+    smbaudit_store::open(&location).map_err(|e| refused_at(e, &location))
 }
 
 /// Opens the existing store for reading only (`history`, `show`, `diff`): a read-only file
@@ -48,7 +48,7 @@ pub(crate) fn open_read_only(args: &StoreArgs) -> Result<Option<Box<dyn ScanStor
     match smbaudit_store::open_read_only(&location) {
         Ok(store) => Ok(Some(store)),
         Err(e) if default && e.kind() == StoreErrorKind::Missing => Ok(None),
-        Err(e) => Err(refused(e)),
+        Err(e) => Err(refused_at(e, &location)),
     }
 }
 
@@ -58,6 +58,16 @@ pub(crate) fn open_existing(args: &StoreArgs) -> Result<Box<dyn ScanStore>, Fata
         Some(store) => Ok(store),
         None => Err(refused(StoreError::Missing(location(args)?.0))),
     }
+}
+
+/// [`refused`], naming the location where the backend's own message does not.
+fn refused_at(e: StoreError, location: &StoreLocation) -> Fatal {
+    let backend = e.kind() == StoreErrorKind::Backend;
+    let mut fatal = refused(e);
+    if backend {
+        fatal.error = fatal.error.context(location.to_string());
+    }
+    fatal
 }
 
 /// A store that cannot be opened: exit code 1 when the system failed (permissions, I/O),

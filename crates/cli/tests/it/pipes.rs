@@ -151,6 +151,11 @@ fn a_read_only_database_can_be_read_and_an_unreadable_one_exits_1() {
     let (code, _, err) = as_nobody(&["diff", "1", "1", "--db", db]).unwrap();
     assert_eq!(code, 0, "{err}");
 
+    // Writing it is a permission failure: exit 1, the path named once.
+    let (code, _, err) = as_nobody(&["scan", "--db", db, "-p", "445", "127.0.0.1"]).unwrap();
+    assert_eq!(code, 1, "{err}");
+    assert_eq!(err.matches(db).count(), 1, "{err}");
+
     // Unreadable: a permission failure, exit 1, the path named once.
     std::fs::set_permissions(db, std::fs::Permissions::from_mode(0o600)).unwrap();
     let (code, _, err) = as_nobody(&["history", "--db", db]).unwrap();
