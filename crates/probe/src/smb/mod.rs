@@ -7,6 +7,7 @@ pub mod connection;
 mod error;
 mod facts;
 pub mod ntlm;
+pub mod ntlmv2;
 pub mod reply;
 pub mod signing;
 pub mod smb1;

@@ -1,6 +1,8 @@
 //! NTLMSSP messages as SMB carries them for an anonymous logon ([MS-NLMP] 2.2).
 //!
 //! - [`negotiate_message`]: the client's NEGOTIATE_MESSAGE ([MS-NLMP] 2.2.1.1).
+//! - [`Authenticate`]: the client's AUTHENTICATE_MESSAGE ([MS-NLMP] 2.2.1.3), anonymous or
+//!   carrying responses computed above this crate.
 //! - [`Challenge`]: the server's CHALLENGE_MESSAGE ([MS-NLMP] 2.2.1.2), with its
 //!   [`TargetInfo`] AV pairs ([MS-NLMP] 2.2.2.1) and [`Version`] ([MS-NLMP] 2.2.2.10).
 //! - [`flags`]: the NegotiateFlags bits ([MS-NLMP] 2.2.2.5).
@@ -8,12 +10,14 @@
 //! The CHALLENGE is the anonymous pre-authentication answer that names the host, its domain
 //! and forest, its clock and (from the Version) its NTLM build.
 
+mod authenticate;
 mod av_pair;
 mod challenge;
 pub mod flags;
 mod negotiate;
 mod version;
 
+pub use authenticate::{Authenticate, utf16le};
 pub use av_pair::{
     AvPair, MAX_AV_PAIRS, MSV_AV_CHANNEL_BINDINGS, MSV_AV_DNS_COMPUTER_NAME,
     MSV_AV_DNS_DOMAIN_NAME, MSV_AV_DNS_TREE_NAME, MSV_AV_EOL, MSV_AV_FLAGS,

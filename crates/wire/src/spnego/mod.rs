@@ -15,7 +15,7 @@ mod init;
 mod resp;
 
 pub use init::{MAX_MECH_TYPES, NegTokenInit, decode_init, ntlm_init_token};
-pub use resp::{NegTokenResp, decode_resp, ntlm_token};
+pub use resp::{NegTokenResp, decode_resp, ntlm_resp_token, ntlm_token};
 
 /// SPNEGO itself (RFC 4178), the `thisMech` of the GSS-API framing.
 pub const OID_SPNEGO: &str = "1.3.6.1.5.5.2";

@@ -10,7 +10,7 @@
 //! ```
 
 use super::der::{
-    Der, TAG_ENUMERATED, TAG_OCTET_STRING, TAG_OID, TAG_SEQUENCE, Tlv, context, oid_to_string,
+    Der, TAG_ENUMERATED, TAG_OCTET_STRING, TAG_OID, TAG_SEQUENCE, Tlv, context, oid_to_string, tlv,
 };
 use super::init::enter_token;
 use crate::DecodeError;
@@ -112,11 +112,18 @@ pub fn ntlm_token(blob: &[u8]) -> Result<Vec<u8>, DecodeError> {
     })
 }
 
+/// The client's second SESSION_SETUP token: `[1] NegTokenResp { [2] responseToken
+/// <ntlm_authenticate> }` (RFC 4178 4.2.2), as Windows and Samba clients send the
+/// AUTHENTICATE_MESSAGE (no negState, no mechListMIC: NTLM without a MIC).
+pub fn ntlm_resp_token(ntlm_authenticate: &[u8]) -> Vec<u8> {
+    let response_token = tlv(context(2), &tlv(TAG_OCTET_STRING, ntlm_authenticate));
+    tlv(context(1), &tlv(TAG_SEQUENCE, &response_token))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::spnego::OID_NTLMSSP;
-    use crate::spnego::der::tlv;
     use crate::test_util::unhex;
 
     /// Samba 4.4.16's SESSION_SETUP_ANDX blob (frame 44 of suricata-verify smb1_osx.pcap),
@@ -129,6 +136,22 @@ mod tests {
         ]
         .concat();
         tlv(0xa1, &tlv(0x30, &fields))
+    }
+
+    #[test]
+    fn the_authenticate_token_decodes_back_to_its_ntlm_message() {
+        let ntlm = b"NTLMSSP\0\x03\0\0\0 and the rest".to_vec();
+        let token = ntlm_resp_token(&ntlm);
+        assert_eq!(token[0], 0xa1);
+        let resp = decode_resp(&token).unwrap();
+        assert_eq!(resp.response_token.as_deref(), Some(&ntlm[..]));
+        assert_eq!(resp.neg_state, None);
+        // Long enough for multi-byte DER lengths too.
+        let long = vec![7u8; 700];
+        assert_eq!(
+            decode_resp(&ntlm_resp_token(&long)).unwrap().response_token,
+            Some(long)
+        );
     }
 
     #[test]
