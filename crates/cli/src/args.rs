@@ -282,6 +282,10 @@ pub(crate) struct ScanArgs {
     /// created or written).
     #[arg(long, conflicts_with = "resume")]
     pub(crate) dry_run: bool,
+    /// Do not attempt an anonymous (null) session (some IDSs flag it); the null-session rule
+    /// then says "not checked".
+    #[arg(long)]
+    pub(crate) no_null_session: bool,
     /// Scan more than 1,048,576 addresses (a /12) without asking first.
     #[arg(long)]
     pub(crate) yes: bool,

@@ -103,6 +103,7 @@ async fn scan_farm(farm: &Farm, timeouts: Timeouts) -> Results {
             epm: None,
             nbss,
             direct,
+            null_session: false,
         },
         timeouts,
         concurrency: 16,

@@ -63,6 +63,7 @@ fn local_config(args: &LocalArgs) -> ScanConfig {
             epm: Some(135),
             nbss: Some(139),
             direct: Some(445),
+            null_session: true,
         },
         timeouts: Timeouts {
             connect: args.timeout,

@@ -310,6 +310,7 @@ fn scan_config(args: &ScanArgs, skip: HashSet<std::net::IpAddr>) -> ScanConfig {
             epm: args.ports.contains(&135).then_some(135),
             nbss: args.ports.contains(&139).then_some(139),
             direct: args.ports.contains(&445).then_some(445),
+            null_session: !args.no_null_session,
         },
         timeouts: Timeouts {
             connect: args.connect_timeout,

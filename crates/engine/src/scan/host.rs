@@ -56,6 +56,7 @@ pub(crate) async fn scan_host(
             ip,
             route: Route::Direct(port),
             budget,
+            null_session: ports.null_session,
         };
         let conn = Conn::new(stream, Transport::Direct, budget);
         suite.run(conn, Scope::Full, &mut facts, &mut scan).await;
@@ -67,6 +68,7 @@ pub(crate) async fn scan_host(
                 ip,
                 route: Route::Session { port, called },
                 budget,
+                null_session: ports.null_session,
             };
             // When 445 gave the facts, one NEGOTIATE on 139 shows that SMB answers there too.
             let scope = match facts.port {

@@ -45,6 +45,8 @@ pub struct PortSet {
     pub nbss: Option<u16>,
     /// SMB over TCP, 445/tcp.
     pub direct: Option<u16>,
+    /// Whether the SMB suite attempts an anonymous (null) session after the challenge.
+    pub null_session: bool,
 }
 
 /// Settings of a scan.

@@ -24,6 +24,8 @@ pub(crate) struct SuiteRun<'a> {
     pub(crate) ip: IpAddr,
     pub(crate) route: Route,
     pub(crate) budget: &'a Budget,
+    /// Attempt the anonymous session.
+    pub(crate) null_session: bool,
 }
 
 impl SuiteRun<'_> {
@@ -38,7 +40,8 @@ impl SuiteRun<'_> {
     ) {
         let port = self.route.port();
         let taken = std::mem::take(facts);
-        let mut suite = Suite::new(port, self.ip.to_string(), ENV, scope, taken);
+        let mut suite = Suite::new(port, self.ip.to_string(), ENV, scope, taken)
+            .with_null_session(self.null_session);
         let mut conn = Some(first);
         loop {
             match suite.poll_action() {

@@ -1,16 +1,15 @@
 //! Anonymous and guest access: null sessions, share listing, readable and writable shares.
 //!
-//! The scan does not test access yet (a "shares and vulnerabilities" feature will add it), so
-//! these rules say `NotChecked` on every SMB host today. They are built around
-//! [`access_verdict`], the one function that will read the future record fields
-//! (e.g. an optional `smb.access` object: `null_session`, `share_listing`, `readable_shares`,
-//! `writable_shares`); adding the data means filling that function in.
+//! The scan tests the anonymous session over SMB2 (`smb.null_session`); share listing and
+//! share access are not tested yet, so those rules say `NotChecked` on every SMB host. All
+//! four read the record through [`access_verdict`], the one function that reads access
+//! facts.
 
 use super::fix_text::{
     perimeter_block, samba_no_anonymous, windows_no_anonymous, windows_revoke_open_share_access,
 };
 use super::{Check, Context, Rule, smb_facts};
-use crate::finding::{Platform, Severity};
+use crate::finding::{Evidence, Platform, Severity};
 use crate::record::HostRecord;
 
 /// What an anonymous or guest client may do.
@@ -139,9 +138,32 @@ fn share_write(host: &HostRecord, _: &Context) -> Check {
 }
 
 /// What the record says about `access`: `Hit(High)` with evidence when granted, `Clear` when
-/// refused, `None` when the record does not say. Always `None` until the scan tests access.
-fn access_verdict(_host: &HostRecord, _access: Access) -> Option<Check> {
-    None
+/// refused, `NotChecked` with the reason when the attempt told nothing, `None` when no
+/// attempt was made. Only the null session is tested today.
+fn access_verdict(host: &HostRecord, access: Access) -> Option<Check> {
+    let Access::NullSession = access else {
+        return None;
+    };
+    let verdict = host.smb.as_ref()?.null_session.as_ref()?;
+    let mut evidence = vec![Evidence::new("smb.null_session.reason", &verdict.reason)];
+    if let Some(status) = &verdict.status {
+        evidence.push(Evidence::new("smb.null_session.status", status));
+    }
+    if let Some(flags) = verdict.session_flags {
+        evidence.push(Evidence::new(
+            "smb.null_session.session_flags",
+            format!("{flags:#06x}"),
+        ));
+    }
+    Some(match verdict.accepted {
+        Some(true) => Check::Hit {
+            severity: Severity::High,
+            evidence,
+            context: None,
+        },
+        Some(false) => Check::Clear,
+        None => Check::NotChecked(format!("the anonymous logon told nothing: {}", verdict.reason)),
+    })
 }
 
 fn anonymous_check(host: &HostRecord, access: Access) -> Check {
@@ -158,6 +180,22 @@ mod tests {
 
     use super::super::test_host::{LAN, Outcome, assert_cases, host};
     use super::*;
+
+    #[test]
+    fn null_session_follows_the_verdict() {
+        let verdict = |accepted: serde_json::Value| {
+            json!({"smb": {"null_session": {"accepted": accepted, "status": "STATUS_SUCCESS (0x00000000)",
+                "session_flags": 2, "guest": false, "reason": "granted"}}})
+        };
+        assert_cases(
+            null_session,
+            &[
+                ("granted", LAN, verdict(json!(true)), Outcome::Hit(Severity::High)),
+                ("refused", LAN, verdict(json!(false)), Outcome::Clear),
+                ("unknown", LAN, verdict(json!(null)), Outcome::NotChecked),
+            ],
+        );
+    }
 
     #[test]
     fn anonymous_rules_wait_for_access_data() {

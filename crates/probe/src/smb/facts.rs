@@ -11,6 +11,9 @@ use serde::{Deserialize, Serialize};
 pub struct SmbFacts {
     /// The port the facts below came from (445 if it was open, else 139).
     pub port: Option<u16>,
+    /// The anonymous (null) session attempt over SMB2, when one was made.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub null_session: Option<super::session::SessionVerdict>,
     /// Every SMB 2/3 dialect the server accepts, ascending ("2.0.2" ... "3.1.1").
     pub dialects: Vec<String>,
     /// Whether `dialects` is the whole set (false when a probe below the highest dialect

@@ -9,6 +9,7 @@ mod facts;
 pub mod ntlm;
 pub mod ntlmv2;
 pub mod reply;
+pub mod session;
 pub mod signing;
 pub mod smb1;
 pub mod smb2;

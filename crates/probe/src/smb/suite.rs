@@ -13,6 +13,7 @@ use smbaudit_wire::smb1::NegotiateResponse as Smb1Negotiate;
 use smbaudit_wire::smb2::Dialect;
 
 use super::reply::Refusal;
+use super::session;
 use super::smb1::{self as probe1, Smb1Reply};
 use super::smb2 as probe2;
 use super::smb2::{
@@ -66,6 +67,8 @@ enum Step {
     /// [`Scope::NegotiateOnly`] on an SMB1-only host: the SMB1 NEGOTIATE instead.
     PortSmb1Negotiate,
     SessionSetup,
+    /// The anonymous AUTHENTICATE on connection A's first-leg session.
+    AnonymousSetup,
     Smb1Connect,
     Smb1Negotiate,
     Smb1SessionSetup(Box<Smb1Negotiate>),
@@ -98,6 +101,8 @@ pub struct Suite {
     smb2_refused: Option<(usize, String)>,
     candidates: Vec<Dialect>,
     probes: Vec<(Dialect, FloorProbe)>,
+    /// Whether to attempt the anonymous session after the NTLM challenge.
+    null_session: bool,
 }
 
 impl Suite {
@@ -125,7 +130,14 @@ impl Suite {
             smb2_refused: None,
             candidates: Vec::new(),
             probes: Vec::new(),
+            null_session: false,
         }
+    }
+
+    /// Also attempts an anonymous (null) session on connection A, after the challenge.
+    pub fn with_null_session(mut self, attempt: bool) -> Self {
+        self.null_session = attempt;
+        self
     }
 
     /// The next thing to do.
@@ -139,6 +151,10 @@ impl Suite {
             Step::SessionSetup => {
                 exchange(probe2::session_setup_request(), "SESSION_SETUP response")
             }
+            Step::AnonymousSetup => exchange(
+                session::anonymous_setup_request(),
+                "anonymous SESSION_SETUP response",
+            ),
             Step::Smb1Negotiate | Step::PortSmb1Negotiate => {
                 exchange(probe1::negotiate_request(), "SMB1 NEGOTIATE response")
             }
@@ -164,9 +180,19 @@ impl Suite {
                     .map_err(|e| e.to_string())
                     .and_then(|m| read_session_setup(&m))
                 {
-                    Ok(ntlm) => self.facts.ntlm = Some(ntlm),
+                    Ok(ntlm) => {
+                        self.facts.ntlm = Some(ntlm);
+                        if self.null_session {
+                            self.step = Step::AnonymousSetup;
+                            return;
+                        }
+                    }
                     Err(why) => self.error(Phase::Smb2SessionSetup, why),
                 }
+                self.step = Step::Smb1Connect;
+            }
+            Step::AnonymousSetup => {
+                self.facts.null_session = Some(session::read_anonymous_setup(reply));
                 self.step = Step::Smb1Connect;
             }
             Step::Smb1Negotiate => self.smb1_negotiated(reply),

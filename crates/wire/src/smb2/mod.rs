@@ -11,6 +11,7 @@ mod dialect;
 mod header;
 mod negotiate;
 mod session_setup;
+mod tree_connect;
 pub mod status;
 
 pub use capabilities::capability_names;
@@ -27,3 +28,4 @@ pub use negotiate::{
 };
 pub use session_setup::{SessionSetupRequest, SessionSetupResponse, session_flags};
 pub use status::status_name;
+pub use tree_connect::{TreeConnectRequest, TreeConnectResponse, share_type};

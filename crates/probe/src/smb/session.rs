@@ -1,0 +1,144 @@
+//! Sessions a stranger can open: the anonymous (null) SESSION_SETUP over SMB2, judged by
+//! its NT status and SessionFlags ([MS-SMB2] 2.2.6).
+//!
+//! A session the server maps to guest (`SMB2_SESSION_FLAG_IS_GUEST`) is not an anonymous
+//! success: it is reported as refused for the null session, with the guest mapping in the
+//! evidence.
+
+use serde::{Deserialize, Serialize};
+use smbaudit_wire::Encode;
+use smbaudit_wire::ntlm::{Authenticate, SCANNER_NEGOTIATE_FLAGS};
+use smbaudit_wire::smb2::{self, SessionSetupResponse, session_flags};
+use smbaudit_wire::spnego::ntlm_resp_token;
+
+use super::ProbeError;
+use super::reply::status_text;
+
+/// A yes / no / unknown verdict on a session attempt, with its evidence.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SessionVerdict {
+    /// Whether the session was granted as asked: `None` when the attempt told nothing.
+    pub accepted: Option<bool>,
+    /// The final leg's NT status, as text ("STATUS_SUCCESS (0x00000000)").
+    pub status: Option<String>,
+    /// The SessionFlags of a successful leg.
+    pub session_flags: Option<u16>,
+    /// The server mapped the session to the guest account.
+    pub guest: bool,
+    /// Why the verdict is what it is.
+    pub reason: String,
+}
+
+impl SessionVerdict {
+    fn unknown(reason: String) -> Self {
+        Self {
+            accepted: None,
+            status: None,
+            session_flags: None,
+            guest: false,
+            reason,
+        }
+    }
+}
+
+/// The second SESSION_SETUP leg of an anonymous logon: the anonymous AUTHENTICATE in a
+/// NegTokenResp. The connection writes its MessageId and the SessionId of the first leg.
+pub fn anonymous_setup_request() -> Vec<u8> {
+    let auth = Authenticate::anonymous(SCANNER_NEGOTIATE_FLAGS).to_vec();
+    smb2::SessionSetupRequest {
+        message_id: 0,
+        session_id: 0,
+        security_blob: &ntlm_resp_token(&auth),
+    }
+    .to_vec()
+}
+
+/// Judges the reply to [`anonymous_setup_request`].
+pub fn read_anonymous_setup(reply: Result<Vec<u8>, ProbeError>) -> SessionVerdict {
+    let msg = match reply {
+        Ok(msg) => msg,
+        Err(e) if e.is_refusal() => {
+            return SessionVerdict {
+                accepted: Some(false),
+                reason: format!("the server ended the connection ({e})"),
+                ..SessionVerdict::unknown(String::new())
+            };
+        }
+        Err(e) => return SessionVerdict::unknown(e.to_string()),
+    };
+    let resp = match SessionSetupResponse::decode(&msg) {
+        Ok(resp) => resp,
+        Err(e) => return SessionVerdict::unknown(format!("SESSION_SETUP response: {e}")),
+    };
+    judge(resp.header.status, resp.session_flags)
+}
+
+/// The verdict of a final anonymous leg with `status` and `flags`.
+fn judge(status: u32, flags: u16) -> SessionVerdict {
+    let text = status_text(status);
+    let (accepted, guest, reason) = match status {
+        smb2::status::SUCCESS if flags & session_flags::IS_GUEST != 0 => (
+            Some(false),
+            true,
+            "the server mapped the anonymous logon to guest (SessionFlags IS_GUEST)".to_owned(),
+        ),
+        smb2::status::SUCCESS => (
+            Some(true),
+            false,
+            if flags & session_flags::IS_NULL != 0 {
+                "anonymous session granted (SessionFlags IS_NULL)".to_owned()
+            } else {
+                format!("anonymous session granted (SessionFlags {flags:#06x})")
+            },
+        ),
+        smb2::status::LOGON_FAILURE | smb2::status::ACCESS_DENIED => (
+            Some(false),
+            false,
+            format!("anonymous logon refused: {text}"),
+        ),
+        _ => (None, false, format!("anonymous logon answered {text}")),
+    };
+    SessionVerdict {
+        accepted,
+        status: Some(text),
+        session_flags: (status == smb2::status::SUCCESS).then_some(flags),
+        guest,
+        reason,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn statuses_and_flags_give_yes_no_unknown() {
+        let granted = judge(smb2::status::SUCCESS, session_flags::IS_NULL);
+        assert_eq!((granted.accepted, granted.guest), (Some(true), false));
+        let guest = judge(smb2::status::SUCCESS, session_flags::IS_GUEST);
+        assert_eq!(
+            (guest.accepted, guest.guest),
+            (Some(false), true),
+            "guest is not anonymous"
+        );
+        let refused = judge(smb2::status::ACCESS_DENIED, 0);
+        assert_eq!(refused.accepted, Some(false));
+        assert!(refused.status.unwrap().contains("0xc0000022"));
+        let odd = judge(smb2::status::INVALID_PARAMETER, 0);
+        assert_eq!(odd.accepted, None);
+        let lost = read_anonymous_setup(Err(ProbeError::HostBudget));
+        assert_eq!(lost.accepted, None);
+        assert!(
+            read_anonymous_setup(Ok(vec![0xfe, b'S']))
+                .accepted
+                .is_none()
+        );
+    }
+
+    #[test]
+    fn the_request_carries_an_anonymous_authenticate() {
+        let req = anonymous_setup_request();
+        let at = req.windows(8).position(|w| w == b"NTLMSSP\0").unwrap();
+        assert_eq!(req[at + 8], 3, "AUTHENTICATE_MESSAGE");
+    }
+}
