@@ -146,7 +146,7 @@
 
   // A link to a host's row (#row-host-...) shows the row's page and opens its findings.
   function openTarget() {
-    var id = decodeURIComponent(location.hash.slice(1));
+    var id = location.hash.slice(1);
     var tr = id.indexOf("row-") === 0 ? document.getElementById(id) : null;
     if (!tr || tr.parentNode !== body) { return; }
     if (matching.indexOf(tr) < 0) {
