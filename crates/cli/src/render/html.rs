@@ -253,11 +253,7 @@ impl HtmlReport<'_> {
         }
         writeln!(out, "<ul>")?;
         for machine in self.machines {
-            write!(
-                out,
-                "<li>{}: ",
-                hosts_n(machine.len()).replace("host", "address")
-            )?;
+            write!(out, "<li>{} addresses: ", machine.len())?;
             host_list(out, machine, listed)?;
             writeln!(out, "</li>")?;
         }
