@@ -211,6 +211,7 @@ fn report_of_4096_hosts_is_small_lists_each_rule_once_and_pages_in_chromium() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("big.html");
     let (html, findings) = big_report(&path);
+    eprintln!("4096-host report: {} bytes", html.len());
     assert!(
         html.len() <= MAX_BYTES,
         "{} bytes > {MAX_BYTES}",
