@@ -7,19 +7,34 @@
 //! `data-*` attributes, never from generated JavaScript. The page is complete without the
 //! script; the script only adds sorting, filtering and copy buttons.
 //!
+//! It scales to networks: each rule's rationale, fix and references are written once, in the
+//! "Findings by rule" section (`#rule-<id>`), with the hosts it fired on; host rows refer to
+//! rules by id, and a host's evidence folds into its row (`<details>`). Long host lists show
+//! the first [`lists::LISTED`] addresses as links and the rest as address ranges.
+//!
 //! The script reads its state from the URL fragment, e.g. `report.html#filter=10.0.0.5&sort=-ip`
 //! (a leading `-` sorts descending), and sets `document.body.dataset.ready = "1"` when it has
-//! initialised.
+//! initialised (after the first layout; `data-ready-ms` says when, `data-table-fits` whether
+//! the host table fits its box without horizontal scrolling).
 //!
 //! This file is also compiled into the integration tests (`tests/it/html.rs` includes it with
-//! `#[path]`), so it depends only on std and `smbaudit_findings`.
+//! `#[path]`), so it and its submodules depend only on std and `smbaudit_findings`.
 
-use std::collections::{BTreeMap, HashSet};
+#[path = "html/hosts.rs"]
+mod hosts;
+#[path = "html/lists.rs"]
+mod lists;
+#[path = "html/rules.rs"]
+mod rules;
+
+use std::collections::HashSet;
 use std::io::{self, Write};
 use std::net::IpAddr;
 
 use smbaudit_findings::record::HostRecord;
-use smbaudit_findings::{Finding, Platform, Severity};
+use smbaudit_findings::{Finding, Severity};
+
+use lists::host_list;
 
 const CSS: &str = include_str!("html/report.css");
 const JS: &str = include_str!("html/report.js");
@@ -40,16 +55,27 @@ pub(crate) struct HtmlReport<'a> {
     pub(crate) hosts: &'a [HostRecord],
     /// What the rules concluded.
     pub(crate) findings: &'a [Finding],
-    /// Rules not run: (rule id, why).
-    pub(crate) not_checked: &'a [(String, String)],
+    /// Rules not run, one entry per rule and reason, with the hosts they were not run on.
+    pub(crate) not_checked: &'a [NotChecked],
     /// Addresses that belong to one machine (two or more each).
     pub(crate) machines: &'a [Vec<IpAddr>],
+}
+
+/// A rule that could not decide on some hosts, for one reason.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct NotChecked {
+    /// The rule id.
+    pub(crate) rule: String,
+    /// Why it was not checked.
+    pub(crate) why: String,
+    /// The hosts it was not checked on, in table order.
+    pub(crate) hosts: Vec<IpAddr>,
 }
 
 /// Writes `report` as one HTML5 document.
 pub(crate) fn write_html(out: &mut impl Write, report: &HtmlReport<'_>) -> io::Result<()> {
     // Rendered into memory first: many small writes, and `Vec` never fails.
-    let mut buf = Vec::with_capacity(64 * 1024);
+    let mut buf = Vec::with_capacity(64 * 1024 + report.hosts.len() * 2048);
     report.render(&mut buf)?;
     out.write_all(&buf)?;
     out.flush()
@@ -98,6 +124,11 @@ fn host_id(ip: IpAddr) -> String {
     format!("host-{}", ip.to_string().replace(['.', ':'], "-"))
 }
 
+/// The element id of a rule's entry in the "Findings by rule" section.
+fn rule_anchor(rule_id: &str) -> String {
+    format!("rule-{}", escape(rule_id))
+}
+
 /// A sort key that orders addresses numerically as text: IPv4 before IPv6.
 fn ip_sort_key(ip: IpAddr) -> String {
     match ip {
@@ -106,32 +137,13 @@ fn ip_sort_key(ip: IpAddr) -> String {
     }
 }
 
-/// The host table's columns: (key read by the script, header, how the script compares
-/// keys: `key` as plain strings, `num` as numbers, `text` in natural language order).
-const COLUMNS: [(&str, &str, &str); 11] = [
-    ("ip", "IP address", "key"),
-    ("computer", "Computer", "text"),
-    ("domain", "Domain", "text"),
-    ("p137", "137/udp", "text"),
-    ("p139", "139/tcp", "text"),
-    ("p445", "445/tcp", "text"),
-    ("dialect", "Max dialect", "text"),
-    ("smb1", "SMB1", "text"),
-    ("signing", "SMB2 signing required", "text"),
-    ("os", "OS", "text"),
-    ("findings", "Findings", "num"),
-];
-
-/// Findings of one host, most severe first (stable: rule order within a severity).
-fn by_host(findings: &[Finding]) -> BTreeMap<IpAddr, Vec<&Finding>> {
-    let mut map: BTreeMap<IpAddr, Vec<&Finding>> = BTreeMap::new();
-    for f in findings {
-        map.entry(f.ip).or_default().push(f);
+/// "1 host", "2 hosts".
+fn hosts_n(n: usize) -> String {
+    if n == 1 {
+        "1 host".to_owned()
+    } else {
+        format!("{n} hosts")
     }
-    for list in map.values_mut() {
-        list.sort_by_key(|f| std::cmp::Reverse(f.severity));
-    }
-    map
 }
 
 impl HtmlReport<'_> {
@@ -154,16 +166,19 @@ impl HtmlReport<'_> {
         writeln!(
             out,
             "<dt>Generated</dt><dd><time datetime=\"{generated}\">{generated}</time></dd>\n\
-             <dt>Vantage</dt><dd>{}</dd>\n<dt>Command</dt><dd><code>{}</code></dd>\n</dl>\n</header>\n<main>",
+             <dt>Vantage</dt><dd>{}</dd>\n<dt>Command</dt><dd><code>{}</code></dd>\n</dl>\n\
+             <nav><a href=\"#summary\">Summary</a> · <a href=\"#rules\">Findings by rule</a> · \
+             <a href=\"#hosts\">Hosts</a> · <a href=\"#not-checked\">Not checked</a> · \
+             <a href=\"#machines\">Machines</a></nav>\n</header>\n<main>",
             escape(&self.vantage),
             escape(&self.command),
         )?;
-        let grouped = by_host(self.findings);
         let listed: HashSet<IpAddr> = self.hosts.iter().map(|h| h.ip).collect();
+        let rules = rules::by_rule(self.findings);
         self.summary(out)?;
-        self.host_table(out, &grouped)?;
-        self.findings_section(out, &grouped, &listed)?;
-        self.not_checked_section(out)?;
+        rules::rules_section(out, &rules, &listed)?;
+        hosts::host_table(out, self.hosts, self.findings, &rules, &listed)?;
+        rules::not_checked_section(out, self.not_checked, self.hosts.len(), &listed)?;
         self.machines_section(out, &listed)?;
         write!(out, "</main>\n<script>\n{JS}</script>\n</body>\n</html>\n")
     }
@@ -227,104 +242,6 @@ impl HtmlReport<'_> {
         writeln!(out, "</svg>\n</section>")
     }
 
-    fn host_table(
-        &self,
-        out: &mut Vec<u8>,
-        grouped: &BTreeMap<IpAddr, Vec<&Finding>>,
-    ) -> io::Result<()> {
-        writeln!(
-            out,
-            "<section id=\"hosts\" aria-labelledby=\"hosts-h\">\n<h2 id=\"hosts-h\">Hosts</h2>\n\
-             <p class=\"filter\" id=\"filter-box\" hidden><label for=\"host-filter\">Filter hosts</label> \
-             <input type=\"search\" id=\"host-filter\" autocomplete=\"off\" spellcheck=\"false\"> \
-             <output id=\"host-status\" for=\"host-filter\" aria-live=\"polite\"></output></p>\n\
-             <div class=\"scroll\"><table id=\"host-table\">\n\
-             <caption>{} hosts. Click a column header to sort.</caption>\n<thead><tr>",
-            self.hosts.len()
-        )?;
-        for (key, header, kind) in COLUMNS {
-            write!(
-                out,
-                "<th scope=\"col\" data-key=\"{key}\" data-type=\"{kind}\">{header}</th>"
-            )?;
-        }
-        writeln!(out, "</tr></thead>\n<tbody>")?;
-        for host in self.hosts {
-            let found = grouped.get(&host.ip).map_or(&[][..], Vec::as_slice);
-            host_row(out, host, found)?;
-        }
-        writeln!(out, "</tbody>\n</table></div>\n</section>")
-    }
-
-    fn findings_section(
-        &self,
-        out: &mut Vec<u8>,
-        grouped: &BTreeMap<IpAddr, Vec<&Finding>>,
-        listed: &HashSet<IpAddr>,
-    ) -> io::Result<()> {
-        writeln!(
-            out,
-            "<section id=\"findings\" aria-labelledby=\"findings-h\">\n<h2 id=\"findings-h\">Findings by host</h2>"
-        )?;
-        if self.findings.is_empty() {
-            writeln!(out, "<p>No findings.</p>")?;
-        }
-        // Hosts in table order, then any finding whose address is not among the hosts.
-        let mut order: Vec<(IpAddr, Option<&HostRecord>)> =
-            self.hosts.iter().map(|h| (h.ip, Some(h))).collect();
-        order.extend(
-            grouped
-                .keys()
-                .filter(|ip| !listed.contains(ip))
-                .map(|&ip| (ip, None)),
-        );
-        for (ip, host) in order {
-            let Some(list) = grouped.get(&ip) else {
-                continue;
-            };
-            let id = host_id(ip);
-            let name = host
-                .and_then(HostRecord::computer)
-                .map(|c| format!(" — {}", escape(c)))
-                .unwrap_or_default();
-            writeln!(
-                out,
-                "<article class=\"host\" id=\"{id}\" data-row=\"row-{id}\">\n<h3>{ip}{name} \
-                 <small>({} findings)</small></h3>",
-                list.len()
-            )?;
-            for f in list {
-                finding(out, f)?;
-            }
-            writeln!(out, "</article>")?;
-        }
-        writeln!(out, "</section>")
-    }
-
-    fn not_checked_section(&self, out: &mut Vec<u8>) -> io::Result<()> {
-        writeln!(
-            out,
-            "<section id=\"not-checked\" aria-labelledby=\"not-checked-h\">\n\
-             <h2 id=\"not-checked-h\">Not checked</h2>"
-        )?;
-        if self.not_checked.is_empty() {
-            return writeln!(out, "<p>Every rule was checked.</p>\n</section>");
-        }
-        writeln!(
-            out,
-            "<table>\n<thead><tr><th scope=\"col\">Rule</th><th scope=\"col\">Why not</th></tr></thead>\n<tbody>"
-        )?;
-        for (rule, why) in self.not_checked {
-            writeln!(
-                out,
-                "<tr><td><code>{}</code></td><td>not checked: {}</td></tr>",
-                escape(rule),
-                escape(why)
-            )?;
-        }
-        writeln!(out, "</tbody>\n</table>\n</section>")
-    }
-
     fn machines_section(&self, out: &mut Vec<u8>, listed: &HashSet<IpAddr>) -> io::Result<()> {
         writeln!(
             out,
@@ -336,134 +253,12 @@ impl HtmlReport<'_> {
         }
         writeln!(out, "<ul>")?;
         for machine in self.machines {
-            let links: Vec<String> = machine
-                .iter()
-                .map(|&ip| {
-                    if listed.contains(&ip) {
-                        format!("<a href=\"#row-{}\">{ip}</a>", host_id(ip))
-                    } else {
-                        ip.to_string()
-                    }
-                })
-                .collect();
-            writeln!(out, "<li>{}</li>", links.join(", "))?;
+            write!(out, "<li>{} addresses: ", machine.len())?;
+            host_list(out, machine, listed)?;
+            writeln!(out, "</li>")?;
         }
         writeln!(out, "</ul>\n</section>")
     }
-}
-
-/// One row of the host table; the `data-*` attributes are the script's sort keys.
-fn host_row(out: &mut Vec<u8>, host: &HostRecord, found: &[&Finding]) -> io::Result<()> {
-    let cells = host.short_summary_row();
-    let worst = found.iter().map(|f| f.severity).max();
-    let findings_key = worst.map_or(0, |w| rank(w) * 100_000 + found.len());
-    let id = host_id(host.ip);
-    write!(out, "<tr id=\"row-{id}\"")?;
-    for ((key, _, _), cell) in COLUMNS.iter().zip(&cells) {
-        let value = if *key == "ip" {
-            ip_sort_key(host.ip)
-        } else {
-            escape(cell)
-        };
-        write!(out, " data-{key}=\"{value}\"")?;
-    }
-    write!(out, " data-findings=\"{findings_key}\">")?;
-    write!(
-        out,
-        "<th scope=\"row\"><a href=\"#{id}\">{}</a></th>",
-        escape(&cells[0])
-    )?;
-    for (i, cell) in cells.iter().enumerate().skip(1) {
-        let class = match (i, cell.as_str()) {
-            (7, "yes") | (8, "no") => " class=\"warn\"",
-            _ => "",
-        };
-        write!(out, "<td{class}>{}</td>", escape(cell))?;
-    }
-    match worst {
-        None => writeln!(out, "<td>0</td></tr>"),
-        Some(w) => {
-            let breakdown = Severity::ALL_DESC
-                .iter()
-                .filter_map(|&sev| {
-                    let n = found.iter().filter(|f| f.severity == sev).count();
-                    (n > 0).then(|| format!("{n} {sev}"))
-                })
-                .collect::<Vec<_>>()
-                .join(", ");
-            writeln!(
-                out,
-                "<td><span class=\"badge sev-{w}\">{w}</span> {} <span class=\"breakdown\">({breakdown})</span></td></tr>",
-                found.len()
-            )
-        }
-    }
-}
-
-/// One finding: title, badge, rationale, evidence, context, remediation, references.
-fn finding(out: &mut Vec<u8>, f: &Finding) -> io::Result<()> {
-    let sev = f.severity;
-    writeln!(
-        out,
-        "<section class=\"finding sev-{sev}\" data-severity=\"{sev}\">\n\
-         <h4><span class=\"badge sev-{sev}\">{sev}</span> {}</h4>\n\
-         <p class=\"rule\">Rule <code>{}</code></p>\n<p>{}</p>",
-        escape(&f.title),
-        escape(&f.rule_id),
-        escape(&f.rationale),
-    )?;
-    if !f.evidence.is_empty() {
-        writeln!(out, "<h5>Evidence</h5>\n<ul class=\"evidence\">")?;
-        for e in &f.evidence {
-            writeln!(
-                out,
-                "<li><code>{}</code> = <code>{}</code></li>",
-                escape(&e.field),
-                escape(&e.value)
-            )?;
-        }
-        writeln!(out, "</ul>")?;
-    }
-    if let Some(context) = &f.context {
-        writeln!(
-            out,
-            "<p class=\"context\"><strong>Context:</strong> {}</p>",
-            escape(context)
-        )?;
-    }
-    if !f.remediation.is_empty() {
-        writeln!(out, "<h5>Remediation</h5>")?;
-        for r in &f.remediation {
-            let class = r.platform.as_str();
-            let label = match r.platform {
-                Platform::Windows => "Windows",
-                Platform::Samba => "Samba",
-                Platform::Perimeter => "Perimeter",
-            };
-            writeln!(
-                out,
-                "<div class=\"fix\" data-platform=\"{class}\"><h6>{label}</h6>\n<pre class=\"steps\"><code>{}</code></pre></div>",
-                escape(r.steps.trim_end())
-            )?;
-        }
-    }
-    if !f.references.is_empty() {
-        writeln!(out, "<h5>References</h5>\n<ul class=\"refs\">")?;
-        for r in &f.references {
-            let r = escape(r);
-            // Only web links become links: an escaped `javascript:` URL would still run.
-            if r.starts_with("https://") || r.starts_with("http://") {
-                writeln!(
-                    out,
-                    "<li><a href=\"{r}\" rel=\"noreferrer noopener\">{r}</a></li>"
-                )?;
-            } else {
-                writeln!(out, "<li>{r}</li>")?;
-            }
-        }
-        writeln!(out, "</ul>")?;
-    }
-    writeln!(out, "</section>")
 }
 
 #[cfg(test)]

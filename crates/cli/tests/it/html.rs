@@ -20,8 +20,10 @@ use crate::lab::output_within;
 
 #[path = "../../src/render/html.rs"]
 mod html_render;
+#[path = "html/scale.rs"]
+mod scale;
 
-use html_render::{HtmlReport, write_html};
+use html_render::{HtmlReport, NotChecked, write_html};
 
 /// A name a hostile server could send: it would mark the body if it ever ran.
 const HOSTILE_SCRIPT: &str = "<script>document.body.dataset.pwned='script'</script>";
@@ -100,7 +102,11 @@ fn write_report(dir: &Path) -> PathBuf {
         finding("10.0.0.5", "ntlm-info", Severity::Info, "FILESRV"),
         finding("fe80::1", "ntlm-info", Severity::Info, "V6HOST"),
     ];
-    let not_checked = [("null-session".to_owned(), hostile.clone())];
+    let not_checked = [NotChecked {
+        rule: "null-session".to_owned(),
+        why: hostile.clone(),
+        hosts: vec![IPS[1].parse().unwrap()],
+    }];
     let machines = [vec![
         "10.0.0.5".parse::<IpAddr>().unwrap(),
         "fe80::1".parse().unwrap(),
@@ -133,6 +139,11 @@ pub(crate) fn find_chromium() -> Option<PathBuf> {
 
 /// Loads `url` in headless Chromium (killed after 60 s) and returns the DOM after load.
 pub(crate) fn dump_dom(chromium: &Path, profile: &Path, url: &str) -> String {
+    dump_dom_with(chromium, profile, url, &[])
+}
+
+/// [`dump_dom`] with more Chromium flags (e.g. `--window-size=1366,900`).
+pub(crate) fn dump_dom_with(chromium: &Path, profile: &Path, url: &str, extra: &[&str]) -> String {
     let mut cmd = Command::new(chromium);
     cmd.args([
         "--headless",
@@ -153,6 +164,7 @@ pub(crate) fn dump_dom(chromium: &Path, profile: &Path, url: &str) -> String {
     .env("HOME", profile)
     .env("XDG_CONFIG_HOME", profile)
     .env("XDG_CACHE_HOME", profile)
+    .args(extra)
     .arg("--dump-dom")
     .arg(url);
     let out = output_within(&mut cmd, Duration::from_secs(60)).expect("chromium within 60 s");

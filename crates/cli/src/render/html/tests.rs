@@ -6,7 +6,7 @@ use serde_json::json;
 use smbaudit_findings::record::HostRecord;
 use smbaudit_findings::{Evidence, Finding, Platform, Remediation, Severity};
 
-use super::{HtmlReport, escape, ip_sort_key, write_html};
+use super::{HtmlReport, NotChecked, escape, ip_sort_key, write_html};
 
 /// Strings a hostile server (or a hostile command line) could put in the report.
 const HOSTILE: [&str; 6] = [
@@ -91,10 +91,11 @@ fn finding(ip: &str, rule: &str, severity: Severity, extra: &str) -> Finding {
 
 /// Renders a report with the given parts.
 fn render(hosts: &[HostRecord], findings: &[Finding], hostile: &str) -> String {
-    let not_checked = vec![(
-        "smb-null-session".to_owned(),
-        format!("needs --auth{hostile}"),
-    )];
+    let not_checked = vec![NotChecked {
+        rule: "smb-null-session".to_owned(),
+        why: format!("needs --auth{hostile}"),
+        hosts: hosts.iter().map(|h| h.ip).collect(),
+    }];
     let machines = vec![vec![
         "10.0.0.5".parse::<IpAddr>().unwrap(),
         "fe80::5".parse().unwrap(),

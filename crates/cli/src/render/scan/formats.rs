@@ -10,7 +10,7 @@ use smbaudit_findings::record::{HostRecord, SUMMARY_HEADERS};
 
 use super::{Ending, HostOutput, ScanSink, Scanned};
 use crate::render::findings::{FINDINGS_CSV_HEADER, write_findings_csv};
-use crate::render::html::{HtmlReport, write_html};
+use crate::render::html::{HtmlReport, NotChecked, write_html};
 use crate::render::write_csv_row;
 
 /// One JSON array of every host, sorted by address, at the end.
@@ -122,15 +122,20 @@ impl<W: Write> ScanSink for Html<W> {
             .iter()
             .flat_map(|h| h.eval.findings.iter().cloned())
             .collect();
-        let mut not_checked: BTreeMap<&str, &str> = BTreeMap::new();
+        // One entry per rule and reason, with the hosts (in table order) it applies to.
+        let mut not_checked: BTreeMap<(&str, &str), Vec<std::net::IpAddr>> = BTreeMap::new();
         for h in &sorted {
             for (id, why) in &h.eval.not_checked {
-                not_checked.entry(id).or_insert(why);
+                not_checked.entry((id, why)).or_default().push(h.record.ip);
             }
         }
-        let not_checked: Vec<(String, String)> = not_checked
+        let not_checked: Vec<NotChecked> = not_checked
             .into_iter()
-            .map(|(id, why)| (id.to_owned(), why.to_owned()))
+            .map(|((rule, why), hosts)| NotChecked {
+                rule: rule.to_owned(),
+                why: why.to_owned(),
+                hosts,
+            })
             .collect();
         let machines: Vec<Vec<std::net::IpAddr>> = correlate(ending.records())
             .into_iter()
