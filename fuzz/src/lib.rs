@@ -310,6 +310,11 @@ pub fn smb2_response(data: &[u8]) {
         let _ = (response.guest(), response.null_session());
         spnego_token(&response.security_buffer);
     }
+    match smb2::TreeConnectResponse::decode(data) {
+        Ok(response) => assert!(data.len() >= smb2::HEADER_LEN + 16, "{response:?}"),
+        Err(ResponseError::Status(status)) => assert_ne!(status, 0),
+        Err(ResponseError::Decode(_)) => {}
+    }
     // The list decoder on raw bytes, with the count taken from the first two.
     if let Some(&count) = data.first_chunk::<2>()
         && let Ok(contexts) = smb2::decode_context_list(data, 2, u16::from_le_bytes(count))

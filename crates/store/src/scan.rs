@@ -80,6 +80,14 @@ pub struct ScanOptions {
     pub name_service: Option<String>,
     /// The user name of the credentials, if any (never the password).
     pub user: Option<String>,
+    /// Whether the anonymous (null) session was attempted.
+    #[serde(default = "attempted")]
+    pub null_session: bool,
+}
+
+/// Options stored before this field: resumed with the null session, as a new scan runs.
+fn attempted() -> bool {
+    true
 }
 
 /// Where a scan is in its life.

@@ -22,6 +22,7 @@ fn options() -> ScanOptions {
         source_port: 0,
         name_service: Some("wins 10.0.0.1".into()),
         user: None,
+        null_session: true,
     }
 }
 

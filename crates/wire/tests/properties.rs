@@ -951,6 +951,11 @@ fn smb_decoders_hold_up(b: &[u8]) -> Result<(), TestCaseError> {
         prop_assert!(r.security_buffer.len() <= b.len());
         spnego_decoders_hold_up(&r.security_buffer)?;
     }
+    match smb2::TreeConnectResponse::decode(b) {
+        Ok(_) => prop_assert!(b.len() >= smb2::HEADER_LEN + 16),
+        Err(ResponseError::Status(s)) => prop_assert_ne!(s, 0),
+        Err(ResponseError::Decode(_)) => {}
+    }
     if let Ok((h, rest)) = smb1::Header::decode(b) {
         prop_assert_eq!(rest.len() + smb1::HEADER_LEN, b.len());
         let mut out = Vec::new();

@@ -36,6 +36,7 @@ pub(crate) fn options_of(args: &ScanArgs) -> ScanOptions {
             (None, None) => None,
         },
         user: None,
+        null_session: !args.no_null_session,
     }
 }
 
@@ -138,6 +139,16 @@ pub(crate) fn adopt_options(args: &mut ScanArgs, summary: &ScanSummary) -> Resul
             .clone()
             .unwrap_or_else(|| "the system resolver".into()),
     );
+    check(
+        &["no_null_session"],
+        now.null_session != stored.null_session,
+        if stored.null_session {
+            "the null session"
+        } else {
+            "--no-null-session"
+        }
+        .into(),
+    );
     let vantage = args.vantage.map(|v| v.to_string());
     check(
         &["vantage"],
@@ -164,6 +175,7 @@ fn apply(args: &mut ScanArgs, stored: &ScanOptions) {
     args.udp.timeout = Duration::from_millis(stored.udp_timeout_ms);
     args.udp.retries = stored.udp_retries;
     args.udp.source_port = stored.source_port;
+    args.no_null_session = !stored.null_session;
     let service = stored
         .name_service
         .as_deref()

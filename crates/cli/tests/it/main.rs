@@ -13,6 +13,7 @@ mod pipes;
 mod resume;
 mod run;
 mod scan;
+mod sessions;
 mod signals;
 mod smb1_only;
 mod store;

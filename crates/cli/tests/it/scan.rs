@@ -47,6 +47,11 @@ impl Expect {
         self.min == "NT1"
     }
 
+    /// Whether the host speaks SMB2 or 3.
+    pub(crate) fn smb2(&self) -> bool {
+        self.max != "NT1"
+    }
+
     fn dialects(&self) -> Vec<&'static str> {
         let floor = if self.smb1() { "SMB2_02" } else { self.min };
         let lo = DIALECTS.iter().position(|(p, _)| *p == floor).unwrap();

@@ -162,7 +162,10 @@ fn access_verdict(host: &HostRecord, access: Access) -> Option<Check> {
             context: None,
         },
         Some(false) => Check::Clear,
-        None => Check::NotChecked(format!("the anonymous logon told nothing: {}", verdict.reason)),
+        None => Check::NotChecked(format!(
+            "the anonymous logon told nothing: {}",
+            verdict.reason
+        )),
     })
 }
 
@@ -190,7 +193,12 @@ mod tests {
         assert_cases(
             null_session,
             &[
-                ("granted", LAN, verdict(json!(true)), Outcome::Hit(Severity::High)),
+                (
+                    "granted",
+                    LAN,
+                    verdict(json!(true)),
+                    Outcome::Hit(Severity::High),
+                ),
                 ("refused", LAN, verdict(json!(false)), Outcome::Clear),
                 ("unknown", LAN, verdict(json!(null)), Outcome::NotChecked),
             ],

@@ -6,10 +6,10 @@
 //! evidence.
 
 use serde::{Deserialize, Serialize};
-use smbaudit_wire::Encode;
 use smbaudit_wire::ntlm::{Authenticate, SCANNER_NEGOTIATE_FLAGS};
-use smbaudit_wire::smb2::{self, SessionSetupResponse, session_flags};
+use smbaudit_wire::smb2::{self, SessionSetupResponse, TreeConnectResponse, session_flags};
 use smbaudit_wire::spnego::ntlm_resp_token;
+use smbaudit_wire::{Encode, ResponseError};
 
 use super::ProbeError;
 use super::reply::status_text;
@@ -25,6 +25,9 @@ pub struct SessionVerdict {
     pub session_flags: Option<u16>,
     /// The server mapped the session to the guest account.
     pub guest: bool,
+    /// The anonymous session's TREE_CONNECT to IPC$: "connected" or the NT status.
+    #[serde(default)]
+    pub ipc: Option<String>,
     /// Why the verdict is what it is.
     pub reason: String,
 }
@@ -36,9 +39,58 @@ impl SessionVerdict {
             status: None,
             session_flags: None,
             guest: false,
+            ipc: None,
             reason,
         }
     }
+
+    /// Whether the session was granted, so IPC$ is worth trying.
+    pub fn session_granted(&self) -> bool {
+        self.accepted == Some(true)
+    }
+
+    /// Adds the IPC$ TREE_CONNECT's answer: a null session is one that reaches IPC$ (what
+    /// RPC enumeration needs); `restrict anonymous = 2` or its Windows equivalent refuses
+    /// the tree connect after granting the session.
+    pub fn with_ipc(mut self, reply: Result<Vec<u8>, ProbeError>) -> Self {
+        let answer = reply
+            .map_err(|e| e.to_string())
+            .map(|msg| TreeConnectResponse::decode(&msg));
+        match answer {
+            Ok(Ok(_)) => {
+                self.ipc = Some("connected".into());
+                self.reason = format!("{}; IPC$ tree connect succeeded", self.reason);
+            }
+            Ok(Err(ResponseError::Status(status))) => {
+                let text = status_text(status);
+                self.accepted = match status {
+                    smb2::status::ACCESS_DENIED | smb2::status::BAD_NETWORK_NAME => Some(false),
+                    _ => None,
+                };
+                self.reason = format!("{}, but the IPC$ tree connect answered {text}", self.reason);
+                self.ipc = Some(text);
+            }
+            Ok(Err(e)) => {
+                self.accepted = None;
+                self.reason = format!("{}; IPC$ tree connect: {e}", self.reason);
+            }
+            Err(e) => {
+                self.accepted = None;
+                self.reason = format!("{}; IPC$ tree connect: {e}", self.reason);
+            }
+        }
+        self
+    }
+}
+
+/// The anonymous session's TREE_CONNECT to `\\netname\IPC$`.
+pub fn ipc_connect_request(netname: &str) -> Vec<u8> {
+    smb2::TreeConnectRequest {
+        message_id: 0,
+        session_id: 0,
+        path: format!(r"\\{netname}\IPC$"),
+    }
+    .to_vec()
 }
 
 /// The second SESSION_SETUP leg of an anonymous logon: the anonymous AUTHENTICATE in a
@@ -103,6 +155,7 @@ fn judge(status: u32, flags: u16) -> SessionVerdict {
         status: Some(text),
         session_flags: (status == smb2::status::SUCCESS).then_some(flags),
         guest,
+        ipc: None,
         reason,
     }
 }

@@ -69,6 +69,8 @@ enum Step {
     SessionSetup,
     /// The anonymous AUTHENTICATE on connection A's first-leg session.
     AnonymousSetup,
+    /// The anonymous session's TREE_CONNECT to IPC$.
+    AnonymousIpc(Box<session::SessionVerdict>),
     Smb1Connect,
     Smb1Negotiate,
     Smb1SessionSetup(Box<Smb1Negotiate>),
@@ -155,6 +157,10 @@ impl Suite {
                 session::anonymous_setup_request(),
                 "anonymous SESSION_SETUP response",
             ),
+            Step::AnonymousIpc(_) => exchange(
+                session::ipc_connect_request(&self.netname),
+                "IPC$ TREE_CONNECT response",
+            ),
             Step::Smb1Negotiate | Step::PortSmb1Negotiate => {
                 exchange(probe1::negotiate_request(), "SMB1 NEGOTIATE response")
             }
@@ -192,7 +198,16 @@ impl Suite {
                 self.step = Step::Smb1Connect;
             }
             Step::AnonymousSetup => {
-                self.facts.null_session = Some(session::read_anonymous_setup(reply));
+                let verdict = session::read_anonymous_setup(reply);
+                if verdict.session_granted() {
+                    self.step = Step::AnonymousIpc(Box::new(verdict));
+                    return;
+                }
+                self.facts.null_session = Some(verdict);
+                self.step = Step::Smb1Connect;
+            }
+            Step::AnonymousIpc(verdict) => {
+                self.facts.null_session = Some(verdict.with_ipc(reply));
                 self.step = Step::Smb1Connect;
             }
             Step::Smb1Negotiate => self.smb1_negotiated(reply),

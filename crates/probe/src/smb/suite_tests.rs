@@ -277,3 +277,58 @@ fn an_smb1_only_hosts_other_port_gets_the_smb1_negotiate() {
     );
     assert!(errors.is_empty(), "{errors:?}");
 }
+
+/// The anonymous session on connection A: granted and IPC$ connected is a null session;
+/// granted but IPC$ refused is not; mapped to guest is not, and IPC$ is not tried.
+#[test]
+fn null_session_is_a_granted_anonymous_session_that_reaches_ipc() {
+    use crate::smb::test_peer::{ntlm_challenge, session_setup_response, tree_connect_response};
+    use smbaudit_wire::smb2::session_flags;
+    let run = |setup_flags: u16, ipc: Option<u32>| {
+        let mut suite = suite(Scope::Full).with_null_session(true);
+        let mut script = vec![
+            Peer::Reply(Ok(negotiate_response(0, 0x0202))),
+            Peer::Reply(Ok(session_setup_response(
+                1,
+                status::MORE_PROCESSING_REQUIRED,
+                0,
+                &ntlm_challenge(),
+            ))),
+            Peer::Reply(Ok(session_setup_response(
+                2,
+                status::SUCCESS,
+                setup_flags,
+                &[],
+            ))),
+        ];
+        if let Some(ipc) = ipc {
+            script.push(Peer::Reply(Ok(tree_connect_response(3, ipc))));
+        }
+        script.extend([
+            Peer::Connect(Ok(())),
+            Peer::Reply(Err(closed("SMB1 NEGOTIATE response"))),
+        ]);
+        let asked = drive(&mut suite, script);
+        (asked, suite.finish().0.null_session.unwrap())
+    };
+    let (asked, granted) = run(0, Some(0));
+    assert_eq!(
+        asked[..4],
+        [
+            "NEGOTIATE response",
+            "SESSION_SETUP response",
+            "anonymous SESSION_SETUP response",
+            "IPC$ TREE_CONNECT response"
+        ]
+    );
+    assert_eq!(
+        (granted.accepted, granted.ipc.as_deref()),
+        (Some(true), Some("connected"))
+    );
+    let (_, restricted) = run(0, Some(status::ACCESS_DENIED));
+    assert_eq!(restricted.accepted, Some(false), "{restricted:?}");
+    assert!(restricted.reason.contains("STATUS_ACCESS_DENIED"));
+    let (asked, guest) = run(session_flags::IS_GUEST, None);
+    assert!(!asked.contains(&"IPC$ TREE_CONNECT response"));
+    assert_eq!((guest.accepted, guest.guest), (Some(false), true));
+}

@@ -66,3 +66,48 @@ pub(crate) fn smb1_negotiate_response() -> Vec<u8> {
         .collect();
     crate::unhex(&hex).expect("hex")
 }
+
+/// [MS-SMB2] 2.2.6 SESSION_SETUP response with `status`, `session_flags`, SessionId 0x11
+/// and `blob` as its security buffer.
+pub(crate) fn session_setup_response(
+    message_id: u64,
+    status: u32,
+    session_flags: u16,
+    blob: &[u8],
+) -> Vec<u8> {
+    let mut m = header(command::SESSION_SETUP, status, message_id, 1);
+    m[40..48].copy_from_slice(&0x11u64.to_le_bytes()); // SessionId
+    m.extend_from_slice(&9u16.to_le_bytes());
+    m.extend_from_slice(&session_flags.to_le_bytes());
+    m.extend_from_slice(&72u16.to_le_bytes()); // SecurityBufferOffset
+    m.extend_from_slice(&u16::try_from(blob.len()).unwrap().to_le_bytes());
+    m.extend_from_slice(blob);
+    m
+}
+
+/// A raw NTLMSSP CHALLENGE_MESSAGE ([MS-NLMP] 2.2.1.2) with no target name and no AV pairs
+/// beyond MsvAvEOL.
+pub(crate) fn ntlm_challenge() -> Vec<u8> {
+    let mut c = b"NTLMSSP\0".to_vec();
+    c.extend_from_slice(&2u32.to_le_bytes());
+    c.extend_from_slice(&[0, 0, 0, 0, 48, 0, 0, 0]); // TargetNameFields: empty at 48
+    c.extend_from_slice(&0x0080_8201u32.to_le_bytes()); // UNICODE, NTLM, TARGET_INFO
+    c.extend_from_slice(&[0x11; 8]); // ServerChallenge
+    c.extend_from_slice(&[0; 8]); // Reserved
+    c.extend_from_slice(&[4, 0, 4, 0, 48, 0, 0, 0]); // TargetInfoFields
+    c.extend_from_slice(&[0, 0, 0, 0]); // MsvAvEOL
+    c
+}
+
+/// [MS-SMB2] 2.2.10 TREE_CONNECT response for a pipe share, or the error response.
+pub(crate) fn tree_connect_response(message_id: u64, status: u32) -> Vec<u8> {
+    if status != 0 {
+        return error_response(command::TREE_CONNECT, message_id, status);
+    }
+    let mut m = header(command::TREE_CONNECT, 0, message_id, 1);
+    m.extend_from_slice(&16u16.to_le_bytes());
+    m.extend_from_slice(&[2, 0]); // ShareType PIPE
+    m.extend_from_slice(&[0; 8]); // ShareFlags, Capabilities
+    m.extend_from_slice(&0x001f_01ffu32.to_le_bytes()); // MaximalAccess
+    m
+}

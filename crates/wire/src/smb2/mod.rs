@@ -11,8 +11,8 @@ mod dialect;
 mod header;
 mod negotiate;
 mod session_setup;
-mod tree_connect;
 pub mod status;
+mod tree_connect;
 
 pub use capabilities::capability_names;
 pub use context::{

@@ -134,7 +134,10 @@ mod tests {
         }
         .to_vec();
         assert_eq!(msg.len(), 64 + 8 + 2 * 15);
-        assert_eq!(u16::from_le_bytes([msg[12], msg[13]]), command::TREE_CONNECT);
+        assert_eq!(
+            u16::from_le_bytes([msg[12], msg[13]]),
+            command::TREE_CONNECT
+        );
         assert_eq!(u16::from_le_bytes([msg[64], msg[65]]), 9);
         assert_eq!(u16::from_le_bytes([msg[68], msg[69]]), 72, "PathOffset");
         assert_eq!(u16::from_le_bytes([msg[70], msg[71]]), 30, "PathLength");
@@ -160,7 +163,10 @@ mod tests {
         body.extend_from_slice(&0u32.to_le_bytes());
         body.extend_from_slice(&0x001f_01ffu32.to_le_bytes());
         let r = TreeConnectResponse::decode(&response(status::SUCCESS, &body)).unwrap();
-        assert_eq!((r.share_type, r.maximal_access), (share_type::PIPE, 0x001f_01ff));
+        assert_eq!(
+            (r.share_type, r.maximal_access),
+            (share_type::PIPE, 0x001f_01ff)
+        );
         assert_eq!(r.header.tree_id, Some(7));
         let denied = response(status::ACCESS_DENIED, &[9, 0, 0, 0, 0, 0, 0, 0, 0]);
         assert_eq!(
