@@ -1,6 +1,7 @@
-//! The null session against real Samba: an anonymous SESSION_SETUP that reaches IPC$ is a
-//! null session; `restrict anonymous = 2` grants the session but refuses IPC$, which is
-//! not. smbclient -N -L, run in the same lab, is the ground truth.
+//! Sessions against real Samba: an anonymous SESSION_SETUP that reaches IPC$ is a null
+//! session; `restrict anonymous = 2` grants the session but refuses IPC$, which is not
+//! (smbclient -N -L, run in the same lab, is the ground truth); an unknown user name is
+//! logged on as guest only with `map to guest = bad user`.
 
 use std::time::Duration;
 
@@ -11,11 +12,17 @@ use crate::run::smbaudit;
 
 fn hosts() -> Vec<HostSpec> {
     vec![
-        HostSpec::new("fs", "FILESRV1", "LABWG"),
+        HostSpec {
+            // The lab's base configuration maps unknown users to guest; this host does not.
+            extra_conf: "   map to guest = never\n".into(),
+            ..HostSpec::new("fs", "FILESRV1", "LABWG")
+        },
         HostSpec {
             extra_conf: "   restrict anonymous = 2\n".into(),
             ..HostSpec::new("sec", "SECURESRV", "LABWG")
         },
+        // The lab's base configuration: map to guest = bad user.
+        HostSpec::new("guest", "GUESTSRV", "LABWG"),
     ]
 }
 
@@ -37,7 +44,7 @@ fn smbclient_lists(lab: &Lab, id: &str) -> Option<bool> {
 fn scan(lab: &Lab, extra: &[&str]) -> Vec<Value> {
     let mut args = vec!["scan", "--no-store", "-p", "445", "-f", "json", "--all"];
     args.extend(extra);
-    let targets = [lab.ip("fs").to_string(), lab.ip("sec").to_string()];
+    let targets = ["fs", "sec", "guest"].map(|id| lab.ip(id).to_string());
     let (code, out, err) = smbaudit(lab, &args, &targets);
     assert_eq!(code, 0, "{err}");
     serde_json::from_str(&out).expect("scan JSON")
@@ -55,8 +62,13 @@ fn has_rule(host: &Value, rule: &str) -> bool {
 fn null_sessions_match_samba_and_smbclient() {
     let lab = require_lab!(&hosts());
     let hosts = scan(&lab, &[]);
-    let (fs, sec) = (&hosts[0], &hosts[1]);
-    assert_eq!(fs["ip"], lab.ip("fs").to_string(), "sorted by address");
+    let by_ip = |id: &str| {
+        hosts
+            .iter()
+            .find(|h| h["ip"] == lab.ip(id).to_string())
+            .unwrap_or_else(|| panic!("{id} scanned"))
+    };
+    let (fs, sec, guest) = (by_ip("fs"), by_ip("sec"), by_ip("guest"));
 
     let null = &fs["smb"]["null_session"];
     assert_eq!(null["accepted"], true, "{null}");
@@ -78,6 +90,22 @@ fn null_sessions_match_samba_and_smbclient() {
         "{null}"
     );
     assert!(!has_rule(sec, "null-session"));
+
+    // The guest attempt: an unknown user name is refused with map to guest = never (Samba's
+    // default) and logged on as guest with map to guest = bad user.
+    assert_eq!(
+        fs["smb"]["guest_session"]["accepted"], false,
+        "{}",
+        fs["smb"]
+    );
+    assert!(!has_rule(fs, "guest-fallback"));
+    let attempt = &guest["smb"]["guest_session"];
+    assert_eq!(
+        (&attempt["accepted"], &attempt["guest"]),
+        (&Value::Bool(true), &Value::Bool(true)),
+        "{attempt}"
+    );
+    assert!(has_rule(guest, "guest-fallback"));
 
     if let (Some(fs_lists), Some(sec_lists)) =
         (smbclient_lists(&lab, "fs"), smbclient_lists(&lab, "sec"))

@@ -32,6 +32,11 @@ impl Conn {
 
     /// Sends `request` and waits for one SMB message, skipping keep-alives and interim
     /// responses.
+    /// The next SESSION_SETUP starts a new session (see `Connection::begin_new_session`).
+    pub(crate) fn begin_new_session(&mut self) {
+        self.core.begin_new_session();
+    }
+
     pub(crate) async fn exchange(
         &mut self,
         request: &[u8],

@@ -48,9 +48,15 @@ impl SuiteRun<'_> {
                 Action::Exchange {
                     request,
                     waiting_for,
+                    new_session,
                 } => {
                     let reply = match conn.as_mut() {
-                        Some(conn) => conn.exchange(&request, waiting_for).await,
+                        Some(conn) => {
+                            if new_session {
+                                conn.begin_new_session();
+                            }
+                            conn.exchange(&request, waiting_for).await
+                        }
                         None => Err(ProbeError::Protocol(format!(
                             "no connection for the {waiting_for}"
                         ))),

@@ -73,6 +73,34 @@ pub(super) const SHARE_LISTING: Rule = Rule {
     check: share_listing,
 };
 
+/// Unknown user names are logged on as guest.
+pub(super) const GUEST_FALLBACK: Rule = Rule {
+    id: "guest-fallback",
+    title: "Unknown user names are logged on as guest",
+    severity: Severity::Medium,
+    rationale: "The server maps a logon with a user name it does not know (and any password) \
+        to the guest account (Samba `map to guest = bad user`, Windows with the Guest account \
+        enabled): anyone reaches every share open to guest, and password-guessing tools cannot \
+        tell a right password from a wrong one.",
+    remediation: &[
+        (
+            Platform::Windows,
+            "Disable-LocalUser -Name Guest\n\
+             Set-SmbServerConfiguration -EnableInsecureGuestLogons $false -Force",
+        ),
+        (
+            Platform::Samba,
+            "# smb.conf, [global]\nmap to guest = never",
+        ),
+        (Platform::Perimeter, perimeter_block!()),
+    ],
+    references: &[
+        "https://www.samba.org/samba/docs/current/man-html/smb.conf.5.html#MAPTOGUEST",
+        "https://learn.microsoft.com/en-us/troubleshoot/windows-server/networking/guest-access-in-smb2-is-disabled-by-default",
+    ],
+    check: guest_fallback,
+};
+
 /// A share readable anonymously or as guest.
 pub(super) const SHARE_READ: Rule = Rule {
     id: "anonymous-share-read",
@@ -123,6 +151,31 @@ pub(super) const SHARE_WRITE: Rule = Rule {
 
 fn null_session(host: &HostRecord, _: &Context) -> Check {
     anonymous_check(host, Access::NullSession)
+}
+
+fn guest_fallback(host: &HostRecord, _: &Context) -> Check {
+    if let Err(verdict) = smb_facts(host) {
+        return verdict;
+    }
+    let Some(verdict) = host.smb.as_ref().and_then(|s| s.guest_session.as_ref()) else {
+        return Check::NotChecked("needs the guest logon attempt; not run".into());
+    };
+    let mut evidence = vec![Evidence::new("smb.guest_session.reason", &verdict.reason)];
+    if let Some(status) = &verdict.status {
+        evidence.push(Evidence::new("smb.guest_session.status", status));
+    }
+    match verdict.accepted {
+        Some(true) => Check::Hit {
+            severity: Severity::Medium,
+            evidence,
+            context: None,
+        },
+        Some(false) => Check::Clear,
+        None => Check::NotChecked(format!(
+            "the guest attempt told nothing: {}",
+            verdict.reason
+        )),
+    }
 }
 
 fn share_listing(host: &HostRecord, _: &Context) -> Check {
@@ -201,6 +254,28 @@ mod tests {
                 ),
                 ("refused", LAN, verdict(json!(false)), Outcome::Clear),
                 ("unknown", LAN, verdict(json!(null)), Outcome::NotChecked),
+            ],
+        );
+    }
+
+    #[test]
+    fn guest_fallback_follows_the_guest_attempt() {
+        let attempt = |accepted: serde_json::Value| {
+            json!({"smb": {"guest_session": {"accepted": accepted, "status": null,
+                "session_flags": 1, "guest": true, "reason": "as guest"}}})
+        };
+        assert_cases(
+            guest_fallback,
+            &[
+                (
+                    "mapped",
+                    LAN,
+                    attempt(json!(true)),
+                    Outcome::Hit(Severity::Medium),
+                ),
+                ("refused", LAN, attempt(json!(false)), Outcome::Clear),
+                ("unknown", LAN, attempt(json!(null)), Outcome::NotChecked),
+                ("not tried", LAN, json!({"smb": {}}), Outcome::NotChecked),
             ],
         );
     }

@@ -122,7 +122,7 @@ impl Rule {
     }
 }
 
-static REGISTRY: [Rule; 17] = [
+static REGISTRY: [Rule; 18] = [
     exposure::SMB_EXPOSED,
     exposure::NETBIOS_EXPOSED,
     nbstat::USERS_AND_MAC,
@@ -130,6 +130,7 @@ static REGISTRY: [Rule; 17] = [
     smb1::SMB1_ENABLED,
     smb1::MS17_010,
     anonymous::NULL_SESSION,
+    anonymous::GUEST_FALLBACK,
     anonymous::SHARE_LISTING,
     anonymous::SHARE_READ,
     anonymous::SHARE_WRITE,

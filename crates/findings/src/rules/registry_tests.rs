@@ -10,7 +10,7 @@ use crate::finding::{Platform, Severity};
 
 /// The ids, in registry order. Ids are an interface (reports, the store, suppressions):
 /// changing this list is a breaking change.
-const STABLE_IDS: [&str; 17] = [
+const STABLE_IDS: [&str; 18] = [
     "smb-exposed",
     "netbios-exposed",
     "nbstat-discloses-users-mac",
@@ -18,6 +18,7 @@ const STABLE_IDS: [&str; 17] = [
     "smb1-enabled",
     "ms17-010",
     "null-session",
+    "guest-fallback",
     "anonymous-share-listing",
     "anonymous-share-read",
     "anonymous-share-write",
@@ -115,6 +116,10 @@ fn corpus() -> Vec<Value> {
                 "smb1": true, "max_dialect": "2.1", "clock_skew_secs": 9000,
                 "signing": {"smb2": optional, "smb1": optional},
                 "ntlm": {"dns_computer": "dc.corp.example", "os_version": "6.1.7601", "negotiate_flags": 0},
+                "null_session": {"accepted": true, "status": "STATUS_SUCCESS (0x00000000)",
+                    "session_flags": 0, "guest": false, "ipc": "connected", "reason": "granted"},
+                "guest_session": {"accepted": true, "status": "STATUS_SUCCESS (0x00000000)",
+                    "session_flags": 1, "guest": true, "reason": "as guest"},
             },
         }),
     ]
@@ -139,12 +144,11 @@ fn hits_never_exceed_the_base_severity_and_every_rule_can_fire() {
         .map(|r| r.id)
         .filter(|id| !fired.contains(id))
         .collect();
-    // The access and MS17-010 rules wait for data the scan does not collect yet.
+    // The share-access and MS17-010 rules wait for data the scan does not collect yet.
     assert_eq!(
         never,
         [
             "ms17-010",
-            "null-session",
             "anonymous-share-listing",
             "anonymous-share-read",
             "anonymous-share-write"
@@ -165,8 +169,10 @@ fn evaluate_sorts_by_severity_then_id_and_lists_what_it_could_not_check() {
         got,
         [
             (Severity::High, "netbios-exposed"),
+            (Severity::High, "null-session"),
             (Severity::High, "smb-exposed"),
             (Severity::High, "smb1-enabled"),
+            (Severity::Medium, "guest-fallback"),
             (Severity::Medium, "nbstat-discloses-users-mac"),
             (Severity::Medium, "no-smb3"),
             (Severity::Medium, "smb1-signing-not-required"),
@@ -183,13 +189,12 @@ fn evaluate_sorts_by_severity_then_id_and_lists_what_it_could_not_check() {
         not_checked,
         [
             "ms17-010",
-            "null-session",
             "anonymous-share-listing",
             "anonymous-share-read",
             "anonymous-share-write"
         ]
     );
-    let f = &eval.findings[2];
+    let f = &eval.findings[3];
     let rule = registry().iter().find(|r| r.id == "smb1-enabled").unwrap();
     assert_eq!(f.ip, h.ip);
     assert_eq!(f.title, rule.title);

@@ -145,6 +145,13 @@ impl Connection {
         self.ids
     }
 
+    /// Starts a new session on this connection: the next SESSION_SETUP carries SessionId 0
+    /// (and no TreeId), as a second user's first leg must ([MS-SMB2] 3.2.4.2.3).
+    pub fn begin_new_session(&mut self) {
+        self.ids.session_id = 0;
+        self.ids.tree_id = 0;
+    }
+
     /// Signs every later SMB2 request and checks every signed reply (a session with keys).
     pub fn set_signer(&mut self, signer: Box<dyn Signer>) {
         self.signer = Some(signer);

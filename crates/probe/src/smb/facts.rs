@@ -14,6 +14,10 @@ pub struct SmbFacts {
     /// The anonymous (null) session attempt over SMB2, when one was made.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub null_session: Option<super::session::SessionVerdict>,
+    /// The guest attempt (an unknown user name) over SMB2: `accepted` when the server lets
+    /// it in (as guest).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub guest_session: Option<super::session::SessionVerdict>,
     /// Every SMB 2/3 dialect the server accepts, ascending ("2.0.2" ... "3.1.1").
     pub dialects: Vec<String>,
     /// Whether `dialects` is the whole set (false when a probe below the highest dialect

@@ -33,7 +33,8 @@ pub struct SessionVerdict {
 }
 
 impl SessionVerdict {
-    fn unknown(reason: String) -> Self {
+    /// A verdict of "unknown", for `reason`.
+    pub fn unknown(reason: String) -> Self {
         Self {
             accepted: None,
             status: None,
@@ -149,6 +150,116 @@ fn judge(status: u32, flags: u16) -> SessionVerdict {
             format!("anonymous logon refused: {text}"),
         ),
         _ => (None, false, format!("anonymous logon answered {text}")),
+    };
+    SessionVerdict {
+        accepted,
+        status: Some(text),
+        session_flags: (status == smb2::status::SUCCESS).then_some(flags),
+        guest,
+        ipc: None,
+        reason,
+    }
+}
+
+/// The user name of the guest attempt: one no server has (`smbaudit-` and 8 random hex
+/// digits), so a success means "unknown users become guest" (`map to guest = bad user`).
+fn stranger(random: &[u8; 32]) -> String {
+    let hex: String = random.iter().take(4).map(|b| format!("{b:02x}")).collect();
+    format!("smbaudit-{hex}")
+}
+
+/// The guest attempt's AUTHENTICATE (NTLMv2 for [`stranger`] with a random password) to
+/// the CHALLENGE in `challenge_reply`, in a SESSION_SETUP on the new session.
+/// `random` supplies the client challenge, the user name and the password; `unix_nanos`
+/// the NTLMv2 timestamp.
+pub fn guest_setup_request(
+    challenge_reply: &[u8],
+    random: &[u8; 32],
+    unix_nanos: i128,
+) -> Result<Vec<u8>, String> {
+    use smbaudit_wire::ntlm::{Challenge, flags};
+    let resp = SessionSetupResponse::decode(challenge_reply)
+        .map_err(|e| format!("SESSION_SETUP response: {e}"))?;
+    if resp.header.status != smb2::status::MORE_PROCESSING_REQUIRED {
+        return Err(format!(
+            "SESSION_SETUP answered {} instead of an NTLM challenge",
+            status_text(resp.header.status)
+        ));
+    }
+    let token = smbaudit_wire::spnego::ntlm_token(&resp.security_buffer)
+        .map_err(|e| format!("SPNEGO response: {e}"))?;
+    let challenge = Challenge::decode(&token).map_err(|e| format!("NTLM CHALLENGE: {e}"))?;
+    let mut target_info = Vec::new();
+    challenge.target_info.encode(&mut target_info);
+    target_info.extend_from_slice(&[0, 0, 0, 0]); // MsvAvEOL
+    let user = stranger(random);
+    let password = zeroize::Zeroizing::new(
+        random[4..20]
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect::<String>(),
+    );
+    let key = super::ntlmv2::response_key(&password, &user, "");
+    let client_challenge: [u8; 8] = random[20..28].try_into().unwrap_or_default();
+    // FILETIME: 100 ns ticks since 1601.
+    let filetime = u64::try_from(unix_nanos / 100 + 116_444_736_000_000_000).unwrap_or(0);
+    let v2 = super::ntlmv2::v2_response(
+        &key,
+        challenge.server_challenge,
+        client_challenge,
+        filetime,
+        &target_info,
+    );
+    let auth = Authenticate {
+        flags: (SCANNER_NEGOTIATE_FLAGS & challenge.flags) | flags::NTLM,
+        lm_response: v2.lm_response,
+        nt_response: v2.nt_response,
+        domain: String::new(),
+        user,
+        workstation: String::new(),
+        session_key: Vec::new(),
+    }
+    .to_vec();
+    Ok(smb2::SessionSetupRequest {
+        message_id: 0,
+        session_id: 0,
+        security_blob: &ntlm_resp_token(&auth),
+    }
+    .to_vec())
+}
+
+/// Judges the guest attempt's final leg: `accepted` says whether an unknown user is let in
+/// (as guest: SessionFlags IS_GUEST; without the flag it is still let in, and said so).
+pub fn read_guest_setup(reply: Result<Vec<u8>, ProbeError>) -> SessionVerdict {
+    let msg = match reply {
+        Ok(msg) => msg,
+        Err(e) => return SessionVerdict::unknown(e.to_string()),
+    };
+    let resp = match SessionSetupResponse::decode(&msg) {
+        Ok(resp) => resp,
+        Err(e) => return SessionVerdict::unknown(format!("SESSION_SETUP response: {e}")),
+    };
+    let (status, flags) = (resp.header.status, resp.session_flags);
+    let text = status_text(status);
+    let (accepted, guest, reason) = match status {
+        smb2::status::SUCCESS if flags & session_flags::IS_GUEST != 0 => (
+            Some(true),
+            true,
+            "an unknown user name was logged on as guest (SessionFlags IS_GUEST)".to_owned(),
+        ),
+        smb2::status::SUCCESS => (
+            Some(true),
+            false,
+            format!(
+                "an unknown user name with a random password was logged on (SessionFlags {flags:#06x})"
+            ),
+        ),
+        smb2::status::LOGON_FAILURE | smb2::status::ACCESS_DENIED => (
+            Some(false),
+            false,
+            format!("an unknown user name was refused: {text}"),
+        ),
+        _ => (None, false, format!("the guest attempt answered {text}")),
     };
     SessionVerdict {
         accepted,

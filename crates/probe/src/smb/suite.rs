@@ -54,6 +54,8 @@ pub enum Action {
         request: Vec<u8>,
         /// What the reply is called in errors.
         waiting_for: &'static str,
+        /// The request opens a new session on the connection (SessionId 0).
+        new_session: bool,
     },
     /// Close the current connection and open a new one over the same route.
     Reconnect,
@@ -71,6 +73,10 @@ enum Step {
     AnonymousSetup,
     /// The anonymous session's TREE_CONNECT to IPC$.
     AnonymousIpc(Box<session::SessionVerdict>),
+    /// A second session on connection A: the NTLM NEGOTIATE leg of the guest attempt.
+    GuestNegotiate,
+    /// Its AUTHENTICATE, for an unknown user name.
+    GuestAuthenticate(Vec<u8>),
     Smb1Connect,
     Smb1Negotiate,
     Smb1SessionSetup(Box<Smb1Negotiate>),
@@ -147,6 +153,7 @@ impl Suite {
         let exchange = |request, waiting_for| Action::Exchange {
             request,
             waiting_for,
+            new_session: false,
         };
         match &self.step {
             Step::Negotiate => exchange(self.negotiate(&Dialect::ALL), "NEGOTIATE response"),
@@ -161,6 +168,14 @@ impl Suite {
                 session::ipc_connect_request(&self.netname),
                 "IPC$ TREE_CONNECT response",
             ),
+            Step::GuestNegotiate => Action::Exchange {
+                request: probe2::session_setup_request(),
+                waiting_for: "guest SESSION_SETUP response",
+                new_session: true,
+            },
+            Step::GuestAuthenticate(request) => {
+                exchange(request.clone(), "guest SESSION_SETUP response")
+            }
             Step::Smb1Negotiate | Step::PortSmb1Negotiate => {
                 exchange(probe1::negotiate_request(), "SMB1 NEGOTIATE response")
             }
@@ -204,10 +219,27 @@ impl Suite {
                     return;
                 }
                 self.facts.null_session = Some(verdict);
-                self.step = Step::Smb1Connect;
+                self.step = Step::GuestNegotiate;
             }
             Step::AnonymousIpc(verdict) => {
                 self.facts.null_session = Some(verdict.with_ipc(reply));
+                self.step = Step::GuestNegotiate;
+            }
+            Step::GuestNegotiate => {
+                let random = (self.env.nonce)().salt;
+                let request = reply.map_err(|e| e.to_string()).and_then(|m| {
+                    session::guest_setup_request(&m, &random, (self.env.unix_nanos)())
+                });
+                match request {
+                    Ok(request) => self.step = Step::GuestAuthenticate(request),
+                    Err(why) => {
+                        self.facts.guest_session = Some(session::SessionVerdict::unknown(why));
+                        self.step = Step::Smb1Connect;
+                    }
+                }
+            }
+            Step::GuestAuthenticate(_) => {
+                self.facts.guest_session = Some(session::read_guest_setup(reply));
                 self.step = Step::Smb1Connect;
             }
             Step::Smb1Negotiate => self.smb1_negotiated(reply),

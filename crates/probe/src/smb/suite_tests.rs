@@ -279,7 +279,8 @@ fn an_smb1_only_hosts_other_port_gets_the_smb1_negotiate() {
 }
 
 /// The anonymous session on connection A: granted and IPC$ connected is a null session;
-/// granted but IPC$ refused is not; mapped to guest is not, and IPC$ is not tried.
+/// granted but IPC$ refused is not; mapped to guest is not, and IPC$ is not tried. Then the
+/// guest attempt on a second session of the same connection.
 #[test]
 fn null_session_is_a_granted_anonymous_session_that_reaches_ipc() {
     use crate::smb::test_peer::{ntlm_challenge, session_setup_response, tree_connect_response};
@@ -304,21 +305,43 @@ fn null_session_is_a_granted_anonymous_session_that_reaches_ipc() {
         if let Some(ipc) = ipc {
             script.push(Peer::Reply(Ok(tree_connect_response(3, ipc))));
         }
+        // The guest attempt: a new session's challenge, then a logon failure.
         script.extend([
+            Peer::Reply(Ok(session_setup_response(
+                4,
+                status::MORE_PROCESSING_REQUIRED,
+                0,
+                &ntlm_challenge(),
+            ))),
+            Peer::Reply(Ok(error_response(
+                command::SESSION_SETUP,
+                5,
+                status::LOGON_FAILURE,
+            ))),
             Peer::Connect(Ok(())),
             Peer::Reply(Err(closed("SMB1 NEGOTIATE response"))),
         ]);
         let asked = drive(&mut suite, script);
-        (asked, suite.finish().0.null_session.unwrap())
+        let facts = suite.finish().0;
+        let guest = facts.guest_session.unwrap();
+        assert_eq!(
+            (guest.accepted, guest.guest),
+            (Some(false), false),
+            "{guest:?}"
+        );
+        (asked, facts.null_session.unwrap())
     };
     let (asked, granted) = run(0, Some(0));
     assert_eq!(
-        asked[..4],
+        asked[..7],
         [
             "NEGOTIATE response",
             "SESSION_SETUP response",
             "anonymous SESSION_SETUP response",
-            "IPC$ TREE_CONNECT response"
+            "IPC$ TREE_CONNECT response",
+            "guest SESSION_SETUP response",
+            "guest SESSION_SETUP response",
+            "reconnect"
         ]
     );
     assert_eq!(
