@@ -108,22 +108,42 @@ pub fn anonymous_setup_request() -> Vec<u8> {
 
 /// Judges the reply to [`anonymous_setup_request`].
 pub fn read_anonymous_setup(reply: Result<Vec<u8>, ProbeError>) -> SessionVerdict {
-    let msg = match reply {
-        Ok(msg) => msg,
-        Err(e) if e.is_refusal() => {
+    if let Err(e) = &reply {
+        if e.is_refusal() {
             return SessionVerdict {
                 accepted: Some(false),
                 reason: format!("the server ended the connection ({e})"),
                 ..SessionVerdict::unknown(String::new())
             };
         }
-        Err(e) => return SessionVerdict::unknown(e.to_string()),
-    };
-    let resp = match SessionSetupResponse::decode(&msg) {
-        Ok(resp) => resp,
-        Err(e) => return SessionVerdict::unknown(format!("SESSION_SETUP response: {e}")),
-    };
-    judge(resp.header.status, resp.session_flags)
+    }
+    match final_leg(reply) {
+        Ok((status, flags)) => judge(status, flags),
+        Err(unknown) => unknown,
+    }
+}
+
+/// The status and SessionFlags of a session's final SESSION_SETUP leg, or the unknown
+/// verdict of a reply that is missing or does not decode.
+fn final_leg(reply: Result<Vec<u8>, ProbeError>) -> Result<(u32, u16), SessionVerdict> {
+    let msg = reply.map_err(|e| SessionVerdict::unknown(e.to_string()))?;
+    let resp = SessionSetupResponse::decode(&msg)
+        .map_err(|e| SessionVerdict::unknown(format!("SESSION_SETUP response: {e}")))?;
+    Ok((resp.header.status, resp.session_flags))
+}
+
+impl SessionVerdict {
+    /// The verdict of a final leg that answered `status` with `flags`.
+    fn of(status: u32, flags: u16, accepted: Option<bool>, guest: bool, reason: String) -> Self {
+        Self {
+            accepted,
+            status: Some(status_text(status)),
+            session_flags: (status == smb2::status::SUCCESS).then_some(flags),
+            guest,
+            ipc: None,
+            reason,
+        }
+    }
 }
 
 /// The verdict of a final anonymous leg with `status` and `flags`.
@@ -151,14 +171,7 @@ fn judge(status: u32, flags: u16) -> SessionVerdict {
         ),
         _ => (None, false, format!("anonymous logon answered {text}")),
     };
-    SessionVerdict {
-        accepted,
-        status: Some(text),
-        session_flags: (status == smb2::status::SUCCESS).then_some(flags),
-        guest,
-        ipc: None,
-        reason,
-    }
+    SessionVerdict::of(status, flags, accepted, guest, reason)
 }
 
 /// The user name of the guest attempt: one no server has (`smbaudit-` and 8 random hex
@@ -231,15 +244,10 @@ pub fn guest_setup_request(
 /// Judges the guest attempt's final leg: `accepted` says whether an unknown user is let in
 /// (as guest: SessionFlags IS_GUEST; without the flag it is still let in, and said so).
 pub fn read_guest_setup(reply: Result<Vec<u8>, ProbeError>) -> SessionVerdict {
-    let msg = match reply {
-        Ok(msg) => msg,
-        Err(e) => return SessionVerdict::unknown(e.to_string()),
+    let (status, flags) = match final_leg(reply) {
+        Ok(leg) => leg,
+        Err(unknown) => return unknown,
     };
-    let resp = match SessionSetupResponse::decode(&msg) {
-        Ok(resp) => resp,
-        Err(e) => return SessionVerdict::unknown(format!("SESSION_SETUP response: {e}")),
-    };
-    let (status, flags) = (resp.header.status, resp.session_flags);
     let text = status_text(status);
     let (accepted, guest, reason) = match status {
         smb2::status::SUCCESS if flags & session_flags::IS_GUEST != 0 => (
@@ -261,14 +269,7 @@ pub fn read_guest_setup(reply: Result<Vec<u8>, ProbeError>) -> SessionVerdict {
         ),
         _ => (None, false, format!("the guest attempt answered {text}")),
     };
-    SessionVerdict {
-        accepted,
-        status: Some(text),
-        session_flags: (status == smb2::status::SUCCESS).then_some(flags),
-        guest,
-        ipc: None,
-        reason,
-    }
+    SessionVerdict::of(status, flags, accepted, guest, reason)
 }
 
 #[cfg(test)]
