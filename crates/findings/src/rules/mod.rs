@@ -17,6 +17,7 @@ mod nbstat;
 mod ntlm;
 mod signing;
 mod smb1;
+mod smbghost;
 
 #[cfg(test)]
 mod registry_tests;
@@ -122,13 +123,14 @@ impl Rule {
     }
 }
 
-static REGISTRY: [Rule; 18] = [
+static REGISTRY: [Rule; 19] = [
     exposure::SMB_EXPOSED,
     exposure::NETBIOS_EXPOSED,
     nbstat::USERS_AND_MAC,
     nbstat::NAMES_AND_ROLES,
     smb1::SMB1_ENABLED,
     smb1::MS17_010,
+    smbghost::SMBGHOST,
     anonymous::NULL_SESSION,
     anonymous::GUEST_FALLBACK,
     anonymous::SHARE_LISTING,

@@ -10,13 +10,14 @@ use crate::finding::{Platform, Severity};
 
 /// The ids, in registry order. Ids are an interface (reports, the store, suppressions):
 /// changing this list is a breaking change.
-const STABLE_IDS: [&str; 18] = [
+const STABLE_IDS: [&str; 19] = [
     "smb-exposed",
     "netbios-exposed",
     "nbstat-discloses-users-mac",
     "nbstat-discloses-names",
     "smb1-enabled",
     "ms17-010",
+    "smbghost",
     "null-session",
     "guest-fallback",
     "anonymous-share-listing",
@@ -107,6 +108,11 @@ fn corpus() -> Vec<Value> {
         json!({}),
         json!({"ip": "8.8.8.8", "ports": {"445/tcp": "open", "139/tcp": "open", "137/udp": "open"}}),
         json!({"ip": "192.168.1.2", "ports": {"445/tcp": "open", "139/tcp": "open"}}),
+        // Windows 10 1909 with 3.1.1 compression.
+        json!({"smb": {
+            "contexts": [{"type": 3, "name": "compression", "data": "",
+                "decoded": {"flags": 0, "algorithms": ["LZ77"]}}],
+            "ntlm": {"os_version": "10.0.18363", "negotiate_flags": 0}}}),
         json!({
             "ip": "10.0.0.9",
             "ports": {"445/tcp": "open", "139/tcp": "open"},
