@@ -228,13 +228,16 @@ fn a_dropped_writer_commits_what_it_had(store: &dyn ScanStore) {
 }
 
 fn diff_compares_two_scans(store: &dyn ScanStore) {
+    // (address, answering): an answering host is the full record, a silent one the bare.
     let write = |hosts: &[(&str, bool)], findings: &[Finding]| {
         let scan = store.begin_scan(&meta(&["10.0.0.0/29"])).unwrap();
         let w = store.writer(scan).unwrap();
-        for (addr, open) in hosts {
-            let h = host_with(addr, |v| {
-                v["ports"]["445/tcp"] = if *open { "open" } else { "closed" }.into()
-            });
+        for (addr, answering) in hosts {
+            let h = if *answering {
+                record(full_host_json(addr))
+            } else {
+                record(bare_host_json(addr))
+            };
             let mine: Vec<Finding> = findings.iter().filter(|f| f.ip == h.ip).cloned().collect();
             w.send(&h, &mine).unwrap();
         }
@@ -243,24 +246,43 @@ fn diff_compares_two_scans(store: &dyn ScanStore) {
     };
     let signing = |addr| finding(addr, "smb-signing-not-required", Severity::Medium);
     let a = write(
-        &[("10.0.0.1", true), ("10.0.0.2", false)],
+        &[("10.0.0.1", true), ("10.0.0.2", false), ("10.0.0.3", false)],
         &[signing("10.0.0.1")],
     );
+    // 10.0.0.4 only B probed: not compared; 10.0.0.3 silent in both: not listed.
     let b = write(
-        &[("10.0.0.2", true), ("10.0.0.3", true)],
-        &[signing("10.0.0.3")],
+        &[
+            ("10.0.0.1", false),
+            ("10.0.0.2", true),
+            ("10.0.0.3", false),
+            ("10.0.0.4", true),
+        ],
+        &[signing("10.0.0.2"), signing("10.0.0.4")],
     );
     let d = store.diff(a, b).unwrap();
     assert_eq!((d.a, d.b), (a, b));
-    let opened: Vec<(IpAddr, String)> = d
-        .ports_opened
-        .iter()
-        .map(|(i, p)| (*i, p.to_string()))
-        .collect();
-    assert_eq!(opened, [(ip("10.0.0.2"), "445/tcp".to_owned())]);
-    assert_eq!(d.hosts_appeared, [ip("10.0.0.3")]);
+    let ports = |v: &[(IpAddr, smbaudit_probe::observation::Port)]| -> Vec<String> {
+        v.iter().map(|(i, p)| format!("{i} {p}")).collect()
+    };
+    assert_eq!(
+        ports(&d.ports_opened),
+        ["10.0.0.2 139/tcp", "10.0.0.2 445/tcp"]
+    );
+    assert_eq!(
+        ports(&d.ports_closed),
+        ["10.0.0.1 139/tcp", "10.0.0.1 445/tcp"]
+    );
+    assert_eq!(d.hosts_appeared, [ip("10.0.0.2")]);
     assert_eq!(d.hosts_gone, [ip("10.0.0.1")]);
-    assert_eq!(d.findings_new, [signing("10.0.0.3")]);
+    assert_eq!(d.findings_new, [signing("10.0.0.2")]);
     assert_eq!(d.findings_resolved, [signing("10.0.0.1")]);
+    assert_eq!(
+        (
+            d.scope.common_hosts,
+            d.scope.hosts_only_a,
+            d.scope.hosts_only_b
+        ),
+        (3, 0, 1)
+    );
     assert!(store.diff(a, a).unwrap().is_empty());
 }

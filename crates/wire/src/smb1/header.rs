@@ -15,6 +15,10 @@ pub mod command {
     pub const NEGOTIATE: u8 = 0x72;
     /// SMB_COM_SESSION_SETUP_ANDX.
     pub const SESSION_SETUP_ANDX: u8 = 0x73;
+    /// SMB_COM_TREE_CONNECT_ANDX.
+    pub const TREE_CONNECT_ANDX: u8 = 0x75;
+    /// SMB_COM_TRANSACTION.
+    pub const TRANSACTION: u8 = 0x25;
     /// "No further commands" in an AndX chain.
     pub const NO_ANDX_COMMAND: u8 = 0xFF;
 }

@@ -6,12 +6,14 @@
 
 pub mod capabilities;
 mod header;
+mod ipc;
 mod negotiate;
 mod session_setup;
 mod strings;
 
 pub use capabilities::capability_names;
 pub use header::{HEADER_LEN, Header, PROTOCOL_ID, command, flags, flags2};
+pub use ipc::{PeekNamedPipeRequest, TRANS_PEEK_NMPIPE, TreeConnectAndxRequest};
 pub use negotiate::{
     NO_COMMON_DIALECT, NegotiateReply, NegotiateRequest, NegotiateResponse, REQUEST_FLAGS2,
     Smb1Security, security_mode,
