@@ -126,6 +126,8 @@ fn corpus() -> Vec<Value> {
                     "session_flags": 0, "guest": false, "ipc": "connected", "reason": "granted"},
                 "guest_session": {"accepted": true, "status": "STATUS_SUCCESS (0x00000000)",
                     "session_flags": 1, "guest": true, "reason": "as guest"},
+                "ms17_010": {"vulnerable": true,
+                    "status": "STATUS_INSUFF_SERVER_RESOURCES (0xc0000205)", "reason": "peek"},
             },
         }),
     ]
@@ -150,11 +152,10 @@ fn hits_never_exceed_the_base_severity_and_every_rule_can_fire() {
         .map(|r| r.id)
         .filter(|id| !fired.contains(id))
         .collect();
-    // The share-access and MS17-010 rules wait for data the scan does not collect yet.
+    // The share-access rules wait for data the scan does not collect yet.
     assert_eq!(
         never,
         [
-            "ms17-010",
             "anonymous-share-listing",
             "anonymous-share-read",
             "anonymous-share-write"
@@ -174,6 +175,7 @@ fn evaluate_sorts_by_severity_then_id_and_lists_what_it_could_not_check() {
     assert_eq!(
         got,
         [
+            (Severity::Critical, "ms17-010"),
             (Severity::High, "netbios-exposed"),
             (Severity::High, "null-session"),
             (Severity::High, "smb-exposed"),
@@ -194,13 +196,12 @@ fn evaluate_sorts_by_severity_then_id_and_lists_what_it_could_not_check() {
     assert_eq!(
         not_checked,
         [
-            "ms17-010",
             "anonymous-share-listing",
             "anonymous-share-read",
             "anonymous-share-write"
         ]
     );
-    let f = &eval.findings[3];
+    let f = &eval.findings[4];
     let rule = registry().iter().find(|r| r.id == "smb1-enabled").unwrap();
     assert_eq!(f.ip, h.ip);
     assert_eq!(f.title, rule.title);

@@ -75,8 +75,22 @@ fn smb1_enabled(host: &HostRecord, _: &Context) -> Check {
 /// record carries it. The record has no such field yet: when it does, map
 /// `vulnerable → Hit(Critical)`, `patched → Clear`, anything else → `NotChecked(reason)`
 /// here, and nothing else in this file changes.
-fn ms17_010_verdict(_host: &HostRecord) -> Option<Check> {
-    None
+/// The MS17-010 check's verdict, when it ran: critical when vulnerable, clear when
+/// patched, not checked (with the reason) when it could not tell.
+fn ms17_010_verdict(host: &HostRecord) -> Option<Check> {
+    let verdict = host.smb.as_ref()?.ms17_010.as_ref()?;
+    let mut evidence = vec![Evidence::new("smb.ms17_010.reason", &verdict.reason)];
+    if let Some(status) = &verdict.status {
+        evidence.push(Evidence::new("smb.ms17_010.status", status));
+    }
+    Some(match verdict.vulnerable {
+        Some(true) => hit(Severity::Critical, evidence),
+        Some(false) => Check::Clear,
+        None => Check::NotChecked(format!(
+            "the MS17-010 check could not tell: {}",
+            verdict.reason
+        )),
+    })
 }
 
 fn ms17_010(host: &HostRecord, _: &Context) -> Check {
@@ -87,8 +101,9 @@ fn ms17_010(host: &HostRecord, _: &Context) -> Check {
     match smb.smb1 {
         Some(false) => Check::Clear, // not applicable: SMB1 off
         None => Check::NotChecked("SMB1 state unknown; MS17-010 needs SMB1".to_owned()),
-        Some(true) => ms17_010_verdict(host)
-            .unwrap_or_else(|| Check::NotChecked("needs the MS17-010 check; not run".to_owned())),
+        Some(true) => ms17_010_verdict(host).unwrap_or_else(|| {
+            Check::NotChecked("needs the MS17-010 check; not run (--no-null-session)".to_owned())
+        }),
     }
 }
 
@@ -142,12 +157,24 @@ mod tests {
     }
 
     #[test]
-    fn ms17_010_is_not_checked_until_the_probe_exists() {
+    fn ms17_010_follows_the_check_and_is_never_clear_when_unknown() {
+        let checked = |vulnerable: serde_json::Value| {
+            json!({"smb": {"smb1": true, "ms17_010": {"vulnerable": vulnerable,
+                "status": "STATUS_INSUFF_SERVER_RESOURCES (0xc0000205)", "reason": "peek"}}})
+        };
         assert_cases(
             ms17_010,
             &[
                 (
-                    "smb1 on",
+                    "vulnerable",
+                    LAN,
+                    checked(json!(true)),
+                    Outcome::Hit(Severity::Critical),
+                ),
+                ("patched", LAN, checked(json!(false)), Outcome::Clear),
+                ("unknown", LAN, checked(json!(null)), Outcome::NotChecked),
+                (
+                    "smb1 on, not run",
                     LAN,
                     json!({"smb": {"smb1": true}}),
                     Outcome::NotChecked,
@@ -175,7 +202,7 @@ mod tests {
         );
         assert_eq!(
             ms17_010(&host(json!({"smb": {"smb1": true}})), &LAN),
-            Check::NotChecked("needs the MS17-010 check; not run".to_owned())
+            Check::NotChecked("needs the MS17-010 check; not run (--no-null-session)".to_owned())
         );
     }
 }

@@ -6,6 +6,7 @@
 pub mod connection;
 mod error;
 mod facts;
+pub mod ms17_010;
 pub mod ntlm;
 pub mod ntlmv2;
 pub mod reply;

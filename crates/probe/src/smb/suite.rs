@@ -13,7 +13,6 @@ use smbaudit_wire::smb1::NegotiateResponse as Smb1Negotiate;
 use smbaudit_wire::smb2::Dialect;
 
 use super::reply::Refusal;
-use super::session;
 use super::smb1::{self as probe1, Smb1Reply};
 use super::smb2 as probe2;
 use super::smb2::{
@@ -21,6 +20,7 @@ use super::smb2::{
     port_summary, read_negotiate, read_session_setup, record_negotiate,
 };
 use super::{PortNegotiate, ProbeError, SmbFacts};
+use super::{ms17_010, session};
 use crate::observation::Phase;
 
 /// SMB1 MID of connection B's SESSION_SETUP_ANDX (its NEGOTIATE is 0).
@@ -80,6 +80,12 @@ enum Step {
     Smb1Connect,
     Smb1Negotiate,
     Smb1SessionSetup(Box<Smb1Negotiate>),
+    /// The anonymous AUTHENTICATE on connection B's first-leg UID (extended security).
+    Smb1Anonymous(u16),
+    /// The SMB1 null session's tree connect to IPC$ (its UID).
+    Smb1Ipc(u16),
+    /// PeekNamedPipe on FID 0 (UID, TID): the MS17-010 question.
+    Smb1Peek(u16, u16),
     FloorConnect(usize),
     FloorNegotiate(usize),
     Done,
@@ -183,6 +189,17 @@ impl Suite {
                 probe1::session_setup_request(resp, SMB1_SETUP_MID),
                 "SESSION_SETUP_ANDX response",
             ),
+            Step::Smb1Anonymous(uid) => exchange(
+                ms17_010::anonymous_leg_request(*uid),
+                "anonymous SESSION_SETUP_ANDX response",
+            ),
+            Step::Smb1Ipc(uid) => exchange(
+                ms17_010::ipc_request(*uid, &self.netname),
+                "TREE_CONNECT_ANDX response",
+            ),
+            Step::Smb1Peek(uid, tid) => {
+                exchange(ms17_010::peek_request(*uid, *tid), "TRANSACTION response")
+            }
             Step::FloorNegotiate(i) => exchange(
                 self.negotiate(&self.candidates[*i..=*i]),
                 "NEGOTIATE response",
@@ -246,11 +263,44 @@ impl Suite {
             Step::PortSmb1Negotiate => self.port_smb1_negotiated(reply),
             Step::Smb1SessionSetup(resp) => {
                 let recorded = reply
+                    .as_ref()
                     .map_err(|e| e.to_string())
-                    .and_then(|m| probe1::record_session_setup(&mut self.facts, &m, &resp));
+                    .and_then(|m| probe1::record_session_setup(&mut self.facts, m, &resp));
                 if let Err(why) = recorded {
                     self.error(Phase::Smb1SessionSetup, why);
                 }
+                if self.null_session {
+                    self.ms17_after_setup(&resp, reply);
+                } else {
+                    self.smb1_concluded(Ok(()));
+                }
+            }
+            Step::Smb1Anonymous(_) => match ms17_010::answer(reply, "the anonymous SMB1 logon") {
+                Ok(h) if h.status == smbaudit_wire::smb2::status::SUCCESS => {
+                    self.step = Step::Smb1Ipc(h.uid);
+                }
+                Ok(h) => self.ms17_unknown(format!(
+                    "the anonymous SMB1 logon answered {}",
+                    super::reply::status_text(h.status)
+                )),
+                Err(why) => self.ms17_unknown(why),
+            },
+            Step::Smb1Ipc(uid) => match ms17_010::answer(reply, "the SMB1 IPC$ tree connect") {
+                Ok(h) if h.status == smbaudit_wire::smb2::status::SUCCESS => {
+                    self.step = Step::Smb1Peek(uid, h.tid);
+                }
+                Ok(h) => self.ms17_unknown(format!(
+                    "IPC$ refused the null session: {}",
+                    super::reply::status_text(h.status)
+                )),
+                Err(why) => self.ms17_unknown(why),
+            },
+            Step::Smb1Peek(..) => {
+                let verdict = match ms17_010::answer(reply, "PeekNamedPipe") {
+                    Ok(h) => ms17_010::judge_peek(h.status),
+                    Err(why) => ms17_010::VulnVerdict::unknown(why),
+                };
+                self.facts.ms17_010 = Some(verdict);
                 self.smb1_concluded(Ok(()));
             }
             Step::FloorNegotiate(i) => {
@@ -369,6 +419,33 @@ impl Suite {
             )))),
             Smb1Reply::Invalid(why) => self.smb1_concluded(Err(Smb1Failure::Invalid(why))),
         }
+    }
+
+    /// After connection B's first SESSION_SETUP_ANDX: on to the null session's second leg
+    /// (extended security), or straight to IPC$ when the request already was the null
+    /// session (a server without extended security) and it was granted.
+    fn ms17_after_setup(&mut self, negotiated: &Smb1Negotiate, reply: Result<Vec<u8>, ProbeError>) {
+        use smbaudit_wire::smb1::Smb1Security;
+        use smbaudit_wire::smb2::status;
+        let header = match ms17_010::answer(reply, "SESSION_SETUP_ANDX") {
+            Ok(h) => h,
+            Err(why) => return self.ms17_unknown(why),
+        };
+        let extended = matches!(negotiated.security, Smb1Security::Extended { .. });
+        match (extended, header.status) {
+            (true, status::MORE_PROCESSING_REQUIRED) => self.step = Step::Smb1Anonymous(header.uid),
+            (false, status::SUCCESS) => self.step = Step::Smb1Ipc(header.uid),
+            (_, other) => self.ms17_unknown(format!(
+                "no SMB1 null session: SESSION_SETUP_ANDX answered {}",
+                super::reply::status_text(other)
+            )),
+        }
+    }
+
+    /// The MS17-010 check stopped short: unknown, with `why`; then connection B concludes.
+    fn ms17_unknown(&mut self, why: String) {
+        self.facts.ms17_010 = Some(ms17_010::VulnVerdict::unknown(why));
+        self.smb1_concluded(Ok(()));
     }
 
     /// Connection B's verdict; then the floor probes.

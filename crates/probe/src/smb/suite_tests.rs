@@ -355,3 +355,55 @@ fn null_session_is_a_granted_anonymous_session_that_reaches_ipc() {
     assert!(!asked.contains(&"IPC$ TREE_CONNECT response"));
     assert_eq!((guest.accepted, guest.guest), (Some(false), true));
 }
+
+/// The MS17-010 check on connection B, answered by Windows 7 SP1's own replies to
+/// WannaCry (frames 4, 6 and 8 of the eternalsafety wannacry-subset capture in
+/// crates/wire/tests/data): null session, IPC$, then STATUS_INSUFF_SERVER_RESOURCES.
+#[test]
+fn ms17_010_on_the_real_unpatched_answers_is_vulnerable() {
+    fn unhex(s: &str) -> Vec<u8> {
+        (0..s.len())
+            .step_by(2)
+            .map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap())
+            .collect()
+    }
+    let setup = unhex(
+        "ff534d42730000000098012000000000000000000000000000002f4b0008c55e03ff00760000004d00\
+         57696e646f7773203720456e746572707269736520373630312053657276696365205061636b2031\
+         0057696e646f7773203720456e746572707269736520362e310054455354444f4d41494e00",
+    );
+    let tree = unhex(
+        "ff534d42750000000098012000000000000000000000000000082f4b0008c55e03ff002e00010005004950430000",
+    );
+    let peek = unhex("ff534d4225050200c0980168000000000000000000000000000800080008c55e000000");
+    let mut suite = suite(Scope::Full).with_null_session(true);
+    let asked = drive(
+        &mut suite,
+        vec![
+            Peer::Reply(Ok(negotiate_response(0, 0x0202))),
+            Peer::Reply(Err(closed("SESSION_SETUP response"))),
+            Peer::Connect(Ok(())),
+            Peer::Reply(Ok(smb1_negotiate_response())),
+            Peer::Reply(Ok(setup)),
+            Peer::Reply(Ok(tree)),
+            Peer::Reply(Ok(peek)),
+        ],
+    );
+    assert_eq!(
+        asked[3..],
+        [
+            "SMB1 NEGOTIATE response",
+            "SESSION_SETUP_ANDX response",
+            "TREE_CONNECT_ANDX response",
+            "TRANSACTION response"
+        ]
+    );
+    let facts = suite.finish().0;
+    let verdict = facts.ms17_010.unwrap();
+    assert_eq!(verdict.vulnerable, Some(true), "{verdict:?}");
+    assert_eq!(facts.smb1, Some(true));
+    assert_eq!(
+        facts.native_os.as_deref(),
+        Some("Windows 7 Enterprise 7601 Service Pack 1")
+    );
+}
