@@ -123,13 +123,14 @@ impl Rule {
     }
 }
 
-static REGISTRY: [Rule; 19] = [
+static REGISTRY: [Rule; 20] = [
     exposure::SMB_EXPOSED,
     exposure::NETBIOS_EXPOSED,
     nbstat::USERS_AND_MAC,
     nbstat::NAMES_AND_ROLES,
     smb1::SMB1_ENABLED,
     smb1::MS17_010,
+    smb1::DOUBLEPULSAR,
     smbghost::SMBGHOST,
     anonymous::NULL_SESSION,
     anonymous::GUEST_FALLBACK,

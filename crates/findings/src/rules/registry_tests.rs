@@ -10,13 +10,14 @@ use crate::finding::{Platform, Severity};
 
 /// The ids, in registry order. Ids are an interface (reports, the store, suppressions):
 /// changing this list is a breaking change.
-const STABLE_IDS: [&str; 19] = [
+const STABLE_IDS: [&str; 20] = [
     "smb-exposed",
     "netbios-exposed",
     "nbstat-discloses-users-mac",
     "nbstat-discloses-names",
     "smb1-enabled",
     "ms17-010",
+    "doublepulsar",
     "smbghost",
     "null-session",
     "guest-fallback",
@@ -128,6 +129,8 @@ fn corpus() -> Vec<Value> {
                     "session_flags": 1, "guest": true, "reason": "as guest"},
                 "ms17_010": {"vulnerable": true,
                     "status": "STATUS_INSUFF_SERVER_RESOURCES (0xc0000205)", "reason": "peek"},
+                "doublepulsar": {"present": true, "mid": 81, "xor_key": "0x57d0c042",
+                    "arch": "x64", "reason": "MID 81"},
             },
         }),
     ]
@@ -175,6 +178,7 @@ fn evaluate_sorts_by_severity_then_id_and_lists_what_it_could_not_check() {
     assert_eq!(
         got,
         [
+            (Severity::Critical, "doublepulsar"),
             (Severity::Critical, "ms17-010"),
             (Severity::High, "netbios-exposed"),
             (Severity::High, "null-session"),
@@ -201,7 +205,7 @@ fn evaluate_sorts_by_severity_then_id_and_lists_what_it_could_not_check() {
             "anonymous-share-write"
         ]
     );
-    let f = &eval.findings[4];
+    let f = &eval.findings[5];
     let rule = registry().iter().find(|r| r.id == "smb1-enabled").unwrap();
     assert_eq!(f.ip, h.ip);
     assert_eq!(f.title, rule.title);

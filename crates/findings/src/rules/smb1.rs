@@ -75,6 +75,64 @@ fn smb1_enabled(host: &HostRecord, _: &Context) -> Check {
 /// record carries it. The record has no such field yet: when it does, map
 /// `vulnerable → Hit(Critical)`, `patched → Clear`, anything else → `NotChecked(reason)`
 /// here, and nothing else in this file changes.
+/// The DoublePulsar implant answers.
+pub(super) const DOUBLEPULSAR: Rule = Rule {
+    id: "doublepulsar",
+    title: "The DoublePulsar backdoor is installed",
+    severity: Severity::Critical,
+    rationale: "The host answered the DoublePulsar ping (MID 81): the NSA implant that \
+        EternalBlue installs (WannaCry, NotPetya) is running in its kernel and runs code \
+        for anyone who sends it. The host is compromised, not merely vulnerable.",
+    remediation: &[
+        (
+            Platform::Windows,
+            "# Take the host off the network, reimage it (the implant lives in memory and is \
+             gone at reboot, but what it installed is not), then install MS17-010 (KB4012212 \
+             or later) and disable SMB1 before reconnecting:\n\
+             Set-SmbServerConfiguration -EnableSMB1Protocol $false -Force",
+        ),
+        (
+            Platform::Samba,
+            "# Samba is not affected; a Samba host cannot carry this implant.",
+        ),
+        (Platform::Perimeter, perimeter_block!()),
+    ],
+    references: &[
+        "https://learn.microsoft.com/en-us/security-updates/securitybulletins/2017/ms17-010",
+        "https://www.cisa.gov/news-events/alerts/2017/05/12/indicators-associated-wannacry-ransomware",
+    ],
+    check: doublepulsar,
+};
+
+fn doublepulsar(host: &HostRecord, _: &Context) -> Check {
+    let smb = match smb_facts(host) {
+        Ok(smb) => smb,
+        Err(verdict) => return verdict,
+    };
+    if smb.smb1 == Some(false) {
+        return Check::Clear; // not applicable: SMB1 off
+    }
+    let Some(verdict) = &smb.doublepulsar else {
+        return Check::NotChecked(
+            "needs the DoublePulsar ping, which runs after the MS17-010 check reaches IPC$".into(),
+        );
+    };
+    let mut evidence = vec![Evidence::new("smb.doublepulsar.reason", &verdict.reason)];
+    for (field, value) in [("xor_key", &verdict.xor_key), ("arch", &verdict.arch)] {
+        if let Some(value) = value {
+            evidence.push(Evidence::new(format!("smb.doublepulsar.{field}"), value));
+        }
+    }
+    match verdict.present {
+        Some(true) => hit(Severity::Critical, evidence),
+        Some(false) => Check::Clear,
+        None => Check::NotChecked(format!(
+            "the DoublePulsar ping could not tell: {}",
+            verdict.reason
+        )),
+    }
+}
+
 /// The MS17-010 check's verdict, when it ran: critical when vulnerable, clear when
 /// patched, not checked (with the reason) when it could not tell.
 fn ms17_010_verdict(host: &HostRecord) -> Option<Check> {
@@ -154,6 +212,39 @@ mod tests {
         );
         assert_eq!(evidence(&on).len(), 3);
         assert_eq!(evidence(&on)[2].1, "Windows 5.1");
+    }
+
+    #[test]
+    fn doublepulsar_fires_only_on_the_implants_answer() {
+        let pinged = |present: serde_json::Value| {
+            json!({"smb": {"smb1": true, "doublepulsar": {"present": present, "mid": 81,
+                "xor_key": "0x57d0c042", "arch": "x64", "reason": "MID 81"}}})
+        };
+        assert_cases(
+            doublepulsar,
+            &[
+                (
+                    "implant",
+                    LAN,
+                    pinged(json!(true)),
+                    Outcome::Hit(Severity::Critical),
+                ),
+                ("clean", LAN, pinged(json!(false)), Outcome::Clear),
+                ("unknown", LAN, pinged(json!(null)), Outcome::NotChecked),
+                (
+                    "not pinged",
+                    LAN,
+                    json!({"smb": {"smb1": true}}),
+                    Outcome::NotChecked,
+                ),
+                (
+                    "smb1 off",
+                    LAN,
+                    json!({"smb": {"smb1": false}}),
+                    Outcome::Clear,
+                ),
+            ],
+        );
     }
 
     #[test]

@@ -21,6 +21,9 @@ pub struct SmbFacts {
     /// The MS17-010 check over SMB1, when SMB1 is on and the check ran.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ms17_010: Option<super::ms17_010::VulnVerdict>,
+    /// The DoublePulsar ping over SMB1, when the MS17-010 check reached IPC$.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub doublepulsar: Option<super::ms17_010::DoublePulsarVerdict>,
     /// Every SMB 2/3 dialect the server accepts, ascending ("2.0.2" ... "3.1.1").
     pub dialects: Vec<String>,
     /// Whether `dialects` is the whole set (false when a probe below the highest dialect

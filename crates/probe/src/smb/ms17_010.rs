@@ -105,6 +105,66 @@ pub fn judge_peek(nt_status: u32) -> VulnVerdict {
     }
 }
 
+/// Whether the DoublePulsar implant answered, and what it gave away.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DoublePulsarVerdict {
+    /// Present (true), absent (false), or unknown (null).
+    pub present: Option<bool>,
+    /// The answer's MID (81 from the implant, 65 from a clean host).
+    pub mid: Option<u16>,
+    /// The implant's XOR key (hex), from the answer's Signature field.
+    pub xor_key: Option<String>,
+    /// The implanted kernel's architecture ("x86", "x64").
+    pub arch: Option<String>,
+    /// Why.
+    pub reason: String,
+}
+
+/// The DoublePulsar ping on the IPC$ tree (MID 65).
+pub fn doublepulsar_request(uid: u16, tid: u16) -> Vec<u8> {
+    smbaudit_wire::smb1::DoublePulsarPing { uid, tid }.to_vec()
+}
+
+/// Judges the answer to [`doublepulsar_request`] by its MID.
+pub fn judge_doublepulsar(reply: Result<Vec<u8>, ProbeError>) -> DoublePulsarVerdict {
+    use smbaudit_wire::smb1::{
+        DOUBLEPULSAR_ANSWER_MID, DOUBLEPULSAR_PING_MID, doublepulsar_arch, doublepulsar_xor_key,
+    };
+    let unknown = |reason: String| DoublePulsarVerdict {
+        present: None,
+        mid: None,
+        xor_key: None,
+        arch: None,
+        reason,
+    };
+    let header = match answer(reply, "the DoublePulsar ping") {
+        Ok(h) => h,
+        Err(why) => return unknown(why),
+    };
+    match header.mid {
+        DOUBLEPULSAR_ANSWER_MID => DoublePulsarVerdict {
+            present: Some(true),
+            mid: Some(header.mid),
+            xor_key: Some(format!("{:#010x}", doublepulsar_xor_key(header.signature))),
+            arch: Some(doublepulsar_arch(header.signature).to_owned()),
+            reason: "the ping was answered with MID 81: the DoublePulsar implant is present".into(),
+        },
+        DOUBLEPULSAR_PING_MID => DoublePulsarVerdict {
+            present: Some(false),
+            mid: Some(header.mid),
+            reason: format!(
+                "the ping was answered with MID 65 ({}): no implant",
+                status_text(header.status)
+            ),
+            ..unknown(String::new())
+        },
+        other => DoublePulsarVerdict {
+            mid: Some(other),
+            ..unknown(format!("the ping was answered with MID {other}"))
+        },
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -127,6 +187,29 @@ mod tests {
         let verdict = judge_peek(header.status);
         assert_eq!(verdict.vulnerable, Some(true), "{verdict:?}");
         assert!(verdict.status.unwrap().contains("0xc0000205"));
+    }
+
+    /// Frames 58 and 29 of the wannacry-subset capture: an implanted and a clean host.
+    #[test]
+    fn doublepulsar_answers_from_the_capture() {
+        let infected = judge_doublepulsar(Ok(unhex(
+            "ff534d4232020000c09807c000003a10e0360100000000000008fffe00085100000000",
+        )));
+        assert_eq!(infected.present, Some(true), "{infected:?}");
+        assert_eq!(infected.xor_key.as_deref(), Some("0x57d0c042"));
+        assert_eq!(infected.arch.as_deref(), Some("x64"));
+        let clean = judge_doublepulsar(Ok(unhex(
+            "ff534d4232020000c09807c00000000000000000000000000008fffe00084100000000",
+        )));
+        assert_eq!(
+            (clean.present, clean.mid),
+            (Some(false), Some(65)),
+            "{clean:?}"
+        );
+        assert_eq!(
+            judge_doublepulsar(Err(ProbeError::HostBudget)).present,
+            None
+        );
     }
 
     #[test]

@@ -86,6 +86,8 @@ enum Step {
     Smb1Ipc(u16),
     /// PeekNamedPipe on FID 0 (UID, TID): the MS17-010 question.
     Smb1Peek(u16, u16),
+    /// The DoublePulsar ping on the same tree (UID, TID).
+    Smb1DoublePulsar(u16, u16),
     FloorConnect(usize),
     FloorNegotiate(usize),
     Done,
@@ -200,6 +202,10 @@ impl Suite {
             Step::Smb1Peek(uid, tid) => {
                 exchange(ms17_010::peek_request(*uid, *tid), "TRANSACTION response")
             }
+            Step::Smb1DoublePulsar(uid, tid) => exchange(
+                ms17_010::doublepulsar_request(*uid, *tid),
+                "TRANSACTION2 response",
+            ),
             Step::FloorNegotiate(i) => exchange(
                 self.negotiate(&self.candidates[*i..=*i]),
                 "NEGOTIATE response",
@@ -295,12 +301,16 @@ impl Suite {
                 )),
                 Err(why) => self.ms17_unknown(why),
             },
-            Step::Smb1Peek(..) => {
+            Step::Smb1Peek(uid, tid) => {
                 let verdict = match ms17_010::answer(reply, "PeekNamedPipe") {
                     Ok(h) => ms17_010::judge_peek(h.status),
                     Err(why) => ms17_010::VulnVerdict::unknown(why),
                 };
                 self.facts.ms17_010 = Some(verdict);
+                self.step = Step::Smb1DoublePulsar(uid, tid);
+            }
+            Step::Smb1DoublePulsar(..) => {
+                self.facts.doublepulsar = Some(ms17_010::judge_doublepulsar(reply));
                 self.smb1_concluded(Ok(()));
             }
             Step::FloorNegotiate(i) => {

@@ -387,6 +387,10 @@ fn ms17_010_on_the_real_unpatched_answers_is_vulnerable() {
             Peer::Reply(Ok(setup)),
             Peer::Reply(Ok(tree)),
             Peer::Reply(Ok(peek)),
+            // Frame 58: an implanted host's answer to the DoublePulsar ping.
+            Peer::Reply(Ok(unhex(
+                "ff534d4232020000c09807c000003a10e0360100000000000008fffe00085100000000",
+            ))),
         ],
     );
     assert_eq!(
@@ -395,10 +399,16 @@ fn ms17_010_on_the_real_unpatched_answers_is_vulnerable() {
             "SMB1 NEGOTIATE response",
             "SESSION_SETUP_ANDX response",
             "TREE_CONNECT_ANDX response",
-            "TRANSACTION response"
+            "TRANSACTION response",
+            "TRANSACTION2 response"
         ]
     );
     let facts = suite.finish().0;
+    let pulsar = facts.doublepulsar.clone().unwrap();
+    assert_eq!(
+        (pulsar.present, pulsar.arch.as_deref()),
+        (Some(true), Some("x64"))
+    );
     let verdict = facts.ms17_010.unwrap();
     assert_eq!(verdict.vulnerable, Some(true), "{verdict:?}");
     assert_eq!(facts.smb1, Some(true));

@@ -19,6 +19,8 @@ pub mod command {
     pub const TREE_CONNECT_ANDX: u8 = 0x75;
     /// SMB_COM_TRANSACTION.
     pub const TRANSACTION: u8 = 0x25;
+    /// SMB_COM_TRANSACTION2.
+    pub const TRANSACTION2: u8 = 0x32;
     /// "No further commands" in an AndX chain.
     pub const NO_ANDX_COMMAND: u8 = 0xFF;
 }

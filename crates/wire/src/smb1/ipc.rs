@@ -98,6 +98,78 @@ impl Encode for PeekNamedPipeRequest {
     }
 }
 
+/// The DoublePulsar "ping": SMB_COM_TRANSACTION2 SESSION_SETUP (subcommand 0x000E) with
+/// MID 65 and 12 zero parameter bytes, as WannaCry sends it. The implant answers with MID
+/// 81 (65 + 16); a clean Windows answers MID 65 (STATUS_NOT_IMPLEMENTED).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DoublePulsarPing {
+    /// `UID` of the session.
+    pub uid: u16,
+    /// `TID` of the IPC$ tree.
+    pub tid: u16,
+}
+
+/// The MID of [`DoublePulsarPing`].
+pub const DOUBLEPULSAR_PING_MID: u16 = 65;
+/// The MID the implant answers with.
+pub const DOUBLEPULSAR_ANSWER_MID: u16 = 81;
+/// `TRANS2_SESSION_SETUP`.
+const TRANS2_SESSION_SETUP: u16 = 0x000E;
+/// WannaCry's Timeout value, which the implant reads as its "ping" opcode.
+const PING_TIMEOUT: u32 = 0x00EE_3401;
+
+impl Encode for DoublePulsarPing {
+    fn encoded_len(&self) -> usize {
+        measured_len(|out| self.encode(out))
+    }
+
+    fn encode(&self, out: &mut Vec<u8>) {
+        let mut header = Header::request(
+            command::TRANSACTION2,
+            FLAGS2,
+            self.uid,
+            DOUBLEPULSAR_PING_MID,
+        );
+        header.tid = self.tid;
+        header.encode(out);
+        out.push(15); // WordCount
+        // TotalParameterCount 12, TotalDataCount 0, MaxParameterCount 1, MaxDataCount 0
+        for word in [12u16, 0, 1, 0] {
+            out.extend_from_slice(&word.to_le_bytes());
+        }
+        out.extend_from_slice(&[0, 0]); // MaxSetupCount, Reserved1
+        out.extend_from_slice(&0u16.to_le_bytes()); // Flags
+        out.extend_from_slice(&PING_TIMEOUT.to_le_bytes());
+        out.extend_from_slice(&0u16.to_le_bytes()); // Reserved2
+        // ParameterCount 12 at 66 (after one pad byte), DataCount 0 at 78
+        for word in [12u16, 66, 0, 78] {
+            out.extend_from_slice(&word.to_le_bytes());
+        }
+        out.extend_from_slice(&[1, 0]); // SetupCount, Reserved3
+        out.extend_from_slice(&TRANS2_SESSION_SETUP.to_le_bytes());
+        out.extend_from_slice(&13u16.to_le_bytes()); // ByteCount: pad + 12 parameter bytes
+        out.extend_from_slice(&[0; 13]);
+    }
+}
+
+/// The implant's XOR key, from the first four bytes of its answer's Signature field (as
+/// Metasploit and NetExec compute it).
+pub fn doublepulsar_xor_key(signature: [u8; 8]) -> u32 {
+    let s = u32::from_le_bytes([signature[0], signature[1], signature[2], signature[3]]);
+    let mixed = ((s & 0xff00) | (s << 16)) << 8 | ((s >> 16) | (s & 0x00ff_0000)) >> 8;
+    (s.wrapping_mul(2)) ^ mixed
+}
+
+/// The implanted kernel's architecture, from the last four bytes of the Signature field:
+/// 0 is x86, anything else x64 (Metasploit's reading).
+pub fn doublepulsar_arch(signature: [u8; 8]) -> &'static str {
+    if signature[4..] == [0, 0, 0, 0] {
+        "x86"
+    } else {
+        "x64"
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -124,6 +196,34 @@ mod tests {
         assert_eq!(ours[4], theirs[4]);
         assert_eq!(ours[24..26], theirs[24..26], "TID");
         assert_eq!(ours[28..32], theirs[28..32], "UID and MID");
+    }
+
+    /// WannaCry's DoublePulsar ping (frame 28 of the wannacry-subset capture) from WordCount
+    /// on, and the key and architecture of the implant's answer (frame 58).
+    #[test]
+    fn doublepulsar_ping_and_answer_match_wannacry() {
+        let ours = DoublePulsarPing {
+            uid: 0x0800,
+            tid: 0x0800,
+        }
+        .to_vec();
+        let theirs = unhex(
+            "ff534d4232000000001807c00000000000000000000000000008fffe00084100\
+             0f0c00000001000000000000000134ee0000000c00420000004e0001000e000d\
+             0000000000000000000000000000",
+        );
+        assert_eq!(ours[32..], theirs[32..]);
+        assert_eq!(ours[24..26], theirs[24..26], "TID");
+        assert_eq!(ours[28..32], theirs[28..32], "UID and MID");
+        let answer =
+            unhex("ff534d4232020000c09807c000003a10e0360100000000000008fffe00085100000000");
+        let signature: [u8; 8] = answer[14..22].try_into().unwrap();
+        assert_eq!(
+            u16::from_le_bytes([answer[30], answer[31]]),
+            DOUBLEPULSAR_ANSWER_MID
+        );
+        assert_eq!(doublepulsar_xor_key(signature), 0x57d0_c042);
+        assert_eq!(doublepulsar_arch(signature), "x64");
     }
 
     /// WannaCry's TREE_CONNECT_ANDX to IPC$ (frame 5), from WordCount on, except its

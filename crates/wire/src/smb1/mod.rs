@@ -13,7 +13,10 @@ mod strings;
 
 pub use capabilities::capability_names;
 pub use header::{HEADER_LEN, Header, PROTOCOL_ID, command, flags, flags2};
-pub use ipc::{PeekNamedPipeRequest, TRANS_PEEK_NMPIPE, TreeConnectAndxRequest};
+pub use ipc::{
+    DOUBLEPULSAR_ANSWER_MID, DOUBLEPULSAR_PING_MID, DoublePulsarPing, PeekNamedPipeRequest,
+    TRANS_PEEK_NMPIPE, TreeConnectAndxRequest, doublepulsar_arch, doublepulsar_xor_key,
+};
 pub use negotiate::{
     NO_COMMON_DIALECT, NegotiateReply, NegotiateRequest, NegotiateResponse, REQUEST_FLAGS2,
     Smb1Security, security_mode,
