@@ -181,7 +181,8 @@ fn stranger(random: &[u8; 32]) -> String {
     format!("smbaudit-{hex}")
 }
 
-/// The guest attempt's AUTHENTICATE (NTLMv2 for [`stranger`] with a random password) to
+/// The guest attempt's AUTHENTICATE (NTLMv2 for a user name no server has: `smbaudit-`
+/// and 8 random hex digits, with a random password) to
 /// the CHALLENGE in `challenge_reply`, in a SESSION_SETUP on the new session.
 /// `random` supplies the client challenge, the user name and the password; `unix_nanos`
 /// the NTLMv2 timestamp.
