@@ -126,6 +126,10 @@ fn findings_follow_each_configuration_and_the_vantage() {
                 ms17["status"].as_str().unwrap().contains("INVALID_HANDLE"),
                 "{ms17}"
             );
+            // ... and its DoublePulsar ping with MID 65: no implant.
+            let pulsar = &h["smb"]["doublepulsar"];
+            assert_eq!(pulsar["present"], false, "{pulsar}");
+            assert_eq!(pulsar["mid"], 65, "{pulsar}");
         }
         if e.smb_ports.contains(&445) {
             assert_eq!(
