@@ -7,7 +7,7 @@ use std::net::Ipv4Addr;
 
 use serde_json::Value;
 
-use crate::html::{body_attributes, count, dump_dom, find_chromium, row_id, rows};
+use crate::html::{body_attributes, chromium_or_skip, count, dump_dom, row_id, rows};
 use crate::lab::{Lab, require_lab};
 use crate::run::{jsonl, smbaudit};
 use crate::scan::{Expect, expectations, lab_hosts};
@@ -203,13 +203,7 @@ fn fail_on_and_relay_list() {
 fn html_report_of_a_real_scan_renders() {
     let expect = expectations();
     let lab = require_lab!(&lab_hosts(&expect));
-    let Some(chromium) = find_chromium() else {
-        assert_ne!(
-            std::env::var("CI").as_deref(),
-            Ok("true"),
-            "CI installs chromium"
-        );
-        eprintln!("SKIPPED (needs chromium)");
+    let Some(chromium) = chromium_or_skip("(needs chromium)") else {
         return;
     };
     let (code, hosts, err) = scan(&lab, &["--vantage", "lan"]);

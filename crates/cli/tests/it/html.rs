@@ -137,6 +137,21 @@ pub(crate) fn find_chromium() -> Option<PathBuf> {
         .find(|p| p.is_file())
 }
 
+/// Chromium, or `None` after printing `SKIPPED (what)`; with CI=true a missing Chromium
+/// fails the test instead (CI installs it).
+pub(crate) fn chromium_or_skip(what: &str) -> Option<PathBuf> {
+    let found = find_chromium();
+    if found.is_none() {
+        assert_ne!(
+            std::env::var("CI").as_deref(),
+            Ok("true"),
+            "CI installs chromium (none of chromium, chromium-browser, google-chrome on PATH)"
+        );
+        eprintln!("SKIPPED {what}");
+    }
+    found
+}
+
 /// Loads `url` in headless Chromium (killed after 60 s) and returns the DOM after load.
 pub(crate) fn dump_dom(chromium: &Path, profile: &Path, url: &str) -> String {
     dump_dom_with(chromium, profile, url, &[])
@@ -238,11 +253,7 @@ pub(crate) fn count(dom: &str, sev: &str) -> usize {
 
 #[test]
 fn report_scripts_run_in_headless_chromium_and_apply_fragment_filter_and_sort() {
-    let Some(chromium) = find_chromium() else {
-        if std::env::var("CI").as_deref() == Ok("true") {
-            panic!("CI=true but no chromium, chromium-browser or google-chrome on PATH");
-        }
-        eprintln!("SKIPPED (needs chromium)");
+    let Some(chromium) = chromium_or_skip("(needs chromium)") else {
         return;
     };
     let dir = tempfile::tempdir().unwrap();

@@ -24,17 +24,19 @@ const LOOPBACK: [&str; 8] = [
     "127.0.0.1-16",
 ];
 
-fn history(db: &str) -> Vec<Value> {
-    let out = Command::new(BIN)
-        .args(["history", "--db", db, "-f", "json"])
-        .output()
-        .unwrap();
+/// Runs smbaudit with `args` (and `more`), asserts it succeeded, returns its stdout.
+fn succeed(args: &[&str], more: &[&str]) -> Vec<u8> {
+    let out = Command::new(BIN).args(args).args(more).output().unwrap();
     assert!(
         out.status.success(),
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    serde_json::from_slice(&out.stdout).unwrap()
+    out.stdout
+}
+
+fn history(db: &str) -> Vec<Value> {
+    serde_json::from_slice(&succeed(&["history", "--db", db, "-f", "json"], &[])).unwrap()
 }
 
 /// Runs `args` with standard output's reader closed before anything is written.
@@ -128,16 +130,7 @@ fn a_read_only_database_can_be_read_and_an_unreadable_one_exits_1() {
     std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
     let db = dir.path().join("ro.db");
     let db = db.to_str().unwrap();
-    let out = Command::new(BIN)
-        .args(["scan", "--db", db, "-q"])
-        .args(LOOPBACK)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    succeed(&["scan", "--db", db, "-q"], &LOOPBACK);
     // Root's database in root's directory: nobody may read but not write either.
     std::fs::set_permissions(db, std::fs::Permissions::from_mode(0o644)).unwrap();
     let Some((code, out, err)) = as_nobody(&["history", "--db", db]) else {

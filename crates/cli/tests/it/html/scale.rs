@@ -11,7 +11,7 @@ use smbaudit_findings::registry;
 use smbaudit_findings::{Evidence, Finding, Rule, Severity};
 
 use super::html_render::{HtmlReport, NotChecked, escape, write_html};
-use super::{attr, body_attributes, dump_dom_with, find_chromium, host, row_id, rows};
+use super::{attr, body_attributes, chromium_or_skip, dump_dom_with, host, row_id, rows};
 
 /// The limit the issue sets for a 4096-host report.
 const MAX_BYTES: usize = 8_000_000;
@@ -226,13 +226,7 @@ fn report_of_4096_hosts_is_small_lists_each_rule_once_and_pages_in_chromium() {
     assert!(html.contains("data-rule=\"nbss-smbserver-accepted\" data-count=\"1366\""));
     assert!(html.contains("1366 hosts of 4096: <a href=\"#row-host-10-1-0-0\">10.1.0.0</a>, "));
 
-    let Some(chromium) = find_chromium() else {
-        assert_ne!(
-            std::env::var("CI").as_deref(),
-            Ok("true"),
-            "CI installs chromium"
-        );
-        eprintln!("SKIPPED the browser part (needs chromium)");
+    let Some(chromium) = chromium_or_skip("the browser part (needs chromium)") else {
         return;
     };
     // The script pages the table: the first 250 rows are shown, the rest hidden.
@@ -266,13 +260,7 @@ fn report_of_4096_hosts_is_small_lists_each_rule_once_and_pages_in_chromium() {
 /// fits a 1366 px window, so no column hides behind a horizontal scroll.
 #[test]
 fn report_of_five_hosts_shows_every_column_at_1366_px() {
-    let Some(chromium) = find_chromium() else {
-        assert_ne!(
-            std::env::var("CI").as_deref(),
-            Ok("true"),
-            "CI installs chromium"
-        );
-        eprintln!("SKIPPED (needs chromium)");
+    let Some(chromium) = chromium_or_skip("(needs chromium)") else {
         return;
     };
     let lab = [
