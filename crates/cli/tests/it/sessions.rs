@@ -75,6 +75,14 @@ fn null_sessions_match_samba_and_smbclient() {
     assert_eq!(null["ipc"], "connected");
     assert_eq!(null["guest"], false);
     assert!(has_rule(fs, "null-session"));
+    // On that session, a share name no server has is refused.
+    let any = &fs["smb"]["any_share_name"];
+    assert_eq!(any["accepts_any"], false, "{any}");
+    assert!(
+        any["status"].as_str().unwrap().contains("BAD_NETWORK_NAME"),
+        "{any}"
+    );
+    assert!(!has_rule(fs, "any-share-name"));
 
     let null = &sec["smb"]["null_session"];
     assert_eq!(null["accepted"], false, "{null}");

@@ -101,6 +101,60 @@ pub(super) const GUEST_FALLBACK: Rule = Rule {
     check: guest_fallback,
 };
 
+/// The server accepts a tree connect to any share name.
+pub(super) const ANY_SHARE_NAME: Rule = Rule {
+    id: "any-share-name",
+    title: "The server accepts a tree connect to any share name",
+    severity: Severity::Low,
+    rationale: "A tree connect to a share name no server has (asked on the null session) \
+        succeeded: the server, a proxy or a honeypot in front of it says yes to every name. \
+        Any client or scanner then sees shares that do not exist as accessible, so access \
+        results for this host cannot be trusted as they are.",
+    remediation: &[
+        (
+            Platform::Windows,
+            "# Find what answers for every name: a DFS or SMB proxy, a file-server appliance\n\
+             Get-SmbShare; Get-DfsnRoot -ErrorAction SilentlyContinue",
+        ),
+        (
+            Platform::Samba,
+            "# Look for a catch-all share: [homes] with browseable and a wildcard path, or a\n\
+             # share whose path uses %S\ntestparm -s",
+        ),
+        (Platform::Perimeter, perimeter_block!()),
+    ],
+    references: &[
+        "https://learn.microsoft.com/en-us/openspecs/windows_protocols/ms-smb2/efc9e5bb-6d17-4e8f-8e26-6e5bf55f1bb9",
+    ],
+    check: any_share_name,
+};
+
+fn any_share_name(host: &HostRecord, _: &Context) -> Check {
+    if let Err(verdict) = smb_facts(host) {
+        return verdict;
+    }
+    let Some(verdict) = host.smb.as_ref().and_then(|s| s.any_share_name.as_ref()) else {
+        return Check::NotChecked(
+            "needs the random share name check, which runs on a null session".into(),
+        );
+    };
+    let status = verdict.status.clone().unwrap_or_default();
+    match verdict.accepts_any {
+        Some(true) => Check::Hit {
+            severity: Severity::Low,
+            evidence: vec![
+                Evidence::new("smb.any_share_name.name", &verdict.name),
+                Evidence::new("smb.any_share_name.status", status),
+            ],
+            context: None,
+        },
+        Some(false) => Check::Clear,
+        None => Check::NotChecked(format!(
+            "the random share name check told nothing: {status}"
+        )),
+    }
+}
+
 /// A share readable anonymously or as guest.
 pub(super) const SHARE_READ: Rule = Rule {
     id: "anonymous-share-read",
@@ -254,6 +308,28 @@ mod tests {
                 ),
                 ("refused", LAN, verdict(json!(false)), Outcome::Clear),
                 ("unknown", LAN, verdict(json!(null)), Outcome::NotChecked),
+            ],
+        );
+    }
+
+    #[test]
+    fn any_share_name_fires_only_when_a_random_name_is_accepted() {
+        let tried = |accepts: serde_json::Value| {
+            json!({"smb": {"any_share_name": {"accepts_any": accepts, "name": "smbaudit-0a0b0c0d",
+                "status": "STATUS_SUCCESS (0x00000000)"}}})
+        };
+        assert_cases(
+            any_share_name,
+            &[
+                (
+                    "accepted",
+                    LAN,
+                    tried(json!(true)),
+                    Outcome::Hit(Severity::Low),
+                ),
+                ("refused", LAN, tried(json!(false)), Outcome::Clear),
+                ("unknown", LAN, tried(json!(null)), Outcome::NotChecked),
+                ("not tried", LAN, json!({"smb": {}}), Outcome::NotChecked),
             ],
         );
     }

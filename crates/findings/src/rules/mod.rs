@@ -123,7 +123,7 @@ impl Rule {
     }
 }
 
-static REGISTRY: [Rule; 20] = [
+static REGISTRY: [Rule; 21] = [
     exposure::SMB_EXPOSED,
     exposure::NETBIOS_EXPOSED,
     nbstat::USERS_AND_MAC,
@@ -134,6 +134,7 @@ static REGISTRY: [Rule; 20] = [
     smbghost::SMBGHOST,
     anonymous::NULL_SESSION,
     anonymous::GUEST_FALLBACK,
+    anonymous::ANY_SHARE_NAME,
     anonymous::SHARE_LISTING,
     anonymous::SHARE_READ,
     anonymous::SHARE_WRITE,

@@ -10,7 +10,7 @@ use crate::finding::{Platform, Severity};
 
 /// The ids, in registry order. Ids are an interface (reports, the store, suppressions):
 /// changing this list is a breaking change.
-const STABLE_IDS: [&str; 20] = [
+const STABLE_IDS: [&str; 21] = [
     "smb-exposed",
     "netbios-exposed",
     "nbstat-discloses-users-mac",
@@ -21,6 +21,7 @@ const STABLE_IDS: [&str; 20] = [
     "smbghost",
     "null-session",
     "guest-fallback",
+    "any-share-name",
     "anonymous-share-listing",
     "anonymous-share-read",
     "anonymous-share-write",
@@ -129,6 +130,8 @@ fn corpus() -> Vec<Value> {
                     "session_flags": 1, "guest": true, "reason": "as guest"},
                 "ms17_010": {"vulnerable": true,
                     "status": "STATUS_INSUFF_SERVER_RESOURCES (0xc0000205)", "reason": "peek"},
+                "any_share_name": {"accepts_any": true, "name": "smbaudit-01020304",
+                    "status": "STATUS_SUCCESS (0x00000000)"},
                 "doublepulsar": {"present": true, "mid": 81, "xor_key": "0x57d0c042",
                     "arch": "x64", "reason": "MID 81"},
             },
@@ -189,6 +192,7 @@ fn evaluate_sorts_by_severity_then_id_and_lists_what_it_could_not_check() {
             (Severity::Medium, "no-smb3"),
             (Severity::Medium, "smb1-signing-not-required"),
             (Severity::Medium, "smb2-signing-not-required"),
+            (Severity::Low, "any-share-name"),
             (Severity::Low, "clock-skew"),
             (Severity::Low, "ntlm-discloses-dns-names"),
             (Severity::Info, "nbss-smbserver-accepted"),

@@ -14,6 +14,10 @@ pub struct SmbFacts {
     /// The anonymous (null) session attempt over SMB2, when one was made.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub null_session: Option<super::session::SessionVerdict>,
+    /// Whether the server accepts a tree connect to any share name (asked on the null
+    /// session after IPC$ connected).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub any_share_name: Option<super::session::ShareNameVerdict>,
     /// The guest attempt (an unknown user name) over SMB2: `accepted` when the server lets
     /// it in (as guest).
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -174,6 +174,59 @@ fn judge(status: u32, flags: u16) -> SessionVerdict {
     SessionVerdict::of(status, flags, accepted, guest, reason)
 }
 
+/// Whether a server accepts a tree connect to any share name, asked on the null session
+/// with a name no server has: a server that says yes to everything (some NAS firmware,
+/// honeypots, DFS proxies) would make every share look accessible.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ShareNameVerdict {
+    /// Accepts any name (true), refuses an unknown one (false), unknown (null).
+    pub accepts_any: Option<bool>,
+    /// The share name tried.
+    pub name: String,
+    /// The TREE_CONNECT's NT status, as text.
+    pub status: Option<String>,
+}
+
+/// A share name no server has, from `random`: `smbaudit-` and 8 hex digits.
+fn random_share(random: &[u8; 32]) -> String {
+    let hex: String = random[28..].iter().map(|b| format!("{b:02x}")).collect();
+    format!("smbaudit-{hex}")
+}
+
+/// The TREE_CONNECT to a random share name on the null session.
+pub fn random_share_request(netname: &str, random: &[u8; 32]) -> (Vec<u8>, String) {
+    let name = random_share(random);
+    let request = smb2::TreeConnectRequest {
+        message_id: 0,
+        session_id: 0,
+        path: format!(r"\\{netname}\{name}"),
+    }
+    .to_vec();
+    (request, name)
+}
+
+/// Judges the answer to [`random_share_request`].
+pub fn read_random_share(reply: Result<Vec<u8>, ProbeError>, name: String) -> ShareNameVerdict {
+    let answer = reply.map(|msg| TreeConnectResponse::decode(&msg));
+    let (accepts_any, status) = match answer {
+        Ok(Ok(_)) => (Some(true), Some(status_text(smb2::status::SUCCESS))),
+        Ok(Err(ResponseError::Status(st))) => (
+            match st {
+                smb2::status::BAD_NETWORK_NAME | smb2::status::ACCESS_DENIED => Some(false),
+                _ => None,
+            },
+            Some(status_text(st)),
+        ),
+        Ok(Err(e)) => (None, Some(e.to_string())),
+        Err(e) => (None, Some(e.to_string())),
+    };
+    ShareNameVerdict {
+        accepts_any,
+        name,
+        status,
+    }
+}
+
 /// The user name of the guest attempt: one no server has (`smbaudit-` and 8 random hex
 /// digits), so a success means "unknown users become guest" (`map to guest = bad user`).
 fn stranger(random: &[u8; 32]) -> String {

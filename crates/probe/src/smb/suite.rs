@@ -73,6 +73,8 @@ enum Step {
     AnonymousSetup,
     /// The anonymous session's TREE_CONNECT to IPC$.
     AnonymousIpc(Box<session::SessionVerdict>),
+    /// Its TREE_CONNECT to a share name no server has (the request, the name).
+    RandomShare(Vec<u8>, String),
     /// A second session on connection A: the NTLM NEGOTIATE leg of the guest attempt.
     GuestNegotiate,
     /// Its AUTHENTICATE, for an unknown user name.
@@ -176,6 +178,9 @@ impl Suite {
                 session::ipc_connect_request(&self.netname),
                 "IPC$ TREE_CONNECT response",
             ),
+            Step::RandomShare(request, _) => {
+                exchange(request.clone(), "random-share TREE_CONNECT response")
+            }
             Step::GuestNegotiate => Action::Exchange {
                 request: probe2::session_setup_request(),
                 waiting_for: "guest SESSION_SETUP response",
@@ -245,7 +250,18 @@ impl Suite {
                 self.step = Step::GuestNegotiate;
             }
             Step::AnonymousIpc(verdict) => {
-                self.facts.null_session = Some(verdict.with_ipc(reply));
+                let verdict = verdict.with_ipc(reply);
+                self.step = if verdict.ipc.as_deref() == Some("connected") {
+                    let (request, name) =
+                        session::random_share_request(&self.netname, &(self.env.nonce)().salt);
+                    Step::RandomShare(request, name)
+                } else {
+                    Step::GuestNegotiate
+                };
+                self.facts.null_session = Some(verdict);
+            }
+            Step::RandomShare(_, name) => {
+                self.facts.any_share_name = Some(session::read_random_share(reply, name));
                 self.step = Step::GuestNegotiate;
             }
             Step::GuestNegotiate => {

@@ -304,6 +304,13 @@ fn null_session_is_a_granted_anonymous_session_that_reaches_ipc() {
         ];
         if let Some(ipc) = ipc {
             script.push(Peer::Reply(Ok(tree_connect_response(3, ipc))));
+            if ipc == 0 {
+                // A share name no server has: refused, as a sane server does.
+                script.push(Peer::Reply(Ok(tree_connect_response(
+                    4,
+                    status::BAD_NETWORK_NAME,
+                ))));
+            }
         }
         // The guest attempt: a new session's challenge, then a logon failure.
         script.extend([
@@ -323,6 +330,11 @@ fn null_session_is_a_granted_anonymous_session_that_reaches_ipc() {
         ]);
         let asked = drive(&mut suite, script);
         let facts = suite.finish().0;
+        if ipc == Some(0) {
+            let any = facts.any_share_name.clone().unwrap();
+            assert_eq!(any.accepts_any, Some(false), "{any:?}");
+            assert!(any.name.starts_with("smbaudit-"));
+        }
         let guest = facts.guest_session.unwrap();
         assert_eq!(
             (guest.accepted, guest.guest),
@@ -339,9 +351,9 @@ fn null_session_is_a_granted_anonymous_session_that_reaches_ipc() {
             "SESSION_SETUP response",
             "anonymous SESSION_SETUP response",
             "IPC$ TREE_CONNECT response",
+            "random-share TREE_CONNECT response",
             "guest SESSION_SETUP response",
             "guest SESSION_SETUP response",
-            "reconnect"
         ]
     );
     assert_eq!(
