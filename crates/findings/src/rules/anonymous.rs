@@ -8,7 +8,7 @@
 use super::fix_text::{
     perimeter_block, samba_no_anonymous, windows_no_anonymous, windows_revoke_open_share_access,
 };
-use super::{Check, Context, Rule, smb_facts};
+use super::{Check, Context, Rule, smb_facts, tri_state};
 use crate::finding::{Evidence, Platform, Severity};
 use crate::record::HostRecord;
 
@@ -139,20 +139,13 @@ fn any_share_name(host: &HostRecord, _: &Context) -> Check {
         );
     };
     let status = verdict.status.clone().unwrap_or_default();
-    match verdict.accepts_any {
-        Some(true) => Check::Hit {
-            severity: Severity::Low,
-            evidence: vec![
-                Evidence::new("smb.any_share_name.name", &verdict.name),
-                Evidence::new("smb.any_share_name.status", status),
-            ],
-            context: None,
-        },
-        Some(false) => Check::Clear,
-        None => Check::NotChecked(format!(
-            "the random share name check told nothing: {status}"
-        )),
-    }
+    let evidence = vec![
+        Evidence::new("smb.any_share_name.name", &verdict.name),
+        Evidence::new("smb.any_share_name.status", &status),
+    ];
+    tri_state(verdict.accepts_any, Severity::Low, evidence, || {
+        format!("the random share name check told nothing: {status}")
+    })
 }
 
 /// A share readable anonymously or as guest.
@@ -218,18 +211,9 @@ fn guest_fallback(host: &HostRecord, _: &Context) -> Check {
     if let Some(status) = &verdict.status {
         evidence.push(Evidence::new("smb.guest_session.status", status));
     }
-    match verdict.accepted {
-        Some(true) => Check::Hit {
-            severity: Severity::Medium,
-            evidence,
-            context: None,
-        },
-        Some(false) => Check::Clear,
-        None => Check::NotChecked(format!(
-            "the guest attempt told nothing: {}",
-            verdict.reason
-        )),
-    }
+    tri_state(verdict.accepted, Severity::Medium, evidence, || {
+        format!("the guest attempt told nothing: {}", verdict.reason)
+    })
 }
 
 fn share_listing(host: &HostRecord, _: &Context) -> Check {
@@ -262,18 +246,12 @@ fn access_verdict(host: &HostRecord, access: Access) -> Option<Check> {
             format!("{flags:#06x}"),
         ));
     }
-    Some(match verdict.accepted {
-        Some(true) => Check::Hit {
-            severity: Severity::High,
-            evidence,
-            context: None,
-        },
-        Some(false) => Check::Clear,
-        None => Check::NotChecked(format!(
-            "the anonymous logon told nothing: {}",
-            verdict.reason
-        )),
-    })
+    Some(tri_state(
+        verdict.accepted,
+        Severity::High,
+        evidence,
+        || format!("the anonymous logon told nothing: {}", verdict.reason),
+    ))
 }
 
 fn anonymous_check(host: &HostRecord, access: Access) -> Check {

@@ -195,3 +195,19 @@ fn hit(severity: Severity, evidence: Vec<Evidence>) -> Check {
         context: None,
     }
 }
+
+/// The check of a tri-state probe verdict: a hit at `severity` with `evidence` when the
+/// probe said yes, clear when it said no, and never clear for an unknown: not checked,
+/// with `unknown` as the reason.
+fn tri_state(
+    answer: Option<bool>,
+    severity: Severity,
+    evidence: Vec<Evidence>,
+    unknown: impl FnOnce() -> String,
+) -> Check {
+    match answer {
+        Some(true) => hit(severity, evidence),
+        Some(false) => Check::Clear,
+        None => Check::NotChecked(unknown()),
+    }
+}

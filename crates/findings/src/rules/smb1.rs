@@ -1,7 +1,7 @@
 //! SMB1: the protocol being on at all, and MS17-010 (EternalBlue), which needs it.
 
 use super::fix_text::{perimeter_block, samba_smb1_off, windows_smb1_off};
-use super::{Check, Context, Rule, hit, smb_facts};
+use super::{Check, Context, Rule, hit, smb_facts, tri_state};
 use crate::finding::{Evidence, Platform, Severity};
 use crate::record::HostRecord;
 
@@ -123,14 +123,9 @@ fn doublepulsar(host: &HostRecord, _: &Context) -> Check {
             evidence.push(Evidence::new(format!("smb.doublepulsar.{field}"), value));
         }
     }
-    match verdict.present {
-        Some(true) => hit(Severity::Critical, evidence),
-        Some(false) => Check::Clear,
-        None => Check::NotChecked(format!(
-            "the DoublePulsar ping could not tell: {}",
-            verdict.reason
-        )),
-    }
+    tri_state(verdict.present, Severity::Critical, evidence, || {
+        format!("the DoublePulsar ping could not tell: {}", verdict.reason)
+    })
 }
 
 /// The MS17-010 check's verdict, when it ran: critical when vulnerable, clear when
@@ -141,14 +136,12 @@ fn ms17_010_verdict(host: &HostRecord) -> Option<Check> {
     if let Some(status) = &verdict.status {
         evidence.push(Evidence::new("smb.ms17_010.status", status));
     }
-    Some(match verdict.vulnerable {
-        Some(true) => hit(Severity::Critical, evidence),
-        Some(false) => Check::Clear,
-        None => Check::NotChecked(format!(
-            "the MS17-010 check could not tell: {}",
-            verdict.reason
-        )),
-    })
+    Some(tri_state(
+        verdict.vulnerable,
+        Severity::Critical,
+        evidence,
+        || format!("the MS17-010 check could not tell: {}", verdict.reason),
+    ))
 }
 
 fn ms17_010(host: &HostRecord, _: &Context) -> Check {
