@@ -12,11 +12,15 @@ pub fn session_setup_blob() -> Vec<u8> {
     spnego::ntlm_init_token(&negotiate_message(SCANNER_NEGOTIATE_FLAGS))
 }
 
+/// The CHALLENGE in a SESSION_SETUP response blob (SPNEGO or raw NTLMSSP).
+pub fn challenge(blob: &[u8]) -> Result<Challenge, String> {
+    let token = spnego::ntlm_token(blob).map_err(|e| format!("SPNEGO response: {e}"))?;
+    Challenge::decode(&token).map_err(|e| format!("NTLM CHALLENGE: {e}"))
+}
+
 /// Reads the CHALLENGE out of a SESSION_SETUP response blob (SPNEGO or raw NTLMSSP).
 pub fn challenge_facts(blob: &[u8]) -> Result<NtlmFacts, String> {
-    let token = spnego::ntlm_token(blob).map_err(|e| format!("SPNEGO response: {e}"))?;
-    let challenge = Challenge::decode(&token).map_err(|e| format!("NTLM CHALLENGE: {e}"))?;
-    Ok(facts(&challenge))
+    challenge(blob).map(|c| facts(&c))
 }
 
 /// The facts of a decoded CHALLENGE.

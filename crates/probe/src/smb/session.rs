@@ -189,8 +189,7 @@ pub struct ShareNameVerdict {
 
 /// A share name no server has, from `random`: `smbaudit-` and 8 hex digits.
 fn random_share(random: &[u8; 32]) -> String {
-    let hex: String = random[28..].iter().map(|b| format!("{b:02x}")).collect();
-    format!("smbaudit-{hex}")
+    format!("smbaudit-{}", crate::hex(&random[28..]))
 }
 
 /// The TREE_CONNECT to a random share name on the null session.
@@ -230,8 +229,7 @@ pub fn read_random_share(reply: Result<Vec<u8>, ProbeError>, name: String) -> Sh
 /// The user name of the guest attempt: one no server has (`smbaudit-` and 8 random hex
 /// digits), so a success means "unknown users become guest" (`map to guest = bad user`).
 fn stranger(random: &[u8; 32]) -> String {
-    let hex: String = random.iter().take(4).map(|b| format!("{b:02x}")).collect();
-    format!("smbaudit-{hex}")
+    format!("smbaudit-{}", crate::hex(&random[..4]))
 }
 
 /// The guest attempt's AUTHENTICATE (NTLMv2 for a user name no server has: `smbaudit-`
@@ -244,28 +242,13 @@ pub fn guest_setup_request(
     random: &[u8; 32],
     unix_nanos: i128,
 ) -> Result<Vec<u8>, String> {
-    use smbaudit_wire::ntlm::{Challenge, flags};
-    let resp = SessionSetupResponse::decode(challenge_reply)
-        .map_err(|e| format!("SESSION_SETUP response: {e}"))?;
-    if resp.header.status != smb2::status::MORE_PROCESSING_REQUIRED {
-        return Err(format!(
-            "SESSION_SETUP answered {} instead of an NTLM challenge",
-            status_text(resp.header.status)
-        ));
-    }
-    let token = smbaudit_wire::spnego::ntlm_token(&resp.security_buffer)
-        .map_err(|e| format!("SPNEGO response: {e}"))?;
-    let challenge = Challenge::decode(&token).map_err(|e| format!("NTLM CHALLENGE: {e}"))?;
+    use smbaudit_wire::ntlm::flags;
+    let challenge = super::smb2::read_challenge(challenge_reply)?;
     let mut target_info = Vec::new();
     challenge.target_info.encode(&mut target_info);
     target_info.extend_from_slice(&[0, 0, 0, 0]); // MsvAvEOL
     let user = stranger(random);
-    let password = zeroize::Zeroizing::new(
-        random[4..20]
-            .iter()
-            .map(|b| format!("{b:02x}"))
-            .collect::<String>(),
-    );
+    let password = zeroize::Zeroizing::new(crate::hex(&random[4..20]));
     let key = super::ntlmv2::response_key(&password, &user, "");
     let client_challenge: [u8; 8] = random[20..28].try_into().unwrap_or_default();
     // FILETIME: 100 ns ticks since 1601.

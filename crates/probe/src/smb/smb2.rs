@@ -1,5 +1,6 @@
 //! SMB 2/3 NEGOTIATE: the request offering dialects, and what the answer reveals.
 
+use smbaudit_wire::ntlm::Challenge;
 use smbaudit_wire::smb2::{
     self, ContextData, Dialect, NegotiateContext, NegotiateRequest, NegotiateResponse, Protocol,
     SessionSetupResponse,
@@ -75,6 +76,12 @@ pub fn read_negotiate(msg: &[u8], offered: &[Dialect]) -> NegotiateReply {
 /// Reads the CHALLENGE out of the SESSION_SETUP response to [`super::ntlm::session_setup_blob`]
 /// (status MORE_PROCESSING_REQUIRED, else the status is the error).
 pub fn read_session_setup(msg: &[u8]) -> Result<NtlmFacts, String> {
+    read_challenge(msg).map(|c| super::ntlm::facts(&c))
+}
+
+/// The NTLM CHALLENGE a first SESSION_SETUP leg answered with (status
+/// STATUS_MORE_PROCESSING_REQUIRED), or why there is none.
+pub fn read_challenge(msg: &[u8]) -> Result<Challenge, String> {
     let resp =
         SessionSetupResponse::decode(msg).map_err(|e| format!("SESSION_SETUP response: {e}"))?;
     check_status(
@@ -82,7 +89,7 @@ pub fn read_session_setup(msg: &[u8]) -> Result<NtlmFacts, String> {
         &[smb2::status::MORE_PROCESSING_REQUIRED],
     )
     .map_err(|refusal| format!("SESSION_SETUP answered {refusal} instead of an NTLM challenge"))?;
-    super::ntlm::challenge_facts(&resp.security_buffer)
+    super::ntlm::challenge(&resp.security_buffer)
 }
 
 /// What a port answered to the every-dialect NEGOTIATE, for `by_port`.

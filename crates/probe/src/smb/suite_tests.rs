@@ -374,10 +374,7 @@ fn null_session_is_a_granted_anonymous_session_that_reaches_ipc() {
 #[test]
 fn ms17_010_on_the_real_unpatched_answers_is_vulnerable() {
     fn unhex(s: &str) -> Vec<u8> {
-        (0..s.len())
-            .step_by(2)
-            .map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap())
-            .collect()
+        crate::unhex(s).expect("hex fixture")
     }
     let setup = unhex(
         "ff534d42730000000098012000000000000000000000000000002f4b0008c55e03ff00760000004d00\
