@@ -7,6 +7,7 @@
 //! answer is unknown, and the stored status stands.
 
 use std::fs;
+use std::sync::OnceLock;
 
 use serde::{Deserialize, Serialize};
 
@@ -48,12 +49,18 @@ impl ScanOwner {
     }
 }
 
+/// This machine's host name, read once (`history` asks for every scan it lists).
 fn host_name() -> Option<String> {
-    read_trimmed("/proc/sys/kernel/hostname")
+    static NAME: OnceLock<Option<String>> = OnceLock::new();
+    NAME.get_or_init(|| read_trimmed("/proc/sys/kernel/hostname"))
+        .clone()
 }
 
+/// This boot's id, read once.
 fn boot_id() -> Option<String> {
-    read_trimmed("/proc/sys/kernel/random/boot_id")
+    static ID: OnceLock<Option<String>> = OnceLock::new();
+    ID.get_or_init(|| read_trimmed("/proc/sys/kernel/random/boot_id"))
+        .clone()
 }
 
 fn read_trimmed(path: &str) -> Option<String> {
