@@ -29,6 +29,7 @@
 
 mod bits;
 mod codec;
+pub mod dcerpc;
 mod error;
 mod field;
 pub mod nbns;

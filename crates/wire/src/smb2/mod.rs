@@ -7,9 +7,12 @@
 
 pub mod capabilities;
 mod context;
+mod create;
 mod dialect;
 mod header;
+mod ioctl;
 mod negotiate;
+mod query_directory;
 mod session_setup;
 pub mod status;
 mod tree_connect;
@@ -21,11 +24,21 @@ pub use context::{
     hash_algorithm_name, rdma_transform, rdma_transform_name, signing_algorithm,
     signing_algorithm_name, transport,
 };
+pub use create::{
+    CloseRequest, CreateContext, CreateRequest, CreateResponse, FILE_CREATE, FILE_DELETE_ON_CLOSE,
+    FILE_DIRECTORY_FILE, FILE_NON_DIRECTORY_FILE, FILE_OPEN, FileId, MAX_CREATE_CONTEXTS,
+    MaximalAccessReply, SHARE_ALL, access, close_status, context_name,
+};
 pub use dialect::{Dialect, WILDCARD_REVISION, dialect_name};
 pub use header::{HEADER_LEN, Header, PROTOCOL_ID, Protocol, command, flags, protocol_of};
+pub use ioctl::{
+    FSCTL_PIPE_TRANSCEIVE, PipeOutput, ReadRequest, TransceiveRequest, decode_read,
+    decode_transceive,
+};
 pub use negotiate::{
     NegotiateRequest, NegotiateResponse, REQUEST_CAPABILITIES, SIGNING_ENABLED, SIGNING_REQUIRED,
 };
+pub use query_directory::{MAX_ENTRIES, QueryDirectoryRequest, QueryDirectoryResponse};
 pub use session_setup::{SessionSetupRequest, SessionSetupResponse, session_flags};
 pub use status::status_name;
 pub use tree_connect::{TreeConnectRequest, TreeConnectResponse, share_type};
