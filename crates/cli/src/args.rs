@@ -286,6 +286,15 @@ pub(crate) struct ScanArgs {
     /// then says "not checked".
     #[arg(long)]
     pub(crate) no_null_session: bool,
+    /// Do not list shares or check their access on the sessions granted; the share rules
+    /// then say "not checked".
+    #[arg(long)]
+    pub(crate) no_shares: bool,
+    /// Prove write access: on each share the checks reach, create one uniquely named file
+    /// (smbaudit-write-check-*.tmp) with DELETE_ON_CLOSE and close it at once. Without it,
+    /// write access is inferred from the maximal access granted and nothing is written.
+    #[arg(long)]
+    pub(crate) write_check: bool,
     /// Scan more than 1,048,576 addresses (a /12) without asking first.
     #[arg(long)]
     pub(crate) yes: bool,

@@ -104,6 +104,8 @@ async fn scan_farm(farm: &Farm, timeouts: Timeouts) -> Results {
             nbss,
             direct,
             null_session: false,
+            shares: false,
+            write_check: false,
         },
         timeouts,
         concurrency: 16,

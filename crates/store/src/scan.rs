@@ -83,9 +83,16 @@ pub struct ScanOptions {
     /// Whether the anonymous (null) session was attempted.
     #[serde(default = "attempted")]
     pub null_session: bool,
+    /// Whether the sessions listed shares and checked their access.
+    #[serde(default = "attempted")]
+    pub shares: bool,
+    /// Whether write access was proved by creating and deleting one file per share.
+    #[serde(default)]
+    pub write_check: bool,
 }
 
-/// Options stored before this field: resumed with the null session, as a new scan runs.
+/// Options stored before these fields: resumed with the null session and shares, as a new
+/// scan runs.
 fn attempted() -> bool {
     true
 }

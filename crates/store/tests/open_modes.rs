@@ -23,6 +23,8 @@ fn options() -> ScanOptions {
         name_service: Some("wins 10.0.0.1".into()),
         user: None,
         null_session: true,
+        shares: true,
+        write_check: false,
     }
 }
 

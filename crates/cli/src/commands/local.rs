@@ -64,6 +64,8 @@ fn local_config(args: &LocalArgs) -> ScanConfig {
             nbss: Some(139),
             direct: Some(445),
             null_session: true,
+            shares: true,
+            write_check: false,
         },
         timeouts: Timeouts {
             connect: args.timeout,

@@ -37,6 +37,8 @@ pub(crate) fn options_of(args: &ScanArgs) -> ScanOptions {
         },
         user: None,
         null_session: !args.no_null_session,
+        shares: !args.no_shares,
+        write_check: args.write_check,
     }
 }
 
@@ -149,6 +151,26 @@ pub(crate) fn adopt_options(args: &mut ScanArgs, summary: &ScanSummary) -> Resul
         }
         .into(),
     );
+    check(
+        &["no_shares"],
+        now.shares != stored.shares,
+        if stored.shares {
+            "share checks"
+        } else {
+            "--no-shares"
+        }
+        .into(),
+    );
+    check(
+        &["write_check"],
+        now.write_check != stored.write_check,
+        if stored.write_check {
+            "--write-check"
+        } else {
+            "no write check"
+        }
+        .into(),
+    );
     let vantage = args.vantage.map(|v| v.to_string());
     check(
         &["vantage"],
@@ -176,6 +198,8 @@ fn apply(args: &mut ScanArgs, stored: &ScanOptions) {
     args.udp.retries = stored.udp_retries;
     args.udp.source_port = stored.source_port;
     args.no_null_session = !stored.null_session;
+    args.no_shares = !stored.shares;
+    args.write_check = stored.write_check;
     let service = stored
         .name_service
         .as_deref()

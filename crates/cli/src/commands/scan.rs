@@ -311,6 +311,8 @@ fn scan_config(args: &ScanArgs, skip: HashSet<std::net::IpAddr>) -> ScanConfig {
             nbss: args.ports.contains(&139).then_some(139),
             direct: args.ports.contains(&445).then_some(445),
             null_session: !args.no_null_session,
+            shares: !args.no_shares,
+            write_check: args.write_check,
         },
         timeouts: Timeouts {
             connect: args.connect_timeout,

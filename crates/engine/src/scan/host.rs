@@ -57,6 +57,7 @@ pub(crate) async fn scan_host(
             route: Route::Direct(port),
             budget,
             null_session: ports.null_session,
+            shares: (ports.shares, ports.write_check),
         };
         let conn = Conn::new(stream, Transport::Direct, budget);
         suite.run(conn, Scope::Full, &mut facts, &mut scan).await;
@@ -69,6 +70,7 @@ pub(crate) async fn scan_host(
                 route: Route::Session { port, called },
                 budget,
                 null_session: ports.null_session,
+                shares: (ports.shares, ports.write_check),
             };
             // When 445 gave the facts, one NEGOTIATE on 139 shows that SMB answers there too.
             let scope = match facts.port {

@@ -47,6 +47,10 @@ pub struct PortSet {
     pub direct: Option<u16>,
     /// Whether the SMB suite attempts an anonymous (null) session after the challenge.
     pub null_session: bool,
+    /// Whether the sessions granted list shares and check each one's access.
+    pub shares: bool,
+    /// Whether the share checks prove write access with one DELETE_ON_CLOSE file.
+    pub write_check: bool,
 }
 
 /// Settings of a scan.

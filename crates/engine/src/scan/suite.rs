@@ -26,6 +26,8 @@ pub(crate) struct SuiteRun<'a> {
     pub(crate) budget: &'a Budget,
     /// Attempt the anonymous session.
     pub(crate) null_session: bool,
+    /// List shares and check their access on the sessions granted (and prove writes).
+    pub(crate) shares: (bool, bool),
 }
 
 impl SuiteRun<'_> {
@@ -41,7 +43,8 @@ impl SuiteRun<'_> {
         let port = self.route.port();
         let taken = std::mem::take(facts);
         let mut suite = Suite::new(port, self.ip.to_string(), ENV, scope, taken)
-            .with_null_session(self.null_session);
+            .with_null_session(self.null_session)
+            .with_shares(self.shares.0, self.shares.1);
         let mut conn = Some(first);
         loop {
             match suite.poll_action() {

@@ -22,6 +22,9 @@ pub struct SmbFacts {
     /// it in (as guest).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub guest_session: Option<super::session::SessionVerdict>,
+    /// The shares the server listed, and what each identity could do on them.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub shares: Option<super::shares::ShareListing>,
     /// The MS17-010 check over SMB1, when SMB1 is on and the check ran.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ms17_010: Option<super::ms17_010::VulnVerdict>,

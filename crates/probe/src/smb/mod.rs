@@ -11,6 +11,7 @@ pub mod ntlm;
 pub mod ntlmv2;
 pub mod reply;
 pub mod session;
+pub mod shares;
 pub mod signing;
 pub mod smb1;
 pub mod smb2;

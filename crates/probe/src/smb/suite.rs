@@ -13,6 +13,7 @@ use smbaudit_wire::smb1::NegotiateResponse as Smb1Negotiate;
 use smbaudit_wire::smb2::Dialect;
 
 use super::reply::Refusal;
+use super::shares::{Identity, walk::ShareWalk};
 use super::smb1::{self as probe1, Smb1Reply};
 use super::smb2 as probe2;
 use super::smb2::{
@@ -75,6 +76,8 @@ enum Step {
     AnonymousIpc(Box<session::SessionVerdict>),
     /// Its TREE_CONNECT to a share name no server has (the request, the name).
     RandomShare(Vec<u8>, String),
+    /// The share conversation of the null session or the guest (the walk says which).
+    Shares(Box<ShareWalk>),
     /// A second session on connection A: the NTLM NEGOTIATE leg of the guest attempt.
     GuestNegotiate,
     /// Its AUTHENTICATE, for an unknown user name.
@@ -121,6 +124,10 @@ pub struct Suite {
     probes: Vec<(Dialect, FloorProbe)>,
     /// Whether to attempt the anonymous session after the NTLM challenge.
     null_session: bool,
+    /// Whether the sessions list shares and check their access.
+    shares: bool,
+    /// Whether the share checks prove write access with a DELETE_ON_CLOSE file.
+    write_check: bool,
 }
 
 impl Suite {
@@ -149,7 +156,17 @@ impl Suite {
             candidates: Vec::new(),
             probes: Vec::new(),
             null_session: false,
+            shares: false,
+            write_check: false,
         }
+    }
+
+    /// Also lists shares on the sessions granted and checks each one's access; with
+    /// `write_check`, proves write access by creating and deleting one file per share.
+    pub fn with_shares(mut self, shares: bool, write_check: bool) -> Self {
+        self.shares = shares;
+        self.write_check = write_check;
+        self
     }
 
     /// Also attempts an anonymous (null) session on connection A, after the challenge.
@@ -181,6 +198,10 @@ impl Suite {
             Step::RandomShare(request, _) => {
                 exchange(request.clone(), "random-share TREE_CONNECT response")
             }
+            Step::Shares(walk) => match walk.request() {
+                Some((request, waiting_for)) => exchange(request, waiting_for),
+                None => Action::Done,
+            },
             Step::GuestNegotiate => Action::Exchange {
                 request: probe2::session_setup_request(),
                 waiting_for: "guest SESSION_SETUP response",
@@ -262,7 +283,21 @@ impl Suite {
             }
             Step::RandomShare(_, name) => {
                 self.facts.any_share_name = Some(session::read_random_share(reply, name));
-                self.step = Step::GuestNegotiate;
+                self.step = self.share_walk(Identity::Anonymous, Step::GuestNegotiate);
+            }
+            Step::Shares(mut walk) => {
+                walk.handle(reply);
+                if !walk.is_done() {
+                    self.step = Step::Shares(walk);
+                    return;
+                }
+                let guest = walk.identity() == Identity::Guest;
+                self.facts.shares = Some(walk.finish());
+                self.step = if guest {
+                    Step::Smb1Connect
+                } else {
+                    Step::GuestNegotiate
+                };
             }
             Step::GuestNegotiate => {
                 let random = (self.env.nonce)().salt;
@@ -278,8 +313,14 @@ impl Suite {
                 }
             }
             Step::GuestAuthenticate(_) => {
-                self.facts.guest_session = Some(session::read_guest_setup(reply));
-                self.step = Step::Smb1Connect;
+                let verdict = session::read_guest_setup(reply);
+                let granted = verdict.session_granted();
+                self.facts.guest_session = Some(verdict);
+                self.step = if granted {
+                    self.share_walk(Identity::Guest, Step::Smb1Connect)
+                } else {
+                    Step::Smb1Connect
+                };
             }
             Step::Smb1Negotiate => self.smb1_negotiated(reply),
             Step::PortSmb1Negotiate => self.port_smb1_negotiated(reply),
@@ -360,6 +401,36 @@ impl Suite {
     /// What the suite found, and the errors of its steps (in the order they happened).
     pub fn finish(self) -> (SmbFacts, Vec<(Phase, String)>) {
         (self.facts, self.errors)
+    }
+
+    /// The share walk of `identity` on the session just granted (it checks the list the
+    /// null session obtained, or lists the shares itself), or `otherwise` when shares are
+    /// not asked for.
+    fn share_walk(&mut self, identity: Identity, otherwise: Step) -> Step {
+        if !self.shares {
+            return otherwise;
+        }
+        let write_name = self.write_check.then(|| {
+            format!(
+                "smbaudit-write-check-{}.tmp",
+                &crate::hex(&(self.env.nonce)().salt)[..16]
+            )
+        });
+        let netname = self.netname.clone();
+        let walk = match self.facts.shares.take() {
+            Some(listing) if listing.listed == Some(true) => {
+                ShareWalk::check(identity, netname, listing, write_name)
+            }
+            earlier => {
+                self.facts.shares = earlier;
+                ShareWalk::enumerate(identity, netname, write_name)
+            }
+        };
+        if walk.is_done() {
+            self.facts.shares = Some(walk.finish());
+            return otherwise;
+        }
+        Step::Shares(Box::new(walk))
     }
 
     fn negotiate(&self, dialects: &[Dialect]) -> Vec<u8> {

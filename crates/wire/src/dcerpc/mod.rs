@@ -1,4 +1,4 @@
-//! DCE/RPC connection-oriented PDUs ([C706] 12.6, [MS-RPCE] 2.2.2) over a named pipe, and
+//! DCE/RPC connection-oriented PDUs (C706 12.6, [MS-RPCE] 2.2.2) over a named pipe, and
 //! the NDR of srvsvc NetrShareEnum ([MS-SRVS] 3.1.4.8).
 //!
 //! Only what share enumeration needs: BIND / BIND_ACK / BIND_NAK, REQUEST, RESPONSE and
