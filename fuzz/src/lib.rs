@@ -547,6 +547,8 @@ fn drain(
     let mut next = re.push(bytes, call_id);
     // Each PDU returned consumed a fragment of at least 16 bytes: the loop ends.
     loop {
+        assert!(re.buffered() <= dcerpc::MAX_PENDING);
+        assert!(re.stub_len() <= dcerpc::MAX_STUB);
         match next {
             Ok(Some(pdu)) => {
                 if let dcerpc::Pdu::Response { stub, last } = &pdu {
