@@ -552,3 +552,31 @@ fn smb_seeds_are_the_ones_the_captures_give() {
         assert_eq!(got, want, "{target}: rerun extract_smb_seeds");
     }
 }
+
+#[test]
+fn overlapping_create_contexts_and_directory_entries_are_refused() {
+    // Found while bounding allocations (issue 9), not by a crash: before the fix each entry
+    // or context decoded the bytes of the ones after it again.
+    let dir = fuzz_dir().join("regressions/smb2_response");
+    let read = |name: &str| std::fs::read(dir.join(name)).unwrap();
+    let listing = read("query-directory-entries-over-the-previous-name.bin");
+    assert!(matches!(
+        smbaudit_wire::smb2::QueryDirectoryResponse::decode(&listing),
+        Err(smbaudit_wire::ResponseError::Decode(
+            smbaudit_wire::DecodeError::Unexpected {
+                what: "NextEntryOffset",
+                value: 12
+            }
+        ))
+    ));
+    let create = read("create-context-data-over-the-next-context.bin");
+    assert!(matches!(
+        smbaudit_wire::smb2::CreateResponse::decode(&create),
+        Err(smbaudit_wire::ResponseError::Decode(
+            smbaudit_wire::DecodeError::Truncated {
+                what: "create context Data",
+                ..
+            }
+        ))
+    ));
+}
