@@ -14,7 +14,7 @@ use smbaudit_wire::nbss::{
 use smbaudit_wire::ntlm::{self, Challenge, TargetInfo, Version};
 use smbaudit_wire::smb2::ContextData;
 use smbaudit_wire::text::filetime_to_unix_nanos;
-use smbaudit_wire::{DecodeError, Encode, Reader, ResponseError, smb1, smb2, spnego};
+use smbaudit_wire::{DecodeError, Encode, Reader, ResponseError, dcerpc, smb1, smb2, spnego};
 
 /// NBNS datagrams: [`Packet::decode`], then the RDATA decoders on every NBSTAT and NB record
 /// (and on the raw input, so they are fuzzed without a valid packet around them), and
@@ -321,6 +321,70 @@ pub fn smb2_response(data: &[u8]) {
     {
         check_contexts(&contexts);
     }
+    smb2_file(data);
+}
+
+/// A `Status` error of a decoder that accepts only SUCCESS (and `also`) carries another.
+fn check_status_error<T>(result: &Result<T, ResponseError>, also: &[u32]) {
+    if let Err(ResponseError::Status(status)) = result {
+        assert_ne!(*status, smb2::status::SUCCESS);
+        assert!(!also.contains(status), "{status:#x} is a success here");
+    }
+}
+
+/// The file and pipe responses the share probes read: [`smb2::CreateResponse::decode`]
+/// with [`smb2::CreateResponse::maximal_access`], [`smb2::close_status`],
+/// [`smb2::decode_transceive`] and [`smb2::decode_read`] (whose pipe bytes go on to
+/// [`dcerpc::Pdu::decode`] and [`dcerpc::Reassembly`], as the share enumeration's would) and
+/// [`smb2::QueryDirectoryResponse::decode`]. Nothing returned is larger than the message or
+/// over its cap.
+fn smb2_file(data: &[u8]) {
+    let create = smb2::CreateResponse::decode(data);
+    check_status_error(&create, &[]);
+    if let Ok(response) = &create {
+        assert!(response.contexts.len() <= smb2::MAX_CREATE_CONTEXTS);
+        let total: usize = response.contexts.iter().map(|(_, d)| d.len()).sum();
+        assert!(total <= data.len());
+        let mxac = response.maximal_access();
+        assert_eq!(
+            mxac.is_some(),
+            response
+                .contexts
+                .iter()
+                .find(|(name, _)| *name == smb2::context_name::MAXIMAL_ACCESS)
+                .is_some_and(|(_, d)| d.len() >= 8)
+        );
+    }
+    if let Ok(status) = smb2::close_status(data) {
+        let (header, _) = smb2::Header::decode(data).expect("close_status read a header");
+        assert_eq!(
+            (header.command, header.status),
+            (smb2::command::CLOSE, status)
+        );
+    }
+    for output in [smb2::decode_transceive(data), smb2::decode_read(data)] {
+        check_status_error(&output, &[smb2::status::BUFFER_OVERFLOW]);
+        if let Ok(output) = output {
+            assert!(output.data.len() <= data.len());
+            assert_eq!(
+                output.more,
+                output.header.status == smb2::status::BUFFER_OVERFLOW
+            );
+            let call_id = output
+                .data
+                .get(12..16)
+                .map_or(0, |id| u32::from_le_bytes(id.try_into().expect("4 bytes")));
+            let _ = dcerpc::Pdu::decode(&output.data, call_id);
+            let _ = drain(&mut dcerpc::Reassembly::new(), &output.data, call_id);
+        }
+    }
+    let listing = smb2::QueryDirectoryResponse::decode(data);
+    check_status_error(&listing, &[]);
+    if let Ok(listing) = listing {
+        assert!(listing.names.len() <= smb2::MAX_ENTRIES);
+        let chars: usize = listing.names.iter().map(|n| n.chars().count()).sum();
+        assert!(chars * 2 <= data.len());
+    }
 }
 
 /// The SMB1 header re-encodes to the bytes it came from, but for `Reserved` (bytes 22..24).
@@ -466,4 +530,126 @@ pub fn spnego_token(data: &[u8]) {
             hint_name: None,
         }
     );
+}
+
+// ---------------------------------------------------------------------------------------------
+// DCE/RPC
+// ---------------------------------------------------------------------------------------------
+
+/// What a [`dcerpc::Reassembly`] gave for one push and the empty pushes after it that drain
+/// the PDUs it still holds: each PDU in order, then the error that stopped it, if any.
+fn drain(
+    re: &mut dcerpc::Reassembly,
+    bytes: &[u8],
+    call_id: u32,
+) -> (Vec<dcerpc::Pdu>, Option<DecodeError>) {
+    let mut pdus = Vec::new();
+    let mut next = re.push(bytes, call_id);
+    // Each PDU returned consumed a fragment of at least 16 bytes: the loop ends.
+    loop {
+        assert!(re.buffered() <= dcerpc::MAX_PENDING);
+        assert!(re.stub_len() <= dcerpc::MAX_STUB);
+        match next {
+            Ok(Some(pdu)) => {
+                if let dcerpc::Pdu::Response { stub, last } = &pdu {
+                    assert!(*last, "Reassembly returns only whole responses");
+                    assert!(stub.len() <= dcerpc::MAX_STUB);
+                }
+                pdus.push(pdu);
+                next = re.push(&[], call_id);
+            }
+            Ok(None) => return (pdus, None),
+            Err(e) => return (pdus, Some(e)),
+        }
+    }
+}
+
+/// A NetrShareEnum answer never holds more than [`dcerpc::MAX_SHARES`] shares, nor names
+/// longer than [`dcerpc::MAX_SHARE_NAME`], nor more text than the stub's bytes.
+fn check_share_enum(stub: &[u8]) {
+    let Ok(answer) = dcerpc::decode_share_enum(stub) else {
+        return;
+    };
+    assert!(answer.level <= 1);
+    assert!(answer.shares.len() <= dcerpc::MAX_SHARES);
+    for share in &answer.shares {
+        assert!(share.name.encode_utf16().count() <= dcerpc::MAX_SHARE_NAME);
+        assert_eq!(share.share_type.is_some(), answer.level == 1);
+        assert_eq!(share.comment.is_some(), answer.level == 1);
+    }
+    let units: usize = answer
+        .shares
+        .iter()
+        .map(|s| {
+            s.name.encode_utf16().count()
+                + s.comment.as_deref().map_or(0, |c| c.encode_utf16().count())
+        })
+        .sum();
+    assert!(units * 2 <= stub.len());
+}
+
+/// DCE/RPC from a pipe. Byte 0 picks the call ID: bit 0 clear, the first PDU's own
+/// (`call_id` at bytes 12..16 of the stream), set, the byte shifted right by one. Bytes
+/// 1..3 (little-endian, modulo the stream's length + 1) say where the stream is split in
+/// two reads; the rest is the stream. Fed whole and split, [`dcerpc::Reassembly::push`] gives
+/// the same PDUs and error; every RESPONSE stub goes to [`dcerpc::decode_share_enum`]. Also
+/// [`dcerpc::Pdu::decode`] on the stream as one PDU, and `decode_share_enum` on the stream
+/// itself (NDR without a PDU around it).
+pub fn dcerpc_stream(data: &[u8]) {
+    let Some((&control, rest)) = data.split_first() else {
+        return;
+    };
+    let Some((split, stream)) = rest.split_first_chunk::<2>() else {
+        return;
+    };
+    let call_id = if control & 1 == 0 {
+        stream
+            .get(12..16)
+            .map_or(0, |id| u32::from_le_bytes(id.try_into().expect("4 bytes")))
+    } else {
+        u32::from(control >> 1)
+    };
+    let at = usize::from(u16::from_le_bytes(*split)) % (stream.len() + 1);
+
+    let whole = drain(&mut dcerpc::Reassembly::new(), stream, call_id);
+    let (a, b) = stream.split_at(at);
+    let mut re = dcerpc::Reassembly::new();
+    let mut split = drain(&mut re, a, call_id);
+    if split.1.is_none() {
+        let (more, end) = drain(&mut re, b, call_id);
+        split.0.extend(more);
+        split.1 = end;
+    }
+    assert_eq!(
+        whole, split,
+        "splitting the stream changed what Reassembly gave"
+    );
+    assert!(
+        whole.0.len() <= stream.len() / 16,
+        "more PDUs than fragments"
+    );
+    for pdu in &whole.0 {
+        if let dcerpc::Pdu::Response { stub, .. } = pdu {
+            assert!(stub.len() <= stream.len());
+            check_share_enum(stub);
+        }
+    }
+
+    if let Ok(pdu) = dcerpc::Pdu::decode(stream, call_id) {
+        match pdu {
+            dcerpc::Pdu::Response { stub, .. } => {
+                assert!(stub.len() + 24 <= stream.len());
+                check_share_enum(&stub);
+            }
+            dcerpc::Pdu::Other(ptype) => assert!(!matches!(
+                ptype,
+                dcerpc::ptype::RESPONSE
+                    | dcerpc::ptype::FAULT
+                    | dcerpc::ptype::BIND_ACK
+                    | dcerpc::ptype::BIND_NAK
+            )),
+            dcerpc::Pdu::BindAck(_) | dcerpc::Pdu::BindNak(_) | dcerpc::Pdu::Fault(_) => {}
+        }
+    }
+    check_share_enum(stream);
 }

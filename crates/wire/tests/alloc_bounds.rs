@@ -13,6 +13,8 @@
 //! | `smb2::Header::decode`, `NegotiateContext::decode_data`, `smb2::SessionSetupResponse::decode`, `smb1::Header::decode`, `smb1::NegotiateReply::decode`, `smb1::SessionSetupResponse::decode`, `ntlm::Challenge::decode`, `TargetInfo::decode`, `spnego::decode_init`, `decode_resp`, `ntlm_token` | ≤ 4·n + 4 KiB |
 //! | `smb2::decode_context_list` | ≤ 5·n + 4 KiB |
 //! | `smb2::NegotiateResponse::decode` | ≤ 6·n + 4 KiB |
+//! | `smb2::CreateResponse::decode` (+ `maximal_access`), `close_status`, `decode_transceive`, `decode_read`, `QueryDirectoryResponse::decode`, `dcerpc::Pdu::decode`, `dcerpc::decode_share_enum` | ≤ 4·n + 4 KiB |
+//! | a `dcerpc::Reassembly` fed in 1460-byte reads, drained after each | ≤ 5·n + 4 KiB |
 //!
 //! `Packet::decode` gets a larger factor because its typed output is larger than the wire
 //! form, not because it trusts a count: a 6-byte compressed question (a 2-byte pointer, type,
@@ -39,6 +41,15 @@
 //! 3·n; a SPNEGO hintName of bytes over 0x7F (2 bytes each in UTF-8) to 2·n. Counts (AV
 //! pairs, mechanism OIDs, context elements) never reserve more than the bytes present allow.
 //!
+//! Share enumeration: a `Reassembly` holds the pipe bytes of an unfinished fragment in a
+//! `Vec` that grows by doubling (up to 2·n of capacity), copies a whole fragment out of it
+//! (n), `Pdu::decode` copies the stub out of that (n) and the stub is joined into the
+//! response (n): 4.4·n measured on one 64 KiB last fragment, hence 5. Counts and offsets
+//! that lie (a NetrShareEnum of 1,000,000 entries, a name of 1,000,000 units, a create
+//! context whose Next points inside itself, a 4 GiB IOCTL output) fail before anything is
+//! reserved; overlapping create contexts or directory entries are refused, so no bytes are
+//! decoded twice; a fragment flood stops at `MAX_FRAGMENTS`, a stub at `MAX_STUB`.
+//!
 //! The global allocator is per test binary, so this file holds a single `#[test]`: nothing
 //! else in the process allocates while it measures. Each case is measured three times and
 //! the smallest peak is checked, which filters out anything the test harness's own thread
@@ -56,7 +67,7 @@ use smbaudit_wire::nbns::{
 use smbaudit_wire::nbss::{Deframer, Frame, PacketType, SessionPacket, Transport, decode_frame};
 use smbaudit_wire::ntlm::{Challenge, TargetInfo};
 use smbaudit_wire::smb2::{NegotiateContext, context_type};
-use smbaudit_wire::{Encode, Reader, smb1, smb2, spnego};
+use smbaudit_wire::{Encode, Reader, dcerpc, smb1, smb2, spnego};
 
 #[global_allocator]
 static GLOBAL: &PeakMemAlloc<System> = &INSTRUMENTED_SYSTEM;
@@ -89,10 +100,22 @@ enum Decoder {
     SpnegoInit,
     SpnegoResp,
     NtlmToken,
+    /// `CreateResponse::decode`, then `maximal_access`.
+    Smb2Create,
+    Smb2Close,
+    Smb2Transceive,
+    Smb2Read,
+    Smb2QueryDirectory,
+    /// `dcerpc::Pdu::decode` with the call ID at bytes 12..16.
+    RpcPdu,
+    /// A `dcerpc::Reassembly` fed the input in 1460-byte reads, drained after each, its
+    /// PDUs dropped as they come.
+    RpcReassembly,
+    ShareEnum,
 }
 
 impl Decoder {
-    const ALL: [Self; 22] = [
+    const ALL: [Self; 30] = [
         Self::Packet,
         Self::NodeStatus,
         Self::NbAddresses,
@@ -115,6 +138,14 @@ impl Decoder {
         Self::SpnegoInit,
         Self::SpnegoResp,
         Self::NtlmToken,
+        Self::Smb2Create,
+        Self::Smb2Close,
+        Self::Smb2Transceive,
+        Self::Smb2Read,
+        Self::Smb2QueryDirectory,
+        Self::RpcPdu,
+        Self::RpcReassembly,
+        Self::ShareEnum,
     ];
 
     fn factor(self) -> usize {
@@ -122,6 +153,7 @@ impl Decoder {
             Self::Packet => 48,
             Self::Smb2Negotiate => 6,
             Self::Smb2ContextList => 5,
+            Self::RpcReassembly => 5,
             _ => 4,
         }
     }
@@ -172,8 +204,47 @@ impl Decoder {
             Self::SpnegoInit => drop(black_box(spnego::decode_init(input))),
             Self::SpnegoResp => drop(black_box(spnego::decode_resp(input))),
             Self::NtlmToken => drop(black_box(spnego::ntlm_token(input))),
+            Self::Smb2Create => {
+                let create = smb2::CreateResponse::decode(input);
+                let _ = black_box(create.as_ref().map(|c| c.maximal_access()));
+                drop(black_box(create));
+            }
+            Self::Smb2Close => drop(black_box(smb2::close_status(input))),
+            Self::Smb2Transceive => drop(black_box(smb2::decode_transceive(input))),
+            Self::Smb2Read => drop(black_box(smb2::decode_read(input))),
+            Self::Smb2QueryDirectory => {
+                drop(black_box(smb2::QueryDirectoryResponse::decode(input)));
+            }
+            Self::RpcPdu => drop(black_box(dcerpc::Pdu::decode(input, call_id(input)))),
+            Self::RpcReassembly => {
+                let call_id = call_id(input);
+                let mut re = dcerpc::Reassembly::new();
+                'feed: for chunk in input.chunks(1460) {
+                    let mut next = re.push(chunk, call_id);
+                    loop {
+                        match next {
+                            Ok(Some(pdu)) => drop(black_box(pdu)),
+                            Ok(None) => break,
+                            Err(e) => {
+                                let _ = black_box(e);
+                                break 'feed;
+                            }
+                        }
+                        next = re.push(&[], call_id);
+                    }
+                }
+                drop(black_box(re));
+            }
+            Self::ShareEnum => drop(black_box(dcerpc::decode_share_enum(input))),
         }
     }
+}
+
+/// The call ID of the PDU at the start of `input` (bytes 12..16), so that it is accepted.
+fn call_id(input: &[u8]) -> u32 {
+    input
+        .get(12..16)
+        .map_or(0, |id| u32::from_le_bytes(id.try_into().unwrap()))
 }
 
 /// Every context type with a decoder, and one without.
@@ -442,6 +513,7 @@ fn hostile_cases() -> Vec<(Decoder, String, Vec<u8>)> {
         req,
     );
     cases.extend(smb_hostile_cases());
+    cases.extend(share_hostile_cases());
     cases
 }
 
@@ -823,6 +895,260 @@ fn smb_hostile_cases() -> Vec<(Decoder, String, Vec<u8>)> {
 }
 
 // ---------------------------------------------------------------------------------------------
+// Hostile share-enumeration inputs: SMB2 file and pipe responses, DCE/RPC, NetrShareEnum
+// ---------------------------------------------------------------------------------------------
+
+fn u32s(vals: &[u32]) -> Vec<u8> {
+    vals.iter().flat_map(|v| v.to_le_bytes()).collect()
+}
+
+/// A NetrShareEnum level 1 answer: `count` entries announced (EntriesRead and max_count),
+/// `entries` fixed parts written (netname and remark pointers set), then `strings`.
+fn share_enum(count: u32, entries: usize, strings: &[u8]) -> Vec<u8> {
+    let mut out = u32s(&[1, 1, 0x2_0000, count, 0x2_0004, count]);
+    for i in 0..entries {
+        let r = 0x2_0008 + 8 * u32::try_from(i).unwrap();
+        out.extend(u32s(&[r, 0, r + 4]));
+    }
+    out.extend_from_slice(strings);
+    out.extend(u32s(&[count, 0, 0]));
+    out
+}
+
+/// An NDR conformant varying string of `units` (max_count = actual_count), padded to 4.
+fn ndr_string(units: &[u8]) -> Vec<u8> {
+    let n = u32::try_from(units.len() / 2).unwrap();
+    let mut out = u32s(&[n, 0, n]);
+    out.extend_from_slice(units);
+    out.resize(out.len().next_multiple_of(4), 0);
+    out
+}
+
+/// A DCE/RPC PDU (little-endian, no verifier).
+fn rpc_pdu(ptype: u8, flags: u8, call_id: u32, body: &[u8]) -> Vec<u8> {
+    let mut out = vec![5, 0, ptype, flags, 0x10, 0, 0, 0];
+    out.extend_from_slice(&u16::try_from(16 + body.len()).unwrap().to_le_bytes());
+    out.extend_from_slice(&0u16.to_le_bytes());
+    out.extend_from_slice(&call_id.to_le_bytes());
+    out.extend_from_slice(body);
+    out
+}
+
+/// A RESPONSE fragment of `stub` with `flags`.
+fn rpc_response(flags: u8, stub: &[u8]) -> Vec<u8> {
+    let body = [&[0u8; 8][..], stub].concat();
+    rpc_pdu(dcerpc::ptype::RESPONSE, flags, 1, &body)
+}
+
+/// A CREATE response whose context chain is `chain` (offset 152, right after the body).
+fn smb2_create(chain: &[u8]) -> Vec<u8> {
+    let mut body = 89u16.to_le_bytes().to_vec();
+    body.extend_from_slice(&[0; 2 + 4 + 48 + 4 + 4 + 16]);
+    body.extend(u32s(&[152, u32::try_from(chain.len()).unwrap()]));
+    body.extend_from_slice(chain);
+    smb2_msg(smb2::command::CREATE, 0, &body)
+}
+
+/// A create context header: Next, NameOffset 16, NameLength 4, DataOffset, DataLength.
+fn create_context(next: u32, data_offset: u16, data_len: u32) -> Vec<u8> {
+    let mut out = next.to_le_bytes().to_vec();
+    out.extend_from_slice(&16u16.to_le_bytes());
+    out.extend_from_slice(&4u16.to_le_bytes());
+    out.extend_from_slice(&0u16.to_le_bytes());
+    out.extend_from_slice(&data_offset.to_le_bytes());
+    out.extend_from_slice(&data_len.to_le_bytes());
+    out.extend_from_slice(b"MxAc");
+    out
+}
+
+/// A QUERY_DIRECTORY response whose output buffer (at offset 72) is `buffer`.
+fn smb2_listing(buffer: &[u8]) -> Vec<u8> {
+    let mut body = 9u16.to_le_bytes().to_vec();
+    body.extend_from_slice(&72u16.to_le_bytes());
+    body.extend_from_slice(&u32::try_from(buffer.len()).unwrap().to_le_bytes());
+    body.extend_from_slice(buffer);
+    smb2_msg(smb2::command::QUERY_DIRECTORY, 0, &body)
+}
+
+/// A FileNamesInformation entry header: NextEntryOffset, FileIndex, FileNameLength.
+fn dir_entry(next: u32, name_len: u32) -> Vec<u8> {
+    u32s(&[next, 0, name_len])
+}
+
+fn share_hostile_cases() -> Vec<(Decoder, String, Vec<u8>)> {
+    let mut cases: Vec<(Decoder, String, Vec<u8>)> = Vec::new();
+    let mut add = |d: Decoder, what: &str, input: Vec<u8>| cases.push((d, what.to_owned(), input));
+    const BIG: usize = 65_535;
+
+    // NetrShareEnum: a million entries announced, in a small stub and in 64 KiB of entries;
+    // MAX_SHARES entries of the longest names allowed; a 64 KiB name; a million-unit one.
+    add(
+        Decoder::ShareEnum,
+        "1,000,000 entries announced, one there",
+        share_enum(1_000_000, 1, &ndr_string(b"a\0")),
+    );
+    add(
+        Decoder::ShareEnum,
+        "1,000,000 entries announced, 64 KiB of them",
+        share_enum(1_000_000, BIG / 12, &[]),
+    );
+    let name = ndr_string(&wide_chars(2 * dcerpc::MAX_SHARE_NAME));
+    let strings: Vec<u8> = [name.clone(), ndr_string(&[])].concat().repeat(40);
+    add(
+        Decoder::ShareEnum,
+        "40 shares with names of MAX_SHARE_NAME 3-byte characters",
+        share_enum(40, 40, &strings),
+    );
+    add(
+        Decoder::ShareEnum,
+        "a 64 KiB share name",
+        share_enum(1, 1, &ndr_string(&wide_chars(BIG + 1))),
+    );
+    let mut lying = u32s(&[1_000_000, 0, 1_000_000]);
+    lying.resize(BIG, 0x41);
+    add(
+        Decoder::ShareEnum,
+        "a name claiming 1,000,000 units in 64 KiB",
+        share_enum(1, 1, &lying),
+    );
+    add(
+        Decoder::ShareEnum,
+        "MAX_SHARES entries of empty names",
+        share_enum(
+            4096,
+            4096,
+            &[ndr_string(&[]), ndr_string(&[])].concat().repeat(4096),
+        ),
+    );
+
+    // CREATE: a context whose Next points inside itself; 16 contexts each claiming all the
+    // bytes after them; the largest data one context can hold; a chain of 17.
+    add(
+        Decoder::Smb2Create,
+        "a context whose Next points inside itself",
+        smb2_create(&[create_context(4, 24, 8), vec![0; 8]].concat()),
+    );
+    let mut overlapping = Vec::new();
+    for i in 0..16u32 {
+        let rest = u32::try_from(BIG).unwrap() - 16 * i;
+        overlapping.extend(create_context(if i < 15 { 16 } else { 0 }, 16, rest - 16));
+        overlapping.truncate(16 * usize::try_from(i + 1).unwrap());
+    }
+    overlapping.resize(BIG, 0);
+    add(
+        Decoder::Smb2Create,
+        "16 contexts, each claiming the 64 KiB after it",
+        smb2_create(&overlapping),
+    );
+    let one_big = [
+        create_context(0, 24, u32::try_from(BIG - 24).unwrap()),
+        vec![0; BIG - 20],
+    ]
+    .concat();
+    add(
+        Decoder::Smb2Create,
+        "one 64 KiB context",
+        smb2_create(&one_big),
+    );
+    let seventeen = [create_context(24, 24, 0), vec![0; 4]].concat().repeat(17);
+    add(
+        Decoder::Smb2Create,
+        "17 contexts (MAX_CREATE_CONTEXTS + 1)",
+        smb2_create(&seventeen),
+    );
+
+    // QUERY_DIRECTORY: NextEntryOffset 12 laid over names that run to the end (each entry
+    // would decode the rest again); MAX_ENTRIES + 1 empty entries; one 64 KiB name.
+    let mut looping = Vec::new();
+    for i in 0..BIG / 12 {
+        let rest = u32::try_from(BIG - 12 * i - 12).unwrap();
+        looping.extend(dir_entry(12, rest));
+    }
+    add(
+        Decoder::Smb2QueryDirectory,
+        "NextEntryOffset 12 over names running to the end",
+        smb2_listing(&looping),
+    );
+    add(
+        Decoder::Smb2QueryDirectory,
+        "4097 empty entries",
+        smb2_listing(&dir_entry(12, 0).repeat(4097)),
+    );
+    add(
+        Decoder::Smb2QueryDirectory,
+        "one 64 KiB name of 3-byte characters",
+        smb2_listing(
+            &[
+                dir_entry(0, u32::try_from(BIG - 13).unwrap()),
+                wide_chars(BIG - 13),
+            ]
+            .concat(),
+        ),
+    );
+
+    // Pipe output claiming 4 GiB; 64 KiB of it.
+    let mut ioctl = 49u16.to_le_bytes().to_vec();
+    ioctl.extend_from_slice(&[0; 2 + 4 + 16]);
+    ioctl.extend(u32s(&[112, 0, 112, u32::MAX, 0, 0]));
+    add(
+        Decoder::Smb2Transceive,
+        "OutputCount 0xFFFFFFFF",
+        smb2_msg(smb2::command::IOCTL, 0, &ioctl),
+    );
+    ioctl.truncate(ioctl.len() - 12);
+    ioctl.extend(u32s(&[u32::try_from(BIG).unwrap(), 0, 0]));
+    ioctl.resize(ioctl.len() + BIG, 0);
+    add(
+        Decoder::Smb2Transceive,
+        "64 KiB of output",
+        smb2_msg(smb2::command::IOCTL, 0, &ioctl),
+    );
+    let mut read = 17u16.to_le_bytes().to_vec();
+    read.extend_from_slice(&[80, 0]);
+    read.extend(u32s(&[u32::MAX, 0, 0]));
+    add(
+        Decoder::Smb2Read,
+        "DataLength 0xFFFFFFFF",
+        smb2_msg(smb2::command::READ, 0x8000_0005, &read),
+    );
+    add(
+        Decoder::Smb2Close,
+        "a CLOSE with a 64 KiB body",
+        smb2_msg(smb2::command::CLOSE, 0, &vec![0; BIG]),
+    );
+
+    // DCE/RPC: a 2,000-fragment flood of empty non-last fragments; fragments that join to
+    // more than MAX_STUB; one whole 64 KiB fragment; a fragment that never completes.
+    let flood = rpc_response(1, &[]).repeat(2_000);
+    add(Decoder::RpcReassembly, "2,000-fragment flood", flood);
+    let big = rpc_response(1, &vec![0x41; BIG - 24]);
+    add(
+        Decoder::RpcReassembly,
+        "64 KiB fragments past MAX_STUB",
+        big.repeat(dcerpc::MAX_STUB / BIG + 2),
+    );
+    add(
+        Decoder::RpcReassembly,
+        "one 64 KiB last fragment",
+        rpc_response(3, &vec![0x41; BIG - 24]),
+    );
+    let mut never = rpc_response(1, &[]);
+    never[8..10].copy_from_slice(&u16::MAX.to_le_bytes());
+    never.resize(BIG - 1, 0);
+    add(
+        Decoder::RpcReassembly,
+        "a fragment 1 byte short of its frag_length",
+        never,
+    );
+    add(
+        Decoder::RpcPdu,
+        "one 64 KiB RESPONSE",
+        rpc_response(3, &vec![0x41; BIG - 24]),
+    );
+    cases
+}
+
+// ---------------------------------------------------------------------------------------------
 // The one test
 // ---------------------------------------------------------------------------------------------
 
@@ -850,6 +1176,26 @@ fn decoders_allocate_at_most_a_small_multiple_of_their_input() {
                 None => worst.push((decoder, ratio, what)),
             }
         }
+    }
+    // The share-enumeration cases that allocate nothing do so because they are refused.
+    for (decoder, what, input) in share_hostile_cases() {
+        let refused = match decoder {
+            Decoder::ShareEnum => dcerpc::decode_share_enum(&input).is_err(),
+            Decoder::Smb2Create => smb2::CreateResponse::decode(&input).is_err(),
+            Decoder::Smb2QueryDirectory => smb2::QueryDirectoryResponse::decode(&input).is_err(),
+            Decoder::Smb2Transceive => smb2::decode_transceive(&input).is_err(),
+            Decoder::Smb2Read => smb2::decode_read(&input).is_err(),
+            _ => continue,
+        };
+        let should = what.contains("claiming")
+            || what.contains("announced")
+            || what.contains("inside itself")
+            || what.contains("0xFFFFFFFF")
+            || what.contains("NextEntryOffset 12")
+            || what.contains("a 64 KiB share name")
+            || what.contains("+ 1")
+            || what.contains("4097");
+        assert_eq!(refused, should, "{decoder:?} on {what}");
     }
     let ratio = |decoder| worst.iter().find(|w| w.0 == decoder).map_or(0.0, |w| w.1);
     assert!(ratio(Decoder::Packet) > 0.0, "the long-scope cases ran");
@@ -887,6 +1233,7 @@ fn decoders_allocate_at_most_a_small_multiple_of_their_input() {
         "smb1_response",
         "ntlm_challenge",
         "spnego_token",
+        "dcerpc_stream",
     ] {
         let mut files: Vec<_> = std::fs::read_dir(corpus.join(target))
             .unwrap()

@@ -27,6 +27,7 @@ const TARGETS: &[(&str, Harness)] = &[
     ("smb1_response", harness::smb1_response),
     ("ntlm_challenge", harness::ntlm_challenge),
     ("spnego_token", harness::spnego_token),
+    ("dcerpc_stream", harness::dcerpc_stream),
 ];
 
 fn fuzz_dir() -> PathBuf {
@@ -118,11 +119,12 @@ fn replays_regressions() {
 type Seed = (&'static str, String, Vec<u8>);
 
 /// The targets whose seeds `extract_smb_seeds` writes.
-const SMB_TARGETS: [&str; 4] = [
+const SMB_TARGETS: [&str; 5] = [
     "smb2_response",
     "smb1_response",
     "ntlm_challenge",
     "spnego_token",
+    "dcerpc_stream",
 ];
 
 /// Most seeds of one kind (`what`) taken from one capture: the captures repeat the same
@@ -250,6 +252,33 @@ fn seeds_of(msg: &[u8]) -> Vec<(&'static str, &'static str, Vec<u8>)> {
                         blob = Some(("negtokenresp", r.security_buffer));
                     }
                 }
+                smb2::command::TREE_CONNECT => {
+                    out.push(("smb2_response", "smb2-tree-connect-response", msg.to_vec()));
+                }
+                smb2::command::CREATE => {
+                    out.push(("smb2_response", "smb2-create-response", msg.to_vec()));
+                }
+                smb2::command::CLOSE => {
+                    out.push(("smb2_response", "smb2-close-response", msg.to_vec()));
+                }
+                smb2::command::QUERY_DIRECTORY => {
+                    out.push((
+                        "smb2_response",
+                        "smb2-query-directory-response",
+                        msg.to_vec(),
+                    ));
+                }
+                smb2::command::IOCTL | smb2::command::READ => {
+                    let (what, output) = if header.command == smb2::command::IOCTL {
+                        ("smb2-ioctl-response", smb2::decode_transceive(msg))
+                    } else {
+                        ("smb2-read-response", smb2::decode_read(msg))
+                    };
+                    out.push(("smb2_response", what, msg.to_vec()));
+                    if let Ok(output) = output {
+                        out.extend(dcerpc_seeds(&output.data));
+                    }
+                }
                 _ => {}
             }
         }
@@ -304,6 +333,152 @@ fn seeds_of(msg: &[u8]) -> Vec<(&'static str, &'static str, Vec<u8>)> {
     out
 }
 
+/// `dcerpc_stream` seeds from the bytes a pipe returned: the stream (split in the middle,
+/// the call ID its own, see `dcerpc_stream`), and each RESPONSE's stub alone.
+fn dcerpc_seeds(pipe: &[u8]) -> Vec<(&'static str, &'static str, Vec<u8>)> {
+    use smbaudit_wire::dcerpc::{Pdu, ptype};
+    let mut out = Vec::new();
+    let Some(&kind) = pipe.get(2).filter(|_| pipe.starts_with(&[5, 0])) else {
+        return out;
+    };
+    let what = match kind {
+        ptype::BIND_ACK => "dcerpc-bind-ack",
+        ptype::BIND_NAK => "dcerpc-bind-nak",
+        ptype::RESPONSE => "dcerpc-response",
+        ptype::FAULT => "dcerpc-fault",
+        _ => "dcerpc-pdu",
+    };
+    out.push(("dcerpc_stream", what, stream_seed(0, pipe.len() / 2, pipe)));
+    if let Some(id) = pipe.get(12..16)
+        && let Ok(Pdu::Response { stub, .. }) =
+            Pdu::decode(pipe, u32::from_le_bytes(id.try_into().unwrap()))
+    {
+        out.push(("dcerpc_stream", "ndr-stub", stream_seed(1, 0, &stub)));
+    }
+    out
+}
+
+/// A `dcerpc_stream` input: control byte, split point, stream.
+fn stream_seed(control: u8, split: usize, stream: &[u8]) -> Vec<u8> {
+    let mut out = vec![control];
+    out.extend_from_slice(&u16::try_from(split).unwrap().to_le_bytes());
+    out.extend_from_slice(stream);
+    out
+}
+
+/// A PDU header and body (little-endian NDR, no verifier).
+fn pdu(ptype: u8, flags: u8, call_id: u32, body: &[u8]) -> Vec<u8> {
+    let mut out = vec![5, 0, ptype, flags, 0x10, 0, 0, 0];
+    out.extend_from_slice(&u16::try_from(16 + body.len()).unwrap().to_le_bytes());
+    out.extend_from_slice(&0u16.to_le_bytes());
+    out.extend_from_slice(&call_id.to_le_bytes());
+    out.extend_from_slice(body);
+    out
+}
+
+/// A RESPONSE fragment carrying `stub`.
+fn response(flags: u8, call_id: u32, stub: &[u8]) -> Vec<u8> {
+    let mut body = u32::try_from(stub.len()).unwrap().to_le_bytes().to_vec();
+    body.extend_from_slice(&[0; 4]); // p_cont_id, cancel_count, reserved
+    body.extend_from_slice(stub);
+    pdu(2, flags, call_id, &body)
+}
+
+/// A NetrShareEnum answer at `level` for `shares` (name, type, remark), laid out as NDR
+/// defers it.
+fn share_enum_answer(level: u32, shares: &[(&str, u32, &str)]) -> Vec<u8> {
+    let mut out = Vec::new();
+    let u32s = |out: &mut Vec<u8>, vals: &[u32]| {
+        for v in vals {
+            out.extend_from_slice(&v.to_le_bytes());
+        }
+    };
+    let n = u32::try_from(shares.len()).unwrap();
+    u32s(&mut out, &[level, level, 0x2_0000, n, 0x2_0004, n]);
+    for (i, (_, kind, _)) in shares.iter().enumerate() {
+        let r = 0x2_0008 + 8 * u32::try_from(i).unwrap();
+        if level == 1 {
+            u32s(&mut out, &[r, *kind, r + 4]);
+        } else {
+            u32s(&mut out, &[r]);
+        }
+    }
+    for (name, _, remark) in shares {
+        let strings: &[&str] = if level == 1 { &[name, remark] } else { &[name] };
+        for s in strings {
+            let units: Vec<u16> = s.encode_utf16().chain([0]).collect();
+            let c = u32::try_from(units.len()).unwrap();
+            u32s(&mut out, &[c, 0, c]);
+            for u in units {
+                out.extend_from_slice(&u.to_le_bytes());
+            }
+            while out.len() % 4 != 0 {
+                out.push(0);
+            }
+        }
+    }
+    u32s(&mut out, &[n, 0x2_0100, 0, 0]);
+    out
+}
+
+/// Small valid streams built by hand, for what the captures lack: a BIND_NAK, a FAULT, a
+/// level 0 answer, a level 1 answer in three fragments (split inside the second), a
+/// BIND_ACK followed by a one-fragment answer, and a PDU with an auth verifier.
+fn hand_seeds() -> Vec<Seed> {
+    let shares: &[(&str, u32, &str)] = &[
+        ("public", 0, "Public files"),
+        ("print$", 0x8000_0000, "Printer Drivers"),
+        ("IPC$", 0x8000_0003, "IPC Service"),
+    ];
+    let level1 = share_enum_answer(1, shares);
+    let mut fragmented = Vec::new();
+    let thirds = level1.len() / 3;
+    for (i, part) in level1.chunks(thirds + 1).enumerate() {
+        let flags = match i {
+            0 => 1,
+            2 => 2,
+            _ => 0,
+        };
+        fragmented.extend(response(flags, 7, part));
+    }
+    let mut bind_ack_body = vec![0xb8, 0x10, 0xb8, 0x10, 0x53, 0xf0, 0, 0];
+    bind_ack_body.extend_from_slice(&13u16.to_le_bytes());
+    bind_ack_body.extend_from_slice(b"\\PIPE\\srvsvc\0\0");
+    bind_ack_body.extend_from_slice(&[1, 0, 0, 0, 0, 0, 0, 0]);
+    bind_ack_body.extend_from_slice(&[
+        0x04, 0x5d, 0x88, 0x8a, 0xeb, 0x1c, 0xc9, 0x11, 0x9f, 0xe8, 0x08, 0x00, 0x2b, 0x10, 0x48,
+        0x60, 0x02, 0x00, 0x00, 0x00,
+    ]);
+    let mut ack_then_answer = pdu(12, 3, 1, &bind_ack_body);
+    ack_then_answer.extend(response(3, 1, &share_enum_answer(1, &shares[..1])));
+    let mut fault_body = vec![0; 8];
+    fault_body.extend_from_slice(&0x1c01_0002u32.to_le_bytes());
+    let mut with_auth = response(3, 2, &share_enum_answer(0, &shares[2..]));
+    with_auth[10] = 8; // auth_length: the last 8 bytes are a verifier
+    with_auth.extend_from_slice(&[0xAA; 8]);
+    let len = u16::try_from(with_auth.len()).unwrap();
+    with_auth[8..10].copy_from_slice(&len.to_le_bytes());
+    let mid = fragmented.len() / 2 + 5;
+    [
+        ("bind-nak", stream_seed(0, 9, &pdu(13, 3, 3, &[4, 0, 0, 0]))),
+        ("fault", stream_seed(0, 0, &pdu(3, 3, 4, &fault_body))),
+        (
+            "level-0-answer",
+            stream_seed(0, 30, &response(3, 5, &share_enum_answer(0, shares))),
+        ),
+        (
+            "level-1-answer-3-fragments",
+            stream_seed(0, mid, &fragmented),
+        ),
+        ("bind-ack-then-answer", stream_seed(0, 60, &ack_then_answer)),
+        ("auth-verifier", stream_seed(0, 16, &with_auth)),
+        ("level-1-ndr-stub", stream_seed(1, 0, &level1)),
+    ]
+    .into_iter()
+    .map(|(what, bytes)| ("dcerpc_stream", format!("hand-{what}.bin"), bytes))
+    .collect()
+}
+
 /// Every seed the captures give, named `<capture>-f<frame>-<what>.bin` where `<capture>` is
 /// the part of the capture's file name after `__` (its upstream name).
 fn smb_seeds() -> Vec<Seed> {
@@ -336,6 +511,7 @@ fn smb_seeds() -> Vec<Seed> {
             }
         }
     }
+    seeds.extend(hand_seeds());
     seeds
 }
 
@@ -375,4 +551,32 @@ fn smb_seeds_are_the_ones_the_captures_give() {
         want.sort();
         assert_eq!(got, want, "{target}: rerun extract_smb_seeds");
     }
+}
+
+#[test]
+fn overlapping_create_contexts_and_directory_entries_are_refused() {
+    // Found while bounding allocations (issue 9), not by a crash: before the fix each entry
+    // or context decoded the bytes of the ones after it again.
+    let dir = fuzz_dir().join("regressions/smb2_response");
+    let read = |name: &str| std::fs::read(dir.join(name)).unwrap();
+    let listing = read("query-directory-entries-over-the-previous-name.bin");
+    assert!(matches!(
+        smbaudit_wire::smb2::QueryDirectoryResponse::decode(&listing),
+        Err(smbaudit_wire::ResponseError::Decode(
+            smbaudit_wire::DecodeError::Unexpected {
+                what: "NextEntryOffset",
+                value: 12
+            }
+        ))
+    ));
+    let create = read("create-context-data-over-the-next-context.bin");
+    assert!(matches!(
+        smbaudit_wire::smb2::CreateResponse::decode(&create),
+        Err(smbaudit_wire::ResponseError::Decode(
+            smbaudit_wire::DecodeError::Truncated {
+                what: "create context Data",
+                ..
+            }
+        ))
+    ));
 }

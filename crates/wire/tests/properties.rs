@@ -11,6 +11,13 @@
 //!   panic, and whatever `Packet::decode` accepts round-trips; likewise for every SMB2,
 //!   SMB1, NTLMSSP and SPNEGO decoder, where what decodes re-encodes to the same value.
 //!
+//! - the same for the share-enumeration decoders (SMB2 CREATE with contexts, CLOSE, IOCTL
+//!   pipe transceive, READ, QUERY_DIRECTORY; DCE/RPC PDUs, `Reassembly`, NetrShareEnum
+//!   NDR): arbitrary bytes and damaged valid messages never panic, what decodes stays
+//!   within its input and its caps (`MAX_CREATE_CONTEXTS`, `MAX_ENTRIES`, `MAX_SHARES`,
+//!   `MAX_SHARE_NAME`), and a `Reassembly` never holds more than `MAX_PENDING` pipe bytes
+//!   or `MAX_STUB` stub bytes, however its input is cut.
+//!
 //! Allocation bounds are in `alloc_bounds.rs`, which needs its own global allocator.
 
 use proptest::prelude::*;
@@ -25,7 +32,7 @@ use smbaudit_wire::nbss::{
 };
 use smbaudit_wire::ntlm::{AvPair, Challenge, TargetInfo, Version};
 use smbaudit_wire::smb2::{ContextData, NegotiateContext};
-use smbaudit_wire::{DecodeError, Encode, Reader, ResponseError, ntlm, smb1, smb2, spnego};
+use smbaudit_wire::{DecodeError, Encode, Reader, ResponseError, dcerpc, ntlm, smb1, smb2, spnego};
 
 // ---------------------------------------------------------------------------------------------
 // Strategies
@@ -1095,4 +1102,455 @@ proptest! {
     ) {
         spnego_decoders_hold_up(&mutate(blob, &e, cut))?;
     }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Share enumeration: SMB2 file and pipe responses, DCE/RPC, NetrShareEnum
+// ---------------------------------------------------------------------------------------------
+
+/// An SMB2 response to `command` with `status`, then `body`.
+fn smb2_reply(command: u16, status: u32, body: &[u8]) -> Vec<u8> {
+    let mut out = Vec::new();
+    smb2::Header {
+        command,
+        status,
+        flags: smb2::flags::SERVER_TO_REDIR,
+        tree_id: Some(1),
+        ..smb2::Header::default()
+    }
+    .encode(&mut out);
+    out.extend_from_slice(body);
+    out
+}
+
+/// A create context (Next, name at 16, data after the name padded to 8).
+fn create_context(next: u32, name: &[u8], data: &[u8]) -> Vec<u8> {
+    let data_offset = (16 + name.len()).next_multiple_of(8);
+    let mut out = next.to_le_bytes().to_vec();
+    out.extend_from_slice(&16u16.to_le_bytes());
+    out.extend_from_slice(&u16::try_from(name.len()).unwrap().to_le_bytes());
+    out.extend_from_slice(&0u16.to_le_bytes());
+    out.extend_from_slice(&u16::try_from(data_offset).unwrap().to_le_bytes());
+    out.extend_from_slice(&u32::try_from(data.len()).unwrap().to_le_bytes());
+    out.extend_from_slice(name);
+    out.resize(data_offset, 0);
+    out.extend_from_slice(data);
+    out
+}
+
+/// A CREATE response carrying `contexts` (name, data), chained with aligned Next offsets.
+fn create_response(contexts: &[(Vec<u8>, Vec<u8>)]) -> Vec<u8> {
+    let mut chain = Vec::new();
+    for (i, (name, data)) in contexts.iter().enumerate() {
+        let mut ctx = create_context(0, name, data);
+        ctx.resize(ctx.len().next_multiple_of(8), 0);
+        if i + 1 < contexts.len() {
+            let next = u32::try_from(ctx.len()).unwrap();
+            ctx[..4].copy_from_slice(&next.to_le_bytes());
+        }
+        chain.extend(ctx);
+    }
+    let mut body = 89u16.to_le_bytes().to_vec();
+    body.extend_from_slice(&[0, 0]);
+    body.extend_from_slice(&1u32.to_le_bytes());
+    body.extend_from_slice(&[0; 48]);
+    body.extend_from_slice(&0x10u32.to_le_bytes());
+    body.extend_from_slice(&[0; 4]);
+    body.extend_from_slice(&[7; 16]);
+    let offset: u32 = if chain.is_empty() { 0 } else { 64 + 88 };
+    body.extend_from_slice(&offset.to_le_bytes());
+    body.extend_from_slice(&u32::try_from(chain.len()).unwrap().to_le_bytes());
+    body.extend_from_slice(&chain);
+    smb2_reply(smb2::command::CREATE, 0, &body)
+}
+
+/// A QUERY_DIRECTORY response listing `names` (FileNamesInformation, 8-byte aligned).
+fn query_directory_response(names: &[String]) -> Vec<u8> {
+    let mut buffer = Vec::new();
+    for (i, name) in names.iter().enumerate() {
+        let units: Vec<u8> = name.encode_utf16().flat_map(u16::to_le_bytes).collect();
+        let mut entry = 0u32.to_le_bytes().to_vec();
+        entry.extend_from_slice(&0u32.to_le_bytes());
+        entry.extend_from_slice(&u32::try_from(units.len()).unwrap().to_le_bytes());
+        entry.extend_from_slice(&units);
+        entry.resize(entry.len().next_multiple_of(8), 0);
+        if i + 1 < names.len() {
+            let next = u32::try_from(entry.len()).unwrap();
+            entry[..4].copy_from_slice(&next.to_le_bytes());
+        }
+        buffer.extend(entry);
+    }
+    let mut body = 9u16.to_le_bytes().to_vec();
+    body.extend_from_slice(&72u16.to_le_bytes());
+    body.extend_from_slice(&u32::try_from(buffer.len()).unwrap().to_le_bytes());
+    body.extend_from_slice(&buffer);
+    smb2_reply(smb2::command::QUERY_DIRECTORY, 0, &body)
+}
+
+/// An IOCTL (FSCTL_PIPE_TRANSCEIVE) or READ response carrying `data`.
+fn pipe_response(ioctl: bool, status: u32, data: &[u8]) -> Vec<u8> {
+    let count = u32::try_from(data.len()).unwrap();
+    let body = if ioctl {
+        let mut body = 49u16.to_le_bytes().to_vec();
+        body.extend_from_slice(&[0, 0]);
+        body.extend_from_slice(&smb2::FSCTL_PIPE_TRANSCEIVE.to_le_bytes());
+        body.extend_from_slice(&[9; 16]);
+        for v in [112, 0, 112, count, 0, 0] {
+            body.extend_from_slice(&v.to_le_bytes());
+        }
+        body
+    } else {
+        let mut body = 17u16.to_le_bytes().to_vec();
+        body.extend_from_slice(&[80, 0]);
+        body.extend_from_slice(&count.to_le_bytes());
+        body.extend_from_slice(&[0; 8]);
+        body
+    };
+    let mut body = body;
+    body.extend_from_slice(data);
+    let command = if ioctl {
+        smb2::command::IOCTL
+    } else {
+        smb2::command::READ
+    };
+    smb2_reply(command, status, &body)
+}
+
+/// A NetrShareEnum answer at `level` for `shares` (name, type, remark), laid out as NDR
+/// defers it.
+fn share_enum_answer(level: u32, shares: &[(String, u32, String)]) -> Vec<u8> {
+    let mut out = Vec::new();
+    let u32s = |out: &mut Vec<u8>, vals: &[u32]| {
+        for v in vals {
+            out.extend_from_slice(&v.to_le_bytes());
+        }
+    };
+    let n = u32::try_from(shares.len()).unwrap();
+    u32s(&mut out, &[level, level, 0x2_0000, n, 0x2_0004, n]);
+    for (i, (_, kind, _)) in shares.iter().enumerate() {
+        let r = 0x2_0008 + 8 * u32::try_from(i).unwrap();
+        if level == 1 {
+            u32s(&mut out, &[r, *kind, r + 4]);
+        } else {
+            u32s(&mut out, &[r]);
+        }
+    }
+    for (name, _, remark) in shares {
+        let strings = if level == 1 {
+            vec![name, remark]
+        } else {
+            vec![name]
+        };
+        for s in strings {
+            let units: Vec<u16> = s.encode_utf16().chain([0]).collect();
+            let c = u32::try_from(units.len()).unwrap();
+            u32s(&mut out, &[c, 0, c]);
+            for u in units {
+                out.extend_from_slice(&u.to_le_bytes());
+            }
+            while out.len() % 4 != 0 {
+                out.push(0);
+            }
+        }
+    }
+    u32s(&mut out, &[n, 0x2_0100, 0, 0]);
+    out
+}
+
+fn shares() -> impl Strategy<Value = (u32, Vec<(String, u32, String)>)> {
+    (
+        0u32..=1,
+        prop::collection::vec(
+            ("[a-zA-Z0-9$ é]{0,20}", any::<u32>(), "[^\\x00]{0,30}"),
+            0..8,
+        ),
+    )
+}
+
+/// One DCE/RPC PDU (little-endian, no verifier) of `ptype` with `flags` and `body`.
+fn rpc_pdu(ptype: u8, flags: u8, call_id: u32, body: &[u8]) -> Vec<u8> {
+    let mut out = vec![5, 0, ptype, flags, 0x10, 0, 0, 0];
+    out.extend_from_slice(&u16::try_from(16 + body.len()).unwrap().to_le_bytes());
+    out.extend_from_slice(&0u16.to_le_bytes());
+    out.extend_from_slice(&call_id.to_le_bytes());
+    out.extend_from_slice(body);
+    out
+}
+
+/// A NetrShareEnum answer cut into RESPONSE fragments of at most `frag` stub bytes.
+fn fragmented_answer(stub: &[u8], frag: usize, call_id: u32) -> Vec<u8> {
+    let parts: Vec<&[u8]> = if stub.is_empty() {
+        vec![stub]
+    } else {
+        stub.chunks(frag.max(1)).collect()
+    };
+    let mut out = Vec::new();
+    for (i, part) in parts.iter().enumerate() {
+        let mut flags = 0;
+        if i == 0 {
+            flags |= 1;
+        }
+        if i + 1 == parts.len() {
+            flags |= 2;
+        }
+        let mut body = u32::try_from(stub.len()).unwrap().to_le_bytes().to_vec();
+        body.extend_from_slice(&[0; 4]);
+        body.extend_from_slice(part);
+        out.extend(rpc_pdu(dcerpc::ptype::RESPONSE, flags, call_id, &body));
+    }
+    out
+}
+
+/// What the fuzz targets check of the share-enumeration decoders, in short.
+fn share_decoders_hold_up(b: &[u8]) -> Result<(), TestCaseError> {
+    match smb2::CreateResponse::decode(b) {
+        Ok(r) => {
+            prop_assert!(r.contexts.len() <= smb2::MAX_CREATE_CONTEXTS);
+            let data: usize = r.contexts.iter().map(|(_, d)| d.len()).sum();
+            prop_assert!(data <= b.len());
+            let _ = r.maximal_access();
+        }
+        Err(ResponseError::Status(s)) => prop_assert_ne!(s, 0),
+        Err(ResponseError::Decode(_)) => {}
+    }
+    let _ = smb2::close_status(b);
+    for output in [smb2::decode_transceive(b), smb2::decode_read(b)] {
+        match output {
+            Ok(out) => {
+                prop_assert!(out.data.len() <= b.len());
+                pipe_holds_up(&out.data)?;
+            }
+            Err(ResponseError::Status(s)) => {
+                prop_assert!(s != 0 && s != smb2::status::BUFFER_OVERFLOW);
+            }
+            Err(ResponseError::Decode(_)) => {}
+        }
+    }
+    match smb2::QueryDirectoryResponse::decode(b) {
+        Ok(r) => {
+            prop_assert!(r.names.len() <= smb2::MAX_ENTRIES);
+            let units: usize = r.names.iter().map(|n| n.encode_utf16().count()).sum();
+            prop_assert!(units * 2 <= b.len());
+        }
+        Err(ResponseError::Status(s)) => prop_assert_ne!(s, 0),
+        Err(ResponseError::Decode(_)) => {}
+    }
+    pipe_holds_up(b)
+}
+
+/// Pipe bytes: `Pdu::decode`, a `Reassembly` fed them whole, `decode_share_enum` on every
+/// stub and on the bytes themselves.
+fn pipe_holds_up(b: &[u8]) -> Result<(), TestCaseError> {
+    let call_id = b
+        .get(12..16)
+        .map_or(0, |id| u32::from_le_bytes(id.try_into().unwrap()));
+    if let Ok(dcerpc::Pdu::Response { stub, .. }) = dcerpc::Pdu::decode(b, call_id) {
+        prop_assert!(stub.len() + 24 <= b.len());
+        share_enum_holds_up(&stub)?;
+    }
+    let mut re = dcerpc::Reassembly::new();
+    let mut next = re.push(b, call_id);
+    let mut pdus = 0;
+    while let Ok(Some(pdu)) = next {
+        pdus += 1;
+        prop_assert!(pdus <= b.len() / 16);
+        if let dcerpc::Pdu::Response { stub, .. } = pdu {
+            share_enum_holds_up(&stub)?;
+        }
+        next = re.push(&[], call_id);
+    }
+    share_enum_holds_up(b)
+}
+
+fn share_enum_holds_up(stub: &[u8]) -> Result<(), TestCaseError> {
+    if let Ok(answer) = dcerpc::decode_share_enum(stub) {
+        prop_assert!(answer.level <= 1);
+        prop_assert!(answer.shares.len() <= dcerpc::MAX_SHARES);
+        for share in &answer.shares {
+            prop_assert!(share.name.encode_utf16().count() <= dcerpc::MAX_SHARE_NAME);
+        }
+    }
+    Ok(())
+}
+
+/// A stream of PDUs cut at arbitrary points: the reassembly's held bytes stay within its caps
+/// after every push, and what it returns is a whole response or another PDU.
+fn reassembly_holds_up(stream: &[u8], cuts: &[Index], call_id: u32) -> Result<(), TestCaseError> {
+    let mut at: Vec<usize> = cuts.iter().map(|c| c.index(stream.len() + 1)).collect();
+    at.sort_unstable();
+    let mut re = dcerpc::Reassembly::new();
+    let mut start = 0;
+    for end in at.into_iter().chain([stream.len()]) {
+        let mut next = re.push(&stream[start..end], call_id);
+        start = end;
+        loop {
+            prop_assert!(re.buffered() <= dcerpc::MAX_PENDING);
+            prop_assert!(re.stub_len() <= dcerpc::MAX_STUB);
+            match next {
+                Ok(Some(dcerpc::Pdu::Response { stub, last })) => {
+                    prop_assert!(last);
+                    prop_assert!(stub.len() <= dcerpc::MAX_STUB);
+                    share_enum_holds_up(&stub)?;
+                }
+                Ok(Some(_)) => {}
+                Ok(None) => break,
+                Err(_) => return Ok(()),
+            }
+            next = re.push(&[], call_id);
+        }
+    }
+    Ok(())
+}
+
+proptest! {
+    #[test]
+    fn share_decoders_never_panic_on_arbitrary_bytes(b in bytes(700), head in 0u8..4) {
+        // Most inputs start like an SMB2 response or a DCE/RPC PDU, to get past the first check.
+        let mut b = b;
+        if b.len() >= 64 && head < 3 {
+            let command = [smb2::command::CREATE, smb2::command::IOCTL, smb2::command::QUERY_DIRECTORY];
+            let mut header = smb2_reply(command[usize::from(head)], 0, &[]);
+            header.truncate(64);
+            b[..64].copy_from_slice(&header);
+        } else if b.len() >= 16 && head == 3 {
+            b[..4].copy_from_slice(&[5, 0, dcerpc::ptype::RESPONSE, 3]);
+            b[4] = 0x10;
+        }
+        share_decoders_hold_up(&b)?;
+    }
+
+    #[test]
+    fn share_enum_never_panics_and_keeps_its_caps(b in bytes(700), level in 0u32..3) {
+        // Half the inputs start with a valid level and container.
+        let mut b = b;
+        if b.len() >= 12 && level < 2 {
+            b[..4].copy_from_slice(&level.to_le_bytes());
+            b[4..8].copy_from_slice(&level.to_le_bytes());
+        }
+        share_enum_holds_up(&b)?;
+    }
+
+    #[test]
+    fn decodes_built_share_enum_answers((level, shares) in shares()) {
+        let answer = dcerpc::decode_share_enum(&share_enum_answer(level, &shares)).unwrap();
+        prop_assert_eq!(answer.level, level);
+        prop_assert_eq!(answer.shares.len(), shares.len());
+        for (got, (name, kind, remark)) in answer.shares.iter().zip(&shares) {
+            prop_assert_eq!(&got.name, name);
+            if level == 1 {
+                prop_assert_eq!(got.share_type, Some(*kind));
+                prop_assert_eq!(got.comment.as_deref(), Some(remark.as_str()));
+            }
+        }
+    }
+
+    #[test]
+    fn share_decoders_never_panic_on_damaged_messages(
+        (level, shares) in shares(),
+        names in prop::collection::vec(".{0,12}", 0..6),
+        contexts in prop::collection::vec((bytes(8), bytes(24)), 0..4),
+        frag in 1usize..64,
+        (e, cut) in edits(),
+    ) {
+        let stub = share_enum_answer(level, &shares);
+        share_enum_holds_up(&mutate(stub.clone(), &e, cut))?;
+        let stream = fragmented_answer(&stub, frag, 3);
+        share_decoders_hold_up(&mutate(stream.clone(), &e, cut))?;
+        share_decoders_hold_up(&mutate(pipe_response(true, 0, &stream), &e, cut))?;
+        share_decoders_hold_up(&mutate(pipe_response(false, 0x8000_0005, &stream), &e, cut))?;
+        share_decoders_hold_up(&mutate(create_response(&contexts), &e, cut))?;
+        share_decoders_hold_up(&mutate(query_directory_response(&names), &e, cut))?;
+    }
+
+    #[test]
+    fn built_file_responses_decode(
+        names in prop::collection::vec(".{0,12}", 0..6),
+        contexts in prop::collection::vec((bytes(8), bytes(24)), 0..4),
+        data in bytes(300),
+    ) {
+        let listing = smb2::QueryDirectoryResponse::decode(&query_directory_response(&names)).unwrap();
+        prop_assert_eq!(listing.names, names);
+        let create = smb2::CreateResponse::decode(&create_response(&contexts)).unwrap();
+        prop_assert_eq!(create.contexts.len(), contexts.len());
+        for ((tag, got), (name, want)) in create.contexts.iter().zip(&contexts) {
+            prop_assert_eq!(got, want);
+            let n = name.len().min(4);
+            if n == 4 {
+                prop_assert_eq!(&tag[..], &name[..4]);
+            }
+        }
+        for ioctl in [true, false] {
+            let out = if ioctl {
+                smb2::decode_transceive(&pipe_response(true, 0, &data))
+            } else {
+                smb2::decode_read(&pipe_response(false, 0, &data))
+            };
+            prop_assert_eq!(out.map(|o| o.data), Ok(data.clone()));
+        }
+    }
+
+    #[test]
+    fn reassembly_keeps_its_caps_however_the_stream_is_cut(
+        (level, shares) in shares(),
+        frag in 1usize..64,
+        junk in bytes(100),
+        cuts in prop::collection::vec(any::<Index>(), 0..8),
+        (e, cut) in edits(),
+        call_id in prop_oneof![Just(3u32), any::<u32>()],
+    ) {
+        let stub = share_enum_answer(level, &shares);
+        let stream = fragmented_answer(&stub, frag, 3);
+        reassembly_holds_up(&stream, &cuts, 3)?;
+        reassembly_holds_up(&mutate(stream.clone(), &e, cut), &cuts, call_id)?;
+        reassembly_holds_up(&[&stream[..], &junk[..]].concat(), &cuts, 3)?;
+        reassembly_holds_up(&junk, &cuts, call_id)?;
+    }
+}
+
+#[test]
+fn reassembly_refuses_more_stub_than_max_stub() {
+    // Non-last RESPONSE fragments of 65,000 stub bytes: the stub cap stops them, and the
+    // reassembly never holds more than its caps on the way.
+    let mut body = vec![0; 8];
+    body.resize(8 + 65_000, 0x41);
+    let fragment = rpc_pdu(dcerpc::ptype::RESPONSE, 1, 9, &body);
+    let mut re = dcerpc::Reassembly::new();
+    let mut pushed = 0;
+    let end = loop {
+        match re.push(&fragment, 9) {
+            Ok(None) => pushed += 1,
+            other => break other,
+        }
+        assert!(re.buffered() <= dcerpc::MAX_PENDING);
+        assert!(re.stub_len() <= dcerpc::MAX_STUB);
+    };
+    assert_eq!(pushed, dcerpc::MAX_STUB / 65_000);
+    assert!(matches!(
+        end,
+        Err(DecodeError::TooLarge {
+            what: "response stub",
+            ..
+        })
+    ));
+    // One push larger than the pipe cap is refused before it is copied.
+    assert!(matches!(
+        dcerpc::Reassembly::new().push(&vec![0; dcerpc::MAX_PENDING + 1], 9),
+        Err(DecodeError::TooLarge { .. })
+    ));
+}
+
+#[test]
+fn reassembly_cuts_a_2000_fragment_flood() {
+    let fragment = rpc_pdu(dcerpc::ptype::RESPONSE, 1, 9, &[0; 8]);
+    let flood = fragment.repeat(2000);
+    let mut re = dcerpc::Reassembly::new();
+    let got = re.push(&flood, 9);
+    assert_eq!(
+        got,
+        Err(DecodeError::TooLarge {
+            what: "response fragments",
+            value: dcerpc::MAX_FRAGMENTS + 1,
+            limit: dcerpc::MAX_FRAGMENTS
+        })
+    );
 }

@@ -8,7 +8,8 @@ mod pdu;
 mod srvsvc;
 
 pub use pdu::{
-    BindAck, MAX_FRAGMENTS, MAX_STUB, Pdu, Reassembly, bind_request, ptype, request_pdu,
+    BindAck, MAX_FRAGMENTS, MAX_PENDING, MAX_STUB, Pdu, Reassembly, bind_request, ptype,
+    request_pdu,
 };
 pub use srvsvc::{
     MAX_SHARE_NAME, MAX_SHARES, SRVSVC_SYNTAX, ShareEnum, ShareInfo, decode_share_enum,

@@ -47,6 +47,8 @@ const MAX_FRAG: u16 = 4280;
 pub const MAX_FRAGMENTS: usize = 1024;
 /// Stub bytes of one response reassembled at most.
 pub const MAX_STUB: usize = 2 * 1024 * 1024;
+/// Pipe bytes a [`Reassembly`] holds at most before they make whole PDUs.
+pub const MAX_PENDING: usize = MAX_FRAG as usize * 2 + MAX_STUB;
 
 fn header(ptype: u8, body_len: usize, call_id: u32, out: &mut Vec<u8>) {
     let frag_len = u16::try_from(HEADER_LEN + body_len).unwrap_or(u16::MAX);
@@ -206,7 +208,7 @@ impl Reassembly {
     /// Adds pipe bytes; returns each whole PDU that is not a RESPONSE fragment, the joined
     /// stub once the last fragment arrived, or `None` while more is needed.
     pub fn push(&mut self, bytes: &[u8], call_id: u32) -> Result<Option<Pdu>, DecodeError> {
-        if self.pending.len() + bytes.len() > usize::from(MAX_FRAG) * 2 + MAX_STUB {
+        if self.pending.len() + bytes.len() > MAX_PENDING {
             return Err(too_large("pipe bytes", self.pending.len() + bytes.len()));
         }
         self.pending.extend_from_slice(bytes);
@@ -238,6 +240,16 @@ impl Reassembly {
     /// Whether bytes of an unfinished PDU are waiting.
     pub fn is_empty(&self) -> bool {
         self.pending.is_empty()
+    }
+
+    /// Pipe bytes waiting to make a whole PDU (at most [`MAX_PENDING`]).
+    pub fn buffered(&self) -> usize {
+        self.pending.len()
+    }
+
+    /// Stub bytes of an unfinished response joined so far (at most [`MAX_STUB`]).
+    pub fn stub_len(&self) -> usize {
+        self.stub.len()
     }
 
     /// The length of the whole fragment at the front, once it has arrived.

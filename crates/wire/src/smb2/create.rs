@@ -295,8 +295,21 @@ fn decode_contexts(bytes: &[u8], base: usize) -> Result<Vec<CreateContext>, Deco
         r.u16_le("create context Reserved")?;
         let data_offset = usize::from(r.u16_le("create context DataOffset")?);
         let data_len = r.u32_le("create context DataLength")? as usize;
-        let name = slice(ctx, name_offset, name_len, "create context Name")?;
-        let data = slice(ctx, data_offset, data_len, "create context Data")?;
+        if next != 0 && (next < 16 || next > ctx.len()) {
+            return Err(DecodeError::Unexpected {
+                what: "create context Next",
+                value: next as u32,
+            });
+        }
+        // Name and data lie inside this context, before its successor: otherwise every
+        // context of a chain could claim the same bytes, and each copy of them would count.
+        let own = if next == 0 {
+            ctx
+        } else {
+            ctx.get(..next).unwrap_or(ctx)
+        };
+        let name = slice(own, name_offset, name_len, "create context Name")?;
+        let data = slice(own, data_offset, data_len, "create context Data")?;
         let mut tag = [0u8; 4];
         if let Some(head) = name.get(..4) {
             tag.copy_from_slice(head);
@@ -304,12 +317,6 @@ fn decode_contexts(bytes: &[u8], base: usize) -> Result<Vec<CreateContext>, Deco
         out.push((tag, data.to_vec()));
         if next == 0 {
             return Ok(out);
-        }
-        if next < 16 || next > ctx.len() {
-            return Err(DecodeError::Unexpected {
-                what: "create context Next",
-                value: next as u32,
-            });
         }
         at += next;
     }

@@ -102,3 +102,24 @@ fn close_reports_its_status() {
     assert_eq!(close_status(&reply(command::CLOSE, 0, &[60, 0])), Ok(0));
     assert!(close_status(&reply(command::CREATE, 0, &[])).is_err());
 }
+
+#[test]
+fn contexts_whose_data_runs_into_the_next_one_are_errors() {
+    // Two MxAc contexts; the first (Next = 32) claims 16 bytes of data at 24, past its end.
+    let mut first = mxac(0, 1);
+    first[0..4].copy_from_slice(&32u32.to_le_bytes());
+    let mut chain = first.clone();
+    chain.extend(mxac(0, 2));
+    let ok = CreateResponse::decode(&reply(command::CREATE, 0, &create_body(&chain))).unwrap();
+    assert_eq!(ok.contexts.len(), 2);
+    first[12..16].copy_from_slice(&16u32.to_le_bytes()); // DataLength
+    let mut overlapping = first;
+    overlapping.extend(mxac(0, 2));
+    assert!(matches!(
+        CreateResponse::decode(&reply(command::CREATE, 0, &create_body(&overlapping))),
+        Err(ResponseError::Decode(DecodeError::Truncated {
+            what: "create context Data",
+            ..
+        }))
+    ));
+}

@@ -92,17 +92,55 @@ fn decode_names(bytes: &[u8], base: usize) -> Result<Vec<String>, DecodeError> {
         let next = r.u32_le("NextEntryOffset")? as usize;
         r.u32_le("FileIndex")?;
         let len = r.u32_le("FileNameLength")? as usize;
-        names.push(crate::text::utf16le(r.take("FileName", len)?));
-        if next == 0 {
-            break;
-        }
-        if next < 12 {
+        if next != 0 && (next < 12 || len > next - 12) {
+            // The name ends before the next entry starts: overlapping entries would decode
+            // the same bytes again for each, up to MAX_ENTRIES times.
             return Err(DecodeError::Unexpected {
                 what: "NextEntryOffset",
                 value: next as u32,
             });
         }
+        names.push(crate::text::utf16le(r.take("FileName", len)?));
+        if next == 0 {
+            break;
+        }
         at = at.saturating_add(next);
     }
     Ok(names)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A FileNamesInformation entry.
+    fn entry(next: u32, name_len: u32, name: &[u8]) -> Vec<u8> {
+        let mut out = next.to_le_bytes().to_vec();
+        out.extend_from_slice(&0u32.to_le_bytes());
+        out.extend_from_slice(&name_len.to_le_bytes());
+        out.extend_from_slice(name);
+        out
+    }
+
+    #[test]
+    fn names_are_read_in_order() {
+        let mut bytes = entry(16, 2, b"a\0\0\0");
+        bytes.extend(entry(0, 4, b"b\0c\0"));
+        assert_eq!(decode_names(&bytes, 72), Ok(vec!["a".into(), "bc".into()]));
+    }
+
+    #[test]
+    fn a_name_running_into_the_next_entry_is_an_error() {
+        // NextEntryOffset 12 puts the second entry inside the first one's name: each entry
+        // would decode the bytes after it again (quadratic output for a linear input).
+        let mut bytes = entry(12, 16, &[]);
+        bytes.extend(entry(0, 4, b"b\0c\0"));
+        assert_eq!(
+            decode_names(&bytes, 72),
+            Err(DecodeError::Unexpected {
+                what: "NextEntryOffset",
+                value: 12
+            })
+        );
+    }
 }
