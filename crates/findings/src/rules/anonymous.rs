@@ -1,13 +1,12 @@
 //! Anonymous and guest access: null sessions, share listing, readable and writable shares.
 //!
-//! The scan tests the anonymous session over SMB2 (`smb.null_session`); share listing and
-//! share access are not tested yet, so those rules say `NotChecked` on every SMB host. All
-//! four read the record through [`access_verdict`], the one function that reads access
-//! facts.
+//! The null session is `smb.null_session`; share listing and access are `smb.shares`,
+//! read through [`super::shares`].
 
 use super::fix_text::{
     perimeter_block, samba_no_anonymous, windows_no_anonymous, windows_revoke_open_share_access,
 };
+use super::shares::{self, Want};
 use super::{Check, Context, Rule, smb_facts, tri_state};
 use crate::finding::{Evidence, Platform, Severity};
 use crate::record::HostRecord;
@@ -17,21 +16,12 @@ use crate::record::HostRecord;
 enum Access {
     /// An anonymous SESSION_SETUP succeeds and IPC$ accepts the tree connect.
     NullSession,
-    /// NetrShareEnum answers an anonymous caller.
-    ShareListing,
-    /// A disk share can be read anonymously or as guest.
-    ShareRead,
-    /// A disk share can be written anonymously or as guest.
-    ShareWrite,
 }
 
 impl Access {
     fn what(self) -> &'static str {
         match self {
             Self::NullSession => "the null-session check",
-            Self::ShareListing => "the anonymous share-listing check",
-            Self::ShareRead => "the anonymous/guest share-read check",
-            Self::ShareWrite => "the anonymous/guest share-write check",
         }
     }
 }
@@ -174,7 +164,7 @@ pub(super) const SHARE_READ: Rule = Rule {
 pub(super) const SHARE_WRITE: Rule = Rule {
     id: "anonymous-share-write",
     title: "A share is writable anonymously or as guest",
-    severity: Severity::High,
+    severity: Severity::Critical,
     rationale: "Anyone who reaches the host can plant or encrypt files on the share \
         (ransomware, malicious shortcuts that leak NTLM hashes).",
     remediation: &[
@@ -216,25 +206,61 @@ fn guest_fallback(host: &HostRecord, _: &Context) -> Check {
     })
 }
 
+/// A hidden (`$`) share readable anonymously or as guest.
+pub(super) const HIDDEN_SHARE_READ: Rule = Rule {
+    id: "hidden-share-anonymous-read",
+    title: "A hidden ($) share is readable anonymously or as guest",
+    severity: Severity::High,
+    rationale: "A share whose name ends in $ is left out of browse lists, so its owner often \
+        believes it private; NetrShareEnum lists it anyway, and anyone can read its files.",
+    remediation: &[
+        (
+            Platform::Windows,
+            concat!(
+                windows_no_anonymous!(),
+                "\n",
+                windows_revoke_open_share_access!()
+            ),
+        ),
+        (
+            Platform::Samba,
+            concat!(
+                samba_no_anonymous!(),
+                "\n# in the share's section\nguest ok = no"
+            ),
+        ),
+        (Platform::Perimeter, perimeter_block!()),
+    ],
+    references: REFERENCES,
+    check: hidden_share_read,
+};
+
 fn share_listing(host: &HostRecord, _: &Context) -> Check {
-    anonymous_check(host, Access::ShareListing)
+    smb_facts(host).map_or_else(|c| c, shares::listing)
 }
 
 fn share_read(host: &HostRecord, _: &Context) -> Check {
-    anonymous_check(host, Access::ShareRead)
+    smb_facts(host).map_or_else(|c| c, |s| shares::access(s, Want::Read, Severity::High))
 }
 
 fn share_write(host: &HostRecord, _: &Context) -> Check {
-    anonymous_check(host, Access::ShareWrite)
+    smb_facts(host).map_or_else(
+        |c| c,
+        |s| shares::access(s, Want::Write, Severity::Critical),
+    )
+}
+
+fn hidden_share_read(host: &HostRecord, _: &Context) -> Check {
+    smb_facts(host).map_or_else(
+        |c| c,
+        |s| shares::access(s, Want::HiddenRead, Severity::High),
+    )
 }
 
 /// What the record says about `access`: `Hit(High)` with evidence when granted, `Clear` when
 /// refused, `NotChecked` with the reason when the attempt told nothing, `None` when no
-/// attempt was made. Only the null session is tested today.
-fn access_verdict(host: &HostRecord, access: Access) -> Option<Check> {
-    let Access::NullSession = access else {
-        return None;
-    };
+/// attempt was made.
+fn access_verdict(host: &HostRecord) -> Option<Check> {
     let verdict = host.smb.as_ref()?.null_session.as_ref()?;
     let mut evidence = vec![Evidence::new("smb.null_session.reason", &verdict.reason)];
     if let Some(status) = &verdict.status {
@@ -258,7 +284,7 @@ fn anonymous_check(host: &HostRecord, access: Access) -> Check {
     if let Err(verdict) = smb_facts(host) {
         return verdict;
     }
-    access_verdict(host, access)
+    access_verdict(host)
         .unwrap_or_else(|| Check::NotChecked(format!("needs {}; not run", access.what())))
 }
 
@@ -363,7 +389,9 @@ mod tests {
         }
         assert_eq!(
             share_write(&host(json!({"smb": {}})), &LAN),
-            Check::NotChecked("needs the anonymous/guest share-write check; not run".to_owned())
+            Check::NotChecked(
+                "needs the share checks on a null or guest session; not run".to_owned()
+            )
         );
     }
 }

@@ -15,6 +15,7 @@ mod fix_text;
 mod nbss;
 mod nbstat;
 mod ntlm;
+mod shares;
 mod signing;
 mod smb1;
 mod smbghost;
@@ -123,7 +124,7 @@ impl Rule {
     }
 }
 
-static REGISTRY: [Rule; 21] = [
+static REGISTRY: [Rule; 22] = [
     exposure::SMB_EXPOSED,
     exposure::NETBIOS_EXPOSED,
     nbstat::USERS_AND_MAC,
@@ -138,6 +139,7 @@ static REGISTRY: [Rule; 21] = [
     anonymous::SHARE_LISTING,
     anonymous::SHARE_READ,
     anonymous::SHARE_WRITE,
+    anonymous::HIDDEN_SHARE_READ,
     signing::SMB2_SIGNING,
     signing::SMB1_SIGNING,
     ntlm::DNS_NAMES,
