@@ -14,6 +14,7 @@ mod resume;
 mod run;
 mod scan;
 mod sessions;
+mod shares;
 mod signals;
 mod smb1_only;
 mod store;

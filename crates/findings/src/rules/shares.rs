@@ -203,9 +203,6 @@ mod tests {
         );
         let refused = json!({"smb": {"shares": {"listed_by": "anonymous", "listed": false,
             "reason": "IPC$ refused"}}});
-        assert_cases(
-            read,
-            &[("no list", LAN, refused, Outcome::Clear)],
-        );
+        assert_cases(read, &[("no list", LAN, refused, Outcome::Clear)]);
     }
 }
