@@ -28,6 +28,9 @@ pub(crate) enum Command {
     /// Fingerprint SMB and NetBIOS on many hosts: ports 135/139/445 and 137/udp, the
     /// session service, SMB1/2/3 dialects, signing, NTLM names and OS build.
     Scan(ScanArgs),
+    /// List shares and what the null session, a guest and `--user` may do on each (like
+    /// smbclient -L, nxc --shares): `scan` of 139 and 445 shown as shares, not stored.
+    Shares(ScanArgs),
     /// List the stored scans.
     History(HistoryArgs),
     /// Print a stored scan again, in any format.
@@ -64,7 +67,7 @@ impl Cli {
         use clap::{CommandFactory, FromArgMatches, parser::ValueSource};
         let matches = Self::command().get_matches();
         let mut cli = Self::from_arg_matches(&matches).unwrap_or_else(|e| e.exit());
-        if let (Some(Command::Scan(args)), Some(("scan", sub))) =
+        if let (Some(Command::Scan(args) | Command::Shares(args)), Some(("scan" | "shares", sub))) =
             (&mut cli.command, matches.subcommand())
         {
             args.given = sub
@@ -317,6 +320,8 @@ pub(crate) enum ScanFormat {
     FindingsCsv,
     /// One self-contained HTML report.
     Html,
+    /// Per host, its shares and each identity's access (like `smbclient -L`).
+    Shares,
 }
 
 fn parse_scan_port(s: &str) -> Result<u16, String> {

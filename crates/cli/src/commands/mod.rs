@@ -28,6 +28,7 @@ pub(crate) async fn run(cli: Cli) -> Result<u8, Fatal> {
         Some(Command::Nbstat(args)) => nbstat::run(args).await,
         Some(Command::Lookup(args)) => lookup::run(args).await,
         Some(Command::Scan(args)) => scan::run(args).await,
+        Some(Command::Shares(args)) => scan::run(scan::as_shares(args)).await,
         Some(Command::History(args)) => history::run(&args),
         Some(Command::Show(args)) => show::run(&args),
         Some(Command::Diff(args)) => diff::run(&args),

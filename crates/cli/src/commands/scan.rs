@@ -25,6 +25,20 @@ use crate::render::findings::{colour_stdout, plural};
 use crate::render::{self};
 use crate::{Fatal, exit, input};
 
+/// `smbaudit shares`: the scan of 139 and 445 (unless `-p` says otherwise), every host
+/// shown, in the share format (unless `-f` says otherwise), nothing stored.
+pub(crate) fn as_shares(mut args: ScanArgs) -> ScanArgs {
+    if !args.given.contains("ports") {
+        args.ports = vec![139, 445];
+    }
+    if !args.given.contains("format") {
+        args.format = ScanFormat::Shares;
+    }
+    args.no_store = true;
+    args.all = true;
+    args
+}
+
 pub(crate) async fn run(mut args: ScanArgs) -> Result<u8, Fatal> {
     if args.dry_run {
         return dry_run(&args).await;

@@ -148,6 +148,32 @@ fn shares_and_access_match_samba_and_smbclient() {
         assert!(!ls.contains("smbaudit-write-check"), "left behind: {ls}");
     }
 
+    // `smbaudit shares`: the same verdicts as smbclient -L / nxc --shares show them.
+    let (code, out, err) = smbaudit(&lab, &["shares"], &[lab.ip("files").to_string()]);
+    assert_eq!(code, 0, "{err}");
+    let line = |name: &str| {
+        out.lines()
+            .find(|l| l.split_whitespace().next() == Some(name))
+            .unwrap_or_else(|| panic!("{name} in {out}"))
+            .split_whitespace()
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(
+        line("upload")[..4],
+        ["upload", "disk", "READ,WRITE", "READ,WRITE"],
+        "{out}"
+    );
+    assert_eq!(
+        line("public")[..4],
+        ["public", "disk", "READ", "READ"],
+        "{out}"
+    );
+    assert_eq!(
+        line("private")[..4],
+        ["private", "disk", "DENIED", "DENIED"],
+        "{out}"
+    );
+
     // --no-shares: no share conversation, and the rules say not checked.
     let skipped = scan(&lab, &["--no-shares"]);
     assert!(skipped["smb"].get("shares").is_none(), "{}", skipped["smb"]);

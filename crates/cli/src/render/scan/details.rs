@@ -18,6 +18,10 @@ pub(super) fn write_details(out: &mut impl Write, host: &HostRecord) -> io::Resu
                 ntlm_line(out, label, n)?;
             }
         }
+        if let Some(listing) = &smb.shares {
+            writeln!(out, "    shares")?;
+            super::shares::write_listing(out, listing, "      ", false)?;
+        }
         if smb.native_os.is_some() || smb.native_lanman.is_some() {
             writeln!(
                 out,

@@ -1,9 +1,10 @@
 //! Scan results in every output format, each a type behind [`ScanSink`] (begin / host /
 //! end, as ripgrep's printers): table, JSON, JSON lines (schema/scan-host.v1.json), CSV,
-//! findings CSV and HTML. [`sink`] is the one place a format is chosen.
+//! findings CSV, HTML and the share list. [`sink`] is the one place a format is chosen.
 
 mod details;
 mod formats;
+mod shares;
 mod table;
 
 use std::io::{self, IsTerminal, Write};
@@ -53,6 +54,7 @@ pub(crate) fn sink<'a, W: Write + 'a>(
         ScanFormat::Csv => Box::new(formats::Csv(out)),
         ScanFormat::FindingsCsv => Box::new(formats::FindingsCsv(out)),
         ScanFormat::Html => Box::new(formats::Html(out)),
+        ScanFormat::Shares => Box::new(shares::Shares { out, verbose }),
     }
 }
 
