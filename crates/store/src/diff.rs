@@ -1,4 +1,4 @@
-//! What changed between two scans: ports, findings, dialects, signing, SMB1, hosts.
+//! What changed between two scans: ports, findings, dialects, signing, SMB1, shares, hosts.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::net::IpAddr;
@@ -43,6 +43,10 @@ pub struct ScanDiff {
     pub smb1_signing_changes: Vec<(IpAddr, Option<bool>, Option<bool>)>,
     /// Whether SMB1 is enabled, `a` → `b`, where it differs.
     pub smb1_changes: Vec<(IpAddr, Option<bool>, Option<bool>)>,
+    /// Shares that appeared or went, and access that changed (hosts whose list both
+    /// scans obtained).
+    #[serde(default)]
+    pub share_changes: Vec<crate::diff_shares::ShareChange>,
     /// Hosts both scans probed that answered in `b` only (on the common ports).
     pub hosts_appeared: Vec<IpAddr>,
     /// Hosts both scans probed that answered in `a` only (on the common ports).
@@ -114,6 +118,7 @@ impl ScanDiff {
             signing_changes: Vec::new(),
             smb1_signing_changes: Vec::new(),
             smb1_changes: Vec::new(),
+            share_changes: Vec::new(),
             hosts_appeared: new
                 .keys()
                 .filter(|ip| answered(&new, ip) && !answered(&old, ip))
@@ -191,6 +196,8 @@ impl ScanDiff {
             sa.and_then(|s| s.smb1),
             sb.and_then(|s| s.smb1),
         );
+        self.share_changes
+            .extend(crate::diff_shares::share_changes(ip, a, b));
     }
 
     /// Whether nothing changed.
@@ -204,6 +211,7 @@ impl ScanDiff {
             && self.signing_changes.is_empty()
             && self.smb1_signing_changes.is_empty()
             && self.smb1_changes.is_empty()
+            && self.share_changes.is_empty()
             && self.hosts_appeared.is_empty()
             && self.hosts_gone.is_empty()
     }

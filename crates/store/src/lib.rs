@@ -12,6 +12,7 @@
 #![forbid(unsafe_code)]
 
 mod diff;
+mod diff_shares;
 mod error;
 mod location;
 mod owner;
@@ -20,6 +21,7 @@ pub mod sqlite;
 mod store;
 
 pub use diff::{DiffScope, ScanDiff};
+pub use diff_shares::ShareChange;
 pub use error::{StoreError, StoreErrorKind};
 pub use location::{PostgresUrl, StoreLocation};
 pub use owner::ScanOwner;

@@ -107,6 +107,7 @@ fn diff_reports_every_kind_of_change() {
         signing_changes: vec![(ip("10.0.0.1"), Some(false), Some(true))],
         smb1_signing_changes: vec![(ip("10.0.0.2"), None, Some(false))],
         smb1_changes: vec![(ip("10.0.0.2"), Some(false), Some(true))],
+        share_changes: vec![],
         hosts_appeared: vec![],
         hosts_gone: vec![],
     };
@@ -210,4 +211,58 @@ fn diff_with_a_missing_scan_is_not_found() {
         let err = store.diff(x, y).unwrap_err();
         assert!(matches!(err, StoreError::NotFound(ScanId(77))), "{err:?}");
     }
+}
+
+fn with_shares(ip: &str, shares: serde_json::Value) -> HostRecord {
+    host_with(ip, |v| {
+        v["smb"]["shares"] = json!({"listed_by": "anonymous", "listed": true,
+            "reason": "NetrShareEnum level 1", "level": 1, "shares": shares});
+    })
+}
+
+fn share(name: &str, write: bool) -> serde_json::Value {
+    json!({"name": name, "kind": "disk", "special": false, "hidden": false, "comment": "",
+        "access": [{"identity": "anonymous", "connect": true, "connect_status": "connected",
+            "read": true, "write": write}]})
+}
+
+#[test]
+fn diff_lists_shares_that_came_and_went_and_access_that_changed() {
+    let (_dir, path) = temp_db();
+    let store = SqliteStore::open(&path).unwrap();
+    let a = store_scan(
+        &store,
+        &path,
+        &[with_shares(
+            "10.0.0.1",
+            json!([share("public", false), share("old", false)]),
+        )],
+        &[],
+    );
+    let b = store_scan(
+        &store,
+        &path,
+        &[with_shares(
+            "10.0.0.1",
+            json!([share("public", true), share("new", false)]),
+        )],
+        &[],
+    );
+    let d = store.diff(a, b).unwrap();
+    let got: Vec<(&str, &str)> = d
+        .share_changes
+        .iter()
+        .map(|c| (c.share.as_str(), c.change.as_str()))
+        .collect();
+    assert_eq!(
+        got,
+        [
+            ("new", "appeared"),
+            ("old", "gone"),
+            (
+                "public",
+                "anonymous: connect,read,no write -> connect,read,write"
+            ),
+        ]
+    );
 }

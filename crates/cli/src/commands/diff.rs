@@ -166,6 +166,14 @@ fn write_table(out: &mut impl Write, d: &ScanDiff) -> std::io::Result<()> {
         changes(&d.smb1_signing_changes),
     )?;
     section(out, "SMB1 enabled", changes(&d.smb1_changes))?;
+    section(
+        out,
+        "Shares",
+        d.share_changes
+            .iter()
+            .map(|c| vec![c.ip.to_string(), c.share.clone(), c.change.clone()])
+            .collect(),
+    )?;
     let ips =
         |v: &[IpAddr]| -> Vec<Vec<String>> { v.iter().map(|ip| vec![ip.to_string()]).collect() };
     section(out, "Hosts appeared", ips(&d.hosts_appeared))?;
