@@ -174,6 +174,28 @@ fn shares_and_access_match_samba_and_smbclient() {
         "{out}"
     );
 
+    // CSV and HTML carry the same verdicts.
+    let target_ip = [lab.ip("files").to_string()];
+    let (_, csv, _) = smbaudit(
+        &lab,
+        &["scan", "--no-store", "-p", "445", "-f", "csv"],
+        &target_ip,
+    );
+    assert!(csv.lines().next().unwrap().contains(",shares,"), "{csv}");
+    assert!(
+        csv.contains("upload (anonymous READ,WRITE, guest READ,WRITE)"),
+        "{csv}"
+    );
+    let (_, html, _) = smbaudit(
+        &lab,
+        &["scan", "--no-store", "-p", "445", "-f", "html"],
+        &target_ip,
+    );
+    assert!(
+        html.contains("Shares: public (anonymous READ, guest READ)"),
+        "html shows shares"
+    );
+
     // --no-shares: no share conversation, and the rules say not checked.
     let skipped = scan(&lab, &["--no-shares"]);
     assert!(skipped["smb"].get("shares").is_none(), "{}", skipped["smb"]);

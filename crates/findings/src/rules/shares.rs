@@ -120,7 +120,7 @@ fn describe(share: &Share, found: &ShareAccess, want: Want) -> String {
             found
                 .root_access
                 .or(found.share_access)
-                .map_or("unknown".into(), |m| format!("{m:#010x}"))
+                .map_or_else(|| "unknown".into(), |m| format!("{m:#010x}"))
         ),
     }
 }

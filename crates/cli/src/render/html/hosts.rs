@@ -1,6 +1,7 @@
 //! The host table. Each row's last cell folds the host's findings into `<details>`: one line
 //! per finding with its rule id (a link to the rule's entry), severity, evidence and context.
 
+use smbaudit_probe::smb::shares::ShareListing;
 use std::collections::{BTreeMap, HashSet};
 use std::io::{self, Write};
 use std::net::IpAddr;
@@ -90,7 +91,7 @@ pub(super) fn host_table(
         writeln!(out, "<h3>Findings on addresses not in the table</h3>")?;
         for (&ip, found) in unlisted {
             writeln!(out, "<h4>{ip}</h4>")?;
-            host_findings(out, ip, found, rules)?;
+            host_findings(out, ip, None, found, rules)?;
         }
     }
     writeln!(out, "</section>")
@@ -131,14 +132,20 @@ fn host_row(
         return writeln!(out, "<td>0</td></tr>");
     }
     out.extend_from_slice(b"<td>");
-    host_findings(out, host.ip, found, rules)?;
+    host_findings(out, host.ip, shares_of(host), found, rules)?;
     writeln!(out, "</td></tr>")
+}
+
+/// The host's share list, if the scan obtained one.
+fn shares_of(host: &HostRecord) -> Option<&ShareListing> {
+    host.smb.as_ref().and_then(|s| s.shares.as_ref())
 }
 
 /// A host's findings: the count by severity, and (folded) one line per finding.
 fn host_findings(
     out: &mut Vec<u8>,
     ip: IpAddr,
+    shares: Option<&ShareListing>,
     found: &[&Finding],
     rules: &[RuleGroup<'_>],
 ) -> io::Result<()> {
@@ -166,7 +173,12 @@ fn host_findings(
     for f in found {
         finding(out, f, group(rules, &f.rule_id))?;
     }
-    out.extend_from_slice(b"</ul></details></article>");
+    out.extend_from_slice(b"</ul>");
+    if let Some(listing) = shares {
+        let line = listing.summary();
+        write!(out, "<p class=\"shares\">Shares: {}</p>", escape(&line))?;
+    }
+    out.extend_from_slice(b"</details></article>");
     Ok(())
 }
 

@@ -58,7 +58,10 @@ impl<W: Write> ScanSink for Csv<W> {
     }
 
     fn begin(&mut self) -> io::Result<()> {
-        write_csv_row(&mut self.0, SUMMARY_HEADERS.into_iter().chain(["errors"]))
+        write_csv_row(
+            &mut self.0,
+            SUMMARY_HEADERS.into_iter().chain(["shares", "errors"]),
+        )
     }
 
     fn host(&mut self, _: &Scanned) -> io::Result<()> {
@@ -71,11 +74,19 @@ impl<W: Write> ScanSink for Csv<W> {
             let row = host
                 .summary_row()
                 .into_iter()
-                .chain([host.errors.len().to_string()]);
+                .chain([shares_cell(host), host.errors.len().to_string()]);
             write_csv_row(&mut self.0, row)?;
         }
         self.0.flush()
     }
+}
+
+/// The CSV `shares` cell: each share and each identity's access, or "-".
+fn shares_cell(host: &HostRecord) -> String {
+    host.smb
+        .as_ref()
+        .and_then(|s| s.shares.as_ref())
+        .map_or_else(|| "-".into(), |l| l.summary())
 }
 
 /// One CSV row per finding.

@@ -78,7 +78,12 @@ pub(super) fn write_listing(
     for share in &listing.shares {
         let cells: String = columns
             .iter()
-            .map(|id| format!("  {:<10}", share.access_of(*id).map_or("-".into(), cell)))
+            .map(|id| {
+                format!(
+                    "  {:<10}",
+                    share.access_of(*id).map_or_else(|| "-".into(), ShareAccess::word)
+                )
+            })
             .collect();
         writeln!(
             out,
@@ -99,22 +104,9 @@ pub(super) fn write_listing(
     Ok(())
 }
 
-/// One identity's access in a word or two.
-fn cell(found: &ShareAccess) -> String {
-    match (found.connect, found.read, found.write) {
-        (Some(false), ..) => "DENIED".into(),
-        (None, ..) => "?".into(),
-        (Some(true), Some(true), Some(true)) => "READ,WRITE".into(),
-        (Some(true), _, Some(true)) => "WRITE".into(),
-        (Some(true), Some(true), _) => "READ".into(),
-        (Some(true), Some(false), _) => "CONNECT".into(),
-        (Some(true), None, _) => "CONNECT?".into(),
-    }
-}
-
 /// The status codes and masks behind a cell.
 fn evidence(found: &ShareAccess) -> String {
-    let mask = |m: Option<u32>| m.map_or("-".into(), |m| format!("{m:#010x}"));
+    let mask = |m: Option<u32>| m.map_or_else(|| "-".into(), |m| format!("{m:#010x}"));
     let mut parts = vec![
         format!("connect {}", found.connect_status),
         format!("share access {}", mask(found.share_access)),

@@ -135,7 +135,45 @@ pub struct ShareAccess {
     pub write_evidence: Option<String>,
 }
 
+impl ShareListing {
+    /// The listing on one line: `public (anonymous READ, guest READ); upload (anonymous
+    /// READ,WRITE)`.
+    pub fn summary(&self) -> String {
+        if self.listed != Some(true) {
+            return format!("not listed: {}", self.reason);
+        }
+        let share = |s: &Share| {
+            let access: Vec<String> = s
+                .access
+                .iter()
+                .map(|a| format!("{} {}", a.identity.as_str(), a.word()))
+                .collect();
+            if access.is_empty() {
+                s.name.clone()
+            } else {
+                format!("{} ({})", s.name, access.join(", "))
+            }
+        };
+        self.shares.iter().map(share).collect::<Vec<_>>().join("; ")
+    }
+}
+
 impl ShareAccess {
+    /// The access in a word or two, as smbclient and NetExec users read it: "READ,WRITE",
+    /// "READ", "WRITE", "CONNECT" (connected, nothing listed), "DENIED", "?" (unknown).
+    pub fn word(&self) -> String {
+        match (self.connect, self.read, self.write) {
+            (Some(false), ..) => "DENIED",
+            (None, ..) => "?",
+            (Some(true), Some(true), Some(true)) => "READ,WRITE",
+            (Some(true), _, Some(true)) => "WRITE",
+            (Some(true), Some(true), _) => "READ",
+            (Some(true), Some(false), _) => "CONNECT",
+            (Some(true), None, _) => "CONNECT?",
+        }
+        .to_owned()
+    }
+
     fn refused(identity: Identity, connect: Option<bool>, status: String) -> Self {
         Self {
             identity,
