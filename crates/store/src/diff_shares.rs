@@ -43,7 +43,9 @@ pub(crate) fn share_changes(ip: IpAddr, a: &HostRecord, b: &HostRecord) -> Vec<S
             None => out.push(change(name, "appeared".into())),
             Some(old) => {
                 for access in &share.access {
-                    let before = old.access_of(access.identity).map_or_else(|| "-".into(), summary);
+                    let before = old
+                        .access_of(access.identity)
+                        .map_or_else(|| "-".into(), summary);
                     let after = summary(access);
                     if before != after {
                         let who = access.identity.as_str();

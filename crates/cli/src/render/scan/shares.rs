@@ -81,7 +81,9 @@ pub(super) fn write_listing(
             .map(|id| {
                 format!(
                     "  {:<10}",
-                    share.access_of(*id).map_or_else(|| "-".into(), ShareAccess::word)
+                    share
+                        .access_of(*id)
+                        .map_or_else(|| "-".into(), ShareAccess::word)
                 )
             })
             .collect();

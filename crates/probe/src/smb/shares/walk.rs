@@ -282,3 +282,7 @@ fn too_many_reads() -> String {
         en::MAX_PIPE_READS
     )
 }
+
+#[cfg(test)]
+#[path = "walk_tests.rs"]
+mod tests;
