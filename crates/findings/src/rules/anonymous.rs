@@ -33,6 +33,14 @@ const REFERENCES: &[&str] = &[
     "https://www.samba.org/samba/docs/current/man-html/smb.conf.5.html#MAPTOGUEST",
 ];
 
+/// The Windows fix of every share-access rule: no anonymous access, then no Everyone/Guest
+/// on the share.
+const WINDOWS_CLOSE_OPEN_SHARES: &str = concat!(
+    windows_no_anonymous!(),
+    "\n",
+    windows_revoke_open_share_access!()
+);
+
 const REMEDIATION: &[(Platform, &str)] = &[
     (Platform::Windows, windows_no_anonymous!()),
     (Platform::Samba, samba_no_anonymous!()),
@@ -145,14 +153,7 @@ pub(super) const SHARE_READ: Rule = Rule {
     severity: Severity::High,
     rationale: "Anyone who reaches the host can copy the share's files.",
     remediation: &[
-        (
-            Platform::Windows,
-            concat!(
-                windows_no_anonymous!(),
-                "\n",
-                windows_revoke_open_share_access!()
-            ),
-        ),
+        (Platform::Windows, WINDOWS_CLOSE_OPEN_SHARES),
         (Platform::Samba, samba_no_anonymous!()),
         (Platform::Perimeter, perimeter_block!()),
     ],
@@ -168,14 +169,7 @@ pub(super) const SHARE_WRITE: Rule = Rule {
     rationale: "Anyone who reaches the host can plant or encrypt files on the share \
         (ransomware, malicious shortcuts that leak NTLM hashes).",
     remediation: &[
-        (
-            Platform::Windows,
-            concat!(
-                windows_no_anonymous!(),
-                "\n",
-                windows_revoke_open_share_access!()
-            ),
-        ),
+        (Platform::Windows, WINDOWS_CLOSE_OPEN_SHARES),
         (
             Platform::Samba,
             concat!(samba_no_anonymous!(), "\nread only = yes"),
@@ -214,14 +208,7 @@ pub(super) const HIDDEN_SHARE_READ: Rule = Rule {
     rationale: "A share whose name ends in $ is left out of browse lists, so its owner often \
         believes it private; NetrShareEnum lists it anyway, and anyone can read its files.",
     remediation: &[
-        (
-            Platform::Windows,
-            concat!(
-                windows_no_anonymous!(),
-                "\n",
-                windows_revoke_open_share_access!()
-            ),
-        ),
+        (Platform::Windows, WINDOWS_CLOSE_OPEN_SHARES),
         (
             Platform::Samba,
             concat!(

@@ -11,7 +11,7 @@ use smbaudit_wire::{Encode, ResponseError};
 use super::super::ProbeError;
 use super::super::reply::status_text;
 use super::enumerate::refusal;
-use super::{Identity, ShareAccess};
+use super::{Failed, Identity, ShareAccess, decoded};
 
 /// Access bits that let an identity add or change files ([MS-SMB2] 2.2.13.1.2:
 /// FILE_ADD_FILE, FILE_ADD_SUBDIRECTORY, and the generic rights that include them).
@@ -71,27 +71,20 @@ pub(super) fn read_root(
     found: &mut ShareAccess,
     reply: Result<Vec<u8>, ProbeError>,
 ) -> Option<FileId> {
-    let answer = reply
-        .map_err(|e| e.to_string())
-        .map(|m| CreateResponse::decode(&m));
-    match answer {
-        Ok(Ok(resp)) => {
+    match decoded(reply, CreateResponse::decode) {
+        Ok(resp) => {
             found.root_access = resp
                 .maximal_access()
                 .filter(|m| m.query_status == smb2::status::SUCCESS)
                 .map(|m| m.maximal_access);
             Some(resp.file_id)
         }
-        Ok(Err(ResponseError::Status(status))) => {
+        Err(Failed::Status(status)) => {
             found.read = refusal(status);
             found.read_status = Some(format!("root CREATE answered {}", status_text(status)));
             None
         }
-        Ok(Err(e)) => {
-            found.read_status = Some(format!("root CREATE: {e}"));
-            None
-        }
-        Err(e) => {
+        Err(Failed::Other(e)) => {
             found.read_status = Some(format!("root CREATE: {e}"));
             None
         }
@@ -109,11 +102,8 @@ pub(super) fn list_request(file_id: FileId) -> Vec<u8> {
 
 /// Records the listing's answer.
 pub(super) fn read_list(found: &mut ShareAccess, reply: Result<Vec<u8>, ProbeError>) {
-    let answer = reply
-        .map_err(|e| e.to_string())
-        .map(|m| QueryDirectoryResponse::decode(&m));
-    match answer {
-        Ok(Ok(resp)) => {
+    match decoded(reply, QueryDirectoryResponse::decode) {
+        Ok(resp) => {
             found.read = Some(true);
             found.entries = Some(
                 resp.names
@@ -122,16 +112,15 @@ pub(super) fn read_list(found: &mut ShareAccess, reply: Result<Vec<u8>, ProbeErr
                     .count(),
             );
         }
-        Ok(Err(ResponseError::Status(smb2::status::NO_MORE_FILES))) => {
+        Err(Failed::Status(smb2::status::NO_MORE_FILES)) => {
             found.read = Some(true);
             found.entries = Some(0);
         }
-        Ok(Err(ResponseError::Status(status))) => {
+        Err(Failed::Status(status)) => {
             found.read = refusal(status);
             found.read_status = Some(format!("QUERY_DIRECTORY answered {}", status_text(status)));
         }
-        Ok(Err(e)) => found.read_status = Some(format!("QUERY_DIRECTORY: {e}")),
-        Err(e) => found.read_status = Some(format!("QUERY_DIRECTORY: {e}")),
+        Err(Failed::Other(e)) => found.read_status = Some(format!("QUERY_DIRECTORY: {e}")),
     }
 }
 
@@ -165,16 +154,13 @@ pub(super) fn read_write(
     name: &str,
     reply: Result<Vec<u8>, ProbeError>,
 ) -> Option<FileId> {
-    let answer = reply
-        .map_err(|e| e.to_string())
-        .map(|m| CreateResponse::decode(&m));
-    let (write, evidence, handle) = match answer {
-        Ok(Ok(resp)) => (
+    let (write, evidence, handle) = match decoded(reply, CreateResponse::decode) {
+        Ok(resp) => (
             Some(true),
             format!("write check created {name}"),
             Some(resp.file_id),
         ),
-        Ok(Err(ResponseError::Status(status))) => (
+        Err(Failed::Status(status)) => (
             refusal(status),
             format!(
                 "write check: creating {name} answered {}",
@@ -182,8 +168,7 @@ pub(super) fn read_write(
             ),
             None,
         ),
-        Ok(Err(e)) => (None, format!("write check: {e}"), None),
-        Err(e) => (None, format!("write check: {e}"), None),
+        Err(Failed::Other(e)) => (None, format!("write check: {e}"), None),
     };
     found.write = write;
     found.write_evidence = Some(evidence);
@@ -192,17 +177,13 @@ pub(super) fn read_write(
 
 /// Records the CLOSE that removes the write check's file.
 pub(super) fn read_write_close(found: &mut ShareAccess, reply: Result<Vec<u8>, ProbeError>) {
-    let removed = match reply
-        .map_err(|e| e.to_string())
-        .map(|m| smb2::close_status(&m))
-    {
-        Ok(Ok(smb2::status::SUCCESS)) => "and removed it (DELETE_ON_CLOSE)".to_owned(),
-        Ok(Ok(status)) => format!(
+    let removed = match decoded(reply, smb2::close_status) {
+        Ok(smb2::status::SUCCESS) => "and removed it (DELETE_ON_CLOSE)".to_owned(),
+        Ok(status) | Err(Failed::Status(status)) => format!(
             "but its CLOSE answered {}: it may remain",
             status_text(status)
         ),
-        Ok(Err(e)) => format!("but its CLOSE failed ({e}): it may remain"),
-        Err(e) => format!("but its CLOSE failed ({e}): it may remain"),
+        Err(Failed::Other(e)) => format!("but its CLOSE failed ({e}): it may remain"),
     };
     if let Some(evidence) = &mut found.write_evidence {
         evidence.push(' ');

@@ -12,8 +12,7 @@ use smbaudit_wire::smb2::{
 
 use super::super::ProbeError;
 use super::super::reply::status_text;
-use super::{Share, ShareListing};
-use crate::smb::session::ipc_connect_request;
+use super::{Failed, Share, ShareListing, decoded};
 
 /// NetrShareEnum's opnum in the SRVSVC interface.
 const OPNUM_NETR_SHARE_ENUM: u16 = 15;
@@ -27,11 +26,6 @@ pub(super) const MAX_PIPE_READS: usize = 64;
 const ERROR_MORE_DATA: u32 = 234;
 /// The `srvsvc` pipe's desired access: read and write data, attributes and EAs.
 const PIPE_ACCESS: u32 = 0x0012_019f;
-
-/// The IPC$ TREE_CONNECT that starts an enumeration.
-pub(super) fn ipc_request(netname: &str) -> Vec<u8> {
-    ipc_connect_request(netname)
-}
 
 /// CREATE of the `srvsvc` pipe.
 pub(super) fn open_pipe_request() -> Vec<u8> {
@@ -51,13 +45,10 @@ pub(super) fn open_pipe_request() -> Vec<u8> {
 pub(super) fn read_open(
     reply: Result<Vec<u8>, ProbeError>,
 ) -> Result<FileId, (Option<bool>, String)> {
-    let msg = reply.map_err(|e| (None, e.to_string()))?;
-    match CreateResponse::decode(&msg) {
+    match decoded(reply, CreateResponse::decode) {
         Ok(resp) => Ok(resp.file_id),
-        Err(smbaudit_wire::ResponseError::Status(status)) => {
-            Err((refusal(status), status_text(status)))
-        }
-        Err(e) => Err((None, e.to_string())),
+        Err(Failed::Status(status)) => Err((refusal(status), status_text(status))),
+        Err(Failed::Other(e)) => Err((None, e)),
     }
 }
 
@@ -224,13 +215,12 @@ pub(super) fn judge_enum(pdu: Pdu, level: u32) -> Result<ShareListing, (Option<b
 pub(super) fn read_open_tree(
     reply: Result<Vec<u8>, ProbeError>,
 ) -> Result<(), (Option<bool>, String)> {
-    let msg = reply.map_err(|e| (None, e.to_string()))?;
-    match smb2::TreeConnectResponse::decode(&msg) {
+    match decoded(reply, smb2::TreeConnectResponse::decode) {
         Ok(_) => Ok(()),
-        Err(smbaudit_wire::ResponseError::Status(status)) => Err((
+        Err(Failed::Status(status)) => Err((
             refusal(status),
             format!("the IPC$ tree connect answered {}", status_text(status)),
         )),
-        Err(e) => Err((None, format!("IPC$ tree connect: {e}"))),
+        Err(Failed::Other(e)) => Err((None, format!("IPC$ tree connect: {e}"))),
     }
 }

@@ -12,7 +12,30 @@ mod enumerate;
 pub mod walk;
 
 use serde::{Deserialize, Serialize};
+use smbaudit_wire::ResponseError;
 use smbaudit_wire::dcerpc::stype;
+
+use super::ProbeError;
+
+/// Why a reply is not the answer a check wanted: the server's NT status, or anything else
+/// (no reply, a malformed one) as text.
+enum Failed {
+    Status(u32),
+    Other(String),
+}
+
+/// The reply decoded by `decode`, or why not: the one place a share check turns a
+/// connection result and a decoder result into its verdict's input.
+fn decoded<T>(
+    reply: Result<Vec<u8>, ProbeError>,
+    decode: fn(&[u8]) -> Result<T, ResponseError>,
+) -> Result<T, Failed> {
+    let msg = reply.map_err(|e| Failed::Other(e.to_string()))?;
+    decode(&msg).map_err(|e| match e {
+        ResponseError::Status(status) => Failed::Status(status),
+        e => Failed::Other(e.to_string()),
+    })
+}
 
 /// Who asked.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]

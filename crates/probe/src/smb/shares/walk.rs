@@ -8,6 +8,7 @@ use smbaudit_wire::dcerpc::Reassembly;
 use smbaudit_wire::smb2::FileId;
 
 use super::super::ProbeError;
+use super::super::session::ipc_connect_request;
 use super::enumerate::{self as en, PipeStep};
 use super::{Identity, ShareAccess, ShareListing, access};
 
@@ -101,7 +102,10 @@ impl ShareWalk {
     pub fn request(&self) -> Option<(Vec<u8>, &'static str)> {
         let share = |i: usize| self.listing.shares[i].name.as_str();
         Some(match &self.step {
-            Step::Ipc => (en::ipc_request(&self.netname), "IPC$ TREE_CONNECT response"),
+            Step::Ipc => (
+                ipc_connect_request(&self.netname),
+                "IPC$ TREE_CONNECT response",
+            ),
             Step::OpenPipe => (en::open_pipe_request(), "srvsvc CREATE response"),
             Step::Bind(fid) => (en::bind(*fid), "SRVSVC bind response"),
             Step::BindRead(fid, ..) | Step::EnumRead(fid, ..) => {
