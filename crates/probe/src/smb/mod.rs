@@ -8,6 +8,7 @@ mod error;
 mod facts;
 pub mod ms17_010;
 pub mod ntlm;
+pub mod ntlm_keys;
 pub mod ntlmv2;
 pub mod reply;
 pub mod session;
