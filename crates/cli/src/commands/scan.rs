@@ -23,7 +23,7 @@ use crate::args::{ScanArgs, ScanFormat};
 use crate::pipeline::{Finished, Pipeline, Report, Shown};
 use crate::render::findings::{colour_stdout, plural};
 use crate::render::{self};
-use crate::{Fatal, exit, input};
+use crate::{Fatal, credentials, exit, input};
 
 pub(crate) async fn run(mut args: ScanArgs) -> Result<u8, Fatal> {
     if args.dry_run {
@@ -32,6 +32,12 @@ pub(crate) async fn run(mut args: ScanArgs) -> Result<u8, Fatal> {
     if args.ports.contains(&137) {
         input::check_source_port(args.udp.source_port)?;
     }
+    // Read first, so a missing password fails before anything is sent. Held (and wiped on
+    // drop) for the scan; the credentialed session on connection A is not wired yet.
+    let _credentials = match &args.user {
+        Some(user) => Some(credentials::read(user, args.password_file.as_deref())?),
+        None => None,
+    };
     let store = if args.no_store {
         None
     } else {

@@ -4,6 +4,7 @@
 //! engine only moves bytes and keeps the clock.
 
 pub mod connection;
+pub mod credentials;
 mod error;
 mod facts;
 pub mod ms17_010;
