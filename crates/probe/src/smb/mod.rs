@@ -7,6 +7,7 @@ pub mod connection;
 pub mod credentials;
 mod error;
 mod facts;
+pub mod login;
 pub mod ms17_010;
 pub mod ntlm;
 pub mod ntlm_keys;
