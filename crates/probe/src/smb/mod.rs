@@ -8,6 +8,7 @@ pub mod credentials;
 mod error;
 mod facts;
 pub mod login;
+pub mod login_flow;
 pub mod ms17_010;
 pub mod ntlm;
 pub mod ntlm_keys;
