@@ -5,6 +5,8 @@
 //! signed session works. On 3.1.1 it chains the preauth hash over the legs as actually sent
 //! (the caller hands back [`super::connection::Connection::last_sent`]) and received.
 
+use std::sync::Arc;
+
 use smbaudit_wire::ntlm::{SCANNER_NEGOTIATE_FLAGS, flags, negotiate_message};
 use smbaudit_wire::smb2::{self, Dialect};
 use smbaudit_wire::spnego;
@@ -68,8 +70,8 @@ enum Stage {
 }
 
 /// One login attempt: constructed once per host, so a second port never logs in again.
-pub struct Login<'a> {
-    credentials: &'a Credentials,
+pub struct Login {
+    credentials: Arc<Credentials>,
     dialect: Dialect,
     signing: LoginSigning,
     algorithm: Option<u16>,
@@ -82,12 +84,12 @@ pub struct Login<'a> {
     stage: Stage,
 }
 
-impl<'a> Login<'a> {
+impl Login {
     /// A login on a connection that negotiated `dialect`; `preauth` is the connection's
     /// hash after NEGOTIATE (3.1.1), `algorithm` the SIGNING_CAPABILITIES choice.
     #[allow(clippy::too_many_arguments)] // each is one fact of the connection or the run
     pub fn new(
-        credentials: &'a Credentials,
+        credentials: Arc<Credentials>,
         dialect: Dialect,
         signing: LoginSigning,
         algorithm: Option<u16>,
@@ -177,7 +179,7 @@ impl<'a> Login<'a> {
         let offered = LOGIN_NEGOTIATE_FLAGS;
         let leg = login_setup_request(
             &msg,
-            self.credentials,
+            &self.credentials,
             offered,
             &self.random,
             self.unix_nanos,

@@ -20,10 +20,9 @@ fn challenge_reply() -> Vec<u8> {
 
 /// The session key the client will settle (the same inputs give the same key).
 fn expected_key() -> [u8; 16] {
-    let creds = credentials();
     let leg = login_setup_request(
         &challenge_reply(),
-        &creds,
+        &credentials(),
         LOGIN_NEGOTIATE_FLAGS,
         &RANDOM,
         0,
@@ -50,9 +49,9 @@ fn final_response(signing: Option<&dyn crate::smb::signing::Signer>, flags_: u16
     msg
 }
 
-fn login(creds: &Credentials, dialect: Dialect, preauth: Option<PreauthHash>) -> Login<'_> {
+fn login(dialect: Dialect, preauth: Option<PreauthHash>) -> Login {
     Login::new(
-        creds,
+        std::sync::Arc::new(credentials()),
         dialect,
         LoginSigning::Sign,
         None,
@@ -65,8 +64,7 @@ fn login(creds: &Credentials, dialect: Dialect, preauth: Option<PreauthHash>) ->
 
 #[test]
 fn signs_after_a_verified_final_leg_then_connects_ipc() {
-    let creds = credentials();
-    let mut l = login(&creds, Dialect::Smb210, None);
+    let mut l = login(Dialect::Smb210, None);
     let (neg, new_session) = sent(l.poll_action());
     assert!(new_session, "a new session");
     l.handle_sent(&neg);
@@ -99,8 +97,7 @@ fn signs_after_a_verified_final_leg_then_connects_ipc() {
 
 #[test]
 fn a_final_leg_signed_with_another_key_is_not_trusted() {
-    let creds = credentials();
-    let mut l = login(&creds, Dialect::Smb302, None);
+    let mut l = login(Dialect::Smb302, None);
     sent(l.poll_action());
     l.handle_reply(Ok(challenge_reply()));
     sent(l.poll_action());
@@ -117,7 +114,6 @@ fn a_final_leg_signed_with_another_key_is_not_trusted() {
 
 #[test]
 fn logon_failure_and_guest_end_the_login_without_a_tree_connect() {
-    let creds = credentials();
     for (reply, reason) in [
         (
             session_setup_response(2, status::LOGON_FAILURE, 0, &[]),
@@ -125,7 +121,7 @@ fn logon_failure_and_guest_end_the_login_without_a_tree_connect() {
         ),
         (final_response(None, session_flags::IS_GUEST), "guest"),
     ] {
-        let mut l = login(&creds, Dialect::Smb210, None);
+        let mut l = login(Dialect::Smb210, None);
         sent(l.poll_action());
         l.handle_reply(Ok(challenge_reply()));
         sent(l.poll_action());
@@ -144,10 +140,9 @@ fn logon_failure_and_guest_end_the_login_without_a_tree_connect() {
 /// first leg as sent, the CHALLENGE and the AUTHENTICATE as sent (not the final response).
 #[test]
 fn on_3_1_1_the_preauth_hash_covers_the_legs_as_sent() {
-    let creds = credentials();
     let mut negotiated = PreauthHash::new();
     negotiated.update(b"negotiate request and response stand-in");
-    let mut l = login(&creds, Dialect::Smb311, Some(negotiated.clone()));
+    let mut l = login(Dialect::Smb311, Some(negotiated.clone()));
     let (neg, _) = sent(l.poll_action());
     let mut as_sent = neg.clone();
     as_sent[24] = 5; // the connection stamped another MessageId
