@@ -42,8 +42,10 @@ impl LoginSigning {
 }
 
 /// What the login wants done next.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum LoginAction {
-    /// Send `msg`; `new_session` asks the connection to start a session (SessionId 0).
+    /// Send `msg` (first installing [`Login::take_signer`]'s signer, if any);
+    /// `new_session` asks the connection to start a session (SessionId 0).
     Send {
         /// The request.
         msg: Vec<u8>,
@@ -52,20 +54,15 @@ pub enum LoginAction {
         /// What the reply is.
         waiting_for: &'static str,
     },
-    /// Install this signer on the connection before the next request.
-    InstallSigner(Box<dyn Signer>),
     /// Finished, with the verdict.
     Done(SessionVerdict),
 }
 
+/// Each stage names the request in flight; its reply moves to the next.
 enum Stage {
     Negotiate,
-    Challenge,
     Authenticate(Vec<u8>),
-    Final,
     Tree(SessionVerdict),
-    TreeWait(SessionVerdict),
-    Waiting,
     Done(SessionVerdict),
 }
 
@@ -113,46 +110,37 @@ impl Login {
         }
     }
 
-    /// The next thing to do, if any (none while a reply is awaited).
-    pub fn poll_action(&mut self) -> Option<LoginAction> {
-        if let Some(signer) = self.pending_signer.take() {
-            return Some(LoginAction::InstallSigner(signer));
-        }
-        match std::mem::replace(&mut self.stage, Stage::Waiting) {
+    /// The request to send now, or the verdict.
+    pub fn poll_action(&self) -> LoginAction {
+        match &self.stage {
             Stage::Negotiate => {
-                self.stage = Stage::Challenge;
                 let blob = spnego::ntlm_init_token(&negotiate_message(LOGIN_NEGOTIATE_FLAGS));
                 let msg = smb2::SessionSetupRequest {
                     message_id: 0,
                     session_id: 0,
                     security_blob: &blob,
                 };
-                Some(send(
-                    smbaudit_wire::Encode::to_vec(&msg),
-                    true,
-                    "login CHALLENGE",
-                ))
+                send(smbaudit_wire::Encode::to_vec(&msg), true, "login CHALLENGE")
             }
-            Stage::Authenticate(msg) => {
-                self.stage = Stage::Final;
-                Some(send(msg, false, "login SESSION_SETUP response"))
-            }
-            Stage::Tree(verdict) => {
-                self.stage = Stage::TreeWait(verdict);
-                let msg = ipc_connect_request(&self.netname);
-                Some(send(msg, false, "login IPC$ TREE_CONNECT response"))
-            }
-            Stage::Done(verdict) => Some(LoginAction::Done(verdict)),
-            other => {
-                self.stage = other;
-                None
-            }
+            Stage::Authenticate(msg) => send(msg.clone(), false, "login SESSION_SETUP response"),
+            Stage::Tree(_) => send(
+                ipc_connect_request(&self.netname),
+                false,
+                "login IPC$ TREE_CONNECT response",
+            ),
+            Stage::Done(verdict) => LoginAction::Done(verdict.clone()),
         }
+    }
+
+    /// The signer to install on the connection, once, after the final SESSION_SETUP
+    /// response verified (before the TREE_CONNECT goes out).
+    pub fn take_signer(&mut self) -> Option<Box<dyn Signer>> {
+        self.pending_signer.take()
     }
 
     /// The request just went out as `sent` (the connection's `last_sent`).
     pub fn handle_sent(&mut self, sent: &[u8]) {
-        let setup = matches!(self.stage, Stage::Challenge | Stage::Final);
+        let setup = matches!(self.stage, Stage::Negotiate | Stage::Authenticate(_));
         if let (Some(hash), true) = (&mut self.preauth, setup) {
             hash.update(sent);
         }
@@ -160,11 +148,12 @@ impl Login {
 
     /// The reply to the last request, or why there is none.
     pub fn handle_reply(&mut self, reply: Result<Vec<u8>, ProbeError>) {
-        self.stage = match std::mem::replace(&mut self.stage, Stage::Waiting) {
-            Stage::Challenge => self.after_challenge(reply),
-            Stage::Final => self.after_final(reply),
-            Stage::TreeWait(verdict) => Stage::Done(verdict.with_ipc(reply)),
-            other => other,
+        let done = Stage::Done(SessionVerdict::unknown(String::new()));
+        self.stage = match std::mem::replace(&mut self.stage, done) {
+            Stage::Negotiate => self.after_challenge(reply),
+            Stage::Authenticate(_) => self.after_final(reply),
+            Stage::Tree(verdict) => Stage::Done(verdict.with_ipc(reply)),
+            Stage::Done(verdict) => Stage::Done(verdict),
         };
     }
 
