@@ -76,5 +76,6 @@ fn local_config(args: &LocalArgs) -> ScanConfig {
             ..SweepConfig::default()
         },
         skip: HashSet::<IpAddr>::new(),
+        credentials: None,
     }
 }

@@ -32,10 +32,13 @@ pub(crate) async fn run(mut args: ScanArgs) -> Result<u8, Fatal> {
     if args.ports.contains(&137) {
         input::check_source_port(args.udp.source_port)?;
     }
-    // Read first, so a missing password fails before anything is sent. Held (and wiped on
-    // drop) for the scan; the credentialed session on connection A is not wired yet.
-    let _credentials = match &args.user {
-        Some(user) => Some(credentials::read(user, args.password_file.as_deref())?),
+    // Read first, so a missing password fails before anything is sent; wiped when the
+    // last host's suite drops it.
+    let credentials = match &args.user {
+        Some(user) => Some(std::sync::Arc::new(credentials::read(
+            user,
+            args.password_file.as_deref(),
+        )?)),
         None => None,
     };
     let store = if args.no_store {
@@ -96,7 +99,8 @@ pub(crate) async fn run(mut args: ScanArgs) -> Result<u8, Fatal> {
         None => (None, None, HashSet::new()),
     };
     let already_done = skip.len();
-    let cfg = scan_config(&args, skip);
+    let mut cfg = scan_config(&args, skip);
+    cfg.credentials = credentials;
     // An output path that cannot be written fails now, before anything is sent.
     let relay_file = match &args.relay_list {
         Some(path) => Some(
@@ -334,6 +338,7 @@ fn scan_config(args: &ScanArgs, skip: HashSet<std::net::IpAddr>) -> ScanConfig {
             ..SweepConfig::default()
         },
         skip,
+        credentials: None,
     }
 }
 

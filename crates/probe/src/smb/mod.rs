@@ -22,6 +22,7 @@ pub mod suite;
 #[cfg(test)]
 mod test_peer;
 pub mod time;
+pub mod user_login;
 
 pub use error::ProbeError;
 pub use facts::{

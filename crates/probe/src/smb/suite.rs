@@ -79,6 +79,8 @@ enum Step {
     GuestNegotiate,
     /// Its AUTHENTICATE, for an unknown user name.
     GuestAuthenticate(Vec<u8>),
+    /// The credentialed session ([`super::user_login`]), after the guest attempt.
+    Login,
     Smb1Connect,
     Smb1Negotiate,
     Smb1SessionSetup(Box<Smb1Negotiate>),
@@ -121,6 +123,7 @@ pub struct Suite {
     probes: Vec<(Dialect, FloorProbe)>,
     /// Whether to attempt the anonymous session after the NTLM challenge.
     null_session: bool,
+    user: super::user_login::UserLogin,
 }
 
 impl Suite {
@@ -149,7 +152,32 @@ impl Suite {
             candidates: Vec::new(),
             probes: Vec::new(),
             null_session: false,
+            user: super::user_login::UserLogin::default(),
         }
+    }
+
+    /// Also logs in with `credentials` on connection A, after the guest attempt.
+    pub fn with_credentials(
+        mut self,
+        credentials: Option<std::sync::Arc<super::credentials::Credentials>>,
+    ) -> Self {
+        self.user = super::user_login::UserLogin::new(credentials);
+        self
+    }
+
+    /// The last request went out as `sent` (`Connection::last_sent`): the login's preauth
+    /// hash covers it.
+    pub fn handle_sent(&mut self, sent: &[u8]) {
+        match self.step {
+            Step::Negotiate => self.user.negotiate_sent(sent),
+            Step::Login => self.user.handle_sent(sent),
+            _ => {}
+        }
+    }
+
+    /// A signer to install on the connection before the next request (the login's).
+    pub fn take_signer(&mut self) -> Option<Box<dyn super::signing::Signer>> {
+        self.user.take_signer()
     }
 
     /// Also attempts an anonymous (null) session on connection A, after the challenge.
@@ -189,6 +217,14 @@ impl Suite {
             Step::GuestAuthenticate(request) => {
                 exchange(request.clone(), "guest SESSION_SETUP response")
             }
+            Step::Login => match self.user.poll_request() {
+                Some((request, waiting_for, new_session)) => Action::Exchange {
+                    request,
+                    waiting_for,
+                    new_session,
+                },
+                None => Action::Done,
+            },
             Step::Smb1Negotiate | Step::PortSmb1Negotiate => {
                 exchange(probe1::negotiate_request(), "SMB1 NEGOTIATE response")
             }
@@ -220,10 +256,28 @@ impl Suite {
         }
     }
 
+    /// After the anonymous and guest sessions: the login (once), else connection B.
+    fn after_sessions(&mut self) -> Step {
+        let random = (self.env.nonce)().salt;
+        if self
+            .user
+            .start(&self.netname, random, (self.env.unix_nanos)())
+        {
+            Step::Login
+        } else {
+            Step::Smb1Connect
+        }
+    }
+
     /// The reply to the last [`Action::Exchange`], or why there is none.
     pub fn handle_reply(&mut self, reply: Result<Vec<u8>, ProbeError>) {
         match std::mem::replace(&mut self.step, Step::Done) {
-            Step::Negotiate => self.negotiated(reply),
+            Step::Negotiate => {
+                if let Ok(msg) = &reply {
+                    self.user.negotiate_reply(msg);
+                }
+                self.negotiated(reply);
+            }
             Step::SessionSetup => {
                 match reply
                     .map_err(|e| e.to_string())
@@ -238,7 +292,7 @@ impl Suite {
                     }
                     Err(why) => self.error(Phase::Smb2SessionSetup, why),
                 }
-                self.step = Step::Smb1Connect;
+                self.step = self.after_sessions();
             }
             Step::AnonymousSetup => {
                 let verdict = session::read_anonymous_setup(reply);
@@ -273,14 +327,21 @@ impl Suite {
                     Ok(request) => self.step = Step::GuestAuthenticate(request),
                     Err(why) => {
                         self.facts.guest_session = Some(session::SessionVerdict::unknown(why));
-                        self.step = Step::Smb1Connect;
+                        self.step = self.after_sessions();
                     }
                 }
             }
             Step::GuestAuthenticate(_) => {
                 self.facts.guest_session = Some(session::read_guest_setup(reply));
-                self.step = Step::Smb1Connect;
+                self.step = self.after_sessions();
             }
+            Step::Login => match self.user.handle_reply(reply) {
+                Some(verdict) => {
+                    self.facts.user_session = Some(verdict);
+                    self.step = Step::Smb1Connect;
+                }
+                None => self.step = Step::Login,
+            },
             Step::Smb1Negotiate => self.smb1_negotiated(reply),
             Step::PortSmb1Negotiate => self.port_smb1_negotiated(reply),
             Step::Smb1SessionSetup(resp) => {
