@@ -132,3 +132,77 @@ fn the_password_appears_in_no_output_and_no_database() {
         "the user name is kept"
     );
 }
+
+/// Against real Samba requiring signing, one host per dialect family: the right password
+/// logs on with a signed session that reaches IPC$, the wrong one is a logon failure, and
+/// the password shows up nowhere. One lab for the file (this test).
+#[test]
+fn credentialed_sessions_sign_on_every_dialect_family() {
+    use crate::lab::{HostSpec, output_within, require_lab};
+    let family = |id, name, max: &str| HostSpec {
+        users: &[("labuser", PASSWORD)],
+        extra_conf: format!("   server signing = mandatory\n   server max protocol = {max}\n"),
+        ..HostSpec::new(id, name, "LABWG")
+    };
+    let hosts = [
+        family("s21", "SMB21SRV", "SMB2_10"),
+        family("s30", "SMB30SRV", "SMB3_00"),
+        family("s311", "SMB311SRV", "SMB3_11"),
+    ];
+    let lab = require_lab!(&hosts);
+    let targets: Vec<String> = ["s21", "s30", "s311"]
+        .iter()
+        .map(|id| lab.ip(id).to_string())
+        .collect();
+    for t in &targets {
+        lab.check_target(t);
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let pw_file = dir.path().join("pw");
+    std::fs::write(&pw_file, format!("{PASSWORD}\n")).unwrap();
+    let run = |password: &str, file: bool| {
+        // Named for the run, not the password: the stored command line holds the path.
+        let db = dir.path().join(format!("{}-{file}.db", password.len()));
+        let mut cmd = lab.client_command(env!("CARGO_BIN_EXE_smbaudit"));
+        cmd.args([
+            "scan", "-p", "445", "-f", "json", "--all", "--user", "labuser",
+        ])
+        .arg("--db")
+        .arg(&db)
+        .args(&targets)
+        .env_remove("SMBAUDIT_PASSWORD");
+        if file {
+            cmd.arg("--password-file").arg(&pw_file);
+        } else {
+            cmd.env("SMBAUDIT_PASSWORD", password);
+        }
+        let out = output_within(&mut cmd, std::time::Duration::from_secs(120)).expect("ends");
+        let (stdout, stderr) = (
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        );
+        assert!(!stdout.contains(password) && !stderr.contains(password));
+        let bytes = std::fs::read(&db).unwrap();
+        assert!(
+            !bytes
+                .windows(password.len())
+                .any(|w| w == password.as_bytes())
+        );
+        let hosts: Vec<serde_json::Value> =
+            serde_json::from_str(&stdout).unwrap_or_else(|e| panic!("{e}: {stdout} {stderr}"));
+        hosts
+    };
+    for file in [false, true] {
+        for host in run(PASSWORD, file) {
+            let user = &host["smb"]["user_session"];
+            assert_eq!(user["accepted"], true, "{} {user}", host["ip"]);
+            assert_eq!(user["ipc"], "connected", "{user}");
+            assert_eq!(user["guest"], false);
+        }
+    }
+    for host in run("WrongPass9?", false) {
+        let user = &host["smb"]["user_session"];
+        assert_eq!(user["accepted"], false, "{} {user}", host["ip"]);
+        assert_eq!(user["reason"], "logon failure", "{user}");
+    }
+}
