@@ -17,6 +17,8 @@ pub(crate) struct Cli {
     pub(crate) command: Option<Command>,
 }
 
+// One Command is parsed per run; boxing the big scan arguments would buy nothing.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Subcommand)]
 pub(crate) enum Command {
     /// NetBIOS node status of many hosts (like nbtstat -A, nbtscan): names, workgroup,
@@ -298,6 +300,14 @@ pub(crate) struct ScanArgs {
     /// write access is inferred from the maximal access granted and nothing is written.
     #[arg(long)]
     pub(crate) write_check: bool,
+    /// Log in as this user (`[DOMAIN\\]user` or `DOMAIN/user`), once per host. The
+    /// password comes from --password-file, else SMBAUDIT_PASSWORD, else a prompt on the
+    /// terminal; never from the command line.
+    #[arg(long, value_name = "USER")]
+    pub(crate) user: Option<String>,
+    /// Read the password for --user from the first line of FILE.
+    #[arg(long, value_name = "FILE", requires = "user")]
+    pub(crate) password_file: Option<PathBuf>,
     /// Scan more than 1,048,576 addresses (a /12) without asking first.
     #[arg(long)]
     pub(crate) yes: bool,

@@ -2,6 +2,7 @@
 
 mod args;
 mod commands;
+mod credentials;
 mod input;
 mod oui;
 mod pipeline;

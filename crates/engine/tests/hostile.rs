@@ -111,6 +111,7 @@ async fn scan_farm(farm: &Farm, timeouts: Timeouts) -> Results {
         concurrency: 16,
         sweep: SweepConfig::default(),
         skip: Default::default(),
+        credentials: None,
     };
     let mut hosts = BTreeMap::new();
     let (cancel, progress) = (CancellationToken::new(), ScanProgress::default());

@@ -78,5 +78,6 @@ fn local_config(args: &LocalArgs) -> ScanConfig {
             ..SweepConfig::default()
         },
         skip: HashSet::<IpAddr>::new(),
+        credentials: None,
     }
 }

@@ -35,7 +35,8 @@ pub(crate) fn options_of(args: &ScanArgs) -> ScanOptions {
             (None, Some(ip)) => Some(format!("broadcast {ip}")),
             (None, None) => None,
         },
-        user: None,
+        // The user name only: the password is never stored.
+        user: args.user.clone(),
         null_session: !args.no_null_session,
         shares: !args.no_shares,
         write_check: args.write_check,

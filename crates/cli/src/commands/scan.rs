@@ -23,7 +23,7 @@ use crate::args::{ScanArgs, ScanFormat};
 use crate::pipeline::{Finished, Pipeline, Report, Shown};
 use crate::render::findings::{colour_stdout, plural};
 use crate::render::{self};
-use crate::{Fatal, exit, input};
+use crate::{Fatal, credentials, exit, input};
 
 /// `smbaudit shares`: the scan of 139 and 445 (unless `-p` says otherwise), every host
 /// shown, in the share format (unless `-f` says otherwise), nothing stored.
@@ -46,6 +46,15 @@ pub(crate) async fn run(mut args: ScanArgs) -> Result<u8, Fatal> {
     if args.ports.contains(&137) {
         input::check_source_port(args.udp.source_port)?;
     }
+    // Read first, so a missing password fails before anything is sent; wiped when the
+    // last host's suite drops it.
+    let credentials = match &args.user {
+        Some(user) => Some(std::sync::Arc::new(credentials::read(
+            user,
+            args.password_file.as_deref(),
+        )?)),
+        None => None,
+    };
     let store = if args.no_store {
         None
     } else {
@@ -104,7 +113,8 @@ pub(crate) async fn run(mut args: ScanArgs) -> Result<u8, Fatal> {
         None => (None, None, HashSet::new()),
     };
     let already_done = skip.len();
-    let cfg = scan_config(&args, skip);
+    let mut cfg = scan_config(&args, skip);
+    cfg.credentials = credentials;
     // An output path that cannot be written fails now, before anything is sent.
     let relay_file = match &args.relay_list {
         Some(path) => Some(
@@ -344,6 +354,7 @@ fn scan_config(args: &ScanArgs, skip: HashSet<std::net::IpAddr>) -> ScanConfig {
             ..SweepConfig::default()
         },
         skip,
+        credentials: None,
     }
 }
 

@@ -3,6 +3,7 @@
 //! machine, never the real network.
 
 mod cli;
+mod creds;
 mod findings;
 mod html;
 pub mod lab;

@@ -15,10 +15,13 @@ const SHARES: &str = "[public]\n   path = @DIR@/shares/public\n   guest ok = yes
 [private]\n   path = @DIR@/shares/private\n   valid users = labuser\n\
 [backup$]\n   path = @DIR@/shares/backup\n   guest ok = yes\n   read only = yes\n";
 
+/// The lab's account (../shared/lab): a test password, not a secret.
+const LAB_PASSWORD: &str = "LabPass1!";
+
 fn hosts() -> Vec<HostSpec> {
     vec![HostSpec {
         shares: SHARES.into(),
-        users: &[("labuser", "LabPass1!")],
+        users: &[("labuser", LAB_PASSWORD)],
         ..HostSpec::new("files", "FILES", "LABWG")
     }]
 }
@@ -200,4 +203,58 @@ fn shares_and_access_match_samba_and_smbclient() {
     let skipped = scan(&lab, &["--no-shares"]);
     assert!(skipped["smb"].get("shares").is_none(), "{}", skipped["smb"]);
     assert!(!rules(&skipped).contains("anonymous-share-read"));
+
+    user_sees_what_smbclient_sees(&lab);
+}
+
+/// With `--user`, the credentialed session walks the shares too: labuser reaches
+/// `private`, which neither stranger can, as `smbclient -A` with the same account does.
+fn user_sees_what_smbclient_sees(lab: &Lab) {
+    let dir = tempfile::tempdir().unwrap();
+    let pw_file = dir.path().join("pw");
+    std::fs::write(&pw_file, format!("{LAB_PASSWORD}\n")).unwrap();
+    let host = scan(
+        lab,
+        &[
+            "--user",
+            "labuser",
+            "--password-file",
+            pw_file.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(
+        host["smb"]["user_session"]["accepted"], true,
+        "{}",
+        host["smb"]
+    );
+    let private = access(share(&host, "private"), "user");
+    assert_eq!(
+        (&private["connect"], &private["read"]),
+        (&Value::Bool(true), &Value::Bool(true)),
+        "{private}"
+    );
+    assert_eq!(
+        access(share(&host, "private"), "anonymous")["connect"],
+        false
+    );
+    assert_eq!(access(share(&host, "upload"), "user")["write"], true);
+
+    let auth = dir.path().join("auth");
+    std::fs::write(
+        &auth,
+        format!("username = labuser\npassword = {LAB_PASSWORD}\n"),
+    )
+    .unwrap();
+    let target = format!("//{}/private", lab.ip("files"));
+    let mut cmd = lab.client_command("smbclient");
+    cmd.arg("-s").arg(lab.client_conf()).arg("-A").arg(&auth);
+    cmd.args([target.as_str(), "-c", "ls"]);
+    if std::path::Path::new("/usr/bin/smbclient").exists() {
+        let out = output_within(&mut cmd, Duration::from_secs(20)).expect("smbclient");
+        let ls = String::from_utf8_lossy(&out.stdout);
+        assert!(
+            ls.contains("blocks available"),
+            "smbclient -A reads private: {ls}"
+        );
+    }
 }

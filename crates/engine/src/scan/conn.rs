@@ -37,6 +37,16 @@ impl Conn {
         self.core.begin_new_session();
     }
 
+    /// Signs every later request and checks signed replies (see `Connection::set_signer`).
+    pub(crate) fn set_signer(&mut self, signer: Box<dyn smbaudit_probe::smb::signing::Signer>) {
+        self.core.set_signer(signer);
+    }
+
+    /// The last SMB message as it went out (see `Connection::last_sent`).
+    pub(crate) fn last_sent(&self) -> &[u8] {
+        self.core.last_sent()
+    }
+
     pub(crate) async fn exchange(
         &mut self,
         request: &[u8],

@@ -26,6 +26,7 @@ pub(crate) async fn scan_host(
     ports: PortSet,
     budget: Budget,
     nbstat: Option<&NbstatReport>,
+    credentials: Option<std::sync::Arc<smbaudit_probe::smb::credentials::Credentials>>,
 ) -> HostScan {
     let started = Instant::now();
     let mut scan = HostScan::new(ip);
@@ -58,6 +59,7 @@ pub(crate) async fn scan_host(
             budget,
             null_session: ports.null_session,
             shares: (ports.shares, ports.write_check),
+            credentials: credentials.clone(),
         };
         let conn = Conn::new(stream, Transport::Direct, budget);
         suite.run(conn, Scope::Full, &mut facts, &mut scan).await;
@@ -71,6 +73,8 @@ pub(crate) async fn scan_host(
                 budget,
                 null_session: ports.null_session,
                 shares: (ports.shares, ports.write_check),
+                // Only a Full scope logs in: after 445 this suite is NegotiateOnly.
+                credentials,
             };
             // When 445 gave the facts, one NEGOTIATE on 139 shows that SMB answers there too.
             let scope = match facts.port {

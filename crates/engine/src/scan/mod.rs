@@ -66,6 +66,9 @@ pub struct ScanConfig {
     pub sweep: SweepConfig,
     /// Targets to leave out (finished by an interrupted scan that is being resumed).
     pub skip: HashSet<IpAddr>,
+    /// The user of the credentialed session (`--user`): one login per host, on the port
+    /// whose suite runs in full.
+    pub credentials: Option<Arc<smbaudit_probe::smb::credentials::Credentials>>,
 }
 
 /// Live counts for a progress display.
@@ -186,7 +189,15 @@ async fn tcp_phase(
                 _ => None,
             };
             let budget = budget::Budget::start(cfg.timeouts, Arc::clone(&congestion));
-            running.spawn(probe_host(ip, cfg.ports, cfg.sweep.port, budget, nb));
+            let credentials = cfg.credentials.clone();
+            running.spawn(probe_host(
+                ip,
+                cfg.ports,
+                cfg.sweep.port,
+                budget,
+                nb,
+                credentials,
+            ));
         }
         if running.is_empty() {
             break;
@@ -225,6 +236,7 @@ async fn probe_host(
     udp_port: u16,
     budget: budget::Budget,
     nb: Option<HostResult>,
+    credentials: Option<Arc<smbaudit_probe::smb::credentials::Credentials>>,
 ) -> HostScan {
     let tcp_wanted = ports.epm.is_some() || ports.nbss.is_some() || ports.direct.is_some();
     // The name table only matters for the called name on 139.
@@ -233,7 +245,7 @@ async fn probe_host(
         .filter(|_| ports.nbss.is_some())
         .and_then(HostResult::node_status_report);
     let mut host = if tcp_wanted {
-        host::scan_host(ip, ports, budget, report.as_ref()).await
+        host::scan_host(ip, ports, budget, report.as_ref(), credentials).await
     } else {
         HostScan::new(ip)
     };

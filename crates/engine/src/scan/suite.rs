@@ -28,6 +28,8 @@ pub(crate) struct SuiteRun<'a> {
     pub(crate) null_session: bool,
     /// List shares and check their access on the sessions granted (and prove writes).
     pub(crate) shares: (bool, bool),
+    /// Log in as this user (once: only a Full suite does).
+    pub(crate) credentials: Option<std::sync::Arc<smbaudit_probe::smb::credentials::Credentials>>,
 }
 
 impl SuiteRun<'_> {
@@ -44,7 +46,8 @@ impl SuiteRun<'_> {
         let taken = std::mem::take(facts);
         let mut suite = Suite::new(port, self.ip.to_string(), ENV, scope, taken)
             .with_null_session(self.null_session)
-            .with_shares(self.shares.0, self.shares.1);
+            .with_shares(self.shares.0, self.shares.1)
+            .with_credentials(self.credentials.clone());
         let mut conn = Some(first);
         loop {
             match suite.poll_action() {
@@ -58,7 +61,12 @@ impl SuiteRun<'_> {
                             if new_session {
                                 conn.begin_new_session();
                             }
-                            conn.exchange(&request, waiting_for).await
+                            if let Some(signer) = suite.take_signer() {
+                                conn.set_signer(signer);
+                            }
+                            let reply = conn.exchange(&request, waiting_for).await;
+                            suite.handle_sent(conn.last_sent());
+                            reply
                         }
                         None => Err(ProbeError::Protocol(format!(
                             "no connection for the {waiting_for}"

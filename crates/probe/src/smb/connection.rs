@@ -109,6 +109,8 @@ pub struct Connection {
     event: Option<Result<Received, ProbeError>>,
     ids: Smb2Ids,
     signer: Option<Box<dyn Signer>>,
+    /// The last SMB message as it went out.
+    last_sent: Vec<u8>,
 }
 
 impl std::fmt::Debug for Connection {
@@ -137,6 +139,7 @@ impl Connection {
                 ..Smb2Ids::default()
             },
             signer: None,
+            last_sent: Vec::new(),
         }
     }
 
@@ -157,6 +160,13 @@ impl Connection {
         self.signer = Some(signer);
     }
 
+    /// The last SMB message as it went out, after [`Self::send_message`] stamped (and
+    /// signed) it: what the 3.1.1 preauth integrity hash must cover ([MS-SMB2] 3.2.5.2),
+    /// not the bytes handed in.
+    pub fn last_sent(&self) -> &[u8] {
+        &self.last_sent
+    }
+
     /// Queues one SMB message and waits for the next one. An SMB2 request gets this
     /// connection's MessageId, SessionId and TreeId written into its header (and is signed
     /// when a signer is set); any other message goes out as given.
@@ -165,6 +175,7 @@ impl Connection {
             Ok(stamped) => stamped,
             Err(e) => return self.fail(e),
         };
+        self.last_sent.clone_from(&msg);
         let mut frame = Vec::with_capacity(msg.len() + 4);
         if let Err(error) = smbaudit_wire::nbss::encode_frame(
             self.transport,

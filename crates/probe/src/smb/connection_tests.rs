@@ -278,3 +278,23 @@ fn answers_a_session_request() {
         Ok(Received::Session(SessionPacket::Positive))
     );
 }
+
+#[test]
+fn last_sent_is_the_request_as_stamped_on_the_wire() {
+    let t0 = Instant::now();
+    let mut conn = connection(Transport::Direct, t0);
+    conn.send_message(&request(), "SESSION_SETUP response", t0);
+    let frame = conn.poll_transmit().expect("a frame to send");
+    assert_eq!(
+        conn.last_sent(),
+        &frame[4..],
+        "the bytes after the 4-byte frame header"
+    );
+    assert_ne!(
+        conn.last_sent(),
+        &request()[..],
+        "MessageId 99 and SessionId 7 rewritten"
+    );
+    let (header, _) = Header::decode(conn.last_sent()).unwrap();
+    assert_eq!((header.message_id, header.session_id), (0, 0));
+}

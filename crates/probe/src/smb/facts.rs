@@ -25,6 +25,10 @@ pub struct SmbFacts {
     /// The shares the server listed, and what each identity could do on them.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub shares: Option<super::shares::ShareListing>,
+    /// The credentialed session (`--user`) over SMB2, once per host: `accepted` only when
+    /// the user was logged on, not mapped to guest; "logon failure" when refused.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub user_session: Option<super::session::SessionVerdict>,
     /// The MS17-010 check over SMB1, when SMB1 is on and the check ran.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ms17_010: Option<super::ms17_010::VulnVerdict>,

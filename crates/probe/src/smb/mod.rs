@@ -4,10 +4,14 @@
 //! engine only moves bytes and keeps the clock.
 
 pub mod connection;
+pub mod credentials;
 mod error;
 mod facts;
+pub mod login;
+pub mod login_flow;
 pub mod ms17_010;
 pub mod ntlm;
+pub mod ntlm_keys;
 pub mod ntlmv2;
 pub mod reply;
 pub mod session;
@@ -19,6 +23,7 @@ pub mod suite;
 #[cfg(test)]
 mod test_peer;
 pub mod time;
+pub mod user_login;
 
 pub use error::ProbeError;
 pub use facts::{

@@ -125,7 +125,7 @@ pub fn read_anonymous_setup(reply: Result<Vec<u8>, ProbeError>) -> SessionVerdic
 
 /// The status and SessionFlags of a session's final SESSION_SETUP leg, or the unknown
 /// verdict of a reply that is missing or does not decode.
-fn final_leg(reply: Result<Vec<u8>, ProbeError>) -> Result<(u32, u16), SessionVerdict> {
+pub(super) fn final_leg(reply: Result<Vec<u8>, ProbeError>) -> Result<(u32, u16), SessionVerdict> {
     let msg = reply.map_err(|e| SessionVerdict::unknown(e.to_string()))?;
     let resp = SessionSetupResponse::decode(&msg)
         .map_err(|e| SessionVerdict::unknown(format!("SESSION_SETUP response: {e}")))?;
@@ -134,7 +134,13 @@ fn final_leg(reply: Result<Vec<u8>, ProbeError>) -> Result<(u32, u16), SessionVe
 
 impl SessionVerdict {
     /// The verdict of a final leg that answered `status` with `flags`.
-    fn of(status: u32, flags: u16, accepted: Option<bool>, guest: bool, reason: String) -> Self {
+    pub(super) fn of(
+        status: u32,
+        flags: u16,
+        accepted: Option<bool>,
+        guest: bool,
+        reason: String,
+    ) -> Self {
         Self {
             accepted,
             status: Some(status_text(status)),

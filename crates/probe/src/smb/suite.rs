@@ -82,6 +82,8 @@ enum Step {
     GuestNegotiate,
     /// Its AUTHENTICATE, for an unknown user name.
     GuestAuthenticate(Vec<u8>),
+    /// The credentialed session ([`super::user_login`]), after the guest attempt.
+    Login,
     Smb1Connect,
     Smb1Negotiate,
     Smb1SessionSetup(Box<Smb1Negotiate>),
@@ -128,6 +130,7 @@ pub struct Suite {
     shares: bool,
     /// Whether the share checks prove write access with a DELETE_ON_CLOSE file.
     write_check: bool,
+    user: super::user_login::UserLogin,
 }
 
 impl Suite {
@@ -158,6 +161,7 @@ impl Suite {
             null_session: false,
             shares: false,
             write_check: false,
+            user: super::user_login::UserLogin::default(),
         }
     }
 
@@ -167,6 +171,30 @@ impl Suite {
         self.shares = shares;
         self.write_check = write_check;
         self
+    }
+
+    /// Also logs in with `credentials` on connection A, after the guest attempt.
+    pub fn with_credentials(
+        mut self,
+        credentials: Option<std::sync::Arc<super::credentials::Credentials>>,
+    ) -> Self {
+        self.user = super::user_login::UserLogin::new(credentials);
+        self
+    }
+
+    /// The last request went out as `sent` (`Connection::last_sent`): the login's preauth
+    /// hash covers it.
+    pub fn handle_sent(&mut self, sent: &[u8]) {
+        match self.step {
+            Step::Negotiate => self.user.negotiate_sent(sent),
+            Step::Login => self.user.handle_sent(sent),
+            _ => {}
+        }
+    }
+
+    /// A signer to install on the connection before the next request (the login's).
+    pub fn take_signer(&mut self) -> Option<Box<dyn super::signing::Signer>> {
+        self.user.take_signer()
     }
 
     /// Also attempts an anonymous (null) session on connection A, after the challenge.
@@ -210,6 +238,14 @@ impl Suite {
             Step::GuestAuthenticate(request) => {
                 exchange(request.clone(), "guest SESSION_SETUP response")
             }
+            Step::Login => match self.user.poll_request() {
+                Some((request, waiting_for, new_session)) => Action::Exchange {
+                    request,
+                    waiting_for,
+                    new_session,
+                },
+                None => Action::Done,
+            },
             Step::Smb1Negotiate | Step::PortSmb1Negotiate => {
                 exchange(probe1::negotiate_request(), "SMB1 NEGOTIATE response")
             }
@@ -241,10 +277,28 @@ impl Suite {
         }
     }
 
+    /// After the anonymous and guest sessions: the login (once), else connection B.
+    fn after_sessions(&mut self) -> Step {
+        let random = (self.env.nonce)().salt;
+        if self
+            .user
+            .start(&self.netname, random, (self.env.unix_nanos)())
+        {
+            Step::Login
+        } else {
+            Step::Smb1Connect
+        }
+    }
+
     /// The reply to the last [`Action::Exchange`], or why there is none.
     pub fn handle_reply(&mut self, reply: Result<Vec<u8>, ProbeError>) {
         match std::mem::replace(&mut self.step, Step::Done) {
-            Step::Negotiate => self.negotiated(reply),
+            Step::Negotiate => {
+                if let Ok(msg) = &reply {
+                    self.user.negotiate_reply(msg);
+                }
+                self.negotiated(reply);
+            }
             Step::SessionSetup => {
                 match reply
                     .map_err(|e| e.to_string())
@@ -259,7 +313,7 @@ impl Suite {
                     }
                     Err(why) => self.error(Phase::Smb2SessionSetup, why),
                 }
-                self.step = Step::Smb1Connect;
+                self.step = self.after_sessions();
             }
             Step::AnonymousSetup => {
                 let verdict = session::read_anonymous_setup(reply);
@@ -283,7 +337,7 @@ impl Suite {
             }
             Step::RandomShare(_, name) => {
                 self.facts.any_share_name = Some(session::read_random_share(reply, name));
-                self.step = self.share_walk(Identity::Anonymous, Step::GuestNegotiate);
+                self.step = self.share_walk(Identity::Anonymous);
             }
             Step::Shares(mut walk) => {
                 walk.handle(reply);
@@ -291,13 +345,9 @@ impl Suite {
                     self.step = Step::Shares(walk);
                     return;
                 }
-                let guest = walk.identity() == Identity::Guest;
+                let identity = walk.identity();
                 self.facts.shares = Some(walk.finish());
-                self.step = if guest {
-                    Step::Smb1Connect
-                } else {
-                    Step::GuestNegotiate
-                };
+                self.step = self.after_walk(identity);
             }
             Step::GuestNegotiate => {
                 let random = (self.env.nonce)().salt;
@@ -308,7 +358,7 @@ impl Suite {
                     Ok(request) => self.step = Step::GuestAuthenticate(request),
                     Err(why) => {
                         self.facts.guest_session = Some(session::SessionVerdict::unknown(why));
-                        self.step = Step::Smb1Connect;
+                        self.step = self.after_sessions();
                     }
                 }
             }
@@ -317,11 +367,23 @@ impl Suite {
                 let granted = verdict.session_granted();
                 self.facts.guest_session = Some(verdict);
                 self.step = if granted {
-                    self.share_walk(Identity::Guest, Step::Smb1Connect)
+                    self.share_walk(Identity::Guest)
                 } else {
-                    Step::Smb1Connect
+                    self.after_walk(Identity::Guest)
                 };
             }
+            Step::Login => match self.user.handle_reply(reply) {
+                Some(verdict) => {
+                    let granted = verdict.session_granted();
+                    self.facts.user_session = Some(verdict);
+                    self.step = if granted {
+                        self.share_walk(Identity::User)
+                    } else {
+                        self.after_walk(Identity::User)
+                    };
+                }
+                None => self.step = Step::Login,
+            },
             Step::Smb1Negotiate => self.smb1_negotiated(reply),
             Step::PortSmb1Negotiate => self.port_smb1_negotiated(reply),
             Step::Smb1SessionSetup(resp) => {
@@ -403,12 +465,22 @@ impl Suite {
         (self.facts, self.errors)
     }
 
-    /// The share walk of `identity` on the session just granted (it checks the list the
-    /// null session obtained, or lists the shares itself), or `otherwise` when shares are
-    /// not asked for.
-    fn share_walk(&mut self, identity: Identity, otherwise: Step) -> Step {
+    /// Where `identity`'s session leads once its shares are walked (or not walked): the
+    /// null session to the guest attempt, the guest to the login, the login to connection B.
+    fn after_walk(&mut self, identity: Identity) -> Step {
+        match identity {
+            Identity::Anonymous => Step::GuestNegotiate,
+            Identity::Guest => self.after_sessions(),
+            Identity::User => Step::Smb1Connect,
+        }
+    }
+
+    /// The share walk of `identity` on the session just granted (it checks the list an
+    /// earlier session obtained, or lists the shares itself), or the next step when shares
+    /// are not asked for.
+    fn share_walk(&mut self, identity: Identity) -> Step {
         if !self.shares {
-            return otherwise;
+            return self.after_walk(identity);
         }
         let write_name = self.write_check.then(|| {
             format!(
@@ -428,7 +500,7 @@ impl Suite {
         };
         if walk.is_done() {
             self.facts.shares = Some(walk.finish());
-            return otherwise;
+            return self.after_walk(identity);
         }
         Step::Shares(Box::new(walk))
     }

@@ -31,7 +31,7 @@ impl<W: Write> ScanSink for Shares<W> {
             }
             None => writeln!(
                 self.out,
-                "{}  no share list: no null or guest session reached IPC$",
+                "{}  no share list: no null, guest or --user session reached IPC$",
                 record.ip
             )?,
         }
