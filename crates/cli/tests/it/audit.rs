@@ -1,0 +1,257 @@
+//! `smbaudit audit` on a multi-homed machine (issue 10, "Tests"): its
+//! verdicts must equal what a peer on each side of the machine really
+//! reaches, cell by cell.
+//!
+//! One lab ([`lab::AuditLab`]): the audited host namespace with an outside
+//! interface (eth-out, default routes) and an inside one (eth-in), and a peer
+//! namespace on each link. One test runs the matrix of [`Scenario::matrix`]
+//! in order: real smbd/nmbd in four configurations, nftables and iptables-nft
+//! rulesets, `::` listeners with v6only on and off, unjudgeable rules, an
+//! audit without nft on its PATH and an unreadable smb.conf. For each
+//! scenario:
+//!
+//! 1. both peers probe the host's address on their link, v4 and v6: a TCP
+//!    connect to 135, 139, 445 and an NBSTAT to 137/udp (`audit/probe.py`);
+//! 2. lab self-test: those results must be what the scenario implies
+//!    ([`Scenario::expect_reached`]), or the lab is broken and the audit
+//!    cannot be judged;
+//! 3. `smbaudit audit -f json` runs in the host namespace and each of its
+//!    cells is compared with the probe of that cell: `exposed` = reached,
+//!    `exposed-to-prefix` = reached iff the peer is in `prefixes`,
+//!    `restricted` / `filtered` / `not-listening` = not reached, `unknown` =
+//!    no claim (allowed only where the scenario has unjudgeable rules or an
+//!    unreadable smb.conf). 138/udp has no reply and is not compared.
+//!
+//! Every mismatch is collected; the test fails at the end listing each one
+//! with its scenario, cell, verdict and probe result.
+
+mod host;
+mod lab;
+mod net;
+mod probe;
+mod scenarios;
+
+use std::collections::BTreeMap;
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::Output;
+use std::time::Instant;
+
+use serde_json::Value;
+
+use lab::AuditLab;
+use net::{Fam, Side, prefix_contains};
+use probe::{Cell, Probed, Seen, probe_all};
+use scenarios::{Config, Extra, Firewall, Scenario};
+
+#[test]
+fn audit_verdicts_match_what_each_side_reaches() {
+    let mut lab = match AuditLab::start() {
+        Ok(lab) => lab,
+        Err(skip) => {
+            let line = format!("SKIPPED (needs root + samba + nftables): audit lab: {skip}\n");
+            let _ = std::io::stderr().write_all(line.as_bytes());
+            return;
+        }
+    };
+    let t0 = Instant::now();
+    let mut lab_failures = Vec::new();
+    let mut audit_failures = Vec::new();
+    let mut running: Option<(Config, PathBuf)> = None;
+    for scenario in Scenario::matrix() {
+        let name = scenario.name();
+        if running.as_ref().map(|r| r.0) != Some(scenario.config) {
+            lab.stop_host_processes();
+            lab.load_firewall(Firewall::None);
+            running = Some((scenario.config, lab.start_samba(scenario.config)));
+        }
+        if let Extra::V6Listener { v6only } = scenario.extra {
+            lab.stop_host_processes();
+            lab.start_v6_listener(v6only);
+        }
+        lab.load_firewall(scenario.firewall);
+        if scenario.extra == Extra::UnreadableConf {
+            if let Some((_, conf)) = &running {
+                lab.break_conf(conf);
+            }
+        }
+        let seen = probe_all(&lab);
+        for (cell, s) in &seen {
+            let want = scenario.expect_reached(*cell);
+            if s.reached != want {
+                let want = if want { "reached" } else { "not reached" };
+                lab_failures.push(format!("[{name}] {cell}: lab expects {want}, probe {s}"));
+            }
+        }
+        let out = lab.run_audit(scenario.extra);
+        let verdicts = judge(&scenario, &out, &seen, &mut audit_failures);
+        eprintln!("{}", table(&name, &seen, &verdicts));
+    }
+    eprintln!(
+        "audit lab: {} scenarios in {:.1?}",
+        Scenario::matrix().len(),
+        t0.elapsed()
+    );
+    assert!(
+        lab_failures.is_empty(),
+        "the lab's ground truth is not what the scenarios imply (so the audit was not judged):\n{}",
+        lab_failures.join("\n")
+    );
+    assert!(
+        audit_failures.is_empty(),
+        "smbaudit audit disagrees with the probes:\n{}",
+        audit_failures.join("\n")
+    );
+}
+
+/// Compares one audit run with the probes; returns the verdict of each cell.
+fn judge(
+    scenario: &Scenario,
+    out: &Output,
+    seen: &BTreeMap<Cell, Seen>,
+    failures: &mut Vec<String>,
+) -> BTreeMap<Cell, String> {
+    let name = scenario.name();
+    let mut verdicts = BTreeMap::new();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    if !out.status.success() {
+        failures.push(format!(
+            "[{name}] audit exited with {}: {}",
+            out.status,
+            stderr.trim()
+        ));
+        return verdicts;
+    }
+    let report: Value = match serde_json::from_slice(&out.stdout) {
+        Ok(v) => v,
+        Err(e) => {
+            let text = String::from_utf8_lossy(&out.stdout);
+            failures.push(format!(
+                "[{name}] audit stdout is not one JSON object ({e}): {text}"
+            ));
+            return verdicts;
+        }
+    };
+    let mut fail = |what: String| failures.push(format!("[{name}] {what}"));
+    for side in [Side::Out, Side::In] {
+        let facing = report["interfaces"]
+            .as_array()
+            .and_then(|all| all.iter().find(|i| i["name"] == side.iface()))
+            .map(|i| i["facing"].clone());
+        if facing.as_ref().and_then(Value::as_str) != Some(side.facing()) {
+            fail(format!(
+                "interface {} must be {}, audit says {facing:?}",
+                side.iface(),
+                side.facing()
+            ));
+        }
+    }
+    for (cell, s) in seen {
+        let Some(c) = find_cell(&report, *cell) else {
+            fail(format!("{cell}: no cell in the audit"));
+            continue;
+        };
+        let verdict = c["verdict"].as_str().unwrap_or("<none>").to_owned();
+        let said = format!("audit says {verdict} ({}), probe {s}", c["reason"]);
+        let peer = cell.side.peer_addr(cell.fam);
+        match verdict.as_str() {
+            "exposed" if !s.reached => fail(format!("{cell}: {said}")),
+            "restricted" | "filtered" | "not-listening" if s.reached => {
+                fail(format!("{cell}: {said}"));
+            }
+            "exposed-to-prefix" => {
+                let prefixes: Vec<&str> = c["prefixes"]
+                    .as_array()
+                    .map(|a| a.iter().filter_map(Value::as_str).collect())
+                    .unwrap_or_default();
+                let inside: Vec<Option<bool>> =
+                    prefixes.iter().map(|p| prefix_contains(p, peer)).collect();
+                if prefixes.is_empty() || inside.contains(&None) {
+                    fail(format!("{cell}: bad prefixes {:?}; {said}", c["prefixes"]));
+                } else if inside.contains(&Some(true)) != s.reached {
+                    fail(format!(
+                        "{cell}: prefixes {prefixes:?}, peer {peer}; {said}"
+                    ));
+                }
+            }
+            "unknown" if !scenario.unknown_allowed() => {
+                fail(format!(
+                    "{cell}: unknown without an unjudgeable rule; {said}"
+                ));
+            }
+            "exposed" | "restricted" | "filtered" | "not-listening" | "unknown" => {}
+            _ => fail(format!("{cell}: not a verdict: {said}")),
+        }
+        if scenario.firewall == Firewall::Unjudgeable
+            && must_be_unknown(*cell)
+            && verdict != "unknown"
+        {
+            fail(format!(
+                "{cell}: decided by an unjudgeable rule, must be unknown; {said}"
+            ));
+        }
+        verdicts.insert(*cell, verdict);
+    }
+    match scenario.extra {
+        Extra::NoNft => {
+            let backend = report["firewall"]["backend"].as_str().unwrap_or("");
+            if !backend.contains("iptables") {
+                fail(format!(
+                    "no nft on PATH: firewall must be read with iptables-save, audit says {}",
+                    report["firewall"]
+                ));
+            }
+        }
+        Extra::UnreadableConf => {
+            let lines = report["unreadable"].as_array().cloned().unwrap_or_default();
+            if !lines.iter().any(|l| l.to_string().contains("smb.conf")) {
+                fail(format!(
+                    "smb.conf replaced by a directory: no unreadable line names it: {}",
+                    report["unreadable"]
+                ));
+            }
+        }
+        Extra::None | Extra::V6Listener { .. } => {}
+    }
+    verdicts
+}
+
+/// Cells of [`Firewall::Unjudgeable`] whose outcome only the unjudgeable
+/// rules decide: 445/tcp IPv4 (the meter) and 139/tcp (the `fib` match).
+/// (For 445/tcp IPv6 the meter's `ip saddr` key cannot match, so `filtered`
+/// is also right.)
+fn must_be_unknown(cell: Cell) -> bool {
+    match cell.service {
+        Probed::Smb => cell.fam == Fam::V4,
+        Probed::Nbss => true,
+        Probed::Epmap | Probed::Nbns => false,
+    }
+}
+
+fn find_cell(report: &Value, cell: Cell) -> Option<&Value> {
+    report["cells"].as_array()?.iter().find(|c| {
+        c["interface"] == cell.side.iface()
+            && c["family"] == cell.fam.json()
+            && c["service"] == cell.service.json()
+    })
+}
+
+/// One scenario's cells: probe result and verdict, for the test's stderr.
+fn table(name: &str, seen: &BTreeMap<Cell, Seen>, verdicts: &BTreeMap<Cell, String>) -> String {
+    let mut s = format!("--- {name}\n");
+    for (cell, probe) in seen {
+        let verdict = verdicts.get(cell).map_or("-", String::as_str);
+        s += &format!(
+            "  {:8} {} {:8} {:12} {verdict}\n",
+            cell.side.iface(),
+            cell.fam.json(),
+            cell.service.json(),
+            if probe.reached {
+                "reached"
+            } else {
+                "not reached"
+            },
+        );
+    }
+    s
+}
