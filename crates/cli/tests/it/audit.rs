@@ -83,9 +83,14 @@ fn audit_verdicts_match_what_each_side_reaches() {
                 lab_failures.push(format!("[{name}] {cell}: lab expects {want}, probe {s}"));
             }
         }
+        let started = Instant::now();
         let out = lab.run_audit(scenario.extra);
+        let took = started.elapsed();
         let verdicts = judge(&scenario, &out, &seen, &mut audit_failures);
-        eprintln!("{}", table(&name, &seen, &verdicts));
+        eprintln!(
+            "{}",
+            table(&format!("{name} (audit: {took:.0?})"), &seen, &verdicts)
+        );
     }
     eprintln!(
         "audit lab: {} scenarios in {:.1?}",
@@ -107,12 +112,19 @@ fn audit_verdicts_match_what_each_side_reaches() {
 /// Compares one audit run with the probes; returns the verdict of each cell.
 fn judge(
     scenario: &Scenario,
-    out: &Output,
+    out: &Result<Output, String>,
     seen: &BTreeMap<Cell, Seen>,
     failures: &mut Vec<String>,
 ) -> BTreeMap<Cell, String> {
     let name = scenario.name();
     let mut verdicts = BTreeMap::new();
+    let out = match out {
+        Ok(out) => out,
+        Err(e) => {
+            failures.push(format!("[{name}] audit did not finish: {e}"));
+            return verdicts;
+        }
+    };
     let stderr = String::from_utf8_lossy(&out.stderr);
     if !out.status.success() {
         failures.push(format!(

@@ -7,10 +7,10 @@ use std::process::{Command, Output};
 use std::time::Duration;
 
 use crate::lab::{
-    Daemon, DaemonSpec, host_log_tail, make_private_dirs, private_globals, spawn_samba, which,
+    Daemon, DaemonSpec, host_log_tail, make_private_dirs, private_globals, run, spawn_samba, which,
 };
 
-use super::lab::AuditLab;
+use super::lab::{AuditLab, CMD_TIMEOUT};
 use super::net::{HOST_NS, Side};
 use super::probe::{Cell, probe_side};
 use super::scenarios::{Config, Extra, Firewall, Scenario};
@@ -149,7 +149,8 @@ impl AuditLab {
     /// `smbaudit audit -f json` in the host namespace (HOME and XDG_DATA_HOME
     /// in the lab dir; with [`Extra::NoNft`], PATH holds only links to
     /// iptables-save, ip6tables-save and Samba's tools).
-    pub(crate) fn run_audit(&self, extra: Extra) -> Output {
+    /// An `Err` when it could not run or timed out (after [`CMD_TIMEOUT`]).
+    pub(crate) fn run_audit(&self, extra: Extra) -> Result<Output, String> {
         let mut cmd = self.netns_command(HOST_NS, env!("CARGO_BIN_EXE_smbaudit"));
         cmd.args(["audit", "-f", "json"])
             .env("HOME", self.dir())
@@ -157,7 +158,7 @@ impl AuditLab {
         if extra == Extra::NoNft {
             cmd.env("PATH", self.no_nft_path());
         }
-        self.output(&mut cmd, b"")
+        run(&mut cmd, b"", CMD_TIMEOUT)
     }
 
     /// A dir with links to [`NO_NFT_TOOLS`] (those that exist) and no nft.
