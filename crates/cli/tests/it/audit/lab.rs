@@ -204,22 +204,7 @@ impl AuditLab {
             for fam in ["-4", "-6"] {
                 let routes = self.ip(&["-n", ns, fam, "route", "show", "table", "all"]);
                 for line in routes.lines() {
-                    let first = line.split_whitespace().next().unwrap_or("");
-                    let ok = line.contains("table local")
-                        || first.starts_with("fe80::")
-                        || first.starts_with("ff00::")
-                        || first.starts_with("multicast")
-                        || [Side::Out, Side::In].iter().any(|s| {
-                            (ns == HOST_NS || ns == s.peer_ns())
-                                && [Fam::V4, Fam::V6]
-                                    .iter()
-                                    .any(|&f| first == s.link_prefix(f))
-                        })
-                        || (ns == HOST_NS
-                            && first == "default"
-                            && (line.contains(&format!("via {} ", Side::Out.peer_addr(Fam::V4)))
-                                || line
-                                    .contains(&format!("via {} ", Side::Out.peer_addr(Fam::V6)))));
+                    let ok = allowed_route(ns, line);
                     assert!(ok, "audit lab: unexpected route in {ns}: {line:?}");
                 }
             }
@@ -327,6 +312,28 @@ impl Drop for AuditLab {
             );
         }
     }
+}
+
+/// Whether `line` of `ip route show table all` in `ns` is one the lab made:
+/// the kernel's local, link-local and multicast routes, a link prefix of the
+/// namespace, or (in the host) a default route via the out peer.
+fn allowed_route(ns: &str, line: &str) -> bool {
+    let first = line.split_whitespace().next().unwrap_or("");
+    if line.contains("table local") || first.starts_with("fe80::") || first.starts_with("ff00::") {
+        return true;
+    }
+    let on_link = [Side::Out, Side::In].iter().any(|s| {
+        (ns == HOST_NS || ns == s.peer_ns())
+            && [Fam::V4, Fam::V6]
+                .iter()
+                .any(|&f| first == s.link_prefix(f))
+    });
+    let default_out = ns == HOST_NS
+        && first == "default"
+        && [Fam::V4, Fam::V6]
+            .iter()
+            .any(|&f| line.contains(&format!("via {} ", Side::Out.peer_addr(f))));
+    on_link || default_out
 }
 
 /// Claims the fixed namespace names for this process (an abstract unix
