@@ -58,7 +58,7 @@ fn audit_verdicts_match_what_each_side_reaches() {
     let mut lab_failures = Vec::new();
     let mut audit_failures = Vec::new();
     let mut running: Option<(Config, PathBuf)> = None;
-    for scenario in Scenario::matrix() {
+    for (n, scenario) in Scenario::matrix().into_iter().enumerate() {
         let name = scenario.name();
         if running.as_ref().map(|r| r.0) != Some(scenario.config) {
             lab.stop_host_processes();
@@ -86,6 +86,7 @@ fn audit_verdicts_match_what_each_side_reaches() {
         let started = Instant::now();
         let out = lab.run_audit(scenario.extra);
         let took = started.elapsed();
+        lab.keep_evidence(n, &scenario, &out);
         let verdicts = judge(&scenario, &out, &seen, &mut audit_failures);
         eprintln!(
             "{}",
@@ -104,7 +105,8 @@ fn audit_verdicts_match_what_each_side_reaches() {
     );
     assert!(
         audit_failures.is_empty(),
-        "smbaudit audit disagrees with the probes:\n{}",
+        "smbaudit audit disagrees with the probes (SMBAUDIT_LAB_KEEP=1 keeps each audit's \
+         JSON and ruleset in the lab dir):\n{}",
         audit_failures.join("\n")
     );
 }

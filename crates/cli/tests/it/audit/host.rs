@@ -161,6 +161,36 @@ impl AuditLab {
         run(&mut cmd, b"", CMD_TIMEOUT)
     }
 
+    /// Writes scenario `n`'s audit output and the host's `nft list ruleset`
+    /// to `evidence/NN-*.{json,stderr,nft}` in the lab dir.
+    pub(crate) fn keep_evidence(
+        &self,
+        n: usize,
+        scenario: &Scenario,
+        out: &Result<Output, String>,
+    ) {
+        let dir = self.dir().join("evidence");
+        if fs::create_dir_all(&dir).is_err() {
+            return;
+        }
+        let stem = format!(
+            "{n:02}-{}-{}",
+            scenario.config.name(),
+            scenario.firewall.name()
+        );
+        let (stdout, stderr) = match out {
+            Ok(o) => (o.stdout.clone(), o.stderr.clone()),
+            Err(e) => (Vec::new(), e.clone().into_bytes()),
+        };
+        let _ = fs::write(dir.join(format!("{stem}.json")), stdout);
+        let _ = fs::write(dir.join(format!("{stem}.stderr")), stderr);
+        let mut list = self.netns_command(HOST_NS, &self.tools.nft);
+        list.args(["list", "ruleset"]);
+        if let Ok(o) = run(&mut list, b"", CMD_TIMEOUT) {
+            let _ = fs::write(dir.join(format!("{stem}.nft")), o.stdout);
+        }
+    }
+
     /// A dir with links to [`NO_NFT_TOOLS`] (those that exist) and no nft.
     fn no_nft_path(&self) -> PathBuf {
         let bin = self.dir().join("bin-without-nft");
