@@ -7,7 +7,7 @@
 //! namespace on each link. One test runs the matrix of [`Scenario::matrix`]
 //! in order: real smbd/nmbd in four configurations, nftables and iptables-nft
 //! rulesets, `::` listeners with v6only on and off, unjudgeable rules, an
-//! audit without nft on its PATH and an unreadable smb.conf. For each
+//! audit that cannot find nft and an unreadable smb.conf. For each
 //! scenario:
 //!
 //! 1. both peers probe the host's address on their link, v4 and v6: a TCP
@@ -211,7 +211,7 @@ fn judge(
             let backend = report["firewall"]["backend"].as_str().unwrap_or("");
             if !backend.contains("iptables") {
                 fail(format!(
-                    "no nft on PATH: firewall must be read with iptables-save, audit says {}",
+                    "nft hidden: the firewall must be read with iptables-save, audit says {}",
                     report["firewall"]
                 ));
             }

@@ -21,14 +21,21 @@ const LISTEN_SCRIPT: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/it/audit
 const READY_TIMEOUT: Duration = Duration::from_secs(20);
 /// The host's NetBIOS name (lower-cased, its hostname).
 const NETBIOS_NAME: &str = "SATAUDHOST";
-/// Tools linked into the PATH of an audit that must not find nft.
-const NO_NFT_TOOLS: &[&str] = &[
-    "iptables-save",
-    "ip6tables-save",
-    "testparm",
-    "smbd",
-    "nmbd",
+/// Where the audit could find nft (its PATH and the sbin dirs it falls back to).
+const NFT_PATHS: &[&str] = &[
+    "/usr/local/sbin/nft",
+    "/usr/local/bin/nft",
+    "/usr/sbin/nft",
+    "/usr/bin/nft",
+    "/sbin/nft",
+    "/bin/nft",
 ];
+/// Hides each existing `$NFT_PATHS` entry under /dev/null (a character
+/// device, not a program file) in a private mount namespace, then execs the audit.
+const HIDE_NFT: &str = r#"for p in $NFT_PATHS; do
+  if [ -e "$p" ]; then mount --bind /dev/null "$p" || exit 97; fi
+done
+exec "$@""#;
 
 impl AuditLab {
     /// Writes `config`'s smb.conf, starts its daemons in the host namespace
@@ -147,17 +154,34 @@ impl AuditLab {
     }
 
     /// `smbaudit audit -f json` in the host namespace (HOME and XDG_DATA_HOME
-    /// in the lab dir; with [`Extra::NoNft`], PATH holds only links to
-    /// iptables-save, ip6tables-save and Samba's tools).
+    /// in the lab dir). With [`Extra::NoNft`] it runs in a private mount
+    /// namespace (`unshare --mount`, private propagation) where every nft on
+    /// its search path is /dev/null, so it must fall back to iptables-save.
     /// An `Err` when it could not run or timed out (after [`CMD_TIMEOUT`]).
     pub(crate) fn run_audit(&self, extra: Extra) -> Result<Output, String> {
-        let mut cmd = self.netns_command(HOST_NS, env!("CARGO_BIN_EXE_smbaudit"));
+        let audit = env!("CARGO_BIN_EXE_smbaudit");
+        let mut cmd = if extra == Extra::NoNft {
+            let unshare = which("unshare").ok_or("unshare not found")?;
+            let mut cmd = self.netns_command(HOST_NS, unshare);
+            cmd.args([
+                "--mount",
+                "--propagation",
+                "private",
+                "--",
+                "sh",
+                "-c",
+                HIDE_NFT,
+                "sh",
+            ])
+            .env("NFT_PATHS", NFT_PATHS.join(" "))
+            .arg(audit);
+            cmd
+        } else {
+            self.netns_command(HOST_NS, audit)
+        };
         cmd.args(["audit", "-f", "json"])
             .env("HOME", self.dir())
             .env("XDG_DATA_HOME", self.dir().join("xdg"));
-        if extra == Extra::NoNft {
-            cmd.env("PATH", self.no_nft_path());
-        }
         run(&mut cmd, b"", CMD_TIMEOUT)
     }
 
@@ -189,25 +213,6 @@ impl AuditLab {
         if let Ok(o) = run(&mut list, b"", CMD_TIMEOUT) {
             let _ = fs::write(dir.join(format!("{stem}.nft")), o.stdout);
         }
-    }
-
-    /// A dir with links to [`NO_NFT_TOOLS`] (those that exist) and no nft.
-    fn no_nft_path(&self) -> PathBuf {
-        let bin = self.dir().join("bin-without-nft");
-        if !bin.exists() {
-            fs::create_dir_all(&bin).unwrap_or_else(|e| panic!("audit lab: {e}"));
-            for tool in NO_NFT_TOOLS {
-                if let Some(path) = which(tool) {
-                    std::os::unix::fs::symlink(&path, bin.join(tool))
-                        .unwrap_or_else(|e| panic!("audit lab: link {tool}: {e}"));
-                }
-            }
-            assert!(
-                bin.join("iptables-save").exists(),
-                "audit lab: no iptables-save to put on the audit's PATH"
-            );
-        }
-        bin
     }
 
     fn all_reached(&self, cells: &[Cell]) -> Result<(), String> {

@@ -183,7 +183,8 @@ pub(crate) enum Extra {
         /// IPV6_V6ONLY.
         v6only: bool,
     },
-    /// The audit runs with a PATH that has iptables-save but no nft.
+    /// The audit runs where nft is hidden (a private mount namespace), so
+    /// it reads the iptables-nft rules with iptables-save.
     NoNft,
     /// The daemons' smb.conf is replaced by a directory after they started.
     UnreadableConf,
@@ -237,7 +238,7 @@ impl Scenario {
         let extra = match self.extra {
             Extra::None => String::new(),
             Extra::V6Listener { v6only } => format!(" + [::]:445 v6only={}", u8::from(v6only)),
-            Extra::NoNft => " + PATH without nft".into(),
+            Extra::NoNft => " + nft hidden from the audit".into(),
             Extra::UnreadableConf => " + smb.conf unreadable".into(),
         };
         format!("{} + {}{extra}", self.config.name(), self.firewall.name())
