@@ -227,6 +227,14 @@ fn judge(
         }
         Extra::None | Extra::V6Listener { .. } => {}
     }
+    // as root in the lab every fact is readable, but for the one made unreadable
+    let unreadable = report["unreadable"].as_array().map_or(0, Vec::len);
+    if scenario.extra != Extra::UnreadableConf && unreadable != 0 {
+        fail(format!(
+            "everything is readable here, audit says it could not read {}",
+            report["unreadable"]
+        ));
+    }
     verdicts
 }
 
