@@ -33,8 +33,10 @@ mod scenarios;
 
 use std::collections::BTreeMap;
 use std::io::Write;
-use std::path::PathBuf;
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::path::{Path, PathBuf};
 use std::process::Output;
+use std::sync::Mutex;
 use std::time::Instant;
 
 use serde_json::Value;
@@ -109,6 +111,45 @@ fn audit_verdicts_match_what_each_side_reaches() {
          JSON and ruleset in the lab dir):\n{}",
         audit_failures.join("\n")
     );
+}
+
+#[test]
+fn audit_lab_removes_its_namespaces_processes_and_dir_when_a_test_panics() {
+    let made: Mutex<Option<(Vec<u32>, PathBuf)>> = Mutex::new(None);
+    let result = catch_unwind(AssertUnwindSafe(|| {
+        let Ok(mut lab) = AuditLab::start() else {
+            return;
+        };
+        lab.start_v6_listener(false);
+        *made.lock().unwrap_or_else(|e| e.into_inner()) =
+            Some((lab.child_pids(), lab.dir().to_path_buf()));
+        panic!("a deliberate failure inside a test that holds the audit lab");
+    }));
+    let Some((pids, dir)) = made.into_inner().unwrap_or_else(|e| e.into_inner()) else {
+        eprintln!("SKIPPED: audit lab cleanup: the lab cannot run here");
+        return;
+    };
+    assert!(result.is_err(), "the test body must have panicked");
+    assert!(!pids.is_empty());
+    for pid in pids {
+        assert!(
+            !Path::new(&format!("/proc/{pid}")).exists(),
+            "process {pid} of the lab survived the panic"
+        );
+    }
+    assert!(!dir.exists(), "{} survived the panic", dir.display());
+    // under the claim: no other test of this process is building the lab now
+    let _claim = lab::claim_names();
+    let out = std::process::Command::new("ip")
+        .args(["netns", "list"])
+        .output()
+        .expect("ip netns list");
+    let left: Vec<String> = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .filter(|l| l.starts_with("sat-aud-"))
+        .map(str::to_owned)
+        .collect();
+    assert!(left.is_empty(), "namespaces survived the panic: {left:?}");
 }
 
 /// Compares one audit run with the probes; returns the verdict of each cell.

@@ -253,6 +253,11 @@ impl AuditLab {
         self.children.push(child);
     }
 
+    /// Pids of the processes started in the host namespace.
+    pub(crate) fn child_pids(&self) -> Vec<u32> {
+        self.children.iter().map(Child::id).collect()
+    }
+
     /// Whether every process started in the host namespace still runs.
     pub(crate) fn children_alive(&mut self) -> Result<(), String> {
         for c in &mut self.children {
@@ -339,7 +344,7 @@ fn allowed_route(ns: &str, line: &str) -> bool {
 /// Claims the fixed namespace names for this process (an abstract unix
 /// socket, released by the kernel when the process dies), waiting at most
 /// [`CLAIM_TIMEOUT`] for another process to finish its run.
-fn claim_names() -> UnixListener {
+pub(crate) fn claim_names() -> UnixListener {
     let deadline = Instant::now() + CLAIM_TIMEOUT;
     loop {
         let addr = UnixSocketAddr::from_abstract_name("smbaudit-test-lab-sat-aud")
