@@ -86,7 +86,7 @@ fn audit_verdicts_match_what_each_side_reaches() {
             }
         }
         let started = Instant::now();
-        let out = lab.run_audit(scenario.extra);
+        let out = lab.run_audit(scenario.extra, "json");
         let took = started.elapsed();
         lab.keep_evidence(n, &scenario, &out);
         let verdicts = judge(&scenario, &out, &seen, &mut audit_failures);

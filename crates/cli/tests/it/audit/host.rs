@@ -153,12 +153,12 @@ impl AuditLab {
         fs::create_dir(conf).unwrap_or_else(|e| panic!("audit lab: mkdir {}: {e}", conf.display()));
     }
 
-    /// `smbaudit audit -f json` in the host namespace (HOME and XDG_DATA_HOME
+    /// `smbaudit audit -f FORMAT` in the host namespace (HOME and XDG_DATA_HOME
     /// in the lab dir). With [`Extra::NoNft`] it runs in a private mount
     /// namespace (`unshare --mount`, private propagation) where every nft on
     /// its search path is /dev/null, so it must fall back to iptables-save.
     /// An `Err` when it could not run or timed out (after [`CMD_TIMEOUT`]).
-    pub(crate) fn run_audit(&self, extra: Extra) -> Result<Output, String> {
+    pub(crate) fn run_audit(&self, extra: Extra, format: &str) -> Result<Output, String> {
         let audit = env!("CARGO_BIN_EXE_smbaudit");
         let mut cmd = if extra == Extra::NoNft {
             let unshare = which("unshare").ok_or("unshare not found")?;
@@ -179,14 +179,15 @@ impl AuditLab {
         } else {
             self.netns_command(HOST_NS, audit)
         };
-        cmd.args(["audit", "-f", "json"])
+        cmd.args(["audit", "-f", format])
             .env("HOME", self.dir())
             .env("XDG_DATA_HOME", self.dir().join("xdg"));
         run(&mut cmd, b"", CMD_TIMEOUT)
     }
 
     /// Writes scenario `n`'s audit output and the host's `nft list ruleset`
-    /// to `evidence/NN-*.{json,stderr,nft}` in the lab dir.
+    /// to `evidence/NN-*.{json,stderr,nft}` in the lab dir, and when the dir
+    /// is kept (`SMBAUDIT_LAB_KEEP=1`) the table report to `NN-*.txt`.
     pub(crate) fn keep_evidence(
         &self,
         n: usize,
@@ -212,6 +213,12 @@ impl AuditLab {
         list.args(["list", "ruleset"]);
         if let Ok(o) = run(&mut list, b"", CMD_TIMEOUT) {
             let _ = fs::write(dir.join(format!("{stem}.nft")), o.stdout);
+        }
+        if self.keeps_dir() {
+            // the report a user reads, for the record (only when the dir is kept)
+            if let Ok(o) = self.run_audit(scenario.extra, "table") {
+                let _ = fs::write(dir.join(format!("{stem}.txt")), o.stdout);
+            }
         }
     }
 

@@ -130,6 +130,11 @@ impl AuditLab {
         &self.dir
     }
 
+    /// Whether the temp dir outlives the lab (`SMBAUDIT_LAB_KEEP=1`).
+    pub(crate) fn keeps_dir(&self) -> bool {
+        self.keep_dir
+    }
+
     /// `ip ARGS`, panicking with the output on failure.
     pub(crate) fn ip(&self, args: &[&str]) -> String {
         ip(&self.tools.samba, args).unwrap_or_else(|e| panic!("audit lab: {e}"))
