@@ -10,5 +10,6 @@ pub mod interfaces;
 pub mod listeners;
 pub mod model;
 pub mod samba;
+pub mod verdict;
 
 pub use model::{Family, Proto, Service, Unreadable};
