@@ -7,7 +7,7 @@ use serde::{Serialize, Serializer};
 
 use crate::firewall::{Decision, Query, RuleRef, Verdict};
 use crate::interfaces::{Facing, Interface};
-use crate::listeners::Listener;
+use crate::listeners::{Daemon, Listener};
 use crate::model::{Family, Service};
 
 /// What one cell concludes.
@@ -71,6 +71,9 @@ pub struct Cell {
     /// The listeners (addresses and owners) that answer on it, as "smbd on 0.0.0.0".
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub listeners: Vec<String>,
+    /// The daemons behind those listeners (for the fix: smb.conf or another program).
+    #[serde(skip)]
+    pub daemons: Vec<Daemon>,
 }
 
 fn as_display<S: Serializer>(service: &Service, s: S) -> Result<S::Ok, S::Error> {
@@ -129,6 +132,7 @@ fn judge_cell(
         rule: None,
         prefixes: Vec::new(),
         listeners: Vec::new(),
+        daemons: Vec::new(),
     };
     let Some(all) = facts.listeners else {
         cell.reason = "the socket table could not be read".into();
@@ -139,6 +143,10 @@ fn judge_cell(
         .filter(|l| l.service == service && l.reachable_on(iface, family))
         .collect();
     cell.listeners = here.iter().map(|l| describe(l)).collect();
+    cell.daemons = here
+        .iter()
+        .map(|l| l.process.as_ref().map_or(Daemon::Other, |p| p.daemon))
+        .collect();
     if here.is_empty() {
         cell.verdict = CellVerdict::NotListening;
         cell.reason = not_listening_reason(all, service, iface, family);
