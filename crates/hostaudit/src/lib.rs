@@ -10,6 +10,8 @@ pub mod firewall;
 pub mod interfaces;
 pub mod listeners;
 pub mod model;
+pub mod platform;
+pub mod report;
 pub mod samba;
 pub mod verdict;
 
