@@ -99,6 +99,9 @@ pub(crate) struct StoreArgs {
 pub(crate) struct HistoryArgs {
     #[command(flatten)]
     pub(crate) store: StoreArgs,
+    /// List the stored audits of this machine (`audit --db`) instead of the scans.
+    #[arg(long)]
+    pub(crate) audits: bool,
     /// Output format.
     #[arg(short, long, value_enum, default_value_t = ListFormat::Table)]
     pub(crate) format: ListFormat,
@@ -129,6 +132,9 @@ pub(crate) struct DiffArgs {
     pub(crate) b: String,
     #[command(flatten)]
     pub(crate) store: StoreArgs,
+    /// A and B are stored audits (`history --audits`): compare their verdicts and findings.
+    #[arg(long)]
+    pub(crate) audits: bool,
     /// Output format.
     #[arg(short, long, value_enum, default_value_t = ListFormat::Table)]
     pub(crate) format: ListFormat,
@@ -404,6 +410,10 @@ pub(crate) struct AuditArgs {
     /// Show each verdict's reason and rule, each finding's evidence and its exact fix.
     #[arg(short, long)]
     pub(crate) verbose: bool,
+    /// Also store the audit in this database (`history --audits`, `diff --audits`); an
+    /// audit is not stored otherwise.
+    #[arg(long, value_name = "PATH")]
+    pub(crate) db: Option<PathBuf>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, ValueEnum)]

@@ -1,6 +1,7 @@
 //! One module per subcommand. Each validates its arguments, drives the engine and renders.
 
 mod audit;
+mod audits;
 mod confirm;
 mod diff;
 mod docs;
@@ -30,8 +31,10 @@ pub(crate) async fn run(cli: Cli) -> Result<u8, Fatal> {
         Some(Command::Lookup(args)) => lookup::run(args).await,
         Some(Command::Scan(args)) => scan::run(args).await,
         Some(Command::Shares(args)) => scan::run(scan::as_shares(args)).await,
+        Some(Command::History(args)) if args.audits => audits::history(&args),
         Some(Command::History(args)) => history::run(&args),
         Some(Command::Show(args)) => show::run(&args),
+        Some(Command::Diff(args)) if args.audits => audits::diff(&args),
         Some(Command::Diff(args)) => diff::run(&args),
         Some(Command::Audit(args)) => audit::run(&args),
         Some(Command::Local(args)) => local::run(args).await,
