@@ -140,7 +140,17 @@ impl Walker<'_> {
                     Some(devs) if devs.iter().any(|d| d == self.q.iface) => entering.push(path),
                     Some(_) => next.push(path),
                     None if base.hook == Hook::Ingress => {
-                        // nft -j (1.0.6) does not say which device an ingress chain is on.
+                        // nft -j (1.0.6) does not say which device an ingress chain is
+                        // on. It matters only if the chain would stop some traffic.
+                        let trial = self.run(ci, path.clone(), 0)?;
+                        let harmless = trial.iter().all(|(_, end)| match end {
+                            End::Fallthrough => base.policy == Policy::Accept,
+                            End::Verdict(o, _) => *o == Outcome::Accept,
+                        });
+                        if harmless {
+                            next.push(path);
+                            continue;
+                        }
                         let why = format!(
                             "ingress chain {} {} may or may not be on {} (nft does not say which device)",
                             chain.table, chain.name, self.q.iface
