@@ -9,6 +9,7 @@ pub mod firewall;
 pub mod interfaces;
 pub mod listeners;
 pub mod model;
+mod netlink;
 pub mod samba;
 
 pub use model::{Family, Proto, Service, Unreadable};
