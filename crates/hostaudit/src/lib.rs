@@ -10,6 +10,7 @@ pub mod firewall;
 pub mod interfaces;
 pub mod listeners;
 pub mod model;
+mod netlink;
 pub mod platform;
 pub mod report;
 pub mod samba;
