@@ -5,6 +5,7 @@
 //! The evaluation over the facts (firewall verdicts, reachability) is pure and takes
 //! the facts as values, so tests can feed it captured rulesets and configurations.
 
+pub mod collect;
 pub mod findings;
 pub mod firewall;
 pub mod interfaces;

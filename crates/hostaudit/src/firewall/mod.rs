@@ -12,6 +12,7 @@ mod nft;
 mod region;
 mod render;
 mod rules;
+mod summary;
 mod tools;
 
 pub use fix::default_block_commands;
