@@ -130,7 +130,7 @@ pub fn parse_nft_json(json: &str) -> Result<Ruleset, Unreadable> {
 /// iptables-nft print the same format. An empty text means no rules for that family.
 pub fn parse_iptables_save(v4: &str, v6: &str) -> Result<Ruleset, Unreadable> {
     let mut chains = iptables::parse(v4, Family::Ipv4)?;
-    chains.extend(iptables::parse(v6, Family::Ipv6)?);
+    rules::append(&mut chains, iptables::parse(v6, Family::Ipv6)?);
     Ok(Ruleset {
         backend: Backend::Iptables,
         chains,

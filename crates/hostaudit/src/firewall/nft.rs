@@ -159,7 +159,19 @@ impl Context<'_> {
             match name.as_str() {
                 "match" => conds.extend(self.match_conds(body, key)),
                 "counter" | "log" | "mangle" | "set" | "map" | "comment" => {}
-                "limit" | "quota" | "meter" | "connlimit" | "xt" | "last" | "numgen" => {
+                // iptables-nft writes `-m comment` as an xt match.
+                "xt" if body.get("name").and_then(Value::as_str) == Some("comment") => {}
+                "xt" if body.get("type").and_then(Value::as_str) == Some("target") => {
+                    let kind = body.get("name").and_then(Value::as_str).unwrap_or("?");
+                    unknown_stmt.get_or_insert_with(|| format!("iptables-nft target {kind}"));
+                }
+                "xt" => {
+                    let kind = body.get("name").and_then(Value::as_str).unwrap_or("?");
+                    conds.push(Cond::Unknown(format!(
+                        "iptables-nft extension {kind} (its details are only in iptables-save)"
+                    )));
+                }
+                "limit" | "quota" | "meter" | "connlimit" | "last" | "numgen" => {
                     conds.push(Cond::Unknown(format!(
                         "a {name} statement the audit cannot judge"
                     )));

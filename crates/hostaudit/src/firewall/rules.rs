@@ -189,3 +189,24 @@ pub(crate) fn proto_number(proto: Proto) -> u8 {
         Proto::Udp => 17,
     }
 }
+
+/// Appends `more` to `chains`, shifting the jump targets of `more` to their new places.
+pub(crate) fn append(chains: &mut Vec<Chain>, more: Vec<Chain>) {
+    let by = chains.len();
+    for mut chain in more {
+        for rule in &mut chain.rules {
+            rule.action.shift(by);
+        }
+        chains.push(chain);
+    }
+}
+
+impl Action {
+    fn shift(&mut self, by: usize) {
+        match self {
+            Self::Jump(i) | Self::Goto(i) => *i += by,
+            Self::Vmap(entries) => entries.iter_mut().for_each(|(_, a)| a.shift(by)),
+            _ => {}
+        }
+    }
+}
