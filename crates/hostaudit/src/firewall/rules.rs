@@ -210,3 +210,44 @@ impl Action {
         }
     }
 }
+
+/// The chains `keep` accepts, with jump targets renumbered; a jump into a dropped
+/// chain becomes [`Action::Unknown`].
+pub(crate) fn retain(chains: Vec<Chain>, keep: impl Fn(&Chain) -> bool) -> Vec<Chain> {
+    let mut new_index = Vec::with_capacity(chains.len());
+    let mut next = 0usize;
+    for c in &chains {
+        if keep(c) {
+            new_index.push(Some(next));
+            next += 1;
+        } else {
+            new_index.push(None);
+        }
+    }
+    chains
+        .into_iter()
+        .zip(new_index.clone())
+        .filter(|(_, i)| i.is_some())
+        .map(|(mut c, _)| {
+            for rule in &mut c.rules {
+                rule.action.renumber(&new_index);
+            }
+            c
+        })
+        .collect()
+}
+
+impl Action {
+    fn renumber(&mut self, new_index: &[Option<usize>]) {
+        match self {
+            Self::Jump(i) | Self::Goto(i) => match new_index.get(*i).copied().flatten() {
+                Some(n) => *i = n,
+                None => {
+                    *self = Self::Unknown("jump into a table read from iptables-save".to_string())
+                }
+            },
+            Self::Vmap(entries) => entries.iter_mut().for_each(|(_, a)| a.renumber(new_index)),
+            _ => {}
+        }
+    }
+}
