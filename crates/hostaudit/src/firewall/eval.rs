@@ -347,7 +347,7 @@ impl Walker<'_> {
             hit.region = region;
             return Ok((vec![hit], vec![miss]));
         }
-        let rest = path.region.subtract(region.nets());
+        let rest = path.region.minus(&region);
         if rest.is_empty() {
             return Ok((vec![path], Vec::new()));
         }
@@ -440,7 +440,7 @@ impl Walker<'_> {
                 }
             }
         }
-        let mut accept_region = Region::empty();
+        let mut accept_region = Region::empty(self.q.family);
         for a in &accepted {
             accept_region = accept_region.union(&a.region);
         }
@@ -448,21 +448,27 @@ impl Walker<'_> {
             .first()
             .and_then(|a| a.evidence)
             .map(|e| self.rule_ref(e));
-        if accept_region.is_most_of(self.q.family) {
+        if accept_region.is_most_of() {
             return Decision {
                 verdict: Verdict::Accepted,
                 rule: first_accept,
             };
         }
         if !accept_region.is_empty() {
+            let verdict = match accept_region.prefixes() {
+                Some(nets) => Verdict::AcceptedFrom(nets),
+                None => Verdict::Unknown(
+                    "accepted from too scattered a set of sources to list".to_string(),
+                ),
+            };
             return Decision {
-                verdict: Verdict::AcceptedFrom(accept_region.nets().to_vec()),
+                verdict,
                 rule: first_accept,
             };
         }
         // Blocked everywhere: the fate of the largest share of sources decides between
         // dropped and rejected (they differ only when sources are treated apart).
-        let heaviest = blocked.iter().max_by_key(|l| weight(&l.region)).copied();
+        let heaviest = blocked.iter().max_by_key(|l| l.region.weight()).copied();
         match heaviest {
             Some(l) => Decision {
                 verdict: if l.outcome == Outcome::Reject {
@@ -509,12 +515,4 @@ fn leaf(p: Path, outcome: Outcome, evidence: Option<Evidence>) -> Leaf {
         evidence,
         taint: p.taint,
     }
-}
-
-/// How many addresses a region holds, saturating.
-fn weight(region: &Region) -> u128 {
-    region.nets().iter().fold(0u128, |acc, n| {
-        let host_bits = u32::from(n.max_prefix_len() - n.prefix_len());
-        acc.saturating_add(1u128.checked_shl(host_bits).unwrap_or(u128::MAX))
-    })
 }
