@@ -382,3 +382,43 @@ fn unknown_objects_and_statements_do_not_fail_the_parse() {
         Verdict::Dropped
     );
 }
+
+#[test]
+fn source_conditioned_drops_and_accepts() {
+    // A 5000-address blocklist set, a /24 dropped for 445, then a general accept.
+    let rs = ruleset("source-rules");
+    let start = Instant::now();
+    // Dropped from a few sources, accepted from anywhere else: Accepted.
+    let d = decide(&rs, "eth0", Ipv4, Service::SMB);
+    assert_eq!(d.verdict, Verdict::Accepted);
+    assert_eq!(d.rule.expect("accept").text, "tcp dport 445 accept");
+    // `ip saddr != 10.0.0.0/8 drop` then accept: accepted from 10.0.0.0/8 only.
+    let d = decide(&rs, "eth0", Ipv4, Service::NBSS);
+    assert_eq!(d.verdict, Verdict::AcceptedFrom(nets(&["10.0.0.0/8"])));
+    assert_eq!(d.rule.expect("accept").text, "tcp dport 139 accept");
+    let d = decide(&rs, "eth0", Ipv6, Service::NBNS);
+    assert_eq!(
+        d.verdict,
+        Verdict::AcceptedFrom(nets(&["fd00::/8", "fe80::/10"]))
+    );
+    // `ip saddr != 10.0.0.0/8` never matches IPv6: the accept after it takes all of it.
+    assert_eq!(
+        decide(&rs, "eth0", Ipv6, Service::NBSS).verdict,
+        Verdict::Accepted
+    );
+    assert_eq!(
+        decide(&rs, "eth0", Ipv4, Service::NBNS).verdict,
+        Verdict::Accepted
+    );
+    // Blocked for every source, by the blocklist for some and the policy for the most:
+    // the policy, which decides for more sources, is the evidence.
+    let d = decide(&rs, "eth0", Ipv4, Service::EPMAP);
+    assert_eq!(d.verdict, Verdict::Dropped);
+    assert_eq!(d.rule.expect("policy").text, "policy drop");
+    // Not a benchmark: a bound that only a quadratic walk over the set would break.
+    assert!(
+        start.elapsed() < Duration::from_secs(5),
+        "{:?}",
+        start.elapsed()
+    );
+}

@@ -9,8 +9,11 @@ use ipnet::{IpNet, Ipv4Net, Ipv6Net};
 use crate::model::Family;
 
 /// The most prefixes an included region may hold; beyond it the evaluator gives up
-/// with Unknown (carving many scattered holes out of a prefix multiplies prefixes).
-pub(crate) const MAX_REGION_PREFIXES: usize = 4096;
+/// with Unknown (carving scattered holes out of a prefix multiplies prefixes, up to
+/// 128 per hole). A million prefixes is about 20 MB.
+pub(crate) const MAX_REGION_PREFIXES: usize = 1 << 20;
+/// The most prefixes listed in a verdict (`AcceptedFrom`); more is not a useful answer.
+pub(crate) const MAX_LISTED_PREFIXES: usize = 4096;
 
 /// A set of source addresses of one family: either the listed prefixes, or every
 /// address but the listed prefixes. The second form keeps "everything but a blocklist
@@ -69,13 +72,17 @@ impl Region {
     }
 
     /// Its addresses as prefixes; `None` when that list would exceed
-    /// [`MAX_REGION_PREFIXES`].
+    /// [`MAX_LISTED_PREFIXES`].
     pub(crate) fn prefixes(&self) -> Option<Vec<IpNet>> {
-        if !self.complement {
-            return Some(self.nets.clone());
+        if self.complement && self.nets.len() > MAX_LISTED_PREFIXES {
+            return None;
         }
-        let all = subtract_nets(&[universe(self.family)], &self.nets);
-        (all.len() <= MAX_REGION_PREFIXES).then_some(all)
+        let all = if self.complement {
+            subtract_nets(&[universe(self.family)], &self.nets)
+        } else {
+            self.nets.clone()
+        };
+        (all.len() <= MAX_LISTED_PREFIXES).then_some(all)
     }
 
     /// Whether it is too fragmented to follow further.
