@@ -210,8 +210,13 @@ fn rules_it_cannot_judge_make_unknown_never_dropped() {
     assert_eq!(d.rule.expect("the limit rule").handle, Some(5));
     let d = decide(&rs, "eth0", Ipv6, Service::NBSS);
     assert!(unknown_why(&d).contains("osf"), "{d:?}");
+    // `fib daddr type local` holds for traffic to this machine: judged, not unknown.
     let d = decide(&rs, "eth0", Ipv4, Service::NBNS);
-    assert!(unknown_why(&d).contains("fib"), "{d:?}");
+    assert_eq!(d.verdict, Verdict::Accepted);
+    assert_eq!(
+        d.rule.expect("accept").text,
+        "udp dport 137 fib daddr type local accept"
+    );
     let d = decide(&rs, "eth0", Ipv4, Service::NBDGM);
     assert!(unknown_why(&d).contains("socket"), "{d:?}");
     let d = decide(&rs, "eth0", Ipv4, Service::EPMAP);

@@ -96,13 +96,11 @@ pub(crate) fn decide(chains: &[Chain], q: &Query) -> Decision {
             rule: None,
         };
     }
-    // Ingress runs before input whatever the priorities; within a hook, by priority.
+    // Ingress, then prerouting, then input, whatever the priorities; within a hook,
+    // by priority.
     bases.sort_by_key(|&i| {
         let base = chains[i].base.as_ref();
-        (
-            base.map(|b| b.hook != Hook::Ingress),
-            base.map_or(0, |b| b.prio),
-        )
+        (base.map(|b| b.hook), base.map_or(0, |b| b.prio))
     });
     let mut walker = Walker {
         chains,
@@ -142,7 +140,7 @@ impl Walker<'_> {
                     None if base.hook == Hook::Ingress => {
                         // nft -j (1.0.6) does not say which device an ingress chain is
                         // on. It matters only if the chain would stop some traffic.
-                        let trial = self.run(ci, path.clone(), 0)?;
+                        let trial = self.run(ci, path.clone(), 0, base.before_conntrack())?;
                         let harmless = trial.iter().all(|(_, end)| match end {
                             End::Fallthrough => base.policy == Policy::Accept,
                             End::Verdict(o, _) => *o == Outcome::Accept,
@@ -168,7 +166,7 @@ impl Walker<'_> {
                     None => entering.push(path),
                 }
                 for path in entering {
-                    for (mut p, end) in self.run(ci, path, 0)? {
+                    for (mut p, end) in self.run(ci, path, 0, base.before_conntrack())? {
                         match end {
                             End::Fallthrough => {
                                 let ev = Evidence {
@@ -212,11 +210,17 @@ impl Walker<'_> {
     }
 
     /// Runs chain `ci` for `path`: every branch with how it left the chain.
-    fn run(&mut self, ci: usize, path: Path, depth: usize) -> Result<Vec<(Path, End)>, String> {
+    /// `before_ct`: the base chain runs before conntrack, so `ct state` is unknown.
+    fn run(
+        &mut self,
+        ci: usize,
+        path: Path,
+        depth: usize,
+        before_ct: bool,
+    ) -> Result<Vec<(Path, End)>, String> {
         let Some(chain) = self.chains.get(ci) else {
             return Err("jump to a chain that does not exist".to_string());
         };
-        let ingress = chain.base.as_ref().is_some_and(|b| b.hook == Hook::Ingress);
         let mut out = Vec::new();
         let mut work = vec![(0usize, path)];
         while let Some((start, first)) = work.pop() {
@@ -237,12 +241,12 @@ impl Walker<'_> {
                     chain: ci,
                     rule: Some(i),
                 };
-                let (matched, mut unmatched) = self.split(&rule.conds, p, ingress, ev)?;
+                let (matched, mut unmatched) = self.split(&rule.conds, p, before_ct, ev)?;
                 for m in matched {
                     if let Some(why) = &rule.unknown_stmt {
                         out.push((m, End::Verdict(Outcome::Unknown(why.clone()), ev)));
                     } else {
-                        self.act(&rule.action, m, ev, depth, ingress, &mut work, &mut out)?;
+                        self.act(&rule.action, m, ev, depth, before_ct, &mut work, &mut out)?;
                     }
                 }
                 cur = unmatched.pop();
@@ -261,7 +265,7 @@ impl Walker<'_> {
         m: Path,
         ev: Evidence,
         depth: usize,
-        ingress: bool,
+        before_ct: bool,
         work: &mut Vec<(usize, Path)>,
         out: &mut Vec<(Path, End)>,
     ) -> Result<(), String> {
@@ -281,7 +285,7 @@ impl Walker<'_> {
                     return Ok(());
                 }
                 let comes_back = matches!(action, Action::Jump(_));
-                for (p, end) in self.run(*target, m, depth + 1)? {
+                for (p, end) in self.run(*target, m, depth + 1, before_ct)? {
                     match end {
                         End::Fallthrough if comes_back => work.push((next_rule, p)),
                         end => out.push((p, end)),
@@ -293,9 +297,9 @@ impl Walker<'_> {
                 for (conds, entry_action) in entries {
                     let mut still = Vec::new();
                     for p in rest {
-                        let (hit, miss) = self.split(conds, p, ingress, ev)?;
+                        let (hit, miss) = self.split(conds, p, before_ct, ev)?;
                         for h in hit {
-                            self.act(entry_action, h, ev, depth, ingress, work, out)?;
+                            self.act(entry_action, h, ev, depth, before_ct, work, out)?;
                         }
                         still.extend(miss);
                     }
@@ -312,13 +316,13 @@ impl Walker<'_> {
         &mut self,
         conds: &[Cond],
         path: Path,
-        ingress: bool,
+        before_ct: bool,
         ev: Evidence,
     ) -> Result<(Vec<Path>, Vec<Path>), String> {
         let mut region = path.region.clone();
         let mut unknown = None;
         for cond in conds {
-            match self.eval(cond, ingress) {
+            match self.eval(cond, before_ct) {
                 Eval::True => {}
                 Eval::False => return Ok((Vec::new(), vec![path])),
                 Eval::Sources(nets, negate) => {
@@ -359,7 +363,7 @@ impl Walker<'_> {
         Ok((vec![hit], vec![miss]))
     }
 
-    fn eval(&self, cond: &Cond, ingress: bool) -> Eval {
+    fn eval(&self, cond: &Cond, before_ct: bool) -> Eval {
         let q = self.q;
         let truth = |b: bool| if b { Eval::True } else { Eval::False };
         match cond {
@@ -387,8 +391,8 @@ impl Walker<'_> {
                 }
             }
             Cond::CtState { states, negate } => {
-                if ingress {
-                    Eval::Unknown("conntrack state tested at ingress, before conntrack".to_string())
+                if before_ct {
+                    Eval::Unknown("conntrack state tested before conntrack runs".to_string())
                 } else {
                     truth(states.iter().any(|s| s == "new") != *negate)
                 }

@@ -89,6 +89,7 @@ fn new_chain(obj: &Value, key: &SetKey) -> Chain {
     };
     let hook = match obj.get("hook").and_then(Value::as_str) {
         Some("input") if family != TableFamily::Netdev => Some(Hook::Input),
+        Some("prerouting") if family != TableFamily::Netdev => Some(Hook::Prerouting),
         Some("ingress") => Some(Hook::Ingress),
         _ => None,
     };
@@ -219,6 +220,9 @@ impl Context<'_> {
                 }
             }
             "queue" => Action::Unknown("queued to a userspace program".to_string()),
+            "dnat" | "redirect" | "tproxy" => Action::Unknown(format!(
+                "{name}: port-forwarded elsewhere; judge the forward path and its target"
+            )),
             _ => return None,
         })
     }
@@ -284,6 +288,7 @@ impl Context<'_> {
             "payload" => self.payload(inner, &values, negate),
             "ct" => ct(inner, &values, negate),
             "&" => tcp_flags(inner, right, op),
+            "fib" => fib(inner, &values, negate),
             other => vec![Cond::Unknown(format!(
                 "a {other} match the audit cannot judge"
             ))],
@@ -358,6 +363,14 @@ impl Context<'_> {
             }
             "l4proto" => l4(values, negate),
             "nfproto" | "protocol" => families(values, negate),
+            // The audited traffic is unicast to this machine (see the module eval).
+            "pkttype" => match names(values) {
+                Some(n) if n.iter().any(|v| v == "host") != negate => Vec::new(),
+                Some(_) => vec![Cond::Never],
+                None => vec![Cond::Unknown(
+                    "meta pkttype with values the audit cannot read".to_string(),
+                )],
+            },
             other => vec![Cond::Unknown(format!("meta {other}"))],
         }
     }
@@ -521,6 +534,45 @@ fn ct(inner: &Value, values: &[Value], negate: bool) -> Vec<Cond> {
             }
         }
         other => vec![Cond::Unknown(format!("ct {other}"))],
+    }
+}
+
+/// String values, or `None` if any is not a string.
+fn names(values: &[Value]) -> Option<Vec<String>> {
+    values
+        .iter()
+        .map(|v| v.as_str().map(str::to_string))
+        .collect()
+}
+
+/// `fib daddr type local` holds for the audited traffic (unicast to a local address);
+/// the reverse-path filter `fib saddr . iif oif missing drop` does not fire for it (a
+/// real peer's source address routes back through the interface it came in on).
+fn fib(inner: &Value, values: &[Value], negate: bool) -> Vec<Cond> {
+    let result = inner
+        .get("result")
+        .and_then(Value::as_str)
+        .unwrap_or_default();
+    let flags: Vec<&str> = inner
+        .get("flags")
+        .and_then(Value::as_array)
+        .map(|f| f.iter().filter_map(Value::as_str).collect())
+        .unwrap_or_default();
+    let holds = match result {
+        "type" if flags.contains(&"daddr") => names(values).map(|n| n.iter().any(|v| v == "local")),
+        "oif" | "oifname" if flags.contains(&"saddr") && flags.contains(&"iif") => {
+            let missing = values
+                .iter()
+                .all(|v| matches!(v, Value::Bool(false)) || v == "0" || v == 0);
+            // `oif missing`/`oif 0` never holds; any other comparison is not judged.
+            missing.then_some(false)
+        }
+        _ => None,
+    };
+    match holds {
+        Some(h) if h != negate => Vec::new(),
+        Some(_) => vec![Cond::Never],
+        None => vec![Cond::Unknown(format!("fib {} {result}", flags.join(" . ")))],
     }
 }
 

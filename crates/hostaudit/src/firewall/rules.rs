@@ -33,13 +33,29 @@ pub(crate) struct Base {
     pub(crate) devices: Option<Vec<String>>,
 }
 
-/// A hook the audit follows.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+/// A hook the audit follows, in the order packets meet them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub(crate) enum Hook {
-    /// Local delivery: every packet to this machine.
-    Input,
     /// Device ingress (netdev, or inet since Linux 5.10): before conntrack.
     Ingress,
+    /// Every arriving IP packet, before routing (raw, mangle, dstnat priorities).
+    Prerouting,
+    /// Local delivery: every packet to this machine.
+    Input,
+}
+
+/// The conntrack hook's priority: base chains before it cannot know `ct state`.
+pub(crate) const CONNTRACK_PRIORITY: i64 = -200;
+
+impl Base {
+    /// Whether the chain runs before conntrack has looked at the packet.
+    pub(crate) fn before_conntrack(&self) -> bool {
+        match self.hook {
+            Hook::Ingress => true,
+            Hook::Prerouting => self.prio <= CONNTRACK_PRIORITY,
+            Hook::Input => false,
+        }
+    }
 }
 
 /// A base chain's policy.
