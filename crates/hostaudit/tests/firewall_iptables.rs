@@ -153,7 +153,11 @@ fn modules_it_cannot_judge_make_unknown() {
     let rs = ruleset("unknown");
     assert!(unknown_why(&decide(&rs, "eth0", Ipv4, Service::SMB)).contains("limit"));
     assert!(unknown_why(&decide(&rs, "eth0", Ipv4, Service::NBSS)).contains("recent"));
-    assert!(unknown_why(&decide(&rs, "eth0", Ipv4, Service::NBNS)).contains("addrtype"));
+    // `-m addrtype --dst-type LOCAL` holds for traffic to this machine.
+    assert_eq!(
+        decide(&rs, "eth0", Ipv4, Service::NBNS).verdict,
+        Verdict::Accepted
+    );
     assert!(unknown_why(&decide(&rs, "eth0", Ipv4, Service::EPMAP)).contains("-d"));
     assert!(unknown_why(&decide(&rs, "eth0", Ipv4, Service::NBDGM)).contains("NFQUEUE"));
     assert_eq!(
@@ -201,4 +205,35 @@ fn garbage_is_unreadable() {
     assert!(parse_iptables_save(cut, "").is_ok());
     let quote_cut = "*filter\n:INPUT ACCEPT [0:0]\n-A INPUT -m comment --comment \"open\n";
     assert!(parse_iptables_save(quote_cut, "").is_err());
+}
+
+#[test]
+fn raw_mangle_and_nat_tables_count_too() {
+    let rs = ruleset("prerouting");
+    let d = decide(&rs, "eth0", Ipv4, Service::SMB);
+    assert_eq!(d.verdict, Verdict::Dropped);
+    let rule = d.rule.expect("raw drop");
+    assert_eq!(
+        (rule.table.as_str(), rule.chain.as_str()),
+        ("raw", "PREROUTING")
+    );
+    assert_eq!(
+        decide(&rs, "eth1", Ipv4, Service::SMB).verdict,
+        Verdict::Accepted
+    );
+    let d = decide(&rs, "eth1", Ipv4, Service::NBNS);
+    assert_eq!(d.verdict, Verdict::Dropped);
+    assert_eq!(d.rule.expect("mangle drop").table, "mangle");
+    assert_eq!(
+        decide(&rs, "eth1", Ipv4, Service::EPMAP).verdict,
+        Verdict::Dropped
+    );
+    // Docker-style DNAT of 139 for every interface but docker0.
+    let d = decide(&rs, "eth0", Ipv4, Service::NBSS);
+    assert!(unknown_why(&d).contains("DNAT"), "{d:?}");
+    assert_eq!(d.rule.expect("dnat").chain, "DOCKER");
+    assert_eq!(
+        decide(&rs, "docker0", Ipv4, Service::NBSS).verdict,
+        Verdict::Accepted
+    );
 }

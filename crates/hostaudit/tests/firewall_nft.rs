@@ -427,3 +427,49 @@ fn source_conditioned_drops_and_accepts() {
         start.elapsed()
     );
 }
+
+#[test]
+fn prerouting_chains_count_too() {
+    let rs = ruleset("prerouting");
+    let d = decide(&rs, "eth0", Ipv4, Service::SMB);
+    assert_eq!(d.verdict, Verdict::Dropped);
+    let rule = d.rule.expect("raw drop");
+    assert_eq!(
+        (rule.table.as_str(), rule.chain.as_str()),
+        ("ip raw", "prerouting")
+    );
+    assert_eq!(rule.text, r#"iifname "eth0" tcp dport 445 drop"#);
+    // The raw table is IPv4 only.
+    assert_eq!(
+        decide(&rs, "eth0", Ipv6, Service::SMB).verdict,
+        Verdict::Accepted
+    );
+    // ct state at raw priority runs before conntrack: unknown.
+    let d = decide(&rs, "eth0", Ipv4, Service::NBDGM);
+    assert!(unknown_why(&d).contains("before conntrack"), "{d:?}");
+    assert_eq!(
+        decide(&rs, "eth0", Ipv6, Service::NBDGM).verdict,
+        Verdict::Accepted
+    );
+    // fib daddr type != local, the reverse-path filter and pkttype != host do not fire.
+    assert_eq!(
+        decide(&rs, "eth0", Ipv4, Service::EPMAP).verdict,
+        Verdict::Accepted
+    );
+    assert_eq!(
+        decide(&rs, "eth1", Ipv4, Service::SMB).verdict,
+        Verdict::Accepted
+    );
+    assert_eq!(
+        decide(&rs, "eth0", Ipv6, Service::NBNS).verdict,
+        Verdict::Accepted
+    );
+    // A dnat in a chain jumped to from nat prerouting: forwarded, not judged here.
+    let d = decide(&rs, "eth0", Ipv4, Service::NBSS);
+    assert!(unknown_why(&d).contains("dnat"), "{d:?}");
+    assert_eq!(d.rule.expect("dnat").chain, "forwards");
+    assert_eq!(
+        decide(&rs, "eth1", Ipv4, Service::NBSS).verdict,
+        Verdict::Accepted
+    );
+}

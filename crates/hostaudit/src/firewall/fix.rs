@@ -80,10 +80,8 @@ fn insertion_chains(rs: &Ruleset) -> Option<Vec<(String, String)>> {
 /// iptables-nft keeps its rules in `ip filter` / `ip6 filter` (chains INPUT, ...);
 /// iptables-legacy tables are not nftables at all.
 fn is_iptables_nft_table(table: &str) -> bool {
-    matches!(
-        table,
-        "ip filter" | "ip6 filter" | "filter" | super::tools::LEGACY_TABLE
-    )
+    super::tools::IPTABLES_NFT_TABLES.contains(&table)
+        || table.starts_with(super::tools::LEGACY_TABLE)
 }
 
 fn is_plain_name(s: &str) -> bool {

@@ -23,10 +23,11 @@ pub(crate) fn parse(text: &str, family: Family) -> Result<Vec<Chain>, Unreadable
     };
     let mut table: Option<String> = None;
     let mut chains: Vec<Chain> = Vec::new();
-    let mut index: HashMap<String, usize> = HashMap::new();
-    // (chain index, line number, tokens) of the filter table's rules, judged once every
-    // chain is known so jumps can be resolved.
-    let mut pending: Vec<(usize, String, Vec<String>)> = Vec::new();
+    // Chain names are per table: (table, chain) -> index.
+    let mut index: HashMap<(String, String), usize> = HashMap::new();
+    // (chain index, table, rule text, tokens), judged once every chain is known so
+    // jumps can be resolved.
+    let mut pending: Vec<(usize, String, String, Vec<String>)> = Vec::new();
     for (i, raw) in text.lines().enumerate() {
         let n = i + 1;
         let line = raw.trim();
@@ -43,20 +44,17 @@ pub(crate) fn parse(text: &str, family: Family) -> Result<Vec<Chain>, Unreadable
             }
             continue;
         }
-        let Some(current) = table.as_deref() else {
+        let Some(current) = table.clone() else {
             return Err(bad(n, "a line outside any *table"));
         };
-        if current != "filter" {
-            continue;
-        }
         if let Some(decl) = line.strip_prefix(':') {
             let mut parts = decl.split_whitespace();
             let (Some(name), Some(policy)) = (parts.next(), parts.next()) else {
                 return Err(bad(n, "a chain line without a policy"));
             };
-            let base = (name == "INPUT").then(|| Base {
-                hook: Hook::Input,
-                prio: 0,
+            let base = base_of(&current, name).map(|(hook, prio)| Base {
+                hook,
+                prio,
                 policy: if policy == "DROP" {
                     Policy::Drop
                 } else {
@@ -64,9 +62,9 @@ pub(crate) fn parse(text: &str, family: Family) -> Result<Vec<Chain>, Unreadable
                 },
                 devices: None,
             });
-            index.insert(name.to_string(), chains.len());
+            index.insert((current.clone(), name.to_string()), chains.len());
             chains.push(Chain {
-                table: "filter".to_string(),
+                table: current.clone(),
                 family: match family {
                     Family::Ipv4 => TableFamily::Ip,
                     Family::Ipv6 => TableFamily::Ip6,
@@ -92,13 +90,18 @@ pub(crate) fn parse(text: &str, family: Family) -> Result<Vec<Chain>, Unreadable
         if flag != "-A" {
             return Err(bad(n, "an unknown line"));
         }
-        let Some(&ci) = index.get(chain.as_str()) else {
+        let Some(&ci) = index.get(&(current.clone(), chain.clone())) else {
             return Err(bad(n, "a rule for an undeclared chain"));
         };
-        pending.push((ci, body.to_string(), tokens[2..].to_vec()));
+        pending.push((ci, current, body.to_string(), tokens[2..].to_vec()));
     }
-    for (ci, text, tokens) in pending {
-        let rule = rule(text, &tokens, &index);
+    for (ci, table, text, tokens) in pending {
+        let in_table: HashMap<&str, usize> = index
+            .iter()
+            .filter(|((t, _), _)| *t == table)
+            .map(|((_, c), &i)| (c.as_str(), i))
+            .collect();
+        let rule = rule(text, &tokens, &in_table);
         if let Some(chain) = chains.get_mut(ci) {
             chain.rules.push(rule);
         }
@@ -145,13 +148,56 @@ fn tokenize(line: &str) -> Option<Vec<String>> {
     Some(out)
 }
 
+/// The hook and priority of a built-in chain the audit follows (iptables' fixed
+/// priorities: raw -300, mangle -150, nat dstnat -100, filter 0, security 50).
+fn base_of(table: &str, chain: &str) -> Option<(Hook, i64)> {
+    Some(match (table, chain) {
+        ("filter", "INPUT") => (Hook::Input, 0),
+        ("raw", "PREROUTING") => (Hook::Prerouting, -300),
+        ("mangle", "PREROUTING") => (Hook::Prerouting, -150),
+        ("mangle", "INPUT") => (Hook::Input, -150),
+        ("nat", "PREROUTING") => (Hook::Prerouting, -100),
+        ("nat", "INPUT") => (Hook::Input, 100),
+        ("security", "INPUT") => (Hook::Input, 50),
+        _ => return None,
+    })
+}
+
 /// Non-terminating targets that do not change the packet's fate.
-const HARMLESS_TARGETS: &[&str] = &["LOG", "NFLOG", "ULOG", "TRACE", "MARK", "CONNMARK", "AUDIT"];
+const HARMLESS_TARGETS: &[&str] = &[
+    "LOG",
+    "NFLOG",
+    "ULOG",
+    "TRACE",
+    "MARK",
+    "CONNMARK",
+    "AUDIT",
+    "TOS",
+    "DSCP",
+    "TTL",
+    "HL",
+    "CLASSIFY",
+    "TCPMSS",
+    "CHECKSUM",
+    "SECMARK",
+    "CONNSECMARK",
+];
+
+/// Targets that send the traffic somewhere else than this machine's port.
+const FORWARDING_TARGETS: &[&str] = &["DNAT", "REDIRECT", "TPROXY", "NETMAP"];
 
 /// Match modules whose options the reader knows.
-const KNOWN_MODULES: &[&str] = &["tcp", "udp", "multiport", "conntrack", "state", "comment"];
+const KNOWN_MODULES: &[&str] = &[
+    "tcp",
+    "udp",
+    "multiport",
+    "conntrack",
+    "state",
+    "comment",
+    "addrtype",
+];
 
-fn rule(text: String, tokens: &[String], index: &HashMap<String, usize>) -> Rule {
+fn rule(text: String, tokens: &[String], index: &HashMap<&str, usize>) -> Rule {
     let mut conds = Vec::new();
     let mut action = Action::Continue;
     let mut unknown_stmt = None;
@@ -260,6 +306,14 @@ fn rule(text: String, tokens: &[String], index: &HashMap<String, usize>) -> Rule
                 });
             }
             "--comment" => i += 1,
+            // The audited traffic is unicast to a local address.
+            "--dst-type" if module == "addrtype" => {
+                let local = arg(i).split(',').any(|t| t.eq_ignore_ascii_case("LOCAL"));
+                i += 1;
+                if local == neg {
+                    conds.push(Cond::Never);
+                }
+            }
             "-j" | "--jump" | "-g" | "--goto" => {
                 let target = arg(i).to_string();
                 i += 1;
@@ -270,6 +324,9 @@ fn rule(text: String, tokens: &[String], index: &HashMap<String, usize>) -> Rule
                     "REJECT" => Action::Reject,
                     "RETURN" => Action::Return,
                     t if HARMLESS_TARGETS.contains(&t) => Action::Continue,
+                    t if FORWARDING_TARGETS.contains(&t) => Action::Unknown(format!(
+                        "-j {t}: port-forwarded elsewhere; judge the forward path and its target"
+                    )),
                     t => match index.get(t) {
                         Some(&ci) if goto => Action::Goto(ci),
                         Some(&ci) => Action::Jump(ci),

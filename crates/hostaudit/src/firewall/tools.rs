@@ -10,8 +10,21 @@ use crate::model::{Family, Unreadable};
 
 /// How long one listing may take before it is abandoned.
 const TOOL_TIMEOUT: Duration = Duration::from_secs(10);
-/// The table name given to iptables-legacy's filter table beside nftables.
-pub(crate) const LEGACY_TABLE: &str = "iptables-legacy filter";
+/// The nftables tables iptables-nft manages; iptables-nft-save lists the same rules.
+pub(crate) const IPTABLES_NFT_TABLES: &[&str] = &[
+    "ip filter",
+    "ip raw",
+    "ip mangle",
+    "ip nat",
+    "ip security",
+    "ip6 filter",
+    "ip6 raw",
+    "ip6 mangle",
+    "ip6 nat",
+    "ip6 security",
+];
+/// The prefix of iptables-legacy's table names beside nftables ("iptables-legacy filter").
+pub(crate) const LEGACY_TABLE: &str = "iptables-legacy";
 /// How often a running tool is checked on.
 const POLL: Duration = Duration::from_millis(5);
 
@@ -65,8 +78,9 @@ fn prefer_iptables_save(rs: &mut Ruleset) {
     let Ok(saved) = saved else {
         return;
     };
-    let own = |t: &str| matches!(t, "ip filter" | "ip6 filter");
-    let mut chains = rules::retain(std::mem::take(&mut rs.chains), |c| !own(&c.table));
+    let mut chains = rules::retain(std::mem::take(&mut rs.chains), |c| {
+        !IPTABLES_NFT_TABLES.contains(&c.table.as_str())
+    });
     if !chains.iter().any(|c| c.base.is_some()) {
         rs.backend = Backend::Iptables;
     }
@@ -92,7 +106,7 @@ fn add_legacy(rs: &mut Ruleset) {
         let mut chains = std::mem::take(&mut rs.chains);
         let mut legacy = legacy.chains;
         for c in &mut legacy {
-            c.table = LEGACY_TABLE.to_string();
+            c.table = format!("{LEGACY_TABLE} {}", c.table);
         }
         rules::append(&mut chains, legacy);
         rs.chains = chains;
