@@ -291,6 +291,21 @@ fn rule(text: String, tokens: &[String], index: &HashMap<&str, usize>) -> Rule {
                 )));
                 i += 1;
             }
+            "--tcp-flags" => {
+                let (mask, comp) = (tcp_flag_bits(arg(i)), tcp_flag_bits(arg(i + 1)));
+                i += 2;
+                match (mask, comp) {
+                    // The audited TCP traffic is a SYN.
+                    (Some(mask), Some(comp)) => {
+                        if ((SYN & mask) == comp) == neg {
+                            conds.push(Cond::Never);
+                        }
+                    }
+                    _ => conds.push(Cond::Unknown(
+                        "--tcp-flags the audit cannot read".to_string(),
+                    )),
+                }
+            }
             "--syn" => {
                 // The audit's TCP traffic is a SYN.
                 if neg {
@@ -369,6 +384,29 @@ fn rule(text: String, tokens: &[String], index: &HashMap<&str, usize>) -> Rule {
     }
 }
 
+/// The SYN bit.
+const SYN: u8 = 0x02;
+
+/// `SYN,ACK`, `ALL`, `NONE` as TCP flag bits.
+fn tcp_flag_bits(s: &str) -> Option<u8> {
+    s.split(',').try_fold(0u8, |acc, name| {
+        let bit = match name.to_ascii_uppercase().as_str() {
+            "FIN" => 0x01,
+            "SYN" => SYN,
+            "RST" => 0x04,
+            "PSH" => 0x08,
+            "ACK" => 0x10,
+            "URG" => 0x20,
+            "ECE" => 0x40,
+            "CWR" => 0x80,
+            "ALL" => 0xff,
+            "NONE" => 0,
+            _ => return None,
+        };
+        Some(acc | bit)
+    })
+}
+
 /// `192.168.1.0/24`, `10.0.0.1`, `fd00::/8`.
 fn parse_net(s: &str) -> Option<IpNet> {
     s.parse::<IpNet>()
@@ -417,6 +455,24 @@ mod tests {
             ]
         );
         assert!(tokenize(r#"-A INPUT --comment "open"#).is_none());
+    }
+
+    #[test]
+    fn tcp_flags_judge_a_syn() {
+        let chains = parse(
+            "*filter\n:INPUT ACCEPT [0:0]\n\
+             -A INPUT -p tcp -m tcp ! --tcp-flags FIN,SYN,RST,ACK SYN -j DROP\n\
+             -A INPUT -p tcp -m tcp --tcp-flags ALL NONE -j DROP\n\
+             -A INPUT -p tcp -m tcp --tcp-flags SYN,ACK SYN -j ACCEPT\nCOMMIT\n",
+            Family::Ipv4,
+        )
+        .expect("parses");
+        let conds: Vec<bool> = chains[0]
+            .rules
+            .iter()
+            .map(|r| r.conds.contains(&Cond::Never))
+            .collect();
+        assert_eq!(conds, [true, true, false]);
     }
 
     #[test]
