@@ -237,3 +237,33 @@ fn raw_mangle_and_nat_tables_count_too() {
         Verdict::Accepted
     );
 }
+
+#[test]
+fn thousand_rules_are_judged_correctly_and_quickly() {
+    let rs = ruleset("thousand");
+    let start = std::time::Instant::now();
+    for family in [Ipv4, Ipv6] {
+        for service in Service::AUDITED {
+            assert_eq!(
+                decide(&rs, "eth0", family, service).verdict,
+                Verdict::Dropped,
+                "{service}"
+            );
+            assert_eq!(
+                decide(&rs, "eth1", family, service).verdict,
+                Verdict::Accepted
+            );
+        }
+    }
+    let d = decide(&rs, "eth5", Ipv6, Service::tcp(10003));
+    assert_eq!(
+        d.rule.expect("accept").text,
+        "-A INPUT -i eth5 -p tcp -m tcp --dport 10003 -j ACCEPT"
+    );
+    // Not a benchmark: a bound that only an exponential walk would break.
+    assert!(
+        start.elapsed() < std::time::Duration::from_secs(5),
+        "{:?}",
+        start.elapsed()
+    );
+}

@@ -1,5 +1,5 @@
 #!/bin/sh
-# Regenerates the iptables fixtures: for each NAME, loads NAME.v4.rules with
+# Regenerates the iptables fixtures (ONLY=NAME for one): for each NAME, loads NAME.v4.rules with
 # iptables-nft-restore and NAME.v6.rules with ip6tables-nft-restore in a fresh network
 # namespace (fwt-ipt-capture), then saves iptables-nft-save / ip6tables-nft-save output as
 # NAME.v4.save / NAME.v6.save and the same ruleset as nft sees it as NAME.nft.json.
@@ -7,7 +7,7 @@
 set -eu
 cd "$(dirname "$0")"
 ns=fwt-ipt-capture
-for name in $(ls *.rules | sed 's/\.v[46]\.rules$//' | sort -u); do
+for name in ${ONLY:-$(ls *.rules | sed 's/\.v[46]\.rules$//' | sort -u)}; do
 	ip netns del "$ns" 2>/dev/null || true
 	ip netns add "$ns"
 	trap 'ip netns del "$ns"' EXIT
