@@ -10,8 +10,9 @@
 //! the reason of the fork — never `Dropped`. So an unjudgeable rule makes the verdict
 //! unknown exactly when it could change it.
 
+use super::outcome::{Evidence, Leaf, Outcome};
 use super::rules::{Action, Chain, Cond, Hook, Policy, proto_number};
-use super::{Decision, Query, RuleRef, Verdict};
+use super::{Decision, Query, Verdict};
 use crate::firewall::region::Region;
 
 /// Deepest chain nesting followed; deeper (or a jump loop) is Unknown.
@@ -20,22 +21,6 @@ pub(crate) const MAX_JUMP_DEPTH: usize = 16;
 pub(crate) const MAX_STEPS: usize = 200_000;
 /// Most forks per query (each unjudgeable rule or source split may double the walk).
 pub(crate) const MAX_FORKS: usize = 2_000;
-
-/// Where a verdict came from: a rule, or a chain's policy when `rule` is `None`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-struct Evidence {
-    chain: usize,
-    rule: Option<usize>,
-}
-
-/// What a walk ended in.
-#[derive(Clone, Debug, PartialEq, Eq)]
-enum Outcome {
-    Accept,
-    Drop,
-    Reject,
-    Unknown(String),
-}
 
 /// Traffic on one branch of the walk.
 #[derive(Clone, Debug)]
@@ -58,14 +43,6 @@ enum End {
     Verdict(Outcome, Evidence),
 }
 
-/// A finished branch.
-struct Leaf {
-    region: Region,
-    outcome: Outcome,
-    evidence: Option<Evidence>,
-    taint: Option<(String, Evidence)>,
-}
-
 /// A condition's value for the query on one branch.
 enum Eval {
     True,
@@ -75,9 +52,12 @@ enum Eval {
     Unknown(String),
 }
 
-struct Walker<'a> {
-    chains: &'a [Chain],
-    q: &'a Query<'a>,
+/// The walk over one query.
+pub(super) struct Walker<'a> {
+    /// Every chain of the ruleset.
+    pub(super) chains: &'a [Chain],
+    /// The traffic judged.
+    pub(super) q: &'a Query<'a>,
     steps: usize,
     forks: usize,
 }
@@ -399,115 +379,6 @@ impl Walker<'_> {
             }
             Cond::Never => Eval::False,
             Cond::Unknown(why) => Eval::Unknown(why.clone()),
-        }
-    }
-
-    fn conclude(&self, leaves: Vec<Leaf>) -> Decision {
-        let unknown = leaves.iter().find_map(|l| match &l.outcome {
-            Outcome::Unknown(why) => Some((why, l)),
-            _ => None,
-        });
-        if let Some((why, l)) = unknown {
-            return Decision {
-                verdict: Verdict::Unknown(why.clone()),
-                rule: l.evidence.map(|e| self.rule_ref(e)),
-            };
-        }
-        let accepted: Vec<&Leaf> = leaves
-            .iter()
-            .filter(|l| l.outcome == Outcome::Accept)
-            .collect();
-        let blocked: Vec<&Leaf> = leaves
-            .iter()
-            .filter(|l| l.outcome != Outcome::Accept)
-            .collect();
-        for a in &accepted {
-            for b in &blocked {
-                if a.region.overlaps(&b.region) {
-                    let (why, ev) =
-                        a.taint
-                            .clone()
-                            .or_else(|| b.taint.clone())
-                            .unwrap_or_else(|| {
-                                (
-                                    "conflicting branches".to_string(),
-                                    Evidence {
-                                        chain: 0,
-                                        rule: None,
-                                    },
-                                )
-                            });
-                    return Decision {
-                        verdict: Verdict::Unknown(why),
-                        rule: Some(self.rule_ref(ev)),
-                    };
-                }
-            }
-        }
-        let mut accept_region = Region::empty(self.q.family);
-        for a in &accepted {
-            accept_region = accept_region.union(&a.region);
-        }
-        let first_accept = accepted
-            .first()
-            .and_then(|a| a.evidence)
-            .map(|e| self.rule_ref(e));
-        if accept_region.is_most_of() {
-            return Decision {
-                verdict: Verdict::Accepted,
-                rule: first_accept,
-            };
-        }
-        if !accept_region.is_empty() {
-            let verdict = match accept_region.prefixes() {
-                Some(nets) => Verdict::AcceptedFrom(nets),
-                None => Verdict::Unknown(
-                    "accepted from too scattered a set of sources to list".to_string(),
-                ),
-            };
-            return Decision {
-                verdict,
-                rule: first_accept,
-            };
-        }
-        // Blocked everywhere: the fate of the largest share of sources decides between
-        // dropped and rejected (they differ only when sources are treated apart).
-        let heaviest = blocked.iter().max_by_key(|l| l.region.weight()).copied();
-        match heaviest {
-            Some(l) => Decision {
-                verdict: if l.outcome == Outcome::Reject {
-                    Verdict::Rejected
-                } else {
-                    Verdict::Dropped
-                },
-                rule: l.evidence.map(|e| self.rule_ref(e)),
-            },
-            None => Decision {
-                verdict: Verdict::Accepted,
-                rule: None,
-            },
-        }
-    }
-
-    fn rule_ref(&self, ev: Evidence) -> RuleRef {
-        let Some(chain) = self.chains.get(ev.chain) else {
-            return RuleRef {
-                table: String::new(),
-                chain: String::new(),
-                handle: None,
-                text: String::new(),
-            };
-        };
-        let rule = ev.rule.and_then(|r| chain.rules.get(r));
-        let policy = match chain.base.as_ref().map(|b| b.policy) {
-            Some(Policy::Drop) => "policy drop",
-            _ => "policy accept",
-        };
-        RuleRef {
-            table: chain.table.clone(),
-            chain: chain.name.clone(),
-            handle: rule.and_then(|r| r.handle),
-            text: rule.map_or_else(|| policy.to_string(), |r| r.text.clone()),
         }
     }
 }

@@ -9,6 +9,7 @@ mod eval;
 mod fix;
 mod iptables;
 mod nft;
+mod outcome;
 mod region;
 mod render;
 mod rules;
