@@ -79,20 +79,28 @@ impl Drop for Netns {
 
 /// Whether the live tests can run; panics instead of skipping under CI=true.
 fn can_run() -> bool {
+    can_run_with(&[])
+}
+
+/// As [`can_run`], also needing `extra` tools.
+fn can_run_with(extra: &[&str]) -> bool {
     let root = Command::new("id")
         .arg("-u")
         .output()
         .is_ok_and(|o| String::from_utf8_lossy(&o.stdout).trim() == "0");
-    let tools = ["nft", "ip", "iptables-nft-restore"].iter().all(|t| {
-        Command::new("sh")
-            .args(["-c", &format!("command -v {t}")])
-            .output()
-            .is_ok_and(|o| o.status.success())
-    });
+    let tools = ["nft", "ip", "iptables-nft-restore"]
+        .iter()
+        .chain(extra)
+        .all(|t| {
+            Command::new("sh")
+                .args(["-c", &format!("command -v {t}")])
+                .output()
+                .is_ok_and(|o| o.status.success())
+        });
     let why = match (root, tools) {
         (true, true) => return true,
         (false, _) => "not root",
-        (true, false) => "nft, ip or iptables-nft-restore missing",
+        (true, false) => "nft, ip, iptables-nft-restore (or setpriv) missing",
     };
     if std::env::var("CI").is_ok_and(|v| v == "true") {
         panic!("CI=true and the namespace tests cannot run: {why}");
@@ -316,4 +324,42 @@ fn inner_read(expect: &str) {
             Verdict::Accepted
         );
     }
+}
+
+/// Without root, `read()` says so instead of failing or guessing.
+#[test]
+fn read_without_root_is_unreadable() {
+    if std::env::var("FWT_UNPRIVILEGED").is_ok() {
+        let err = read().expect_err("nobody cannot list the ruleset");
+        assert!(err.why.contains("run as root"), "{err:?}");
+        return;
+    }
+    if !can_run_with(&["setpriv"]) {
+        return;
+    }
+    let ns = Netns::new();
+    ns.ok(&["nft", "-f", &data("nft/outside-drop-set.nft")]);
+    let exe = std::env::current_exe().expect("test binary");
+    let out = Command::new("ip")
+        .args([
+            "netns",
+            "exec",
+            &ns.name,
+            "setpriv",
+            "--reuid=65534",
+            "--regid=65534",
+            "--clear-groups",
+        ])
+        .arg(&exe)
+        .args(["--exact", "read_without_root_is_unreadable", "--nocapture"])
+        .env("FWT_UNPRIVILEGED", "1")
+        .output()
+        .expect("run setpriv");
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{text}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(text.contains("1 passed"), "{text}");
 }

@@ -108,7 +108,7 @@ impl Context<'_> {
             }
             "l4proto" => l4(values, negate),
             "nfproto" | "protocol" => families(values, negate),
-            // The audited traffic is unicast to this machine (see the module eval).
+            // The audited traffic is unicast to this machine (see the firewall module docs).
             "pkttype" => match names(values) {
                 Some(n) if n.iter().any(|v| v == "host") != negate => Vec::new(),
                 Some(_) => vec![Cond::Never],
