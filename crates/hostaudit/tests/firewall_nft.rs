@@ -210,8 +210,13 @@ fn rules_it_cannot_judge_make_unknown_never_dropped() {
     assert_eq!(d.rule.expect("the limit rule").handle, Some(5));
     let d = decide(&rs, "eth0", Ipv6, Service::NBSS);
     assert!(unknown_why(&d).contains("osf"), "{d:?}");
+    // `fib daddr type local` holds for traffic to this machine: judged, not unknown.
     let d = decide(&rs, "eth0", Ipv4, Service::NBNS);
-    assert!(unknown_why(&d).contains("fib"), "{d:?}");
+    assert_eq!(d.verdict, Verdict::Accepted);
+    assert_eq!(
+        d.rule.expect("accept").text,
+        "udp dport 137 fib daddr type local accept"
+    );
     let d = decide(&rs, "eth0", Ipv4, Service::NBDGM);
     assert!(unknown_why(&d).contains("socket"), "{d:?}");
     let d = decide(&rs, "eth0", Ipv4, Service::EPMAP);
@@ -380,5 +385,91 @@ fn unknown_objects_and_statements_do_not_fail_the_parse() {
     assert_eq!(
         decide(&rs, "eth0", Ipv4, Service::NBSS).verdict,
         Verdict::Dropped
+    );
+}
+
+#[test]
+fn source_conditioned_drops_and_accepts() {
+    // A 5000-address blocklist set, a /24 dropped for 445, then a general accept.
+    let rs = ruleset("source-rules");
+    let start = Instant::now();
+    // Dropped from a few sources, accepted from anywhere else: Accepted.
+    let d = decide(&rs, "eth0", Ipv4, Service::SMB);
+    assert_eq!(d.verdict, Verdict::Accepted);
+    assert_eq!(d.rule.expect("accept").text, "tcp dport 445 accept");
+    // `ip saddr != 10.0.0.0/8 drop` then accept: accepted from 10.0.0.0/8 only.
+    let d = decide(&rs, "eth0", Ipv4, Service::NBSS);
+    assert_eq!(d.verdict, Verdict::AcceptedFrom(nets(&["10.0.0.0/8"])));
+    assert_eq!(d.rule.expect("accept").text, "tcp dport 139 accept");
+    let d = decide(&rs, "eth0", Ipv6, Service::NBNS);
+    assert_eq!(
+        d.verdict,
+        Verdict::AcceptedFrom(nets(&["fd00::/8", "fe80::/10"]))
+    );
+    // `ip saddr != 10.0.0.0/8` never matches IPv6: the accept after it takes all of it.
+    assert_eq!(
+        decide(&rs, "eth0", Ipv6, Service::NBSS).verdict,
+        Verdict::Accepted
+    );
+    assert_eq!(
+        decide(&rs, "eth0", Ipv4, Service::NBNS).verdict,
+        Verdict::Accepted
+    );
+    // Blocked for every source, by the blocklist for some and the policy for the most:
+    // the policy, which decides for more sources, is the evidence.
+    let d = decide(&rs, "eth0", Ipv4, Service::EPMAP);
+    assert_eq!(d.verdict, Verdict::Dropped);
+    assert_eq!(d.rule.expect("policy").text, "policy drop");
+    // Not a benchmark: a bound that only a quadratic walk over the set would break.
+    assert!(
+        start.elapsed() < Duration::from_secs(5),
+        "{:?}",
+        start.elapsed()
+    );
+}
+
+#[test]
+fn prerouting_chains_count_too() {
+    let rs = ruleset("prerouting");
+    let d = decide(&rs, "eth0", Ipv4, Service::SMB);
+    assert_eq!(d.verdict, Verdict::Dropped);
+    let rule = d.rule.expect("raw drop");
+    assert_eq!(
+        (rule.table.as_str(), rule.chain.as_str()),
+        ("ip raw", "prerouting")
+    );
+    assert_eq!(rule.text, r#"iifname "eth0" tcp dport 445 drop"#);
+    // The raw table is IPv4 only.
+    assert_eq!(
+        decide(&rs, "eth0", Ipv6, Service::SMB).verdict,
+        Verdict::Accepted
+    );
+    // ct state at raw priority runs before conntrack: unknown.
+    let d = decide(&rs, "eth0", Ipv4, Service::NBDGM);
+    assert!(unknown_why(&d).contains("before conntrack"), "{d:?}");
+    assert_eq!(
+        decide(&rs, "eth0", Ipv6, Service::NBDGM).verdict,
+        Verdict::Accepted
+    );
+    // fib daddr type != local, the reverse-path filter and pkttype != host do not fire.
+    assert_eq!(
+        decide(&rs, "eth0", Ipv4, Service::EPMAP).verdict,
+        Verdict::Accepted
+    );
+    assert_eq!(
+        decide(&rs, "eth1", Ipv4, Service::SMB).verdict,
+        Verdict::Accepted
+    );
+    assert_eq!(
+        decide(&rs, "eth0", Ipv6, Service::NBNS).verdict,
+        Verdict::Accepted
+    );
+    // A dnat in a chain jumped to from nat prerouting: forwarded, not judged here.
+    let d = decide(&rs, "eth0", Ipv4, Service::NBSS);
+    assert!(unknown_why(&d).contains("dnat"), "{d:?}");
+    assert_eq!(d.rule.expect("dnat").chain, "forwards");
+    assert_eq!(
+        decide(&rs, "eth1", Ipv4, Service::NBSS).verdict,
+        Verdict::Accepted
     );
 }

@@ -10,8 +10,9 @@
 //! the reason of the fork — never `Dropped`. So an unjudgeable rule makes the verdict
 //! unknown exactly when it could change it.
 
+use super::outcome::{Evidence, Leaf, Outcome};
 use super::rules::{Action, Chain, Cond, Hook, Policy, proto_number};
-use super::{Decision, Query, RuleRef, Verdict};
+use super::{Decision, Query, Verdict};
 use crate::firewall::region::Region;
 
 /// Deepest chain nesting followed; deeper (or a jump loop) is Unknown.
@@ -20,22 +21,6 @@ pub(crate) const MAX_JUMP_DEPTH: usize = 16;
 pub(crate) const MAX_STEPS: usize = 200_000;
 /// Most forks per query (each unjudgeable rule or source split may double the walk).
 pub(crate) const MAX_FORKS: usize = 2_000;
-
-/// Where a verdict came from: a rule, or a chain's policy when `rule` is `None`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-struct Evidence {
-    chain: usize,
-    rule: Option<usize>,
-}
-
-/// What a walk ended in.
-#[derive(Clone, Debug, PartialEq, Eq)]
-enum Outcome {
-    Accept,
-    Drop,
-    Reject,
-    Unknown(String),
-}
 
 /// Traffic on one branch of the walk.
 #[derive(Clone, Debug)]
@@ -58,14 +43,6 @@ enum End {
     Verdict(Outcome, Evidence),
 }
 
-/// A finished branch.
-struct Leaf {
-    region: Region,
-    outcome: Outcome,
-    evidence: Option<Evidence>,
-    taint: Option<(String, Evidence)>,
-}
-
 /// A condition's value for the query on one branch.
 enum Eval {
     True,
@@ -75,9 +52,12 @@ enum Eval {
     Unknown(String),
 }
 
-struct Walker<'a> {
-    chains: &'a [Chain],
-    q: &'a Query<'a>,
+/// The walk over one query.
+pub(super) struct Walker<'a> {
+    /// Every chain of the ruleset.
+    pub(super) chains: &'a [Chain],
+    /// The traffic judged.
+    pub(super) q: &'a Query<'a>,
     steps: usize,
     forks: usize,
 }
@@ -96,13 +76,11 @@ pub(crate) fn decide(chains: &[Chain], q: &Query) -> Decision {
             rule: None,
         };
     }
-    // Ingress runs before input whatever the priorities; within a hook, by priority.
+    // Ingress, then prerouting, then input, whatever the priorities; within a hook,
+    // by priority.
     bases.sort_by_key(|&i| {
         let base = chains[i].base.as_ref();
-        (
-            base.map(|b| b.hook != Hook::Ingress),
-            base.map_or(0, |b| b.prio),
-        )
+        (base.map(|b| b.hook), base.map_or(0, |b| b.prio))
     });
     let mut walker = Walker {
         chains,
@@ -142,7 +120,7 @@ impl Walker<'_> {
                     None if base.hook == Hook::Ingress => {
                         // nft -j (1.0.6) does not say which device an ingress chain is
                         // on. It matters only if the chain would stop some traffic.
-                        let trial = self.run(ci, path.clone(), 0)?;
+                        let trial = self.run(ci, path.clone(), 0, base.before_conntrack())?;
                         let harmless = trial.iter().all(|(_, end)| match end {
                             End::Fallthrough => base.policy == Policy::Accept,
                             End::Verdict(o, _) => *o == Outcome::Accept,
@@ -168,7 +146,7 @@ impl Walker<'_> {
                     None => entering.push(path),
                 }
                 for path in entering {
-                    for (mut p, end) in self.run(ci, path, 0)? {
+                    for (mut p, end) in self.run(ci, path, 0, base.before_conntrack())? {
                         match end {
                             End::Fallthrough => {
                                 let ev = Evidence {
@@ -212,11 +190,17 @@ impl Walker<'_> {
     }
 
     /// Runs chain `ci` for `path`: every branch with how it left the chain.
-    fn run(&mut self, ci: usize, path: Path, depth: usize) -> Result<Vec<(Path, End)>, String> {
+    /// `before_ct`: the base chain runs before conntrack, so `ct state` is unknown.
+    fn run(
+        &mut self,
+        ci: usize,
+        path: Path,
+        depth: usize,
+        before_ct: bool,
+    ) -> Result<Vec<(Path, End)>, String> {
         let Some(chain) = self.chains.get(ci) else {
             return Err("jump to a chain that does not exist".to_string());
         };
-        let ingress = chain.base.as_ref().is_some_and(|b| b.hook == Hook::Ingress);
         let mut out = Vec::new();
         let mut work = vec![(0usize, path)];
         while let Some((start, first)) = work.pop() {
@@ -237,12 +221,12 @@ impl Walker<'_> {
                     chain: ci,
                     rule: Some(i),
                 };
-                let (matched, mut unmatched) = self.split(&rule.conds, p, ingress, ev)?;
+                let (matched, mut unmatched) = self.split(&rule.conds, p, before_ct, ev)?;
                 for m in matched {
                     if let Some(why) = &rule.unknown_stmt {
                         out.push((m, End::Verdict(Outcome::Unknown(why.clone()), ev)));
                     } else {
-                        self.act(&rule.action, m, ev, depth, ingress, &mut work, &mut out)?;
+                        self.act(&rule.action, m, ev, depth, before_ct, &mut work, &mut out)?;
                     }
                 }
                 cur = unmatched.pop();
@@ -261,7 +245,7 @@ impl Walker<'_> {
         m: Path,
         ev: Evidence,
         depth: usize,
-        ingress: bool,
+        before_ct: bool,
         work: &mut Vec<(usize, Path)>,
         out: &mut Vec<(Path, End)>,
     ) -> Result<(), String> {
@@ -281,7 +265,7 @@ impl Walker<'_> {
                     return Ok(());
                 }
                 let comes_back = matches!(action, Action::Jump(_));
-                for (p, end) in self.run(*target, m, depth + 1)? {
+                for (p, end) in self.run(*target, m, depth + 1, before_ct)? {
                     match end {
                         End::Fallthrough if comes_back => work.push((next_rule, p)),
                         end => out.push((p, end)),
@@ -293,9 +277,9 @@ impl Walker<'_> {
                 for (conds, entry_action) in entries {
                     let mut still = Vec::new();
                     for p in rest {
-                        let (hit, miss) = self.split(conds, p, ingress, ev)?;
+                        let (hit, miss) = self.split(conds, p, before_ct, ev)?;
                         for h in hit {
-                            self.act(entry_action, h, ev, depth, ingress, work, out)?;
+                            self.act(entry_action, h, ev, depth, before_ct, work, out)?;
                         }
                         still.extend(miss);
                     }
@@ -312,13 +296,13 @@ impl Walker<'_> {
         &mut self,
         conds: &[Cond],
         path: Path,
-        ingress: bool,
+        before_ct: bool,
         ev: Evidence,
     ) -> Result<(Vec<Path>, Vec<Path>), String> {
         let mut region = path.region.clone();
         let mut unknown = None;
         for cond in conds {
-            match self.eval(cond, ingress) {
+            match self.eval(cond, before_ct) {
                 Eval::True => {}
                 Eval::False => return Ok((Vec::new(), vec![path])),
                 Eval::Sources(nets, negate) => {
@@ -347,7 +331,7 @@ impl Walker<'_> {
             hit.region = region;
             return Ok((vec![hit], vec![miss]));
         }
-        let rest = path.region.subtract(region.nets());
+        let rest = path.region.minus(&region);
         if rest.is_empty() {
             return Ok((vec![path], Vec::new()));
         }
@@ -359,7 +343,7 @@ impl Walker<'_> {
         Ok((vec![hit], vec![miss]))
     }
 
-    fn eval(&self, cond: &Cond, ingress: bool) -> Eval {
+    fn eval(&self, cond: &Cond, before_ct: bool) -> Eval {
         let q = self.q;
         let truth = |b: bool| if b { Eval::True } else { Eval::False };
         match cond {
@@ -387,117 +371,14 @@ impl Walker<'_> {
                 }
             }
             Cond::CtState { states, negate } => {
-                if ingress {
-                    Eval::Unknown("conntrack state tested at ingress, before conntrack".to_string())
+                if before_ct {
+                    Eval::Unknown("conntrack state tested before conntrack runs".to_string())
                 } else {
                     truth(states.iter().any(|s| s == "new") != *negate)
                 }
             }
             Cond::Never => Eval::False,
             Cond::Unknown(why) => Eval::Unknown(why.clone()),
-        }
-    }
-
-    fn conclude(&self, leaves: Vec<Leaf>) -> Decision {
-        let unknown = leaves.iter().find_map(|l| match &l.outcome {
-            Outcome::Unknown(why) => Some((why, l)),
-            _ => None,
-        });
-        if let Some((why, l)) = unknown {
-            return Decision {
-                verdict: Verdict::Unknown(why.clone()),
-                rule: l.evidence.map(|e| self.rule_ref(e)),
-            };
-        }
-        let accepted: Vec<&Leaf> = leaves
-            .iter()
-            .filter(|l| l.outcome == Outcome::Accept)
-            .collect();
-        let blocked: Vec<&Leaf> = leaves
-            .iter()
-            .filter(|l| l.outcome != Outcome::Accept)
-            .collect();
-        for a in &accepted {
-            for b in &blocked {
-                if a.region.overlaps(&b.region) {
-                    let (why, ev) =
-                        a.taint
-                            .clone()
-                            .or_else(|| b.taint.clone())
-                            .unwrap_or_else(|| {
-                                (
-                                    "conflicting branches".to_string(),
-                                    Evidence {
-                                        chain: 0,
-                                        rule: None,
-                                    },
-                                )
-                            });
-                    return Decision {
-                        verdict: Verdict::Unknown(why),
-                        rule: Some(self.rule_ref(ev)),
-                    };
-                }
-            }
-        }
-        let mut accept_region = Region::empty();
-        for a in &accepted {
-            accept_region = accept_region.union(&a.region);
-        }
-        let first_accept = accepted
-            .first()
-            .and_then(|a| a.evidence)
-            .map(|e| self.rule_ref(e));
-        if accept_region.is_most_of(self.q.family) {
-            return Decision {
-                verdict: Verdict::Accepted,
-                rule: first_accept,
-            };
-        }
-        if !accept_region.is_empty() {
-            return Decision {
-                verdict: Verdict::AcceptedFrom(accept_region.nets().to_vec()),
-                rule: first_accept,
-            };
-        }
-        // Blocked everywhere: the fate of the largest share of sources decides between
-        // dropped and rejected (they differ only when sources are treated apart).
-        let heaviest = blocked.iter().max_by_key(|l| weight(&l.region)).copied();
-        match heaviest {
-            Some(l) => Decision {
-                verdict: if l.outcome == Outcome::Reject {
-                    Verdict::Rejected
-                } else {
-                    Verdict::Dropped
-                },
-                rule: l.evidence.map(|e| self.rule_ref(e)),
-            },
-            None => Decision {
-                verdict: Verdict::Accepted,
-                rule: None,
-            },
-        }
-    }
-
-    fn rule_ref(&self, ev: Evidence) -> RuleRef {
-        let Some(chain) = self.chains.get(ev.chain) else {
-            return RuleRef {
-                table: String::new(),
-                chain: String::new(),
-                handle: None,
-                text: String::new(),
-            };
-        };
-        let rule = ev.rule.and_then(|r| chain.rules.get(r));
-        let policy = match chain.base.as_ref().map(|b| b.policy) {
-            Some(Policy::Drop) => "policy drop",
-            _ => "policy accept",
-        };
-        RuleRef {
-            table: chain.table.clone(),
-            chain: chain.name.clone(),
-            handle: rule.and_then(|r| r.handle),
-            text: rule.map_or_else(|| policy.to_string(), |r| r.text.clone()),
         }
     }
 }
@@ -509,12 +390,4 @@ fn leaf(p: Path, outcome: Outcome, evidence: Option<Evidence>) -> Leaf {
         evidence,
         taint: p.taint,
     }
-}
-
-/// How many addresses a region holds, saturating.
-fn weight(region: &Region) -> u128 {
-    region.nets().iter().fold(0u128, |acc, n| {
-        let host_bits = u32::from(n.max_prefix_len() - n.prefix_len());
-        acc.saturating_add(1u128.checked_shl(host_bits).unwrap_or(u128::MAX))
-    })
 }

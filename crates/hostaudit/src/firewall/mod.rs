@@ -1,4 +1,50 @@
 //! The host firewall's verdict for traffic to the audited ports, per interface.
+//!
+//! [`read`] takes the live ruleset (`nft -j list ruleset`, else `iptables-save` and
+//! `ip6tables-save`); [`parse_nft_json`] and [`parse_iptables_save`] take captures.
+//! [`Ruleset::decide`] answers one [`Query`]: new traffic of one family to one port,
+//! arriving on one interface.
+//!
+//! # What `decide` judges
+//!
+//! Every base chain on the ingress, prerouting and input hooks whose table sees the
+//! family (`inet`; `ip` for IPv4, `ip6` for IPv6; `netdev` ingress), in packet order
+//! (ingress, prerouting, input) and within a hook by priority. The traffic must be
+//! accepted by every one: `accept` ends only its chain, `drop`/`reject` end all, and the
+//! policy applies at the end of a base chain. `jump` comes back, `goto` does not,
+//! `return` goes back (to the policy in a base chain); nesting deeper than
+//! 16 chains, or a loop, is Unknown. Verdict maps are followed like rules.
+//!
+//! The traffic is taken as a real client's first packet: conntrack state `new`, a TCP
+//! SYN, unicast to one of this machine's addresses (`fib daddr type local`, `meta
+//! pkttype host`, `-m addrtype --dst-type LOCAL` hold), from a source address that routes
+//! back through the interface (the `fib saddr . iif oif missing` reverse-path filter does
+//! not fire). `ct state` in a chain that runs before conntrack (ingress, prerouting at
+//! priority -200 or lower) is not known.
+//!
+//! # Source addresses
+//!
+//! The source address is followed as a set of prefixes, so `ip saddr`/`-s` rules split
+//! the traffic. At the end:
+//! - accepted from more than half of the family's addresses: [`Verdict::Accepted`].
+//!   A drop for some sources before a general accept (`ip saddr @blocklist drop`,
+//!   then `tcp dport 445 accept`) is "accepted from anywhere else": Accepted.
+//! - accepted from fewer: [`Verdict::AcceptedFrom`] with exactly those prefixes, and
+//!   the first rule that accepted. `ip saddr != 10.0.0.0/8 drop` then an accept is
+//!   AcceptedFrom(10.0.0.0/8), the same as `ip saddr 10.0.0.0/8 accept` then a drop.
+//! - accepted from none: Dropped or Rejected, whichever holds for most sources, with
+//!   the rule (or "policy drop") that decided for them.
+//!
+//! # Rules the evaluator cannot judge
+//!
+//! A condition it does not model (a rate limit, `ip daddr`, the source port, `osf`,
+//! `socket`, an iptables module it does not read, an xt match) forks the walk into
+//! "holds" and "does not hold". If some source would be accepted on one fork and blocked
+//! on another, the verdict is [`Verdict::Unknown`] with the reason and that rule; if
+//! every fork agrees (a limit choosing between two drops, an unknown rule on another
+//! port), the verdict stands. A statement it cannot follow (`queue`, `dnat`, an unknown
+//! target) on traffic that reaches it is Unknown. So Unknown is never reported as
+//! Dropped. Work is bounded: at most 200,000 rule evaluations and 2,000 forks per query.
 
 use ipnet::IpNet;
 use serde::Serialize;
@@ -9,6 +55,7 @@ mod eval;
 mod fix;
 mod iptables;
 mod nft;
+mod outcome;
 mod region;
 mod render;
 mod rules;
@@ -91,8 +138,8 @@ impl Ruleset {
         self.backend
     }
 
-    /// What the firewall does with new traffic of `q` (see the module `eval` for how
-    /// rules the audit cannot judge are handled: never as dropped).
+    /// What the firewall does with new traffic of `q` (see the [module docs](self) for
+    /// the traffic assumed, source prefixes, and rules it cannot judge: never dropped).
     pub fn decide(&self, q: &Query) -> Decision {
         if let Some((_, why)) = self.unreadable.iter().find(|(f, _)| *f == q.family) {
             return Decision {
@@ -131,7 +178,7 @@ pub fn parse_nft_json(json: &str) -> Result<Ruleset, Unreadable> {
 /// iptables-nft print the same format. An empty text means no rules for that family.
 pub fn parse_iptables_save(v4: &str, v6: &str) -> Result<Ruleset, Unreadable> {
     let mut chains = iptables::parse(v4, Family::Ipv4)?;
-    chains.extend(iptables::parse(v6, Family::Ipv6)?);
+    rules::append(&mut chains, iptables::parse(v6, Family::Ipv6)?);
     Ok(Ruleset {
         backend: Backend::Iptables,
         chains,

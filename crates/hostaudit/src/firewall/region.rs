@@ -8,113 +8,228 @@ use ipnet::{IpNet, Ipv4Net, Ipv6Net};
 
 use crate::model::Family;
 
-/// The most prefixes a region may hold; beyond it the evaluator gives up with Unknown
-/// (subtracting many scattered host addresses could otherwise grow it without bound).
-pub(crate) const MAX_REGION_PREFIXES: usize = 4096;
+/// The most prefixes an included region may hold; beyond it the evaluator gives up
+/// with Unknown (carving scattered holes out of a prefix multiplies prefixes, up to
+/// 128 per hole). A million prefixes is about 20 MB.
+pub(crate) const MAX_REGION_PREFIXES: usize = 1 << 20;
+/// The most prefixes listed in a verdict (`AcceptedFrom`); more is not a useful answer.
+pub(crate) const MAX_LISTED_PREFIXES: usize = 4096;
 
-/// A set of source addresses of one family, as disjoint, aggregated prefixes.
+/// A set of source addresses of one family: either the listed prefixes, or every
+/// address but the listed prefixes. The second form keeps "everything but a blocklist
+/// of 50,000 addresses" (`ip saddr @crowdsec drop`) as small as the blocklist.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub(crate) struct Region {
+    family: Family,
+    /// Disjoint, aggregated prefixes of `family`.
     nets: Vec<IpNet>,
+    /// `true`: the region is every address except `nets`.
+    complement: bool,
 }
 
 impl Region {
     /// Every address of `family`.
     pub(crate) fn full(family: Family) -> Self {
-        let net = match family {
-            Family::Ipv4 => IpNet::V4(Ipv4Net::default()),
-            Family::Ipv6 => IpNet::V6(Ipv6Net::default()),
-        };
-        Self { nets: vec![net] }
+        Self {
+            family,
+            nets: Vec::new(),
+            complement: true,
+        }
     }
 
     /// No address.
-    pub(crate) fn empty() -> Self {
-        Self { nets: Vec::new() }
+    pub(crate) fn empty(family: Family) -> Self {
+        Self {
+            family,
+            nets: Vec::new(),
+            complement: false,
+        }
+    }
+
+    fn included(family: Family, nets: Vec<IpNet>) -> Self {
+        Self {
+            family,
+            nets: IpNet::aggregate(&nets),
+            complement: false,
+        }
+    }
+
+    fn excluded(family: Family, nets: Vec<IpNet>) -> Self {
+        Self {
+            family,
+            nets: IpNet::aggregate(&nets),
+            complement: true,
+        }
     }
 
     /// Whether it holds no address.
     pub(crate) fn is_empty(&self) -> bool {
-        self.nets.is_empty()
+        if self.complement {
+            self.nets.iter().any(|n| n.prefix_len() == 0)
+        } else {
+            self.nets.is_empty()
+        }
     }
 
-    /// Its prefixes, aggregated.
-    pub(crate) fn nets(&self) -> &[IpNet] {
-        &self.nets
+    /// Its addresses as prefixes; `None` when that list would exceed
+    /// [`MAX_LISTED_PREFIXES`].
+    pub(crate) fn prefixes(&self) -> Option<Vec<IpNet>> {
+        if self.complement && self.nets.len() > MAX_LISTED_PREFIXES {
+            return None;
+        }
+        let all = if self.complement {
+            subtract_nets(&[universe(self.family)], &self.nets)
+        } else {
+            self.nets.clone()
+        };
+        (all.len() <= MAX_LISTED_PREFIXES).then_some(all)
     }
 
     /// Whether it is too fragmented to follow further.
     pub(crate) fn too_large(&self) -> bool {
-        self.nets.len() > MAX_REGION_PREFIXES
+        !self.complement && self.nets.len() > MAX_REGION_PREFIXES
     }
 
     /// The addresses in both `self` and any of `set`.
     pub(crate) fn intersect(&self, set: &[IpNet]) -> Self {
-        let mut out = Vec::new();
-        for r in &self.nets {
-            for s in set {
-                if s.contains(r) {
-                    out.push(*r);
-                } else if r.contains(s) {
-                    out.push(*s);
-                }
-            }
+        let set = IpNet::aggregate(&set.to_vec());
+        if self.complement {
+            Self::included(self.family, subtract_nets(&set, &self.nets))
+        } else {
+            Self::included(self.family, intersect_nets(&self.nets, &set))
         }
-        Self::from_nets(out)
     }
 
     /// The addresses in `self` and in none of `set`.
     pub(crate) fn subtract(&self, set: &[IpNet]) -> Self {
-        let mut cur = self.nets.clone();
-        for s in set {
-            let mut next = Vec::with_capacity(cur.len());
-            for r in cur {
-                minus(r, *s, &mut next);
-            }
-            cur = next;
-            if cur.len() > MAX_REGION_PREFIXES {
-                break;
-            }
+        if self.complement {
+            let mut nets = self.nets.clone();
+            nets.extend_from_slice(set);
+            Self::excluded(self.family, nets)
+        } else {
+            Self::included(self.family, subtract_nets(&self.nets, set))
         }
-        Self::from_nets(cur)
+    }
+
+    /// The addresses in `self` and not in `other`.
+    pub(crate) fn minus(&self, other: &Self) -> Self {
+        if other.complement {
+            self.intersect(&other.nets)
+        } else {
+            self.subtract(&other.nets)
+        }
     }
 
     /// The addresses in either.
     pub(crate) fn union(&self, other: &Self) -> Self {
-        let mut nets = self.nets.clone();
-        nets.extend_from_slice(&other.nets);
-        Self::from_nets(nets)
+        match (self.complement, other.complement) {
+            (false, false) => {
+                let mut nets = self.nets.clone();
+                nets.extend_from_slice(&other.nets);
+                Self::included(self.family, nets)
+            }
+            (true, false) => Self::excluded(self.family, subtract_nets(&self.nets, &other.nets)),
+            (false, true) => Self::excluded(self.family, subtract_nets(&other.nets, &self.nets)),
+            (true, true) => Self::excluded(self.family, intersect_nets(&self.nets, &other.nets)),
+        }
     }
 
     /// Whether the two share an address.
     pub(crate) fn overlaps(&self, other: &Self) -> bool {
-        !self.intersect(&other.nets).is_empty()
+        !self.minus(&other.complemented()).is_empty()
+    }
+
+    fn complemented(&self) -> Self {
+        Self {
+            family: self.family,
+            nets: self.nets.clone(),
+            complement: !self.complement,
+        }
+    }
+
+    /// How many addresses it holds, saturating at `u128::MAX`.
+    pub(crate) fn weight(&self) -> u128 {
+        let listed = self
+            .nets
+            .iter()
+            .fold(0u128, |acc, n| acc.saturating_add(size(n)));
+        if self.complement {
+            size(&universe(self.family)).saturating_sub(listed)
+        } else {
+            listed
+        }
     }
 
     /// Whether it holds more than half the addresses of its family: then "accepted
     /// from these sources" would mislead, it is "accepted from anywhere but a few".
-    pub(crate) fn is_most_of(&self, family: Family) -> bool {
-        let bits = match family {
-            Family::Ipv4 => 32u32,
-            Family::Ipv6 => 128,
+    pub(crate) fn is_most_of(&self) -> bool {
+        let half = match self.family {
+            Family::Ipv4 => 1u128 << 31,
+            Family::Ipv6 => 1u128 << 127,
         };
-        let half = 1u128 << (bits - 1);
-        let mut total: u128 = 0;
-        for net in &self.nets {
-            let host_bits = bits.saturating_sub(u32::from(net.prefix_len()));
-            if host_bits >= bits {
-                return true;
-            }
-            total = total.saturating_add(1u128 << host_bits);
-        }
-        total > half
+        self.weight() > half
     }
+}
 
-    fn from_nets(nets: Vec<IpNet>) -> Self {
-        Self {
-            nets: IpNet::aggregate(&nets),
+/// The whole address space of `family`.
+fn universe(family: Family) -> IpNet {
+    match family {
+        Family::Ipv4 => IpNet::V4(Ipv4Net::default()),
+        Family::Ipv6 => IpNet::V6(Ipv6Net::default()),
+    }
+}
+
+/// The number of addresses in `net`, saturating (::/0 holds 2^128).
+fn size(net: &IpNet) -> u128 {
+    let host_bits = u32::from(net.max_prefix_len() - net.prefix_len());
+    1u128.checked_shl(host_bits).unwrap_or(u128::MAX)
+}
+
+/// Addresses in both lists.
+fn intersect_nets(a: &[IpNet], b: &[IpNet]) -> Vec<IpNet> {
+    let b = IpNet::aggregate(&b.to_vec());
+    let mut out = Vec::new();
+    for x in a {
+        for y in overlapping(&b, x) {
+            out.push(if y.contains(x) { *x } else { *y });
         }
     }
+    out
+}
+
+/// Addresses in `from` and not in `holes`; only holes that touch a prefix cost work.
+fn subtract_nets(from: &[IpNet], holes: &[IpNet]) -> Vec<IpNet> {
+    let holes = IpNet::aggregate(&holes.to_vec());
+    let mut out = Vec::new();
+    for f in from {
+        let mut cur = vec![*f];
+        for h in overlapping(&holes, f) {
+            let mut next = Vec::with_capacity(cur.len() + 32);
+            for r in cur {
+                minus(r, *h, &mut next);
+            }
+            cur = next;
+            if cur.is_empty() {
+                break;
+            }
+        }
+        out.extend(cur);
+    }
+    out
+}
+
+/// The prefixes of `sorted` (aggregated: sorted and disjoint) that share an address
+/// with `x`, found by binary search: one that contains `x`, or those inside it.
+fn overlapping<'a>(sorted: &'a [IpNet], x: &IpNet) -> impl Iterator<Item = &'a IpNet> {
+    let start = sorted.partition_point(|n| n.network() < x.network());
+    let end = sorted.partition_point(|n| n.network() <= x.broadcast());
+    let before = start
+        .checked_sub(1)
+        .and_then(|i| sorted.get(i))
+        .filter(|n| n.contains(x));
+    before
+        .into_iter()
+        .chain(sorted.get(start..end).unwrap_or_default())
 }
 
 /// Pushes `r` minus `s` onto `out`: `r` itself when they are apart, nothing when `s`
@@ -189,9 +304,10 @@ mod tests {
     #[test]
     fn subtracting_a_host_from_everything_leaves_32_prefixes() {
         let r = Region::full(Family::Ipv4).subtract(&nets(&["10.1.2.3/32"]));
-        assert_eq!(r.nets().len(), 32);
+        assert_eq!(r.prefixes().expect("small").len(), 32);
         assert!(r.intersect(&nets(&["10.1.2.3/32"])).is_empty());
-        assert!(r.is_most_of(Family::Ipv4));
+        assert!(r.is_most_of());
+        assert_eq!(r.weight(), (1u128 << 32) - 1);
         let back = r.union(&Region::full(Family::Ipv4).intersect(&nets(&["10.1.2.3/32"])));
         assert_eq!(back, Region::full(Family::Ipv4));
     }
@@ -200,16 +316,38 @@ mod tests {
     fn intersection_keeps_the_narrower_prefix() {
         let r = Region::full(Family::Ipv4).intersect(&nets(&["10.0.0.0/8"]));
         let r = r.intersect(&nets(&["10.1.0.0/16", "192.168.0.0/16"]));
-        assert_eq!(r.nets(), nets(&["10.1.0.0/16"]).as_slice());
-        assert!(!r.is_most_of(Family::Ipv4));
+        assert_eq!(r.prefixes().expect("small"), nets(&["10.1.0.0/16"]));
+        assert!(!r.is_most_of());
         assert!(r.intersect(&nets(&["172.16.0.0/12"])).is_empty());
     }
 
     #[test]
     fn ipv6_full_region_is_most_of_the_space() {
-        assert!(Region::full(Family::Ipv6).is_most_of(Family::Ipv6));
+        assert!(Region::full(Family::Ipv6).is_most_of());
         let half = Region::full(Family::Ipv6).intersect(&nets(&["::/1"]));
-        assert!(!half.is_most_of(Family::Ipv6));
+        assert!(!half.is_most_of());
+        assert!(
+            Region::full(Family::Ipv6)
+                .subtract(&nets(&["::/1", "8000::/1"]))
+                .is_empty()
+        );
+    }
+
+    #[test]
+    fn a_large_blocklist_stays_small() {
+        let blocklist: Vec<IpNet> = (0..50_000u32)
+            .map(|i| {
+                IpNet::V4(Ipv4Net::new(Ipv4Addr::from(0x0b00_0000 + i * 7), 32).expect("host"))
+            })
+            .collect();
+        let rest = Region::full(Family::Ipv4).subtract(&blocklist);
+        assert!(rest.is_most_of());
+        assert!(!rest.is_empty());
+        let blocked = Region::full(Family::Ipv4).intersect(&blocklist);
+        assert!(!rest.overlaps(&blocked));
+        assert_eq!(rest.union(&blocked), Region::full(Family::Ipv4));
+        let inside = rest.intersect(&nets(&["192.168.0.0/16"]));
+        assert_eq!(inside.prefixes().expect("small"), nets(&["192.168.0.0/16"]));
     }
 
     #[test]

@@ -91,6 +91,11 @@ fn statement(expr: &Value) -> String {
             let stmt = body.get("stmt").map_or_else(|| "?".to_string(), statement);
             format!("meter {name} {{ {key} {stmt} }}")
         }
+        "xt" => {
+            let kind = body.get("type").and_then(Value::as_str).unwrap_or("match");
+            let name = body.get("name").and_then(Value::as_str).unwrap_or("?");
+            format!("xt {kind} {}", quoted(name))
+        }
         other if body.is_null() => other.to_string(),
         other => format!("{other} {}", compact(body)),
     }

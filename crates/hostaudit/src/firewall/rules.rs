@@ -33,13 +33,29 @@ pub(crate) struct Base {
     pub(crate) devices: Option<Vec<String>>,
 }
 
-/// A hook the audit follows.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+/// A hook the audit follows, in the order packets meet them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub(crate) enum Hook {
-    /// Local delivery: every packet to this machine.
-    Input,
     /// Device ingress (netdev, or inet since Linux 5.10): before conntrack.
     Ingress,
+    /// Every arriving IP packet, before routing (raw, mangle, dstnat priorities).
+    Prerouting,
+    /// Local delivery: every packet to this machine.
+    Input,
+}
+
+/// The conntrack hook's priority: base chains before it cannot know `ct state`.
+pub(crate) const CONNTRACK_PRIORITY: i64 = -200;
+
+impl Base {
+    /// Whether the chain runs before conntrack has looked at the packet.
+    pub(crate) fn before_conntrack(&self) -> bool {
+        match self.hook {
+            Hook::Ingress => true,
+            Hook::Prerouting => self.prio <= CONNTRACK_PRIORITY,
+            Hook::Input => false,
+        }
+    }
 }
 
 /// A base chain's policy.
@@ -187,5 +203,67 @@ pub(crate) fn proto_number(proto: Proto) -> u8 {
     match proto {
         Proto::Tcp => 6,
         Proto::Udp => 17,
+    }
+}
+
+/// Appends `more` to `chains`, shifting the jump targets of `more` to their new places.
+pub(crate) fn append(chains: &mut Vec<Chain>, more: Vec<Chain>) {
+    let by = chains.len();
+    for mut chain in more {
+        for rule in &mut chain.rules {
+            rule.action.shift(by);
+        }
+        chains.push(chain);
+    }
+}
+
+impl Action {
+    fn shift(&mut self, by: usize) {
+        match self {
+            Self::Jump(i) | Self::Goto(i) => *i += by,
+            Self::Vmap(entries) => entries.iter_mut().for_each(|(_, a)| a.shift(by)),
+            _ => {}
+        }
+    }
+}
+
+/// The chains `keep` accepts, with jump targets renumbered; a jump into a dropped
+/// chain becomes [`Action::Unknown`].
+pub(crate) fn retain(chains: Vec<Chain>, keep: impl Fn(&Chain) -> bool) -> Vec<Chain> {
+    let mut new_index = Vec::with_capacity(chains.len());
+    let mut next = 0usize;
+    for c in &chains {
+        if keep(c) {
+            new_index.push(Some(next));
+            next += 1;
+        } else {
+            new_index.push(None);
+        }
+    }
+    chains
+        .into_iter()
+        .zip(new_index.clone())
+        .filter(|(_, i)| i.is_some())
+        .map(|(mut c, _)| {
+            for rule in &mut c.rules {
+                rule.action.renumber(&new_index);
+            }
+            c
+        })
+        .collect()
+}
+
+impl Action {
+    fn renumber(&mut self, new_index: &[Option<usize>]) {
+        match self {
+            Self::Jump(i) | Self::Goto(i) => match new_index.get(*i).copied().flatten() {
+                Some(n) => *i = n,
+                None => {
+                    *self = Self::Unknown("jump into a table read from iptables-save".to_string())
+                }
+            },
+            Self::Vmap(entries) => entries.iter_mut().for_each(|(_, a)| a.renumber(new_index)),
+            _ => {}
+        }
     }
 }
