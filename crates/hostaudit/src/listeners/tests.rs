@@ -177,3 +177,61 @@ fn hostile_command_lines_are_capped_and_decoded_lossily() {
     let flood = vec![0u8; 100_000];
     assert_eq!(split_cmdline(&flood).len(), 1024);
 }
+
+/// A daemon whose executable was replaced on disk (a package upgrade) reads
+/// `/proc/PID/exe` as `PATH (deleted)`: it is still named, and recognised.
+/// Once it has exited, reading it is a "vanished" error, which callers skip.
+#[test]
+fn a_deleted_executable_is_still_recognised_and_an_exited_process_vanished() {
+    use std::time::{Duration, Instant};
+
+    use super::Daemon;
+    use super::procs;
+
+    let dir = tempfile::tempdir().expect("tempdir");
+    let smbd = dir.path().join("smbd");
+    std::fs::copy("/bin/sleep", &smbd).expect("copy /bin/sleep");
+    // ETXTBSY when another test thread forks while the copy is open: retry a little
+    let mut child = (0..20)
+        .find_map(|_| {
+            let spawned = std::process::Command::new(&smbd).arg("30").spawn();
+            if spawned.is_err() {
+                std::thread::sleep(Duration::from_millis(50));
+            }
+            spawned.ok()
+        })
+        .expect("spawn the copy");
+    let pid = child.id();
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let process = loop {
+        let read = procs::process(pid).map(|(p, _)| p);
+        if read
+            .as_ref()
+            .is_ok_and(|p| p.cmdline.get(1).map(String::as_str) == Some("30"))
+            || Instant::now() >= deadline
+        {
+            break read;
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    };
+    std::fs::remove_file(&smbd).expect("delete the copy");
+    let after_delete = procs::process(pid).map(|(p, _)| p);
+    let _ = child.kill();
+    let _ = child.wait();
+
+    let process = process.expect("the running copy");
+    assert_eq!(process.exe, smbd);
+    let after_delete = after_delete.expect("still running");
+    assert_eq!(
+        after_delete.exe, smbd,
+        "the \" (deleted)\" suffix is dropped"
+    );
+    assert_eq!(after_delete.daemon, Daemon::Smbd);
+    assert_eq!(
+        after_delete.cmdline,
+        [smbd.display().to_string(), "30".to_owned()]
+    );
+
+    let gone = procs::process(pid).expect_err("reaped");
+    assert!(procs::vanished(&gone), "{gone}");
+}
