@@ -100,10 +100,13 @@ fn smbd_and_nmbd_are_recognised_on_their_listeners_and_as_processes() {
     let deadline = Instant::now() + START_TIMEOUT;
     let (all, unreadable) = loop {
         let (all, unreadable) = pair.host.run(|| listeners::read(&Service::AUDITED));
-        let up = |s: Service| all.iter().any(|l| l.service == s);
-        if (up(Service::SMB) && up(Service::NBSS) && up(Service::NBNS) && up(Service::NBDGM))
-            || Instant::now() >= deadline
-        {
+        // every socket the assertions below expect, so none is still being bound
+        let count = |s: Service| all.iter().filter(|l| l.service == s).count();
+        let up = count(Service::SMB) >= 2
+            && count(Service::NBSS) >= 2
+            && count(Service::NBNS) >= 3
+            && count(Service::NBDGM) >= 3;
+        if up || Instant::now() >= deadline {
             break (all, unreadable);
         }
         sleep(Duration::from_millis(100));
@@ -124,14 +127,30 @@ fn smbd_and_nmbd_are_recognised_on_their_listeners_and_as_processes() {
             assert_eq!((p.pid, p.daemon), (nmbd, Daemon::Nmbd), "{service}: {p:?}");
         }
     }
-    // nmbd binds the wildcard and the interface's own address for 137
-    let nbns: Vec<String> = all
-        .iter()
-        .filter(|l| l.service == Service::NBNS)
-        .map(|l| l.addr.to_string())
-        .collect();
-    assert!(nbns.contains(&"0.0.0.0".to_owned()), "{nbns:?}");
-    assert!(nbns.contains(&"10.78.1.1".to_owned()), "{nbns:?}");
+    // smbd binds each port on 0.0.0.0 and on :: with IPV6_V6ONLY
+    for service in [Service::SMB, Service::NBSS] {
+        let mut got: Vec<(String, Option<bool>)> = all
+            .iter()
+            .filter(|l| l.service == service)
+            .map(|l| (l.addr.to_string(), l.v6only))
+            .collect();
+        got.sort();
+        assert_eq!(
+            got,
+            [("0.0.0.0".to_owned(), None), ("::".to_owned(), Some(true))],
+            "{service}"
+        );
+    }
+    // nmbd binds the wildcard, and each interface's address and broadcast address
+    for service in [Service::NBNS, Service::NBDGM] {
+        let mut got: Vec<String> = all
+            .iter()
+            .filter(|l| l.service == service)
+            .map(|l| l.addr.to_string())
+            .collect();
+        got.sort();
+        assert_eq!(got, ["0.0.0.0", "10.78.1.1", "10.78.1.255"], "{service}");
+    }
 
     let (procs, unreadable) = pair.host.run(listeners::samba_processes);
     assert!(unreadable.is_empty(), "{unreadable:#?}");
