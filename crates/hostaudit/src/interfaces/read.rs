@@ -24,7 +24,9 @@ const RT_TABLE_LOCAL: u32 = 255;
 /// A default route counts in any routing table but `local` (policy-routed VPN
 /// tables included), when it is a unicast route; its interface is its `RTA_OIF`
 /// or each next hop of a multipath route. Routes through nexthop objects
-/// (`RTA_NH_ID`) name no interface and are not counted.
+/// (`RTA_NH_ID`) name no interface and are not counted. Links that are down are
+/// listed too. Errs when a dump fails or any reply does not decode (a partial list
+/// could misplace an interface).
 pub fn read() -> Result<Vec<Interface>, Unreadable> {
     let links = rtnl(
         RouteNetlinkMessage::GetLink(LinkMessage::default()),
@@ -88,17 +90,23 @@ pub fn read() -> Result<Vec<Interface>, Unreadable> {
     Ok(out)
 }
 
-/// One rtnetlink dump, its failure as an [`Unreadable`].
+/// One rtnetlink dump, its failure (or any reply that does not decode) as an [`Unreadable`].
 fn rtnl(request: RouteNetlinkMessage, what: &str) -> Result<Vec<RouteNetlinkMessage>, Unreadable> {
     let Dump {
         messages,
         undecodable,
     } = dump(NETLINK_ROUTE, request)
         .map_err(|why| Unreadable::new(format!("network interfaces ({what})"), why))?;
-    if undecodable > 0 && messages.is_empty() {
+    // a missing link, address or default route would misplace an interface: refuse
+    // the whole list rather than show a wrong one
+    if undecodable > 0 {
         return Err(Unreadable::new(
             format!("network interfaces ({what})"),
-            format!("none of the kernel's {undecodable} replies could be decoded"),
+            format!(
+                "{undecodable} of the kernel's {} replies could not be decoded, \
+                 so the list would be incomplete",
+                undecodable + messages.len()
+            ),
         ));
     }
     Ok(messages)
@@ -180,4 +188,34 @@ pub(crate) fn link_names() -> Result<BTreeMap<u32, String>, Unreadable> {
             _ => None,
         })
         .collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use netlink_packet_route::RouteNetlinkMessage;
+    use netlink_packet_route::address::AddressMessage;
+    use netlink_packet_route::link::LinkMessage;
+    use netlink_packet_route::route::RouteMessage;
+    use netlink_sys::protocols::NETLINK_ROUTE;
+
+    use crate::netlink::dump;
+
+    /// [`super::read`] refuses a dump with an undecodable reply: make sure this
+    /// kernel's replies (links, addresses, routes of the test's namespace) all decode.
+    #[test]
+    fn this_kernels_replies_all_decode() {
+        for request in [
+            RouteNetlinkMessage::GetLink(LinkMessage::default()),
+            RouteNetlinkMessage::GetAddress(AddressMessage::default()),
+            RouteNetlinkMessage::GetRoute(RouteMessage::default()),
+        ] {
+            let what = format!("{request:?}");
+            let reply = dump(NETLINK_ROUTE, request).expect("dump");
+            assert!(
+                !reply.messages.is_empty(),
+                "{what}: lo and its routes at least"
+            );
+            assert_eq!(reply.undecodable, 0, "{what}");
+        }
+    }
 }
