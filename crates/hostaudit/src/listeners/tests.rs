@@ -235,3 +235,35 @@ fn a_deleted_executable_is_still_recognised_and_an_exited_process_vanished() {
     let gone = procs::process(pid).expect_err("reaped");
     assert!(procs::vanished(&gone), "{gone}");
 }
+
+/// When sock_diag fails, `/proc/thread-self/net` still finds this test's own
+/// loopback listener, with v6only and device unknown, and one line per family
+/// and protocol says what is missing and why.
+#[test]
+fn falls_back_to_proc_net_when_sock_diag_fails() {
+    let tcp4 = TcpListener::bind("127.0.0.1:0").expect("bind 127.0.0.1");
+    let port = tcp4.local_addr().expect("addr").port();
+    let service = Service::tcp(port);
+    let (all, unreadable) = super::read::read_via(&[service], |_, _| {
+        Err("opening a netlink socket: EPERM".into())
+    });
+    assert_eq!(all.len(), 1, "{all:?}");
+    assert_eq!(all[0].addr, IpAddr::from([127, 0, 0, 1]));
+    assert_eq!((all[0].v6only, all[0].device.as_deref()), (None, None));
+    let owner = all[0].process.as_ref().expect("this test owns it");
+    assert_eq!(owner.pid, std::process::id());
+    let whats: Vec<&str> = unreadable.iter().map(|u| u.what.as_str()).collect();
+    assert_eq!(
+        whats,
+        [
+            "bound device of IPv4 TCP listeners",
+            "IPV6_V6ONLY and bound device of IPv6 TCP listeners"
+        ]
+    );
+    assert!(
+        unreadable[0].why.contains("EPERM")
+            && unreadable[0].why.contains("/proc/thread-self/net/tcp"),
+        "{:?}",
+        unreadable[0].why
+    );
+}
