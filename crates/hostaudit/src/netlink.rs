@@ -29,11 +29,33 @@ pub(crate) struct Dump<I> {
     pub(crate) undecodable: usize,
 }
 
+/// A reply kept as bytes, to be decoded attribute by attribute (so an attribute
+/// the decoder does not know cannot cost the whole message).
+#[derive(Debug)]
+pub(crate) struct RawReply {
+    /// `nlmsg_type`.
+    pub(crate) kind: u16,
+    /// Everything after the netlink header.
+    pub(crate) payload: Vec<u8>,
+}
+
+impl NetlinkDeserializable for RawReply {
+    type Error = std::convert::Infallible;
+
+    fn deserialize(header: &NetlinkHeader, payload: &[u8]) -> Result<Self, Self::Error> {
+        Ok(Self {
+            kind: header.message_type,
+            payload: payload.to_vec(),
+        })
+    }
+}
+
 /// Sends `request` as a dump on a new `protocol` socket and collects the replies.
 /// The error says which step failed, with the OS error.
-pub(crate) fn dump<I>(protocol: isize, request: I) -> Result<Dump<I>, String>
+pub(crate) fn dump<Req, Resp>(protocol: isize, request: Req) -> Result<Dump<Resp>, String>
 where
-    I: NetlinkSerializable + NetlinkDeserializable + Debug,
+    Req: NetlinkSerializable + Debug,
+    Resp: NetlinkDeserializable + Debug,
 {
     let mut socket = Socket::new(protocol).map_err(|e| format!("opening a netlink socket: {e}"))?;
     socket
@@ -60,7 +82,7 @@ where
         .send(&out, 0)
         .map_err(|e| format!("sending the dump request: {e}"))?;
 
-    let mut dump = Dump {
+    let mut dump: Dump<Resp> = Dump {
         messages: Vec::new(),
         undecodable: 0,
     };
