@@ -2,9 +2,10 @@
 //! (root's processes) are unreadable lines, not errors.
 //!
 //! The test re-executes this test binary as `nobody` inside the namespace
-//! (`ip netns exec NS setpriv --reuid=65534 ...  <test binary> --exact
+//! (`ip netns exec NS setpriv --reuid=65534 ...  <copy of the test binary> --exact
 //! unprivileged::child_prints_listeners --ignored`), which prints what it read as JSON.
 
+use std::os::unix::fs::PermissionsExt;
 use std::process::{Command, Stdio};
 use std::thread::sleep;
 use std::time::{Duration, Instant};
@@ -34,7 +35,13 @@ fn as_nobody_listeners_are_found_and_root_owners_unreadable() {
     let mut pair = lab();
     pair.host
         .spawn(&["python3", "-c", BINDER, SOCKETS], Duration::from_secs(20));
-    let exe = std::env::current_exe().expect("test binary");
+    // a copy nobody can reach: the build's own target dir may be under a 0700 home
+    let dir = tempfile::tempdir().expect("tempdir");
+    let exe = dir.path().join("it");
+    std::fs::copy(std::env::current_exe().expect("test binary"), &exe).expect("copy");
+    for (path, mode) in [(dir.path(), 0o755), (exe.as_path(), 0o755)] {
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode)).expect("chmod");
+    }
     let mut child = Command::new("ip")
         .args([
             "netns",
