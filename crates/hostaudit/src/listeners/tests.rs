@@ -267,3 +267,23 @@ fn falls_back_to_proc_net_when_sock_diag_fails() {
         unreadable[0].why
     );
 }
+
+#[test]
+fn daemons_are_named_by_the_executables_file_name() {
+    use std::path::Path;
+
+    use super::Daemon;
+    for (exe, daemon) in [
+        ("/usr/sbin/smbd", Daemon::Smbd),
+        ("/usr/sbin/nmbd", Daemon::Nmbd),
+        ("/usr/sbin/samba", Daemon::Samba),
+        ("/usr/sbin/winbindd", Daemon::Winbindd),
+        ("/opt/samba/sbin/smbd", Daemon::Smbd),
+        ("/usr/libexec/samba/samba-dcerpcd", Daemon::Other),
+        ("/usr/bin/smbd-lookalike", Daemon::Other),
+        ("smbd/", Daemon::Smbd),
+        ("", Daemon::Other),
+    ] {
+        assert_eq!(Daemon::of_exe(Path::new(exe)), daemon, "{exe}");
+    }
+}
