@@ -29,11 +29,33 @@ pub(crate) struct Dump<I> {
     pub(crate) undecodable: usize,
 }
 
+/// A reply kept as bytes, to be decoded attribute by attribute (so an attribute
+/// the decoder does not know cannot cost the whole message).
+#[derive(Debug)]
+pub(crate) struct RawReply {
+    /// `nlmsg_type`.
+    pub(crate) kind: u16,
+    /// Everything after the netlink header.
+    pub(crate) payload: Vec<u8>,
+}
+
+impl NetlinkDeserializable for RawReply {
+    type Error = std::convert::Infallible;
+
+    fn deserialize(header: &NetlinkHeader, payload: &[u8]) -> Result<Self, Self::Error> {
+        Ok(Self {
+            kind: header.message_type,
+            payload: payload.to_vec(),
+        })
+    }
+}
+
 /// Sends `request` as a dump on a new `protocol` socket and collects the replies.
 /// The error says which step failed, with the OS error.
-pub(crate) fn dump<I>(protocol: isize, request: I) -> Result<Dump<I>, String>
+pub(crate) fn dump<Req, Resp>(protocol: isize, request: Req) -> Result<Dump<Resp>, String>
 where
-    I: NetlinkSerializable + NetlinkDeserializable + Debug,
+    Req: NetlinkSerializable + Debug,
+    Resp: NetlinkDeserializable + Debug,
 {
     let mut socket = Socket::new(protocol).map_err(|e| format!("opening a netlink socket: {e}"))?;
     socket
@@ -60,7 +82,7 @@ where
         .send(&out, 0)
         .map_err(|e| format!("sending the dump request: {e}"))?;
 
-    let mut dump = Dump {
+    let mut dump: Dump<Resp> = Dump {
         messages: Vec::new(),
         undecodable: 0,
     };
@@ -120,4 +142,78 @@ where
         rest = rest.get(next..).unwrap_or_default();
     }
     Ok(false)
+}
+
+#[cfg(test)]
+mod tests {
+    use netlink_packet_sock_diag::SockDiagMessage;
+
+    use super::{Dump, decode_datagram};
+
+    /// One netlink message: `nlmsghdr` (native endian) and `payload`, padded to 4.
+    fn message(kind: u16, payload: &[u8]) -> Vec<u8> {
+        let len = u32::try_from(16 + payload.len()).expect("small");
+        let mut out = Vec::new();
+        out.extend_from_slice(&len.to_ne_bytes());
+        out.extend_from_slice(&kind.to_ne_bytes());
+        out.extend_from_slice(&2u16.to_ne_bytes()); // NLM_F_MULTI
+        out.extend_from_slice(&1u32.to_ne_bytes());
+        out.extend_from_slice(&0u32.to_ne_bytes());
+        out.extend_from_slice(payload);
+        while out.len() % 4 != 0 {
+            out.push(0);
+        }
+        out
+    }
+
+    const NLMSG_DONE: u16 = 3;
+    const SOCK_DIAG_BY_FAMILY: u16 = 20;
+
+    fn decode(bytes: &[u8]) -> (Result<bool, String>, usize, usize) {
+        let mut dump: Dump<SockDiagMessage> = Dump {
+            messages: Vec::new(),
+            undecodable: 0,
+        };
+        let end = decode_datagram(bytes, &mut dump);
+        (end, dump.messages.len(), dump.undecodable)
+    }
+
+    #[test]
+    fn skips_an_undecodable_reply_and_reads_on_to_done() {
+        // family 99 and a header too short for inet_diag_msg: both undecodable
+        let mut bytes = message(SOCK_DIAG_BY_FAMILY, &[99, 0, 0, 0]);
+        bytes.extend(message(SOCK_DIAG_BY_FAMILY, &[2, 10, 0]));
+        bytes.extend(message(NLMSG_DONE, &0i32.to_ne_bytes()));
+        assert_eq!(decode(&bytes), (Ok(true), 0, 2));
+    }
+
+    #[test]
+    fn refuses_bad_framing_without_looping() {
+        let done = message(NLMSG_DONE, &0i32.to_ne_bytes());
+        // a length beyond the datagram
+        let mut long = done.clone();
+        long[0] = 200;
+        assert!(decode(&long).0.is_err());
+        // a zero length would never advance
+        let mut zero = done.clone();
+        zero[..4].copy_from_slice(&0u32.to_ne_bytes());
+        assert!(decode(&zero).0.is_err());
+        // a fragment shorter than a length field
+        assert!(decode(&done[..3]).0.is_err());
+        // a datagram without NLMSG_DONE asks for more
+        assert_eq!(
+            decode(&message(SOCK_DIAG_BY_FAMILY, &[99])),
+            (Ok(false), 0, 1)
+        );
+    }
+
+    #[test]
+    fn an_error_reply_is_an_error() {
+        // nlmsgerr: error -EPERM (-1) and the request's header
+        let mut payload = (-1i32).to_ne_bytes().to_vec();
+        payload.extend_from_slice(&[0; 16]);
+        let (end, _, _) = decode(&message(2, &payload));
+        let why = end.expect_err("an error");
+        assert!(why.contains("refused"), "{why}");
+    }
 }

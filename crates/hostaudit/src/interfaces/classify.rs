@@ -160,3 +160,101 @@ fn v6_kind(v6: Ipv6Addr) -> Option<&'static str> {
         None
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::Family;
+
+    fn iface(name: &str, addrs: &[&str], default_route: &[Family]) -> Interface {
+        Interface {
+            name: name.to_owned(),
+            index: 1,
+            addrs: addrs.iter().map(|a| a.parse().expect("test net")).collect(),
+            default_route: default_route.to_vec(),
+            facing: Facing::Inside,
+            why: String::new(),
+        }
+    }
+
+    #[test]
+    fn is_global_follows_the_documented_ranges() {
+        let not_global = [
+            "0.1.2.3",
+            "10.0.0.1",
+            "172.16.0.1",
+            "172.31.255.254",
+            "192.168.1.1",
+            "100.64.0.1",
+            "100.127.255.254",
+            "127.0.0.1",
+            "169.254.1.1",
+            "224.0.0.251",
+            "255.255.255.255",
+            "::",
+            "::1",
+            "fe80::1",
+            "febf::1",
+            "fc00::1",
+            "fd12:3456::1",
+            "fec0::1",
+            "ff02::1",
+            "::ffff:10.1.2.3",
+            "::ffff:100.64.0.1",
+        ];
+        let global = [
+            "8.8.8.8",
+            "172.15.255.255",
+            "172.32.0.1",
+            "100.63.255.255",
+            "100.128.0.1",
+            "192.0.2.1",
+            "198.18.0.1",
+            "203.0.113.9",
+            "2001:db8::1",
+            "2a00:1450::1",
+            "64:ff9b::a00:1",
+            "fbff::1",
+            "fe00::1",
+            "::ffff:8.8.8.8",
+        ];
+        for a in not_global {
+            assert!(
+                !is_global(a.parse().expect("test addr")),
+                "{a} counted global"
+            );
+        }
+        for a in global {
+            assert!(
+                is_global(a.parse().expect("test addr")),
+                "{a} not counted global"
+            );
+        }
+    }
+
+    #[test]
+    fn cgnat_alone_is_inside_and_with_a_default_route_outside() {
+        let mut ifaces = [
+            iface("cg0", &["100.64.1.2/10"], &[]),
+            iface("cg1", &["100.64.1.3/10"], &[Family::Ipv6]),
+        ];
+        classify(&mut ifaces, &[], &[]).expect("no overrides");
+        assert_eq!(ifaces[0].facing, Facing::Inside);
+        assert_eq!(
+            ifaces[0].why,
+            "holds only addresses that are not globally routable: 100.64.1.2/10 (CGNAT)"
+        );
+        assert_eq!(ifaces[1].facing, Facing::Outside);
+        assert_eq!(ifaces[1].why, "holds the IPv6 default route");
+    }
+
+    #[test]
+    fn lo_is_inside_even_with_a_global_address() {
+        let mut ifaces = [iface("lo", &["127.0.0.1/8", "192.0.2.53/32"], &[])];
+        classify(&mut ifaces, &[], &[]).expect("no overrides");
+        assert_eq!(ifaces[0].facing, Facing::Inside);
+        // but the user may say otherwise
+        classify(&mut ifaces, &["lo".to_owned()], &[]).expect("known");
+        assert_eq!(ifaces[0].facing, Facing::Outside);
+    }
+}

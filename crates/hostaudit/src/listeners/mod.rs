@@ -4,6 +4,8 @@ mod diag;
 mod procnet;
 mod procs;
 mod read;
+#[cfg(test)]
+mod tests;
 
 pub use read::{read, samba_processes};
 

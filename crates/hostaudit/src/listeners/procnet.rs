@@ -24,11 +24,11 @@ pub(super) fn path(family: Family, proto: Proto) -> String {
 pub(super) fn sockets(family: Family, proto: Proto) -> Result<(Vec<RawSocket>, usize), String> {
     use std::io::Read;
     let path = path(family, proto);
-    let mut text = String::new();
+    let mut raw = Vec::new();
     std::fs::File::open(&path)
-        .and_then(|f| f.take(MAX_FILE).read_to_string(&mut text))
+        .and_then(|f| f.take(MAX_FILE).read_to_end(&mut raw))
         .map_err(|e| format!("{path}: {e}"))?;
-    Ok(parse(&text, family, proto))
+    Ok(parse(&String::from_utf8_lossy(&raw), family, proto))
 }
 
 /// Parses one `/proc/net/{tcp,udp}[6]` table: the LISTEN (TCP, `0A`) or

@@ -113,6 +113,7 @@ fn parent(pid: u32) -> Option<u32> {
 }
 
 /// How a process's executable was found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(super) enum ExeSource {
     /// `/proc/PID/exe`.
     Link,

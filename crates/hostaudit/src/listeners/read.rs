@@ -18,6 +18,17 @@ use crate::model::{Family, Proto, Service, Unreadable};
 /// (other users' processes when not root, a process that exits meanwhile) leaves
 /// `process` `None` and becomes an [`Unreadable`] line, never an error.
 pub fn read(services: &[Service]) -> (Vec<Listener>, Vec<Unreadable>) {
+    read_via(services, diag::sockets)
+}
+
+/// The sock_diag reader's result: sockets and the count of undecodable replies.
+pub(super) type DiagResult = Result<(Vec<RawSocket>, usize), String>;
+
+/// [`read`] with the sock_diag reader passed in (tests make it fail).
+pub(super) fn read_via(
+    services: &[Service],
+    diag: impl Fn(Family, Proto) -> DiagResult,
+) -> (Vec<Listener>, Vec<Unreadable>) {
     let mut unreadable = Vec::new();
     let mut sockets: Vec<RawSocket> = Vec::new();
     for proto in [Proto::Tcp, Proto::Udp] {
@@ -25,7 +36,12 @@ pub fn read(services: &[Service]) -> (Vec<Listener>, Vec<Unreadable>) {
             continue;
         }
         for family in [Family::Ipv4, Family::Ipv6] {
-            sockets.extend(sockets_of(family, proto, &mut unreadable));
+            sockets.extend(sockets_of(
+                family,
+                proto,
+                diag(family, proto),
+                &mut unreadable,
+            ));
         }
     }
     sockets.retain(|s| services.contains(&s.service));
@@ -53,9 +69,14 @@ pub fn read(services: &[Service]) -> (Vec<Listener>, Vec<Unreadable>) {
 }
 
 /// One family's and protocol's sockets: sock_diag, else `/proc/net`.
-fn sockets_of(family: Family, proto: Proto, unreadable: &mut Vec<Unreadable>) -> Vec<RawSocket> {
+fn sockets_of(
+    family: Family,
+    proto: Proto,
+    from_diag: DiagResult,
+    unreadable: &mut Vec<Unreadable>,
+) -> Vec<RawSocket> {
     let what = format!("{family} {} listeners", proto_name(proto));
-    let diag_error = match diag::sockets(family, proto) {
+    let diag_error = match from_diag {
         Ok((sockets, undecodable)) => {
             if undecodable > 0 {
                 unreadable.push(Unreadable::new(
@@ -70,8 +91,12 @@ fn sockets_of(family: Family, proto: Proto, unreadable: &mut Vec<Unreadable>) ->
     let path = procnet::path(family, proto);
     match procnet::sockets(family, proto) {
         Ok((sockets, bad)) => {
+            let unseen = match family {
+                Family::Ipv4 => "bound device",
+                Family::Ipv6 => "IPV6_V6ONLY and bound device",
+            };
             unreadable.push(Unreadable::new(
-                format!("IPV6_V6ONLY and bound device of {what}"),
+                format!("{unseen} of {what}"),
                 format!(
                     "sock_diag failed ({diag_error}); read {path} instead, which does not show them"
                 ),

@@ -11,7 +11,7 @@ use crate::netns::{Pair, available};
 
 /// Binds every socket of its JSON argument, prints its pid, then waits for stdin
 /// to close (the test's end) or 120 s, whichever comes first.
-const BINDER: &str = r#"
+pub(crate) const BINDER: &str = r#"
 import json, os, select, socket, sys
 for s in json.loads(sys.argv[1]):
     fam = socket.AF_INET6 if ":" in s["addr"] else socket.AF_INET
@@ -30,7 +30,7 @@ select.select([sys.stdin], [], [], 120)
 "#;
 
 /// The sockets, and for each the (interface, family) cells it must be reachable on.
-const SOCKETS: &str = r#"[
+pub(crate) const SOCKETS: &str = r#"[
   {"proto": "tcp", "addr": "::", "port": 445, "v6only": 0},
   {"proto": "tcp", "addr": "::", "port": 139, "v6only": 1},
   {"proto": "tcp", "addr": "0.0.0.0", "port": 139},
@@ -42,7 +42,7 @@ const SOCKETS: &str = r#"[
   {"proto": "udp", "addr": "::", "port": 1370}
 ]"#;
 
-fn lab() -> Pair {
+pub(crate) fn lab() -> Pair {
     let pair = Pair::new();
     pair.link("out0");
     pair.link("in0");

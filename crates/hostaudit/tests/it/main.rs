@@ -5,3 +5,4 @@ mod interfaces;
 mod listeners;
 mod netns;
 mod samba;
+mod unprivileged;

@@ -127,8 +127,9 @@ impl Netns {
         line.trim().to_owned()
     }
 
-    /// Starts `argv` in the namespace without waiting for output (a daemon that logs to files).
-    pub(crate) fn spawn_daemon(&mut self, argv: &[&str]) {
+    /// Starts `argv` in the namespace without waiting for output (a daemon that
+    /// logs to files) and returns its pid (`ip netns exec` and `setpriv` exec it).
+    pub(crate) fn spawn_daemon(&mut self, argv: &[&str]) -> u32 {
         let mut cmd = Command::new("ip");
         cmd.args([
             "netns",
@@ -143,7 +144,9 @@ impl Netns {
         .stdout(Stdio::null())
         .stderr(Stdio::null());
         let child = cmd.spawn().unwrap_or_else(|e| panic!("{argv:?}: {e}"));
+        let pid = child.id();
         self.children.push((child, None));
+        pid
     }
 
     /// The pids of every process in the namespace.
@@ -239,8 +242,6 @@ pub(crate) struct Pair {
     pub(crate) host: Netns,
     /// The other ends of its links; no routes beyond them.
     pub(crate) peer: Netns,
-    /// The test's id (names and prefixes).
-    pub(crate) id: u32,
 }
 
 impl Pair {
@@ -250,7 +251,6 @@ impl Pair {
         Self {
             host: Netns::new(id, "host"),
             peer: Netns::new(id, "peer"),
-            id,
         }
     }
 
