@@ -184,7 +184,11 @@ fn run_testparm(testparm: &Path, path: &Path) -> Result<parse::Parsed, Unreadabl
         command::COMMAND_TIMEOUT,
     )
     .map_err(|why| Unreadable::new(what(), why))?;
-    if !output.success {
+    // testparm also exits 1 after loading a file it finds inconsistent ("ERROR: Invalid
+    // idmap range"); it still prints the values, which the daemons use.
+    let loaded = output.stderr.contains("Loaded services file OK.")
+        && output.stdout.lines().any(|l| l.trim() == "[global]");
+    if !output.success && !loaded {
         return Err(Unreadable::new(
             what(),
             format!(
@@ -194,7 +198,18 @@ fn run_testparm(testparm: &Path, path: &Path) -> Result<parse::Parsed, Unreadabl
             ),
         ));
     }
-    parse::load_testparm_output(path, &output.stdout)
+    let mut parsed = parse::load_testparm_output(path, &output.stdout)?;
+    if !output.success {
+        parsed.notes.extend(
+            output
+                .stderr
+                .lines()
+                .map(str::trim)
+                .filter(|l| l.starts_with("ERROR"))
+                .map(|l| format!("testparm: {l}")),
+        );
+    }
+    Ok(parsed)
 }
 
 /// Reads a config file as Samba would: at most [`MAX_CONFIG_BYTES`] (plus one, to tell
@@ -221,4 +236,11 @@ pub fn parse(
 ) -> Result<SambaParams, Unreadable> {
     let parsed = parse::load_file(text_of, path)?;
     Ok(parsed.loaded.params(values::ListStyle::Written))
+}
+
+/// Reads the output of `testparm -sv` (for example a captured one) into effective
+/// values; `path` names it in errors.
+pub fn parse_testparm_output(path: &Path, text: &str) -> Result<SambaParams, Unreadable> {
+    let parsed = parse::load_testparm_output(path, text)?;
+    Ok(parsed.loaded.params(values::ListStyle::Printed))
 }

@@ -146,6 +146,15 @@ impl<'a> Loader<'a> {
                 if name.is_empty() {
                     return Err(Self::fail(path, line_no, "parameter without a name"));
                 }
+                // Samba lower-cases parametric names (`x:y`) through iconv, which fails
+                // on bytes that are not UTF-8 (they arrive here as U+FFFD).
+                if name.contains(':') && name.contains(char::REPLACEMENT_CHARACTER) {
+                    return Err(Self::fail(
+                        path,
+                        line_no,
+                        "a parametric option name that is not valid UTF-8",
+                    ));
+                }
                 self.set(path, line_no, name, trim_one_space(value))?;
             }
         }
@@ -321,9 +330,12 @@ fn logical_lines(text: &str) -> Vec<(usize, String)> {
             } else {
                 false
             };
+            if !continued {
+                break;
+            }
             match physical.next() {
-                Some((_, next)) if continued => part = next,
-                _ => break,
+                Some((_, next)) => part = next,
+                None => break,
             }
         }
         if let Some(nul) = buf.find('\0') {
