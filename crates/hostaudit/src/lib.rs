@@ -5,10 +5,12 @@
 //! The evaluation over the facts (firewall verdicts, reachability) is pure and takes
 //! the facts as values, so tests can feed it captured rulesets and configurations.
 
+pub mod findings;
 pub mod firewall;
 pub mod interfaces;
 pub mod listeners;
 pub mod model;
 pub mod samba;
+pub mod verdict;
 
 pub use model::{Family, Proto, Service, Unreadable};
