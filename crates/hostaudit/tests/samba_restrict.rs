@@ -4,6 +4,7 @@ mod common;
 
 use ipnet::IpNet;
 use smbaudit_hostaudit::interfaces::{Facing, Interface};
+use smbaudit_hostaudit::listeners::{Daemon, Listener, Process};
 use smbaudit_hostaudit::samba::{self, Coverage, Preferred, Restriction, SambaConfig};
 use smbaudit_hostaudit::{Family, Service};
 
@@ -158,33 +159,32 @@ fn hosts_allow_refuses_the_outside_and_ipv6_loopback_but_not_the_inside() {
             text.contains("hosts allow = 192.168.1.0/24 127.0.0.1, hosts deny = ALL"),
             "{text}"
         );
-        assert!(text.contains("every source on 203.0.113.0/24"), "{text}");
         assert!(
-            text.contains("part of 0.0.0.0/0 (via the default route)"),
+            text.contains(
+                "refuses every source on 203.0.113.0/24, 2001:db8::/64 and every globally \
+                 routable source via the default route (0.0.0.0/0, ::/0)"
+            ),
             "{text}"
         );
-        assert!(
-            text.contains("every source on ::/0 (via the default route)"),
-            "{text}"
-        );
-        assert!(text.contains("every source on 2001:db8::/64"), "{text}");
+        // The allowed subnet is not restricted, over IPv4 or over both families.
+        let eth1_v4 = iface("eth1", &["192.168.1.2/24"], &[]);
+        assert_eq!(config.restricts(service, &eth1_v4), Restriction::None);
+        assert_eq!(config.restricts(service, &inside()), Restriction::None);
         assert_eq!(
-            config.restricts(service, &iface("eth1", &["192.168.1.2/24"], &[])),
+            config.restricts_family(service, &inside(), Family::Ipv4),
             Restriction::None
         );
+        // Its IPv6 link-local sources are refused.
+        let v6 = detail(config.restricts_family(service, &inside(), Family::Ipv6));
+        assert!(v6.contains("every source on fe80::/64"), "{v6}");
         // 127.0.0.1 is allowed; ::1 is refused (deny ALL matches it, allow does not).
-        let on_lo = detail(config.restricts(service, &lo()));
-        assert!(
-            on_lo.contains("every source on ::1/128") && !on_lo.contains("127.0.0.1/32"),
-            "{on_lo}"
+        assert_eq!(
+            config.restricts_family(service, &lo(), Family::Ipv4),
+            Restriction::None
         );
+        let on_lo = detail(config.restricts_family(service, &lo(), Family::Ipv6));
+        assert!(on_lo.contains("every source on ::1/128"), "{on_lo}");
     }
-    // Link-local IPv6 on the inside interface is not in hosts allow either.
-    let text = detail(config.restricts(Service::SMB, &inside()));
-    assert!(
-        text.contains("every source on fe80::/64") && !text.contains("on 192.168.1.0/24"),
-        "{text}"
-    );
     // nmbd does not apply hosts allow.
     assert_eq!(
         config.restricts(Service::NBNS, &outside()),
@@ -197,6 +197,30 @@ fn hosts_allow_refuses_the_outside_and_ipv6_loopback_but_not_the_inside() {
 }
 
 #[test]
+fn a_deny_list_restricts_only_the_subnets_it_covers_whole() {
+    let lab = common::Lab::new();
+    let config = config(
+        &lab,
+        "[global]\nhosts deny = 198.51.100.0/24 badhost.example\n",
+    );
+    // Most of the internet is still allowed through the default route.
+    assert_eq!(
+        config.restricts(Service::SMB, &outside()),
+        Restriction::None
+    );
+    assert_eq!(config.restricts(Service::SMB, &inside()), Restriction::None);
+    let dmz = iface("dmz0", &["198.51.100.5/24"], &[]);
+    let text = detail(config.restricts(Service::SMB, &dmz));
+    assert!(text.contains("every source on 198.51.100.0/24"), "{text}");
+    // Allowing one host of a subnet is not a restriction of that subnet.
+    let one_host = config(&lab, "[global]\nhosts allow = 192.168.1.10\n");
+    assert_eq!(
+        one_host.restricts(Service::SMB, &inside()),
+        Restriction::None
+    );
+}
+
+#[test]
 fn hosts_lists_it_cannot_judge_restrict_nothing() {
     let lab = common::Lab::new();
     let config = config(&lab, "[global]\nhosts allow = .example.lan @trusted\n");
@@ -204,20 +228,51 @@ fn hosts_lists_it_cannot_judge_restrict_nothing() {
         config.restricts(Service::SMB, &outside()),
         Restriction::None
     );
-    let deny_only = config_with_deny(&lab);
-    let text = detail(deny_only.restricts(Service::SMB, &outside()));
-    assert!(text.contains("part of 0.0.0.0/0"), "{text}");
-    assert_eq!(
-        deny_only.restricts(Service::SMB, &inside()),
-        Restriction::None
-    );
+    assert_eq!(config.restricts(Service::SMB, &inside()), Restriction::None);
 }
 
-fn config_with_deny(lab: &common::Lab) -> SambaConfig {
-    config(
-        lab,
-        "[global]\nhosts deny = 198.51.100.0/24 badhost.example\n",
-    )
+fn listener(addr: &str, v6only: Option<bool>, pid: u32, daemon: Daemon) -> Listener {
+    Listener {
+        service: Service::SMB,
+        addr: addr.parse().unwrap(),
+        v6only,
+        device: None,
+        process: Some(Process {
+            pid,
+            exe: "/usr/sbin/smbd".into(),
+            daemon,
+            cmdline: vec!["smbd".into()],
+        }),
+    }
+}
+
+#[test]
+fn limit_judges_the_families_a_listener_takes_with_its_daemons_config() {
+    let lab = common::Lab::new();
+    let mut config = config(&lab, common::GUESTS);
+    config.pids = vec![42];
+    let configs = [config];
+    let v4 = listener("0.0.0.0", None, 42, Daemon::Smbd);
+    let v6 = listener("::", Some(true), 42, Daemon::Smbd);
+    let dual = listener("::", Some(false), 42, Daemon::Smbd);
+    assert!(samba::limit(&configs, &v4, &outside()).is_some());
+    assert_eq!(samba::limit(&configs, &v4, &inside()), None);
+    assert!(
+        samba::limit(&configs, &v6, &inside()).is_some(),
+        "fe80::/64 is refused"
+    );
+    assert_eq!(
+        samba::limit(&configs, &dual, &inside()),
+        None,
+        "IPv4 is allowed"
+    );
+    assert!(samba::limit(&configs, &dual, &outside()).is_some());
+    // The only config also covers a Samba pid it does not list; never another program.
+    let child = listener("0.0.0.0", None, 43, Daemon::Smbd);
+    assert!(samba::limit(&configs, &child, &outside()).is_some());
+    let other = listener("0.0.0.0", None, 42, Daemon::Other);
+    assert_eq!(samba::limit(&configs, &other, &outside()), None);
+    assert_eq!(samba::limit(&[], &v4, &outside()), None);
 }
 
 #[test]

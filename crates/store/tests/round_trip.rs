@@ -242,7 +242,10 @@ fn audits_come_back_verbatim_newest_first_and_an_absent_one_is_not_found() {
     assert!(second > first);
     let listed = store.audits().unwrap();
     assert_eq!(
-        listed.iter().map(|a| (a.id, a.hostname.as_str())).collect::<Vec<_>>(),
+        listed
+            .iter()
+            .map(|a| (a.id, a.hostname.as_str()))
+            .collect::<Vec<_>>(),
         [(second, "b"), (first, "a")]
     );
     assert_eq!(listed[1].findings_by_severity[&Severity::Critical], 1);
@@ -250,5 +253,8 @@ fn audits_come_back_verbatim_newest_first_and_an_absent_one_is_not_found() {
     let reader = SqliteStore::open_read_only(&path).unwrap();
     assert_eq!(reader.audit(first).unwrap(), report);
     let missing = reader.audit(AuditId(99)).unwrap_err();
-    assert!(matches!(missing, StoreError::AuditNotFound(AuditId(99))), "{missing}");
+    assert!(
+        matches!(missing, StoreError::AuditNotFound(AuditId(99))),
+        "{missing}"
+    );
 }

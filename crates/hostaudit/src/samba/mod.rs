@@ -30,7 +30,7 @@ use crate::model::Unreadable;
 
 pub use discover::{DEFAULT_CONFIG, config_from_build_options, config_from_cmdline};
 pub use parse::MAX_CONFIG_BYTES;
-pub use restrict::{Coverage, Restriction, interfaces_cover};
+pub use restrict::{Coverage, Restriction, interfaces_cover, limit};
 
 /// One Samba configuration in use.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]

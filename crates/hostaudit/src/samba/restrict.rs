@@ -8,6 +8,7 @@ use serde::Serialize;
 use super::SambaConfig;
 use super::hosts::{HostsAccess, Refusal};
 use crate::interfaces::Interface;
+use crate::listeners::{Daemon, Listener};
 use crate::model::{Family, Service};
 
 /// How Samba limits traffic to one service arriving on one interface.
@@ -148,9 +149,29 @@ fn words(list: &[String]) -> String {
 }
 
 impl SambaConfig {
-    /// How Samba itself limits traffic to `service` arriving on `iface`, beyond what the
-    /// listener table already shows. Conservative: when unsure, [`Restriction::None`].
+    /// How Samba itself limits traffic to `service` arriving on `iface` over any of its
+    /// families, beyond what the listener table already shows: a restriction only when
+    /// it holds for every family. Conservative: when unsure, [`Restriction::None`].
     pub fn restricts(&self, service: Service, iface: &Interface) -> Restriction {
+        self.restricts_families(service, iface, &[Family::Ipv4, Family::Ipv6])
+    }
+
+    /// [`restricts`](Self::restricts) for the traffic of one family.
+    pub fn restricts_family(
+        &self,
+        service: Service,
+        iface: &Interface,
+        family: Family,
+    ) -> Restriction {
+        self.restricts_families(service, iface, &[family])
+    }
+
+    fn restricts_families(
+        &self,
+        service: Service,
+        iface: &Interface,
+        families: &[Family],
+    ) -> Restriction {
         let params = &self.params;
         if service == Service::NBNS || service == Service::NBDGM {
             if !params.bind_interfaces_only || params.interfaces.is_empty() {
@@ -177,35 +198,80 @@ impl SambaConfig {
         if !access.is_set() {
             return Restriction::None;
         }
-        let refused: Vec<String> = sources(iface)
-            .iter()
-            .filter_map(|net| {
-                let how = match access.refusal(net) {
-                    Refusal::NoneSure => return None,
-                    Refusal::Some => "part of",
-                    Refusal::All => "every source on",
-                };
-                let route = if net.prefix_len() == 0 {
-                    " (via the default route)"
-                } else {
-                    ""
-                };
-                Some(format!("{how} {net}{route}"))
-            })
+        let nets: Vec<IpNet> = sources(iface)
+            .into_iter()
+            .filter(|net| families.contains(&Family::of(net.addr())))
             .collect();
-        if refused.is_empty() {
+        // Refused only if every source that can arrive is: all of each subnet, and every
+        // globally routable source behind a default route.
+        let refused = |net: &IpNet| {
+            if net.prefix_len() == 0 {
+                !access.may_allow_global(net)
+            } else {
+                access.refusal(net) == Refusal::All
+            }
+        };
+        if nets.is_empty() || !nets.iter().all(refused) {
             return Restriction::None;
+        }
+        let (routes, subnets): (Vec<&IpNet>, Vec<&IpNet>) =
+            nets.iter().partition(|net| net.prefix_len() == 0);
+        let mut parts = Vec::new();
+        if !subnets.is_empty() {
+            parts.push(format!("every source on {}", joined(&subnets)));
+        }
+        if !routes.is_empty() {
+            parts.push(format!(
+                "every globally routable source via the default route ({})",
+                joined(&routes)
+            ));
         }
         Restriction::HostsAllow(format!(
             "smbd accepts the TCP connection on {port} and then closes it for sources refused \
              by hosts allow = {allow}, hosts deny = {deny} ({path}); arriving on {name} it \
-             refuses {refused}",
+             refuses {parts}",
             port = service.port,
             allow = words(&params.hosts_allow),
             deny = words(&params.hosts_deny),
             path = self.path.display(),
             name = iface.name,
-            refused = refused.join(", "),
+            parts = parts.join(" and "),
         ))
+    }
+}
+
+/// Networks joined by ", ".
+fn joined(nets: &[&IpNet]) -> String {
+    nets.iter()
+        .map(ToString::to_string)
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// Samba's own limit on `listener` arriving on `iface`, for the verdict
+/// (`verdict::SambaLimit`): the config of the daemon that owns the listener (else the
+/// only config, when a Samba daemon owns it), judged for the families the socket takes
+/// (both for a `::` socket without v6only). `Some(detail)` when Samba refuses it there.
+pub fn limit(configs: &[SambaConfig], listener: &Listener, iface: &Interface) -> Option<String> {
+    let process = listener.process.as_ref()?;
+    if process.daemon == Daemon::Other {
+        return None;
+    }
+    let config = configs
+        .iter()
+        .find(|c| c.pids.contains(&process.pid))
+        .or(match configs {
+            [only] => Some(only),
+            _ => None,
+        })?;
+    let families: &[Family] = match listener.addr {
+        IpAddr::V6(v6) if v6.is_unspecified() && listener.v6only == Some(false) => {
+            &[Family::Ipv4, Family::Ipv6]
+        }
+        addr => &[Family::of(addr)],
+    };
+    match config.restricts_families(listener.service, iface, families) {
+        Restriction::None => None,
+        Restriction::SourceFiltered(detail) | Restriction::HostsAllow(detail) => Some(detail),
     }
 }
