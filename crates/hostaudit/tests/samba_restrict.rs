@@ -199,18 +199,15 @@ fn hosts_allow_refuses_the_outside_and_ipv6_loopback_but_not_the_inside() {
 #[test]
 fn a_deny_list_restricts_only_the_subnets_it_covers_whole() {
     let lab = common::Lab::new();
-    let config = config(
+    let deny = config(
         &lab,
         "[global]\nhosts deny = 198.51.100.0/24 badhost.example\n",
     );
     // Most of the internet is still allowed through the default route.
-    assert_eq!(
-        config.restricts(Service::SMB, &outside()),
-        Restriction::None
-    );
-    assert_eq!(config.restricts(Service::SMB, &inside()), Restriction::None);
+    assert_eq!(deny.restricts(Service::SMB, &outside()), Restriction::None);
+    assert_eq!(deny.restricts(Service::SMB, &inside()), Restriction::None);
     let dmz = iface("dmz0", &["198.51.100.5/24"], &[]);
-    let text = detail(config.restricts(Service::SMB, &dmz));
+    let text = detail(deny.restricts(Service::SMB, &dmz));
     assert!(text.contains("every source on 198.51.100.0/24"), "{text}");
     // Allowing one host of a subnet is not a restriction of that subnet.
     let one_host = config(&lab, "[global]\nhosts allow = 192.168.1.10\n");
