@@ -70,7 +70,9 @@ impl Netns {
     }
 
     /// Starts a daemon in the namespace; `ip netns exec` execs it, so the child's pid is
-    /// the daemon's. Waits (bounded) until the pid runs `exe`.
+    /// the daemon's. Waits (bounded) until the pid runs `exe`. Never pass
+    /// `--no-process-group`: on SIGTERM smbd signals its whole process group, which
+    /// would then be the test runner's.
     fn daemon(&mut self, exe: &str, args: &[&str]) -> u32 {
         let child = Command::new("ip")
             .args(["netns", "exec", &self.name, exe])
@@ -93,7 +95,18 @@ impl Netns {
 
 impl Drop for Netns {
     fn drop(&mut self) {
+        // SIGTERM first: smbd then stops its helper children (a SIGKILLed smbd leaves
+        // smbd-notifyd behind); SIGKILL after a bounded wait.
+        for child in &self.children {
+            let _ = Command::new("kill")
+                .args(["-TERM", &child.id().to_string()])
+                .status();
+        }
         for child in &mut self.children {
+            let deadline = Instant::now() + Duration::from_secs(3);
+            while matches!(child.try_wait(), Ok(None)) && Instant::now() < deadline {
+                std::thread::sleep(Duration::from_millis(20));
+            }
             let _ = child.kill();
             let _ = child.wait();
         }
@@ -141,20 +154,17 @@ fn reads_the_config_real_smbd_and_nmbd_were_started_with() {
     );
     let conf_arg = conf.display().to_string();
     let mut ns = Netns::new("read");
-    let smbd = ns.daemon(
-        "/usr/sbin/smbd",
-        &["--foreground", "--no-process-group", "-s", &conf_arg],
-    );
+    let smbd = ns.daemon("/usr/sbin/smbd", &["--foreground", "-s", &conf_arg]);
     let nmbd = ns.daemon(
         "/usr/sbin/nmbd",
         &[
             "--foreground",
-            "--no-process-group",
+            "--option=log level=1",
             &format!("--configfile={conf_arg}"),
         ],
     );
     let processes = [process(smbd, Daemon::Smbd), process(nmbd, Daemon::Nmbd)];
-    assert_eq!(processes[0].cmdline[3], "-s");
+    assert_eq!(processes[0].cmdline[2], "-s");
     assert_eq!(
         samba::config_from_cmdline(&processes[1].cmdline),
         Some(conf.clone())
@@ -174,6 +184,14 @@ fn reads_the_config_real_smbd_and_nmbd_were_started_with() {
     assert_eq!(config.params.interfaces, ["lo"]);
     assert!(config.params.bind_interfaces_only);
     assert_eq!(config.params.smb_ports, [445]);
+    assert!(
+        config
+            .notes
+            .iter()
+            .any(|n| n.contains(&format!("pid {nmbd} was started with --option=log level=1"))),
+        "{:?}",
+        config.notes
+    );
     assert!(took < Duration::from_secs(2), "read took {took:?}");
 }
 

@@ -51,6 +51,24 @@ pub fn config_from_cmdline(cmdline: &[String]) -> Option<PathBuf> {
     found.filter(|path| !path.is_empty()).map(PathBuf::from)
 }
 
+/// The `--option=name=value` (or `--option name=value`) overrides on a daemon's
+/// command line, which win over the config file.
+pub fn options_from_cmdline(cmdline: &[String]) -> Vec<String> {
+    let mut options = Vec::new();
+    let mut args = cmdline.iter().skip(1);
+    while let Some(arg) = args.next() {
+        if arg == "--" {
+            break;
+        }
+        if let Some(value) = arg.strip_prefix("--option=") {
+            options.push(value.to_owned());
+        } else if arg == "--option" {
+            options.extend(args.next().cloned());
+        }
+    }
+    options
+}
+
 /// The `CONFIGFILE:` line of `smbd -b` ("Build environment") output.
 pub fn config_from_build_options(build_options: &str) -> Option<PathBuf> {
     build_options.lines().find_map(|line| {
@@ -133,6 +151,25 @@ mod tests {
                 "{line}"
             );
         }
+    }
+
+    #[test]
+    fn finds_option_overrides() {
+        let args = [
+            "smbd",
+            "--option=smb ports=445",
+            "-s",
+            "/x",
+            "--option",
+            "disable netbios=yes",
+            "--",
+            "--option=after",
+        ];
+        let cmdline: Vec<String> = args.iter().map(|a| (*a).to_owned()).collect();
+        assert_eq!(
+            options_from_cmdline(&cmdline),
+            ["smb ports=445", "disable netbios=yes"]
+        );
     }
 
     #[test]

@@ -28,7 +28,9 @@ use serde::Serialize;
 use crate::listeners::{Daemon, Process};
 use crate::model::Unreadable;
 
-pub use discover::{DEFAULT_CONFIG, config_from_build_options, config_from_cmdline};
+pub use discover::{
+    DEFAULT_CONFIG, config_from_build_options, config_from_cmdline, options_from_cmdline,
+};
 pub use parse::MAX_CONFIG_BYTES;
 pub use restrict::{Coverage, Restriction, interfaces_cover, limit};
 
@@ -116,21 +118,31 @@ const TESTPARM_DIRS: &[&str] = &["/usr/bin", "/usr/local/bin", "/usr/local/samba
 /// [`Unreadable`] lines; the others are still read.
 pub fn read(processes: &[Process]) -> (Vec<SambaConfig>, Vec<Unreadable>) {
     let mut defaults = discover::BuildDefaults::default();
-    let mut by_path: BTreeMap<PathBuf, Vec<u32>> = BTreeMap::new();
+    let mut by_path: BTreeMap<PathBuf, (Vec<u32>, Vec<String>)> = BTreeMap::new();
     for process in processes.iter().filter(|p| p.daemon != Daemon::Other) {
-        let pids = by_path
+        let (pids, notes) = by_path
             .entry(discover::config_of(process, &mut defaults))
             .or_default();
         if !pids.contains(&process.pid) {
             pids.push(process.pid);
+            notes.extend(options_from_cmdline(&process.cmdline).into_iter().map(|o| {
+                format!(
+                    "pid {} was started with --option={o}, which overrides the file; \
+                     not applied here",
+                    process.pid
+                )
+            }));
         }
     }
     let mut configs = Vec::new();
     let mut unreadable = Vec::new();
-    for (path, mut pids) in by_path {
+    for (path, (mut pids, option_notes)) in by_path {
         pids.sort_unstable();
         match read_file(&path, Preferred::Testparm) {
-            Ok(config) => configs.push(SambaConfig { pids, ..config }),
+            Ok(mut config) => {
+                config.notes.extend(option_notes);
+                configs.push(SambaConfig { pids, ..config });
+            }
             Err(line) => unreadable.push(line),
         }
     }
