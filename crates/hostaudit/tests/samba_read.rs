@@ -221,7 +221,7 @@ fn a_missing_file_or_a_directory_is_unreadable() {
     }
 }
 
-/// Root reads mode-000 files, so an unreadable include is made by the reader.
+/// An include the reader cannot read (whatever the reason) stops the parse.
 #[test]
 fn an_include_that_cannot_be_read_is_unreadable() {
     let text_of = |path: &Path| -> io::Result<String> {
@@ -310,5 +310,73 @@ fn a_file_testparm_calls_inconsistent_is_read_with_its_errors_as_notes() {
             .any(|n| n.contains("ERROR: Invalid idmap range")),
         "{:?}",
         by_testparm.notes
+    );
+}
+
+/// Run only by `mode_000_files_are_unreadable_to_a_user_without_root`, as nobody: reads
+/// the file named by SCF_READ both ways and prints the outcomes.
+#[test]
+#[ignore = "runs as a child of mode_000_files_are_unreadable_to_a_user_without_root"]
+fn child_reads_the_file_named_in_env() {
+    let path = std::env::var_os("SCF_READ").expect("SCF_READ");
+    for method in [Preferred::Testparm, Preferred::Parser] {
+        match samba::read_file(Path::new(&path), method) {
+            Ok(config) => println!("RESULT {method:?} ok {:?}", config.method),
+            Err(e) => println!("RESULT {method:?} what={} why={}", e.what, e.why),
+        }
+    }
+}
+
+/// Root reads mode-000 files, so the reading runs in a child of this test binary with
+/// its privileges dropped to nobody by setpriv.
+#[test]
+fn mode_000_files_are_unreadable_to_a_user_without_root() {
+    use std::os::unix::fs::PermissionsExt;
+    let lab = Lab::new();
+    let secret = lab.write("secret.conf", "[global]\nsmb ports = 445\n");
+    let top = lab.write(
+        "top.conf",
+        format!("[global]\ninclude = {}\n", secret.display()),
+    );
+    let mode = |path: &Path, mode: u32| {
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode)).expect("chmod")
+    };
+    mode(lab.path(), 0o755);
+    mode(&top, 0o644);
+    mode(&secret, 0o000);
+    let run_as_nobody = |path: &Path| {
+        let output = std::process::Command::new("setpriv")
+            .args(["--reuid=65534", "--regid=65534", "--clear-groups"])
+            .arg(std::env::current_exe().expect("test binary"))
+            .args([
+                "--exact",
+                "child_reads_the_file_named_in_env",
+                "--ignored",
+                "--nocapture",
+            ])
+            .env("SCF_READ", path)
+            .output()
+            .expect("setpriv (util-linux)");
+        String::from_utf8_lossy(&output.stdout).into_owned()
+    };
+    let direct = run_as_nobody(&secret);
+    for method in ["Testparm", "Parser"] {
+        let want = format!(
+            "RESULT {method} what={} why=permission denied: run as root",
+            secret.display()
+        );
+        assert!(direct.contains(&want), "{direct}");
+    }
+    let included = run_as_nobody(&top);
+    let want = format!(
+        "RESULT Parser what={} why=included from {}: permission denied: run as root",
+        secret.display(),
+        top.display()
+    );
+    assert!(included.contains(&want), "{included}");
+    // testparm itself refuses a file with an include it cannot read.
+    assert!(
+        included.contains("RESULT Testparm what=") && included.contains("testparm failed"),
+        "{included}"
     );
 }

@@ -158,6 +158,8 @@ pub fn read_file(path: &Path, method: Preferred) -> Result<SambaConfig, Unreadab
     if meta.is_dir() {
         return Err(Unreadable::new(what(), "is a directory, not a config file"));
     }
+    // testparm would only say "Error loading services" for a file we may not read.
+    std::fs::File::open(path).map_err(|e| Unreadable::new(what(), parse::io_why(&e)))?;
     let testparm = match method {
         Preferred::Testparm => command::find_program("testparm", TESTPARM_DIRS),
         Preferred::Parser => None,
