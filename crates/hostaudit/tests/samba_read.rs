@@ -380,3 +380,24 @@ fn mode_000_files_are_unreadable_to_a_user_without_root() {
         "{included}"
     );
 }
+
+#[test]
+fn a_file_of_exactly_the_limit_is_read_and_one_byte_more_is_not() {
+    let lab = Lab::new();
+    let mut text = b"[global]\nsmb ports = 445\n".to_vec();
+    text.resize(samba::MAX_CONFIG_BYTES, b'#');
+    let at_limit = lab.write("limit.conf", &text);
+    let (by_testparm, by_parser) = common::both(&at_limit);
+    assert_eq!(by_testparm.params.smb_ports, [445]);
+    assert_eq!(by_parser.params, by_testparm.params);
+    text.push(b'#');
+    let over = lab.write("over.conf", &text);
+    for method in [Preferred::Testparm, Preferred::Parser] {
+        let error = samba::read_file(&over, method).expect_err("over the limit");
+        assert!(
+            error.why.contains("larger than 8 MiB"),
+            "{method:?}: {}",
+            error.why
+        );
+    }
+}

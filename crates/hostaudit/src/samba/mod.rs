@@ -11,6 +11,21 @@
 //! file, 39 ms for 10 MB of garbage). Without testparm, our own parser ([`parse`]) reads
 //! the file and its includes the way Samba does and fills Samba 4.17's defaults; the
 //! tests check that both give the same [`SambaParams`] on real configurations.
+//!
+//! # Where the two readers knowingly differ
+//! - A directory given as a config or include: testparm loads it as empty; we say it is
+//!   a directory (and refuse an include we cannot read, which Samba only skips when the
+//!   file is missing).
+//! - Values of parameters we do not read are not checked: a bad boolean there makes
+//!   testparm (and Samba) refuse the file, while our parser goes on.
+//! - `server smb transports`: testparm -sv prints it only where Samba knows it (not
+//!   4.17); our parser reports it whenever the file sets it.
+//! - `include` with `%` macros and `config file =` are not followed; they become notes.
+//!
+//! # Samba's own limits
+//! [`SambaConfig::restricts`] says how Samba limits traffic beyond its listeners (nmbd's
+//! source filter with `bind interfaces only`, smbd's `hosts allow`/`hosts deny`), and
+//! [`limit`] puts it in the shape the verdict takes.
 
 mod command;
 mod discover;
