@@ -365,4 +365,73 @@ mod tests {
         let lines = logical_lines("a = b\\");
         assert_eq!(lines, [(1, "a = b".to_owned())]);
     }
+
+    /// Text made of smb.conf's own syntax pieces in random order, so sections, includes,
+    /// continuations and odd bytes meet (xorshift64: a failing seed replays).
+    fn syntax_noise(seed: u64, pieces: usize) -> String {
+        const PIECES: &[&str] = &[
+            "[",
+            "]",
+            "=",
+            "\\",
+            "\n",
+            " ",
+            "\t",
+            ";",
+            "#",
+            "\0",
+            "\u{fffd}",
+            ":",
+            "%m",
+            "global",
+            "include = /inc",
+            "include = /top",
+            "guest ok",
+            "yes",
+            "maybe",
+            "hosts allow",
+            "10.",
+            "interfaces",
+            "\"",
+            ",",
+            "smb ports",
+            "65536",
+            "-1",
+            "map to guest",
+            "bad user",
+            "\r",
+        ];
+        let mut state = seed.max(1);
+        (0..pieces)
+            .map(|_| {
+                state ^= state << 13;
+                state ^= state >> 7;
+                state ^= state << 17;
+                let index = usize::try_from(state % PIECES.len() as u64).unwrap_or(0);
+                PIECES.get(index).copied().unwrap_or("")
+            })
+            .collect()
+    }
+
+    #[test]
+    fn arbitrary_syntax_never_panics_and_stays_bounded() {
+        for seed in 1..=500_u64 {
+            let top = syntax_noise(seed, 400);
+            let inc = syntax_noise(seed.wrapping_mul(7919), 200);
+            let text_of = |path: &Path| -> io::Result<String> {
+                match path.to_str() {
+                    Some("/top") => Ok(top.clone()),
+                    Some("/inc") => Ok(inc.clone()),
+                    _ => Err(io::ErrorKind::NotFound.into()),
+                }
+            };
+            if let Ok(parsed) = load_file(&text_of, Path::new("/top")) {
+                let params = parsed.loaded.params(ListStyle::Written);
+                assert!(
+                    params.smb_ports.iter().all(|&port| port != 0),
+                    "seed {seed}"
+                );
+            }
+        }
+    }
 }
