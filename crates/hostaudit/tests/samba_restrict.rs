@@ -273,6 +273,26 @@ fn limit_judges_the_families_a_listener_takes_with_its_daemons_config() {
 }
 
 #[test]
+fn hosts_lists_are_judged_up_to_their_limit() {
+    let lab = common::Lab::new();
+    let deny = |count: usize| {
+        let mut entries: Vec<String> = (0..count - 1)
+            .map(|i| format!("10.{}.{}.0/24", i / 256, i % 256))
+            .collect();
+        entries.push("ALL".into());
+        format!("[global]\nhosts deny = {}\n", entries.join(" "))
+    };
+    let at_limit = config(&lab, &deny(samba::MAX_HOSTS_ENTRIES));
+    assert_eq!(at_limit.params.hosts_deny.len(), samba::MAX_HOSTS_ENTRIES);
+    assert!(matches!(
+        at_limit.restricts(Service::SMB, &outside()),
+        Restriction::HostsAllow(_)
+    ));
+    let over = config(&lab, &deny(samba::MAX_HOSTS_ENTRIES + 1));
+    assert_eq!(over.restricts(Service::SMB, &outside()), Restriction::None);
+}
+
+#[test]
 fn restrictions_serialize_with_kind_and_detail() {
     let json = serde_json::to_value(Restriction::HostsAllow("x".into())).unwrap();
     assert_eq!(

@@ -26,6 +26,11 @@ pub enum Restriction {
     HostsAllow(String),
 }
 
+/// The most `hosts allow` + `hosts deny` entries judged: each tested point walks every
+/// entry, so the work grows with the square; beyond this the lists are not judged
+/// (no restriction claimed). Real lists have a handful.
+pub const MAX_HOSTS_ENTRIES: usize = 2048;
+
 /// Whether an `interfaces` list covers an interface.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Coverage {
@@ -37,20 +42,24 @@ pub enum Coverage {
     Unsure,
 }
 
-/// Glob match with `*` and `?` (Samba's `gen_fnmatch` for interface names).
+/// Glob match with `*` and `?` (Samba's `gen_fnmatch` for interface names), by dynamic
+/// programming so a hostile pattern costs at most pattern × name steps.
 fn glob(pattern: &[char], name: &[char]) -> bool {
-    match (pattern.split_first(), name.split_first()) {
-        (None, None) => true,
-        (Some(('*', rest)), _) => {
-            glob(rest, name)
-                || name
-                    .split_first()
-                    .is_some_and(|(_, tail)| glob(pattern, tail))
+    // matches[j]: the pattern so far matches name[..j].
+    let mut matches = vec![false; name.len() + 1];
+    matches[0] = true;
+    for &p in pattern {
+        let mut next = vec![false; name.len() + 1];
+        for j in 0..=name.len() {
+            next[j] = match p {
+                '*' => matches[j] || (j > 0 && next[j - 1]),
+                '?' => j > 0 && matches[j - 1],
+                c => j > 0 && matches[j - 1] && name[j - 1] == c,
+            };
         }
-        (Some(('?', rest)), Some((_, tail))) => glob(rest, tail),
-        (Some((p, rest)), Some((n, tail))) if p == n => glob(rest, tail),
-        _ => false,
+        matches = next;
     }
+    matches[name.len()]
 }
 
 /// An `interfaces` entry's network: `addr`, `addr/len` or `addr/mask`.
@@ -194,6 +203,9 @@ impl SambaConfig {
         if service != Service::NBSS && service != Service::SMB {
             return Restriction::None;
         }
+        if params.hosts_allow.len() + params.hosts_deny.len() > MAX_HOSTS_ENTRIES {
+            return Restriction::None;
+        }
         let access = HostsAccess::new(&params.hosts_allow, &params.hosts_deny);
         if !access.is_set() {
             return Restriction::None;
@@ -273,5 +285,37 @@ pub fn limit(configs: &[SambaConfig], listener: &Listener, iface: &Interface) ->
     match config.restricts_families(listener.service, iface, families) {
         Restriction::None => None,
         Restriction::SourceFiltered(detail) | Restriction::HostsAllow(detail) => Some(detail),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::glob;
+
+    fn chars(s: &str) -> Vec<char> {
+        s.chars().collect()
+    }
+
+    #[test]
+    fn globs_like_fnmatch() {
+        for (pattern, name, want) in [
+            ("eth*", "eth0", true),
+            ("eth*", "eth", true),
+            ("e?h0", "eth0", true),
+            ("*0", "wlan0", true),
+            ("eth?", "eth10", false),
+            ("", "", true),
+            ("*", "", true),
+            ("br*x", "br0", false),
+        ] {
+            assert_eq!(
+                glob(&chars(pattern), &chars(name)),
+                want,
+                "{pattern} {name}"
+            );
+        }
+        // Many stars cost pattern × name steps, not exponential time.
+        let hostile = "*a".repeat(2000) + "b";
+        assert!(!glob(&chars(&hostile), &chars("aaaaaaaaaaaaaaa")));
     }
 }
