@@ -215,15 +215,22 @@ fn run_testparm(testparm: &Path, path: &Path) -> Result<parse::Parsed, Unreadabl
     .map_err(|why| Unreadable::new(what(), why))?;
     // testparm also exits 1 after loading a file it finds inconsistent ("ERROR: Invalid
     // idmap range"); it still prints the values, which the daemons use.
-    let loaded = output.stderr.contains("Loaded services file OK.")
-        && output.stdout.lines().any(|l| l.trim() == "[global]");
-    if !output.success && !loaded {
+    let printed = output.stdout.lines().any(|l| l.trim() == "[global]");
+    let loaded = output.stderr.contains("Loaded services file OK.");
+    if !printed || (!output.success && !loaded) {
         return Err(Unreadable::new(
             what(),
             format!(
                 "testparm failed ({}): {}",
                 output.status,
-                command::tail(&output.stderr)
+                if printed {
+                    command::tail(&output.stderr)
+                } else {
+                    format!(
+                        "printed no [global] section; {}",
+                        command::tail(&output.stderr)
+                    )
+                }
             ),
         ));
     }
