@@ -35,16 +35,18 @@ pub(crate) fn run(program: &Path, args: &[&str], timeout: Duration) -> Result<Ou
         .spawn()
         .map_err(|e| format!("cannot run {}: {e}", program.display()))?;
     let drain = |pipe: Option<Box<dyn Read + Send>>| {
-        std::thread::spawn(move || {
-            let mut bytes = Vec::new();
-            if let Some(pipe) = pipe {
-                // Read past the cap so the child never blocks on a full pipe.
-                let mut kept = pipe.take(MAX_OUTPUT);
-                let _ = kept.read_to_end(&mut bytes);
-                let _ = std::io::copy(&mut kept.into_inner(), &mut std::io::sink());
-            }
-            String::from_utf8_lossy(&bytes).into_owned()
-        })
+        std::thread::Builder::new()
+            .name("samba-command-output".into())
+            .spawn(move || {
+                let mut bytes = Vec::new();
+                if let Some(pipe) = pipe {
+                    // Read past the cap so the child never blocks on a full pipe.
+                    let mut kept = pipe.take(MAX_OUTPUT);
+                    let _ = kept.read_to_end(&mut bytes);
+                    let _ = std::io::copy(&mut kept.into_inner(), &mut std::io::sink());
+                }
+                String::from_utf8_lossy(&bytes).into_owned()
+            })
     };
     let stdout = drain(
         child
@@ -58,6 +60,11 @@ pub(crate) fn run(program: &Path, args: &[&str], timeout: Duration) -> Result<Ou
             .take()
             .map(|p| Box::new(p) as Box<dyn Read + Send>),
     );
+    let (Ok(stdout), Ok(stderr)) = (stdout, stderr) else {
+        let _ = child.kill();
+        let _ = child.wait();
+        return Err(format!("cannot read the output of {}", program.display()));
+    };
     let deadline = Instant::now() + timeout;
     let status = loop {
         match child.try_wait() {

@@ -4,7 +4,7 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 use super::command;
-use crate::listeners::Process;
+use crate::listeners::{Daemon, Process};
 
 /// Samba's compiled-in default when nothing else says otherwise.
 pub const DEFAULT_CONFIG: &str = "/etc/samba/smb.conf";
@@ -51,6 +51,24 @@ pub fn config_from_cmdline(cmdline: &[String]) -> Option<PathBuf> {
     found.filter(|path| !path.is_empty()).map(PathBuf::from)
 }
 
+/// The `--option=name=value` (or `--option name=value`) overrides on a daemon's
+/// command line, which win over the config file.
+pub fn options_from_cmdline(cmdline: &[String]) -> Vec<String> {
+    let mut options = Vec::new();
+    let mut args = cmdline.iter().skip(1);
+    while let Some(arg) = args.next() {
+        if arg == "--" {
+            break;
+        }
+        if let Some(value) = arg.strip_prefix("--option=") {
+            options.push(value.to_owned());
+        } else if arg == "--option" {
+            options.extend(args.next().cloned());
+        }
+    }
+    options
+}
+
 /// The `CONFIGFILE:` line of `smbd -b` ("Build environment") output.
 pub fn config_from_build_options(build_options: &str) -> Option<PathBuf> {
     build_options.lines().find_map(|line| {
@@ -59,28 +77,28 @@ pub fn config_from_build_options(build_options: &str) -> Option<PathBuf> {
     })
 }
 
-/// Remembers `-b` answers per executable, so a machine with many smbd children asks once.
+/// Remembers `-b` answers per program, so many smbd processes ask once.
 #[derive(Default)]
 pub(crate) struct BuildDefaults {
-    by_exe: HashMap<PathBuf, Option<PathBuf>>,
+    by_program: HashMap<PathBuf, Option<PathBuf>>,
 }
 
 impl BuildDefaults {
-    /// The compiled-in CONFIGFILE of `exe`. nmbd and winbindd have no `-b`, so smbd in the
-    /// same directory is asked instead.
-    fn of(&mut self, exe: &Path) -> Option<PathBuf> {
-        if let Some(known) = self.by_exe.get(exe) {
+    /// The compiled-in CONFIGFILE of a daemon's build. smbd and samba answer `-b`;
+    /// nmbd and winbindd do not, so the smbd in the same directory is asked for them.
+    fn of(&mut self, exe: &Path, daemon: Daemon) -> Option<PathBuf> {
+        let program = match daemon {
+            Daemon::Smbd | Daemon::Samba => exe.to_owned(),
+            Daemon::Nmbd | Daemon::Winbindd | Daemon::Other => exe.with_file_name("smbd"),
+        };
+        if let Some(known) = self.by_program.get(&program) {
             return known.clone();
         }
-        let smbd = exe.with_file_name("smbd");
-        let answer = [exe, smbd.as_path()].into_iter().find_map(|program| {
-            let output = command::run(program, &["-b"], command::COMMAND_TIMEOUT).ok()?;
-            if !output.success {
-                return None;
-            }
-            config_from_build_options(&output.stdout)
-        });
-        self.by_exe.insert(exe.to_owned(), answer.clone());
+        let answer = command::run(&program, &["-b"], command::COMMAND_TIMEOUT)
+            .ok()
+            .filter(|output| output.success)
+            .and_then(|output| config_from_build_options(&output.stdout));
+        self.by_program.insert(program, answer.clone());
         answer
     }
 }
@@ -89,7 +107,7 @@ impl BuildDefaults {
 /// else [`DEFAULT_CONFIG`]. A relative path is taken from the daemon's working directory.
 pub(crate) fn config_of(process: &Process, defaults: &mut BuildDefaults) -> PathBuf {
     let path = config_from_cmdline(&process.cmdline)
-        .or_else(|| defaults.of(&process.exe))
+        .or_else(|| defaults.of(&process.exe, process.daemon))
         .unwrap_or_else(|| PathBuf::from(DEFAULT_CONFIG));
     if path.is_relative() {
         if let Ok(cwd) = std::fs::read_link(format!("/proc/{}/cwd", process.pid)) {
@@ -133,6 +151,25 @@ mod tests {
                 "{line}"
             );
         }
+    }
+
+    #[test]
+    fn finds_option_overrides() {
+        let args = [
+            "smbd",
+            "--option=smb ports=445",
+            "-s",
+            "/x",
+            "--option",
+            "disable netbios=yes",
+            "--",
+            "--option=after",
+        ];
+        let cmdline: Vec<String> = args.iter().map(|a| (*a).to_owned()).collect();
+        assert_eq!(
+            options_from_cmdline(&cmdline),
+            ["smb ports=445", "disable netbios=yes"]
+        );
     }
 
     #[test]

@@ -207,11 +207,11 @@ impl HostsAccess {
         }
     }
 
-    /// What the lists do to sources in `net`. The answer only changes where a listed
-    /// network starts or ends (and at the loopback addresses Samba treats apart), so
-    /// those points, and the start of `net`, are all that need testing.
-    pub(crate) fn refusal(&self, net: &IpNet) -> Refusal {
-        let mut points = vec![net.network()];
+    /// The points where the answer can change inside `net`: its start, where each listed
+    /// network (and each of `extra`) starts and just past where it ends, and the loopback
+    /// addresses Samba treats apart. Between two points the answer is constant, so these
+    /// are all that need testing.
+    fn points(&self, net: &IpNet, extra: &[IpNet]) -> Vec<IpAddr> {
         let after = |addr: IpAddr| match addr {
             IpAddr::V4(v4) => u32::from(v4)
                 .checked_add(1)
@@ -220,30 +220,74 @@ impl HostsAccess {
                 .checked_add(1)
                 .map(|n| IpAddr::from(n.to_be_bytes())),
         };
-        for listed in self.allow.nets().chain(self.deny.nets()) {
-            points.push(listed.network());
-            points.extend(after(listed.broadcast()));
+        let loopback = [
+            IpNet::from(IpAddr::from([127, 0, 0, 1])),
+            IpNet::from(IpAddr::from(std::net::Ipv6Addr::LOCALHOST)),
+        ];
+        let mut points = vec![net.network()];
+        for edge in self
+            .allow
+            .nets()
+            .chain(self.deny.nets())
+            .chain(extra)
+            .chain(&loopback)
+        {
+            points.push(edge.network());
+            points.extend(after(edge.broadcast()));
         }
-        for special in [
-            IpAddr::from([127, 0, 0, 1]),
-            IpAddr::from(std::net::Ipv6Addr::LOCALHOST),
-        ] {
-            points.push(special);
-            points.extend(after(special));
-        }
-        let (refused, allowed) = points.into_iter().filter(|p| net.contains(p)).fold(
-            (false, false),
-            |(refused, allowed), p| {
-                let ok = self.allows(p);
-                (refused || !ok, allowed || ok)
-            },
-        );
+        points.retain(|p| net.contains(p));
+        points.sort_unstable();
+        points.dedup();
+        points
+    }
+
+    /// What the lists do to sources in `net`.
+    pub(crate) fn refusal(&self, net: &IpNet) -> Refusal {
+        let (refused, allowed) =
+            self.points(net, &[])
+                .into_iter()
+                .fold((false, false), |(refused, allowed), p| {
+                    let ok = self.allows(p);
+                    (refused || !ok, allowed || ok)
+                });
         match (refused, allowed) {
             (false, _) => Refusal::NoneSure,
             (true, true) => Refusal::Some,
             (true, false) => Refusal::All,
         }
     }
+
+    /// Whether some globally routable source in `net` may be allowed: what matters for
+    /// traffic that arrives through a default route.
+    pub(crate) fn may_allow_global(&self, net: &IpNet) -> bool {
+        let special = special_ranges();
+        self.points(net, &special)
+            .into_iter()
+            .any(|p| !special.iter().any(|s| s.contains(&p)) && self.allows(p))
+    }
+}
+
+/// Sources that cannot come from the internet: private, CGNAT, loopback, link-local,
+/// ULA, multicast and reserved ranges.
+fn special_ranges() -> Vec<IpNet> {
+    [
+        "0.0.0.0/8",
+        "10.0.0.0/8",
+        "100.64.0.0/10",
+        "127.0.0.0/8",
+        "169.254.0.0/16",
+        "172.16.0.0/12",
+        "192.168.0.0/16",
+        "224.0.0.0/3",
+        "::/127",
+        "::ffff:0:0/96",
+        "fc00::/7",
+        "fe80::/10",
+        "ff00::/8",
+    ]
+    .iter()
+    .filter_map(|net| net.parse().ok())
+    .collect()
 }
 
 #[cfg(test)]
@@ -289,6 +333,11 @@ mod tests {
         assert_eq!(hosts.refusal(&net("10.9.0.0/24")), Refusal::All);
         assert_eq!(hosts.refusal(&net("0.0.0.0/0")), Refusal::Some);
         assert_eq!(hosts.refusal(&net("192.168.0.0/16")), Refusal::Some);
+        assert!(!hosts.may_allow_global(&net("0.0.0.0/0")));
+        assert!(access("203.0.113.9", "").may_allow_global(&net("0.0.0.0/0")));
+        assert!(access("", "10.0.0.0/8").may_allow_global(&net("0.0.0.0/0")));
+        assert!(!access("fe80::/64", "").may_allow_global(&net("::/0")));
+        assert!(!access("", "ALL").may_allow_global(&net("::/0")));
     }
 
     #[test]

@@ -11,6 +11,21 @@
 //! file, 39 ms for 10 MB of garbage). Without testparm, our own parser ([`parse`]) reads
 //! the file and its includes the way Samba does and fills Samba 4.17's defaults; the
 //! tests check that both give the same [`SambaParams`] on real configurations.
+//!
+//! # Where the two readers knowingly differ
+//! - A directory given as a config or include: testparm loads it as empty; we say it is
+//!   a directory (and refuse an include we cannot read, which Samba only skips when the
+//!   file is missing).
+//! - Values of parameters we do not read are not checked: a bad boolean there makes
+//!   testparm (and Samba) refuse the file, while our parser goes on.
+//! - `server smb transports`: testparm -sv prints it only where Samba knows it (not
+//!   4.17); our parser reports it whenever the file sets it.
+//! - `include` with `%` macros and `config file =` are not followed; they become notes.
+//!
+//! # Samba's own limits
+//! [`SambaConfig::restricts`] says how Samba limits traffic beyond its listeners (nmbd's
+//! source filter with `bind interfaces only`, smbd's `hosts allow`/`hosts deny`), and
+//! [`limit`] puts it in the shape the verdict takes.
 
 mod command;
 mod discover;
@@ -28,9 +43,11 @@ use serde::Serialize;
 use crate::listeners::{Daemon, Process};
 use crate::model::Unreadable;
 
-pub use discover::{DEFAULT_CONFIG, config_from_build_options, config_from_cmdline};
+pub use discover::{
+    DEFAULT_CONFIG, config_from_build_options, config_from_cmdline, options_from_cmdline,
+};
 pub use parse::MAX_CONFIG_BYTES;
-pub use restrict::{Coverage, Restriction, interfaces_cover};
+pub use restrict::{Coverage, MAX_HOSTS_ENTRIES, Restriction, interfaces_cover, limit};
 
 /// One Samba configuration in use.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -116,21 +133,31 @@ const TESTPARM_DIRS: &[&str] = &["/usr/bin", "/usr/local/bin", "/usr/local/samba
 /// [`Unreadable`] lines; the others are still read.
 pub fn read(processes: &[Process]) -> (Vec<SambaConfig>, Vec<Unreadable>) {
     let mut defaults = discover::BuildDefaults::default();
-    let mut by_path: BTreeMap<PathBuf, Vec<u32>> = BTreeMap::new();
+    let mut by_path: BTreeMap<PathBuf, (Vec<u32>, Vec<String>)> = BTreeMap::new();
     for process in processes.iter().filter(|p| p.daemon != Daemon::Other) {
-        let pids = by_path
+        let (pids, notes) = by_path
             .entry(discover::config_of(process, &mut defaults))
             .or_default();
         if !pids.contains(&process.pid) {
             pids.push(process.pid);
+            notes.extend(options_from_cmdline(&process.cmdline).into_iter().map(|o| {
+                format!(
+                    "pid {} was started with --option={o}, which overrides the file; \
+                     not applied here",
+                    process.pid
+                )
+            }));
         }
     }
     let mut configs = Vec::new();
     let mut unreadable = Vec::new();
-    for (path, mut pids) in by_path {
+    for (path, (mut pids, option_notes)) in by_path {
         pids.sort_unstable();
         match read_file(&path, Preferred::Testparm) {
-            Ok(config) => configs.push(SambaConfig { pids, ..config }),
+            Ok(mut config) => {
+                config.notes.extend(option_notes);
+                configs.push(SambaConfig { pids, ..config });
+            }
             Err(line) => unreadable.push(line),
         }
     }
@@ -146,6 +173,8 @@ pub fn read_file(path: &Path, method: Preferred) -> Result<SambaConfig, Unreadab
     if meta.is_dir() {
         return Err(Unreadable::new(what(), "is a directory, not a config file"));
     }
+    // testparm would only say "Error loading services" for a file we may not read.
+    std::fs::File::open(path).map_err(|e| Unreadable::new(what(), parse::io_why(&e)))?;
     let testparm = match method {
         Preferred::Testparm => command::find_program("testparm", TESTPARM_DIRS),
         Preferred::Parser => None,
@@ -184,17 +213,39 @@ fn run_testparm(testparm: &Path, path: &Path) -> Result<parse::Parsed, Unreadabl
         command::COMMAND_TIMEOUT,
     )
     .map_err(|why| Unreadable::new(what(), why))?;
-    if !output.success {
+    // testparm also exits 1 after loading a file it finds inconsistent ("ERROR: Invalid
+    // idmap range"); it still prints the values, which the daemons use.
+    let printed = output.stdout.lines().any(|l| l.trim() == "[global]");
+    let loaded = output.stderr.contains("Loaded services file OK.");
+    if !printed || (!output.success && !loaded) {
         return Err(Unreadable::new(
             what(),
             format!(
                 "testparm failed ({}): {}",
                 output.status,
-                command::tail(&output.stderr)
+                if printed {
+                    command::tail(&output.stderr)
+                } else {
+                    format!(
+                        "printed no [global] section; {}",
+                        command::tail(&output.stderr)
+                    )
+                }
             ),
         ));
     }
-    parse::load_testparm_output(path, &output.stdout)
+    let mut parsed = parse::load_testparm_output(path, &output.stdout)?;
+    if !output.success {
+        parsed.notes.extend(
+            output
+                .stderr
+                .lines()
+                .map(str::trim)
+                .filter(|l| l.starts_with("ERROR"))
+                .map(|l| format!("testparm: {l}")),
+        );
+    }
+    Ok(parsed)
 }
 
 /// Reads a config file as Samba would: at most [`MAX_CONFIG_BYTES`] (plus one, to tell
@@ -221,4 +272,11 @@ pub fn parse(
 ) -> Result<SambaParams, Unreadable> {
     let parsed = parse::load_file(text_of, path)?;
     Ok(parsed.loaded.params(values::ListStyle::Written))
+}
+
+/// Reads the output of `testparm -sv` (for example a captured one) into effective
+/// values; `path` names it in errors.
+pub fn parse_testparm_output(path: &Path, text: &str) -> Result<SambaParams, Unreadable> {
+    let parsed = parse::load_testparm_output(path, text)?;
+    Ok(parsed.loaded.params(values::ListStyle::Printed))
 }

@@ -8,6 +8,7 @@ use serde::Serialize;
 use super::SambaConfig;
 use super::hosts::{HostsAccess, Refusal};
 use crate::interfaces::Interface;
+use crate::listeners::{Daemon, Listener};
 use crate::model::{Family, Service};
 
 /// How Samba limits traffic to one service arriving on one interface.
@@ -25,6 +26,11 @@ pub enum Restriction {
     HostsAllow(String),
 }
 
+/// The most `hosts allow` + `hosts deny` entries judged: each tested point walks every
+/// entry, so the work grows with the square; beyond this the lists are not judged
+/// (no restriction claimed). Real lists have a handful.
+pub const MAX_HOSTS_ENTRIES: usize = 2048;
+
 /// Whether an `interfaces` list covers an interface.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Coverage {
@@ -36,20 +42,24 @@ pub enum Coverage {
     Unsure,
 }
 
-/// Glob match with `*` and `?` (Samba's `gen_fnmatch` for interface names).
+/// Glob match with `*` and `?` (Samba's `gen_fnmatch` for interface names), by dynamic
+/// programming so a hostile pattern costs at most pattern × name steps.
 fn glob(pattern: &[char], name: &[char]) -> bool {
-    match (pattern.split_first(), name.split_first()) {
-        (None, None) => true,
-        (Some(('*', rest)), _) => {
-            glob(rest, name)
-                || name
-                    .split_first()
-                    .is_some_and(|(_, tail)| glob(pattern, tail))
+    // matches[j]: the pattern so far matches name[..j].
+    let mut matches = vec![false; name.len() + 1];
+    matches[0] = true;
+    for &p in pattern {
+        let mut next = vec![false; name.len() + 1];
+        for j in 0..=name.len() {
+            next[j] = match p {
+                '*' => matches[j] || (j > 0 && next[j - 1]),
+                '?' => j > 0 && matches[j - 1],
+                c => j > 0 && matches[j - 1] && name[j - 1] == c,
+            };
         }
-        (Some(('?', rest)), Some((_, tail))) => glob(rest, tail),
-        (Some((p, rest)), Some((n, tail))) if p == n => glob(rest, tail),
-        _ => false,
+        matches = next;
     }
+    matches[name.len()]
 }
 
 /// An `interfaces` entry's network: `addr`, `addr/len` or `addr/mask`.
@@ -148,9 +158,29 @@ fn words(list: &[String]) -> String {
 }
 
 impl SambaConfig {
-    /// How Samba itself limits traffic to `service` arriving on `iface`, beyond what the
-    /// listener table already shows. Conservative: when unsure, [`Restriction::None`].
+    /// How Samba itself limits traffic to `service` arriving on `iface` over any of its
+    /// families, beyond what the listener table already shows: a restriction only when
+    /// it holds for every family. Conservative: when unsure, [`Restriction::None`].
     pub fn restricts(&self, service: Service, iface: &Interface) -> Restriction {
+        self.restricts_families(service, iface, &[Family::Ipv4, Family::Ipv6])
+    }
+
+    /// [`restricts`](Self::restricts) for the traffic of one family.
+    pub fn restricts_family(
+        &self,
+        service: Service,
+        iface: &Interface,
+        family: Family,
+    ) -> Restriction {
+        self.restricts_families(service, iface, &[family])
+    }
+
+    fn restricts_families(
+        &self,
+        service: Service,
+        iface: &Interface,
+        families: &[Family],
+    ) -> Restriction {
         let params = &self.params;
         if service == Service::NBNS || service == Service::NBDGM {
             if !params.bind_interfaces_only || params.interfaces.is_empty() {
@@ -173,39 +203,119 @@ impl SambaConfig {
         if service != Service::NBSS && service != Service::SMB {
             return Restriction::None;
         }
+        if params.hosts_allow.len() + params.hosts_deny.len() > MAX_HOSTS_ENTRIES {
+            return Restriction::None;
+        }
         let access = HostsAccess::new(&params.hosts_allow, &params.hosts_deny);
         if !access.is_set() {
             return Restriction::None;
         }
-        let refused: Vec<String> = sources(iface)
-            .iter()
-            .filter_map(|net| {
-                let how = match access.refusal(net) {
-                    Refusal::NoneSure => return None,
-                    Refusal::Some => "part of",
-                    Refusal::All => "every source on",
-                };
-                let route = if net.prefix_len() == 0 {
-                    " (via the default route)"
-                } else {
-                    ""
-                };
-                Some(format!("{how} {net}{route}"))
-            })
+        let nets: Vec<IpNet> = sources(iface)
+            .into_iter()
+            .filter(|net| families.contains(&Family::of(net.addr())))
             .collect();
-        if refused.is_empty() {
+        // Refused only if every source that can arrive is: all of each subnet, and every
+        // globally routable source behind a default route.
+        let refused = |net: &IpNet| {
+            if net.prefix_len() == 0 {
+                !access.may_allow_global(net)
+            } else {
+                access.refusal(net) == Refusal::All
+            }
+        };
+        if nets.is_empty() || !nets.iter().all(refused) {
             return Restriction::None;
+        }
+        let (routes, subnets): (Vec<&IpNet>, Vec<&IpNet>) =
+            nets.iter().partition(|net| net.prefix_len() == 0);
+        let mut parts = Vec::new();
+        if !subnets.is_empty() {
+            parts.push(format!("every source on {}", joined(&subnets)));
+        }
+        if !routes.is_empty() {
+            parts.push(format!(
+                "every globally routable source via the default route ({})",
+                joined(&routes)
+            ));
         }
         Restriction::HostsAllow(format!(
             "smbd accepts the TCP connection on {port} and then closes it for sources refused \
              by hosts allow = {allow}, hosts deny = {deny} ({path}); arriving on {name} it \
-             refuses {refused}",
+             refuses {parts}",
             port = service.port,
             allow = words(&params.hosts_allow),
             deny = words(&params.hosts_deny),
             path = self.path.display(),
             name = iface.name,
-            refused = refused.join(", "),
+            parts = parts.join(" and "),
         ))
+    }
+}
+
+/// Networks joined by ", ".
+fn joined(nets: &[&IpNet]) -> String {
+    nets.iter()
+        .map(ToString::to_string)
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// Samba's own limit on `listener` arriving on `iface`, for the verdict
+/// (`verdict::SambaLimit`): the config of the daemon that owns the listener (else the
+/// only config, when a Samba daemon owns it), judged for the families the socket takes
+/// (both for a `::` socket without v6only). `Some(detail)` when Samba refuses it there.
+pub fn limit(configs: &[SambaConfig], listener: &Listener, iface: &Interface) -> Option<String> {
+    let process = listener.process.as_ref()?;
+    if process.daemon == Daemon::Other {
+        return None;
+    }
+    let config = configs
+        .iter()
+        .find(|c| c.pids.contains(&process.pid))
+        .or(match configs {
+            [only] => Some(only),
+            _ => None,
+        })?;
+    let families: &[Family] = match listener.addr {
+        IpAddr::V6(v6) if v6.is_unspecified() && listener.v6only == Some(false) => {
+            &[Family::Ipv4, Family::Ipv6]
+        }
+        addr => &[Family::of(addr)],
+    };
+    match config.restricts_families(listener.service, iface, families) {
+        Restriction::None => None,
+        Restriction::SourceFiltered(detail) | Restriction::HostsAllow(detail) => Some(detail),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::glob;
+
+    fn chars(s: &str) -> Vec<char> {
+        s.chars().collect()
+    }
+
+    #[test]
+    fn globs_like_fnmatch() {
+        for (pattern, name, want) in [
+            ("eth*", "eth0", true),
+            ("eth*", "eth", true),
+            ("e?h0", "eth0", true),
+            ("*0", "wlan0", true),
+            ("eth?", "eth10", false),
+            ("", "", true),
+            ("*", "", true),
+            ("br*x", "br0", false),
+        ] {
+            assert_eq!(
+                glob(&chars(pattern), &chars(name)),
+                want,
+                "{pattern} {name}"
+            );
+        }
+        // Many stars cost pattern × name steps, not exponential time.
+        let hostile = "*a".repeat(2000) + "b";
+        assert!(!glob(&chars(&hostile), &chars("aaaaaaaaaaaaaaa")));
     }
 }
