@@ -1,10 +1,10 @@
-//! What a report says of a ruleset as a whole: its base chains on the paths the audit follows.
+//! What a report says of a ruleset as a whole: the base chains on the paths the audit follows.
 
 use super::Ruleset;
 use super::rules::{Hook, Policy};
 
 impl Ruleset {
-    /// Its input and ingress base chains, in priority order, as
+    /// Its base chains on the way in (ingress, prerouting, input), in priority order, as
     /// "inet filter input (input, priority 0, policy drop, 12 rules)".
     pub fn input_chains(&self) -> Vec<String> {
         let mut bases: Vec<_> = self
@@ -19,6 +19,7 @@ impl Ruleset {
                 let hook = match base.hook {
                     Hook::Input => "input",
                     Hook::Ingress => "ingress",
+                    Hook::Prerouting => "prerouting",
                 };
                 let policy = match base.policy {
                     Policy::Accept => "accept",
