@@ -23,10 +23,11 @@ pub struct FixContext<'a> {
 }
 
 /// One finding per interface and service that something reaches or that could not be
-/// judged, most severe first.
+/// judged, most severe first. Loopback gets none: only this machine's own traffic
+/// arrives on it (its cells still show what listens there).
 pub fn findings(cells: &[Cell], ctx: &FixContext<'_>) -> Vec<Finding> {
     let mut out = Vec::new();
-    for iface in ctx.interfaces {
+    for iface in ctx.interfaces.iter().filter(|i| !is_loopback(i)) {
         for service in Service::AUDITED {
             let group: Vec<&Cell> = cells
                 .iter()
@@ -134,6 +135,12 @@ fn lower(s: Severity) -> Severity {
         Severity::Medium => Severity::Low,
         Severity::Low | Severity::Info => Severity::Info,
     }
+}
+
+/// `lo`, or an interface with loopback addresses only.
+fn is_loopback(iface: &Interface) -> bool {
+    iface.name == "lo"
+        || (!iface.addrs.is_empty() && iface.addrs.iter().all(|a| a.addr().is_loopback()))
 }
 
 fn side(iface: &Interface) -> &'static str {

@@ -124,3 +124,27 @@ fn a_listener_that_is_not_samba_gets_no_smb_conf_fix() {
     assert_eq!(found[0].remediation.len(), 1);
     assert_eq!(found[0].remediation[0].platform, Platform::Perimeter);
 }
+
+#[test]
+fn loopback_gets_no_finding() {
+    let lo = Interface {
+        name: "lo".into(),
+        index: 1,
+        addrs: vec!["127.0.0.1/8".parse().unwrap()],
+        default_route: Vec::new(),
+        facing: Facing::Inside,
+        why: "loopback".into(),
+    };
+    let ctx = FixContext {
+        interfaces: std::slice::from_ref(&lo),
+        samba_conf: None,
+        block: &block,
+    };
+    let cells = [cell(
+        "lo",
+        Facing::Inside,
+        Service::SMB,
+        CellVerdict::Exposed,
+    )];
+    assert_eq!(findings(&cells, &ctx), []);
+}
