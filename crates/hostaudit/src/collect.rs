@@ -8,7 +8,7 @@ use crate::interfaces::{self, Interface};
 use crate::listeners::{self, Listener};
 use crate::model::{Service, Unreadable};
 use crate::report::{Audit, FirewallSummary};
-use crate::samba::{self, Restriction, SambaConfig};
+use crate::samba;
 use crate::verdict::{Facts, judge};
 
 /// What the user said about the interfaces.
@@ -40,7 +40,7 @@ pub fn audit(options: &Options) -> Result<Audit, String> {
     unreadable.append(&mut why);
     let ruleset = firewall::read().map_err(|u| unreadable.push(u)).ok();
     let decide = |q: &Query<'_>| decide(ruleset.as_ref(), q);
-    let limit = |l: &Listener, i: &Interface| samba_limit(&configs, l, i);
+    let limit = |l: &Listener, i: &Interface| samba::limit(&configs, l, i);
     let facts = Facts {
         interfaces: &ifaces,
         listeners: table_read.then_some(found.as_slice()),
@@ -84,16 +84,6 @@ fn decide(ruleset: Option<&Ruleset>, q: &Query<'_>) -> Decision {
             verdict: Verdict::Unknown("the firewall could not be read".into()),
             rule: None,
         },
-    }
-}
-
-/// Samba's own refusal of `l`'s traffic on `i`, from the config of the daemon that owns it.
-fn samba_limit(configs: &[SambaConfig], l: &Listener, i: &Interface) -> Option<String> {
-    let pid = l.process.as_ref()?.pid;
-    let conf = configs.iter().find(|c| c.pids.contains(&pid))?;
-    match conf.restricts(l.service, i) {
-        Restriction::None => None,
-        Restriction::SourceFiltered(why) | Restriction::HostsAllow(why) => Some(why),
     }
 }
 
