@@ -3,6 +3,7 @@
 //! machine, never the real network.
 
 mod audit;
+mod audit_here;
 mod cli;
 mod creds;
 mod findings;
