@@ -115,17 +115,17 @@ fn audit_verdicts_match_what_each_side_reaches() {
 
 #[test]
 fn audit_lab_removes_its_namespaces_processes_and_dir_when_a_test_panics() {
-    let made: Mutex<Option<(Vec<u32>, PathBuf)>> = Mutex::new(None);
+    let made: Mutex<Option<(Vec<u32>, PathBuf, bool)>> = Mutex::new(None);
     let result = catch_unwind(AssertUnwindSafe(|| {
         let Ok(mut lab) = AuditLab::start() else {
             return;
         };
         lab.start_v6_listener(false);
         *made.lock().unwrap_or_else(|e| e.into_inner()) =
-            Some((lab.child_pids(), lab.dir().to_path_buf()));
+            Some((lab.child_pids(), lab.dir().to_path_buf(), lab.keeps_dir()));
         panic!("a deliberate failure inside a test that holds the audit lab");
     }));
-    let Some((pids, dir)) = made.into_inner().unwrap_or_else(|e| e.into_inner()) else {
+    let Some((pids, dir, kept)) = made.into_inner().unwrap_or_else(|e| e.into_inner()) else {
         eprintln!("SKIPPED: audit lab cleanup: the lab cannot run here");
         return;
     };
@@ -137,7 +137,11 @@ fn audit_lab_removes_its_namespaces_processes_and_dir_when_a_test_panics() {
             "process {pid} of the lab survived the panic"
         );
     }
-    assert!(!dir.exists(), "{} survived the panic", dir.display());
+    if kept {
+        let _ = std::fs::remove_dir_all(&dir);
+    } else {
+        assert!(!dir.exists(), "{} survived the panic", dir.display());
+    }
     // under the claim: no other test of this process is building the lab now
     let _claim = lab::claim_names();
     let out = std::process::Command::new("ip")
