@@ -241,6 +241,15 @@ fn judge(
             "exposed" | "restricted" | "filtered" | "not-listening" | "unknown" => {}
             _ => fail(format!("{cell}: not a verdict: {said}")),
         }
+        if let Some(want) = deciding_rule(scenario, *cell, &verdict) {
+            let text = c["rule"]["text"].as_str().unwrap_or("");
+            if !text.contains(want) {
+                fail(format!(
+                    "{cell}: the deciding rule must contain {want:?}, audit names {}; {said}",
+                    c["rule"]
+                ));
+            }
+        }
         if scenario.firewall == Firewall::Unjudgeable
             && must_be_unknown(*cell)
             && verdict != "unknown"
@@ -281,6 +290,23 @@ fn judge(
         ));
     }
     verdicts
+}
+
+/// For a cell a drop rule filters, a piece of that rule's text: nft syntax,
+/// or iptables-save's where nft is hidden from the audit.
+fn deciding_rule(scenario: &Scenario, cell: Cell, verdict: &str) -> Option<&'static str> {
+    if verdict != "filtered" || cell.side != Side::Out {
+        return None;
+    }
+    match (scenario.firewall, cell.service) {
+        (Firewall::OutsideSetDrop, Probed::Nbns) => Some("udp dport 137-138 drop"),
+        (Firewall::OutsideSetDrop, _) => Some("tcp dport @smbports drop"),
+        (Firewall::IptablesOutside445, Probed::Smb) if scenario.extra == Extra::NoNft => {
+            Some("-A INPUT -i eth-out -p tcp -m tcp --dport 445 -j DROP")
+        }
+        (Firewall::IptablesOutside445, Probed::Smb) => Some("tcp dport 445"),
+        _ => None,
+    }
 }
 
 /// Cells of [`Firewall::Unjudgeable`] whose outcome only the unjudgeable
