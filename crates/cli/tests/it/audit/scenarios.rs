@@ -136,33 +136,38 @@ table inet sat_aud {
 }
 "#;
 
-const NFT_INSIDE_PREFIX_ONLY: &str = r#"flush ruleset
-table inet sat_aud {
-	chain input {
-		type filter hook input priority filter; policy drop;
-		ct state established,related accept
-		iif "lo" accept
-		icmpv6 type { nd-neighbor-solicit, nd-neighbor-advert } accept
-		ip saddr 10.214.201.0/24 tcp dport { 135, 139, 445 } accept
-		ip saddr 10.214.201.0/24 udp dport { 137, 138 } accept
-		ip6 saddr fd00:5a7:200:1::/64 tcp dport { 135, 139, 445 } accept
-		ip6 saddr fd00:5a7:200:1::/64 udp dport { 137, 138 } accept
-	}
+/// An input chain with policy drop that still lets the probes' replies, the
+/// host's own traffic and IPv6 neighbour discovery through, then `$rules`.
+macro_rules! policy_drop_input {
+    ($rules:literal) => {
+        concat!(
+            "flush ruleset\n",
+            "table inet sat_aud {\n",
+            "\tchain input {\n",
+            "\t\ttype filter hook input priority filter; policy drop;\n",
+            "\t\tct state established,related accept\n",
+            "\t\tiif \"lo\" accept\n",
+            "\t\ticmpv6 type { nd-neighbor-solicit, nd-neighbor-advert } accept\n",
+            $rules,
+            "\t}\n",
+            "}\n"
+        )
+    };
 }
-"#;
 
-const NFT_UNJUDGEABLE: &str = r#"flush ruleset
-table inet sat_aud {
-	chain input {
-		type filter hook input priority filter; policy drop;
-		ct state established,related accept
-		iif "lo" accept
-		icmpv6 type { nd-neighbor-solicit, nd-neighbor-advert } accept
-		tcp dport 445 meter sat_meter { ip saddr limit rate 10/second } accept
-		fib saddr . iif oif exists tcp dport 139 accept
-	}
-}
-"#;
+const NFT_INSIDE_PREFIX_ONLY: &str = policy_drop_input!(
+    "\t\tip saddr 10.214.201.0/24 tcp dport { 135, 139, 445 } accept
+\t\tip saddr 10.214.201.0/24 udp dport { 137, 138 } accept
+\t\tip6 saddr fd00:5a7:200:1::/64 tcp dport { 135, 139, 445 } accept
+\t\tip6 saddr fd00:5a7:200:1::/64 udp dport { 137, 138 } accept
+"
+);
+
+const NFT_UNJUDGEABLE: &str = policy_drop_input!(
+    "\t\ttcp dport 445 meter sat_meter { ip saddr limit rate 10/second } accept
+\t\tfib saddr . iif oif exists tcp dport 139 accept
+"
+);
 
 /// For both `iptables-nft-restore` and `ip6tables-nft-restore`.
 const IPTABLES_445: &str = "*filter
