@@ -102,7 +102,7 @@ fn audit_verdicts_match_what_each_side_reaches() {
     );
     assert!(
         lab_failures.is_empty(),
-        "the lab's ground truth is not what the scenarios imply (so the audit was not judged):\n{}",
+        "the lab's ground truth is not what the scenarios imply (the audit cannot be judged on it):\n{}",
         lab_failures.join("\n")
     );
     assert!(
