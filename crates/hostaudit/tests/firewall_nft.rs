@@ -473,3 +473,35 @@ fn prerouting_chains_count_too() {
         Verdict::Accepted
     );
 }
+
+#[test]
+fn ingress_chain_with_a_device_is_judged() {
+    // nft 1.0.6 omits the device; later versions print "dev". Add it to the capture.
+    let mut doc: serde_json::Value =
+        serde_json::from_str(&fixture("netdev-ingress")).expect("json");
+    let items = doc["nftables"].as_array_mut().expect("array");
+    let mut added = 0;
+    for item in items.iter_mut() {
+        if item["chain"]["hook"] == "ingress" {
+            item["chain"]["dev"] = serde_json::json!("vx0");
+            added += 1;
+        }
+    }
+    assert_eq!(added, 1);
+    let rs = parse_nft_json(&doc.to_string()).expect("parses");
+    let d = decide(&rs, "vx0", Ipv4, Service::SMB);
+    assert_eq!(d.verdict, Verdict::Dropped);
+    let rule = d.rule.expect("ingress drop");
+    assert_eq!(
+        (rule.table.as_str(), rule.chain.as_str()),
+        ("netdev edge", "ingress")
+    );
+    assert_eq!(
+        decide(&rs, "vx0", Ipv6, Service::SMB).verdict,
+        Verdict::Dropped
+    );
+    assert_eq!(
+        decide(&rs, "eth0", Ipv4, Service::SMB).verdict,
+        Verdict::Accepted
+    );
+}

@@ -149,6 +149,15 @@ impl Ruleset {
         eval::decide(&self.chains, q)
     }
 
+    /// What of the ruleset could not be read (e.g. `ip6tables-save` failed while
+    /// `iptables-save` worked): one line each; those families' verdicts are Unknown.
+    pub fn unreadable(&self) -> Vec<Unreadable> {
+        self.unreadable
+            .iter()
+            .map(|(family, why)| Unreadable::new(format!("{family} firewall rules"), why.clone()))
+            .collect()
+    }
+
     /// Commands (one per line, ready to paste into a root shell) that drop `services`
     /// arriving on `iface`: inserted at the top of the existing input chain where one
     /// exists, else in a new table `inet smbaudit` (nft) or the INPUT chains (iptables).
@@ -183,4 +192,33 @@ pub fn parse_iptables_save(v4: &str, v6: &str) -> Result<Ruleset, Unreadable> {
         chains,
         unreadable: Vec::new(),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_unreadable_family_is_unknown_and_listed() {
+        let mut rs = parse_iptables_save("", "").expect("empty");
+        rs.unreadable
+            .push((Family::Ipv6, "ip6tables-save is not installed".to_string()));
+        let q = |family| Query {
+            iface: "eth0",
+            family,
+            service: Service::SMB,
+        };
+        assert_eq!(rs.decide(&q(Family::Ipv4)).verdict, Verdict::Accepted);
+        assert_eq!(
+            rs.decide(&q(Family::Ipv6)).verdict,
+            Verdict::Unknown("ip6tables-save is not installed".to_string())
+        );
+        assert_eq!(
+            rs.unreadable(),
+            [Unreadable::new(
+                "IPv6 firewall rules",
+                "ip6tables-save is not installed"
+            )]
+        );
+    }
 }
