@@ -505,3 +505,24 @@ fn ingress_chain_with_a_device_is_judged() {
         Verdict::Accepted
     );
 }
+
+#[test]
+fn forks_that_rejoin_are_followed_once() {
+    // 40 non-terminal limit rules: each forks, both sides go on to the same next rule
+    // with the same traffic, so the walk stays linear and the drop is certain.
+    let rs = ruleset("forks");
+    let start = Instant::now();
+    let d = decide(&rs, "eth0", Ipv4, Service::SMB);
+    assert_eq!(d.verdict, Verdict::Dropped);
+    assert_eq!(d.rule.expect("drop").text, "tcp dport 445 drop");
+    assert_eq!(
+        decide(&rs, "eth0", Ipv4, Service::NBSS).verdict,
+        Verdict::Accepted
+    );
+    // Not a benchmark: 2^40 branches would never finish.
+    assert!(
+        start.elapsed() < Duration::from_secs(5),
+        "{:?}",
+        start.elapsed()
+    );
+}

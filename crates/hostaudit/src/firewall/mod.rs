@@ -44,7 +44,7 @@
 //! every fork agrees (a limit choosing between two drops, an unknown rule on another
 //! port), the verdict stands. A statement it cannot follow (`queue`, `dnat`, an unknown
 //! target) on traffic that reaches it is Unknown. So Unknown is never reported as
-//! Dropped. Work is bounded: at most 200,000 rule evaluations and 2,000 forks per query.
+//! Dropped. Work is bounded: at most 200,000 rule evaluations and 10,000 forks per query.
 
 use ipnet::IpNet;
 use serde::Serialize;
