@@ -426,3 +426,64 @@ fn leaf(p: Path, outcome: Outcome, evidence: Option<Evidence>) -> Leaf {
         taint: p.taint,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::firewall::rules::{Base, Rule, TableFamily};
+    use crate::model::{Family, Service};
+
+    fn chain(rules: Vec<Rule>) -> Chain {
+        Chain {
+            table: "inet t".to_string(),
+            family: TableFamily::Inet,
+            name: "input".to_string(),
+            base: Some(Base {
+                hook: Hook::Input,
+                prio: 0,
+                policy: Policy::Drop,
+                devices: None,
+            }),
+            rules,
+        }
+    }
+
+    fn rule(conds: Vec<Cond>, action: Action) -> Rule {
+        Rule {
+            handle: None,
+            text: String::new(),
+            conds,
+            unknown_stmt: None,
+            action,
+        }
+    }
+
+    #[test]
+    fn too_many_rule_evaluations_is_unknown_not_a_hang() {
+        let port = Cond::Dport {
+            ranges: vec![(445, 445)],
+            negate: false,
+        };
+        let rules = (0..=MAX_STEPS)
+            .map(|_| rule(vec![port.clone()], Action::Continue))
+            .collect();
+        let chains = [chain(rules)];
+        let q = Query {
+            iface: "eth0",
+            family: Family::Ipv4,
+            service: Service::SMB,
+        };
+        let d = decide(&chains, &q);
+        assert_eq!(
+            d.verdict,
+            Verdict::Unknown(format!(
+                "more than {MAX_STEPS} rule evaluations for one port: too large to judge"
+            ))
+        );
+        // Exactly the limit is judged: the policy drops it.
+        let rules = (0..MAX_STEPS)
+            .map(|_| rule(vec![port.clone()], Action::Continue))
+            .collect();
+        assert_eq!(decide(&[chain(rules)], &q).verdict, Verdict::Dropped);
+    }
+}
