@@ -267,3 +267,22 @@ fn thousand_rules_are_judged_correctly_and_quickly() {
         start.elapsed()
     );
 }
+
+#[test]
+fn legacy_save_reads_like_the_nft_variant() {
+    let legacy =
+        parse_iptables_save(&read("outside-drop.legacy.v4.save"), "").expect("legacy parses");
+    let nft = parse_iptables_save(&read("outside-drop.v4.save"), "").expect("nft variant parses");
+    for iface in ["eth0", "eth1", "lo"] {
+        for service in Service::AUDITED {
+            assert_eq!(
+                decide(&legacy, iface, Ipv4, service),
+                decide(&nft, iface, Ipv4, service)
+            );
+        }
+    }
+    assert_eq!(
+        decide(&legacy, "eth0", Ipv4, Service::SMB).verdict,
+        Verdict::Dropped
+    );
+}
