@@ -1,5 +1,5 @@
 //! decide() against what a peer actually reaches: a server namespace (`eth0`, listening
-//! on 135, 139 and 445/tcp) and a client namespace joined by a veth pair, with an inside
+//! on 135, 139 and 445/tcp, echoing on 137 and 138/udp) and a client namespace joined by a veth pair, with an inside
 //! (192.168.56.0/24, fd56::/64) and an outside (203.0.113.0/24, 2001:db8::/64) source on
 //! the client. Only these two namespaces see the traffic: they have no other links.
 //! Without root or the tools the test skips, unless CI=true.
@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 
 use ipnet::IpNet;
 use smbaudit_hostaudit::firewall::{Query, Ruleset, Verdict, parse_iptables_save, parse_nft_json};
-use smbaudit_hostaudit::{Family, Service};
+use smbaudit_hostaudit::{Family, Proto, Service};
 
 static NEXT: AtomicUsize = AtomicUsize::new(0);
 
@@ -94,32 +94,44 @@ fn can_run() -> bool {
     false
 }
 
-/// Accepts and closes connections on the audited TCP ports, for at most a minute.
+/// Accepts and closes connections on the audited TCP ports and echoes datagrams on
+/// the UDP ones, for at most a minute.
 const SERVER: &str = r#"
 import socket, select, time
 socks = []
-for port in (135, 139, 445):
-    s = socket.socket(socket.AF_INET6, socket.SOCK_STREAM)
+for kind, port in ((socket.SOCK_STREAM, 135), (socket.SOCK_STREAM, 139), (socket.SOCK_STREAM, 445),
+                   (socket.SOCK_DGRAM, 137), (socket.SOCK_DGRAM, 138)):
+    s = socket.socket(socket.AF_INET6, kind)
     s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 0)
     s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    s.bind(("::", port)); s.listen(64); socks.append(s)
+    s.bind(("::", port))
+    if kind == socket.SOCK_STREAM: s.listen(64)
+    socks.append(s)
 print("ready", flush=True)
 end = time.time() + 60
 while time.time() < end:
     for s in select.select(socks, [], [], 0.5)[0]:
-        c, _ = s.accept(); c.close()
+        if s.type == socket.SOCK_STREAM:
+            c, _ = s.accept(); c.close()
+        else:
+            data, peer = s.recvfrom(512); s.sendto(data, peer)
 "#;
 
-/// Connects from each `src dst port` line at once; prints `open`, `refused` or `timeout`.
+/// Probes from each `src dst port tcp|udp` line at once (a connect, or a datagram
+/// that must come back); prints `open`, `refused` or `timeout`.
 const CLIENT: &str = r#"
 import socket, sys, threading
 jobs = [l.split() for l in sys.stdin.read().splitlines() if l.strip()]
 out = [None] * len(jobs)
-def probe(i, src, dst, port):
+def probe(i, src, dst, port, proto):
     fam = socket.AF_INET6 if ":" in dst else socket.AF_INET
-    s = socket.socket(fam, socket.SOCK_STREAM); s.settimeout(0.6)
+    kind = socket.SOCK_STREAM if proto == "tcp" else socket.SOCK_DGRAM
+    s = socket.socket(fam, kind); s.settimeout(0.6)
     try:
-        s.bind((src, 0)); s.connect((dst, int(port))); out[i] = "open"
+        s.bind((src, 0)); s.connect((dst, int(port)))
+        if kind == socket.SOCK_DGRAM:
+            s.send(b"probe"); s.recv(512)
+        out[i] = "open"
     except ConnectionRefusedError: out[i] = "refused"
     except OSError: out[i] = "timeout"
     finally: s.close()
@@ -182,10 +194,17 @@ impl Lab {
     }
 
     /// What each (source, destination, port) reaches.
-    fn probe(&self, jobs: &[(&str, &str, u16)]) -> Vec<String> {
+    fn probe(&self, jobs: &[(&str, &str, Service)]) -> Vec<String> {
         let input: String = jobs
             .iter()
-            .map(|(s, d, p)| format!("{s} {d} {p}\n"))
+            .map(|(s, d, svc)| {
+                let proto = if svc.proto == Proto::Tcp {
+                    "tcp"
+                } else {
+                    "udp"
+                };
+                format!("{s} {d} {} {proto}\n", svc.port)
+            })
             .collect();
         let mut child = Command::new("ip")
             .args(["netns", "exec", &self.client.0, "python3", "-c", CLIENT])
@@ -214,14 +233,16 @@ fn expected(verdict: &Verdict, src: IpAddr) -> &'static str {
     match verdict {
         Verdict::Accepted => "open",
         Verdict::AcceptedFrom(nets) if nets.iter().any(|n: &IpNet| n.contains(&src)) => "open",
-        Verdict::AcceptedFrom(_) | Verdict::Dropped => "timeout",
+        // AcceptedFrom does not say whether other sources are dropped or rejected.
+        Verdict::AcceptedFrom(_) => "blocked",
+        Verdict::Dropped => "timeout",
         Verdict::Rejected => "refused",
         Verdict::Unknown(why) => panic!("a probe fixture must be judgeable: {why}"),
     }
 }
 
 fn check(lab: &Lab, rs: &Ruleset, what: &str) {
-    let services = [Service::EPMAP, Service::NBSS, Service::SMB];
+    let services = Service::AUDITED;
     let mut jobs = Vec::new();
     let mut want = Vec::new();
     for (src, dst) in PAIRS {
@@ -233,13 +254,17 @@ fn check(lab: &Lab, rs: &Ruleset, what: &str) {
                 family,
                 service,
             });
-            jobs.push((src, dst, service.port));
+            jobs.push((src, dst, service));
             want.push(expected(&d.verdict, src_ip));
         }
     }
     let got = lab.probe(&jobs);
     for ((job, want), got) in jobs.iter().zip(&want).zip(&got) {
-        assert_eq!(got, want, "{what}: {job:?}");
+        let blocked = *want == "blocked" && (got == "timeout" || got == "refused");
+        assert!(
+            blocked || got == want,
+            "{what}: {job:?}: reached {got}, decided {want}"
+        );
     }
     assert_eq!(got.len(), jobs.len(), "{what}");
 }
