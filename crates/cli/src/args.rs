@@ -9,7 +9,8 @@ use smbaudit_findings::{Severity, Vantage};
 
 /// Shows what an attacker sees of your SMB and NetBIOS exposure (137/udp, 139/tcp, 445/tcp).
 ///
-/// With no command, checks this machine over loopback only.
+/// With no command, audits this machine (interfaces, listeners, Samba, firewall; nothing is
+/// sent) and then checks it over loopback only.
 #[derive(Debug, Parser)]
 #[command(name = "smbaudit", version, about, long_about = None)]
 pub(crate) struct Cli {
@@ -39,6 +40,9 @@ pub(crate) enum Command {
     Show(ShowArgs),
     /// What changed between two stored scans: ports, findings, dialects, signing, SMB1.
     Diff(DiffArgs),
+    /// Which of this machine's interfaces expose NetBIOS and SMB, and the fix for each: reads
+    /// interfaces, listeners, the Samba configuration and the firewall; sends nothing.
+    Audit(AuditArgs),
     /// Check this machine over loopback: NetBIOS name service and the SMB ports.
     Local(LocalArgs),
     /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
@@ -95,6 +99,9 @@ pub(crate) struct StoreArgs {
 pub(crate) struct HistoryArgs {
     #[command(flatten)]
     pub(crate) store: StoreArgs,
+    /// List the stored audits of this machine (`audit --db`) instead of the scans.
+    #[arg(long)]
+    pub(crate) audits: bool,
     /// Output format.
     #[arg(short, long, value_enum, default_value_t = ListFormat::Table)]
     pub(crate) format: ListFormat,
@@ -125,6 +132,9 @@ pub(crate) struct DiffArgs {
     pub(crate) b: String,
     #[command(flatten)]
     pub(crate) store: StoreArgs,
+    /// A and B are stored audits (`history --audits`): compare their verdicts and findings.
+    #[arg(long)]
+    pub(crate) audits: bool,
     /// Output format.
     #[arg(short, long, value_enum, default_value_t = ListFormat::Table)]
     pub(crate) format: ListFormat,
@@ -384,6 +394,39 @@ pub(crate) struct LocalArgs {
     /// No progress lines on stderr.
     #[arg(short, long)]
     pub(crate) quiet: bool,
+}
+
+#[derive(Debug, Args, Default)]
+pub(crate) struct AuditArgs {
+    /// Treat this interface as outside-facing (repeatable), whatever its routes say.
+    #[arg(long, value_name = "IFACE")]
+    pub(crate) outside: Vec<String>,
+    /// Treat this interface as inside (repeatable), whatever its routes say.
+    #[arg(long, value_name = "IFACE")]
+    pub(crate) inside: Vec<String>,
+    /// Output format.
+    #[arg(short, long, value_enum, default_value_t = AuditFormat::Table)]
+    pub(crate) format: AuditFormat,
+    /// Show each verdict's reason and rule, each finding's evidence and its exact fix.
+    #[arg(short, long)]
+    pub(crate) verbose: bool,
+    /// Also store the audit in this database (`history --audits`, `diff --audits`); an
+    /// audit is not stored otherwise.
+    #[arg(long, value_name = "PATH")]
+    pub(crate) db: Option<PathBuf>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, ValueEnum)]
+pub(crate) enum AuditFormat {
+    /// Verdicts per interface and port, then the findings.
+    #[default]
+    Table,
+    /// One JSON object: interfaces, listeners, Samba, firewall, cells, findings, unreadable.
+    Json,
+    /// One JSON object per line, each with a `type`: interface, cell, finding, unreadable.
+    Jsonl,
+    /// One CSV row per finding.
+    FindingsCsv,
 }
 
 impl Default for LocalArgs {

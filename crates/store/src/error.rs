@@ -11,6 +11,7 @@ use std::path::PathBuf;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
+use crate::audit::AuditId;
 use crate::location::StoreLocation;
 use crate::scan::ScanId;
 
@@ -55,6 +56,9 @@ pub enum StoreError {
     /// No scan has this id.
     #[error("scan {0} not found")]
     NotFound(ScanId),
+    /// No audit has this id.
+    #[error("audit {0} not found")]
+    AuditNotFound(AuditId),
     /// A finding sent with a host names another host.
     #[error("finding {rule_id} is for {finding} but was sent with host {host}")]
     FindingForOtherHost {
@@ -134,7 +138,7 @@ impl StoreError {
             Self::Corrupt(..) => StoreErrorKind::Corrupt,
             Self::TooNew { .. } => StoreErrorKind::TooNew,
             Self::Unsupported { .. } => StoreErrorKind::Unsupported,
-            Self::NotFound(_) => StoreErrorKind::NotFound,
+            Self::NotFound(_) | Self::AuditNotFound(_) => StoreErrorKind::NotFound,
             Self::Missing(_) | Self::NoDirectory(..) => StoreErrorKind::Missing,
             Self::FindingForOtherHost { .. } => StoreErrorKind::Invalid,
             Self::Io { .. } => StoreErrorKind::Io,

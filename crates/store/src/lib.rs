@@ -11,6 +11,7 @@
 //! - [`ScanDiff`] is what changed between two scans.
 #![forbid(unsafe_code)]
 
+mod audit;
 mod diff;
 mod diff_shares;
 mod error;
@@ -20,6 +21,7 @@ mod scan;
 pub mod sqlite;
 mod store;
 
+pub use audit::{AuditDiff, AuditId, AuditSummary, CellChange};
 pub use diff::{DiffScope, ScanDiff};
 pub use diff_shares::ShareChange;
 pub use error::{StoreError, StoreErrorKind};

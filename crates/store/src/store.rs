@@ -13,6 +13,7 @@ use serde::{Deserialize, Serialize};
 use smbaudit_findings::record::HostRecord;
 use smbaudit_findings::{Finding, Vantage};
 
+use crate::audit::{AuditId, AuditSummary};
 use crate::diff::ScanDiff;
 use crate::error::StoreError;
 use crate::location::StoreLocation;
@@ -70,6 +71,15 @@ pub trait ScanStore: fmt::Debug + Send {
     /// A slow, thorough check for damage that opening does not look for; damage is
     /// [`StoreError::Corrupt`].
     fn verify(&self) -> Result<(), StoreError>;
+
+    /// Stores one audit of a machine: its report as JSON, verbatim, with its summary.
+    fn save_audit(&self, summary: &AuditSummary, report_json: &str) -> Result<AuditId, StoreError>;
+
+    /// Every stored audit, newest first (none in a database older than audits).
+    fn audits(&self) -> Result<Vec<AuditSummary>, StoreError>;
+
+    /// One stored audit's report, as it was stored ([`StoreError::AuditNotFound`] if absent).
+    fn audit(&self, id: AuditId) -> Result<String, StoreError>;
 
     /// Starts writing `scan`'s results over a connection of the writer's own, and marks the
     /// scan running (resuming an interrupted scan).

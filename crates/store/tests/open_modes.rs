@@ -126,8 +126,11 @@ fn a_version_1_database_is_read_as_it_is_and_migrated_for_writing() {
             .unwrap()
     };
     assert_eq!(version(&path), 1, "reading did not migrate");
+    let reader = SqliteStore::open_read_only(&path).unwrap();
+    assert_eq!(reader.audits().unwrap(), [], "no audits table yet: none");
+    drop(reader);
     let store = SqliteStore::open(&path).unwrap();
     assert_eq!(store.scans().unwrap()[0].options, None);
     drop(store);
-    assert_eq!(version(&path), 2);
+    assert_eq!(version(&path), 3);
 }

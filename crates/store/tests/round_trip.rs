@@ -215,11 +215,46 @@ fn database_is_marked_as_ours_and_uses_wal() {
         .pragma_query_value(None, "journal_mode", |r| r.get(0))
         .unwrap();
     assert_eq!(app, 0x534D_4241, "ASCII SMBA");
-    assert_eq!(version, 2);
+    assert_eq!(version, 3);
     assert_eq!(mode, "wal");
     drop(conn);
     // Opening again is a no-op on an up-to-date database.
     let store = SqliteStore::open(&path).unwrap();
     store.verify().unwrap();
     assert_eq!(store.path(), path);
+}
+
+#[test]
+fn audits_come_back_verbatim_newest_first_and_an_absent_one_is_not_found() {
+    use smbaudit_store::{AuditId, AuditSummary};
+    let (_dir, path) = temp_db();
+    let store = SqliteStore::open(&path).unwrap();
+    let summary = |host: &str| AuditSummary {
+        id: AuditId(0),
+        started: "2026-12-04T19:00:00Z".into(),
+        hostname: host.into(),
+        reachable: 2,
+        findings_by_severity: BTreeMap::from([(Severity::Critical, 1)]),
+    };
+    let report = r#"{"cells":[{"interface":"eth0","verdict":"exposed"}], "note": "verbatim"}"#;
+    let first = store.save_audit(&summary("a"), report).unwrap();
+    let second = store.save_audit(&summary("b"), "{}").unwrap();
+    assert!(second > first);
+    let listed = store.audits().unwrap();
+    assert_eq!(
+        listed
+            .iter()
+            .map(|a| (a.id, a.hostname.as_str()))
+            .collect::<Vec<_>>(),
+        [(second, "b"), (first, "a")]
+    );
+    assert_eq!(listed[1].findings_by_severity[&Severity::Critical], 1);
+    drop(store);
+    let reader = SqliteStore::open_read_only(&path).unwrap();
+    assert_eq!(reader.audit(first).unwrap(), report);
+    let missing = reader.audit(AuditId(99)).unwrap_err();
+    assert!(
+        matches!(missing, StoreError::AuditNotFound(AuditId(99))),
+        "{missing}"
+    );
 }

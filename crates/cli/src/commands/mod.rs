@@ -1,5 +1,7 @@
 //! One module per subcommand. Each validates its arguments, drives the engine and renders.
 
+mod audit;
+mod audits;
 mod confirm;
 mod diff;
 mod docs;
@@ -20,7 +22,7 @@ use smbaudit_engine::CancellationToken;
 use tokio::signal::unix::{SignalKind, signal};
 
 use crate::Fatal;
-use crate::args::{Cli, Command, LocalArgs};
+use crate::args::{AuditArgs, Cli, Command, LocalArgs};
 
 /// Runs the command line; returns the exit code.
 pub(crate) async fn run(cli: Cli) -> Result<u8, Fatal> {
@@ -29,13 +31,21 @@ pub(crate) async fn run(cli: Cli) -> Result<u8, Fatal> {
         Some(Command::Lookup(args)) => lookup::run(args).await,
         Some(Command::Scan(args)) => scan::run(args).await,
         Some(Command::Shares(args)) => scan::run(scan::as_shares(args)).await,
+        Some(Command::History(args)) if args.audits => audits::history(&args),
         Some(Command::History(args)) => history::run(&args),
         Some(Command::Show(args)) => show::run(&args),
+        Some(Command::Diff(args)) if args.audits => audits::diff(&args),
         Some(Command::Diff(args)) => diff::run(&args),
+        Some(Command::Audit(args)) => audit::run(&args),
         Some(Command::Local(args)) => local::run(args).await,
         Some(Command::Completions(args)) => docs::completions(&args),
         Some(Command::Man(args)) => docs::man(&args),
-        None => local::run(LocalArgs::default()).await,
+        None => {
+            // The main job: this machine's interfaces, then what loopback answers.
+            audit::run(&AuditArgs::default())?;
+            println!();
+            local::run(LocalArgs::default()).await
+        }
     }
 }
 

@@ -2,7 +2,7 @@
 //! and whether a run finished all of its targets.
 //!
 //! Options that decide what is observed (ports, timeouts, retries, source port, name
-//! service, vantage) are the stored scan's: given again with another value they are
+//! service, the `--user` name, vantage) are the stored scan's: given again with another value they are
 //! refused, so one scan never mixes hosts probed two ways. Pace (`-c`, `--rate`) and
 //! output options may differ: they change how fast and how it is shown, not what is seen.
 
@@ -172,6 +172,14 @@ pub(crate) fn adopt_options(args: &mut ScanArgs, summary: &ScanSummary) -> Resul
         }
         .into(),
     );
+    check(
+        &["user"],
+        now.user != stored.user,
+        stored
+            .user
+            .as_deref()
+            .map_or_else(|| "no --user".into(), |u| format!("--user {u}")),
+    );
     let vantage = args.vantage.map(|v| v.to_string());
     check(
         &["vantage"],
@@ -201,6 +209,8 @@ fn apply(args: &mut ScanArgs, stored: &ScanOptions) {
     args.no_null_session = !stored.null_session;
     args.no_shares = !stored.shares;
     args.write_check = stored.write_check;
+    // The user name only: its password is asked for again, as on the first run.
+    args.user.clone_from(&stored.user);
     let service = stored
         .name_service
         .as_deref()
@@ -257,4 +267,63 @@ pub(crate) fn targets_left(
     scan.iter()
         .filter(|ip| !done_before.contains(ip) && !run.contains(*ip))
         .count() as u64
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::Parser;
+
+    use super::*;
+    use crate::args::{Cli, Command};
+
+    fn scan_args(argv: &[&str], given: &[&str]) -> ScanArgs {
+        let cli = Cli::try_parse_from(argv).expect("parses");
+        let Some(Command::Scan(mut args)) = cli.command else {
+            panic!("not a scan");
+        };
+        args.given = given.iter().map(|g| (*g).to_owned()).collect();
+        args
+    }
+
+    fn stored_with_user(user: Option<&str>) -> ScanSummary {
+        let args = scan_args(&["smbaudit", "scan", "127.0.0.1"], &[]);
+        let mut options = options_of(&args);
+        options.user = user.map(str::to_owned);
+        ScanSummary {
+            id: smbaudit_store::ScanId(7),
+            started: String::new(),
+            finished: None,
+            status: ScanStatus::Interrupted,
+            targets: vec!["127.0.0.1".into()],
+            command: String::new(),
+            vantage: "lan".into(),
+            hosts: 0,
+            findings_by_severity: Default::default(),
+            options: Some(options),
+            owner: None,
+        }
+    }
+
+    #[test]
+    fn resume_takes_the_stored_user_name_and_refuses_another() {
+        let summary = stored_with_user(Some("CORP\\audit"));
+        let mut args = scan_args(&["smbaudit", "scan", "--resume", "7"], &["resume"]);
+        adopt_options(&mut args, &summary).expect("adopts");
+        assert_eq!(args.user.as_deref(), Some("CORP\\audit"));
+
+        let mut other = scan_args(
+            &["smbaudit", "scan", "--resume", "7", "--user", "bob"],
+            &["resume", "user"],
+        );
+        let refused = adopt_options(&mut other, &summary).expect_err("refused");
+        assert!(
+            format!("{:#}", refused.error).contains("--user (the scan used --user CORP\\audit)"),
+            "{:#}",
+            refused.error
+        );
+
+        let mut none = scan_args(&["smbaudit", "scan", "--resume", "7"], &["resume"]);
+        adopt_options(&mut none, &stored_with_user(None)).expect("adopts");
+        assert_eq!(none.user, None);
+    }
 }

@@ -44,18 +44,28 @@ fn local_reports_loopback_with_findings_in_scan_formats() {
     let ids = finding_ids(h);
     assert!(ids.contains("smb-exposed"), "{ids:?}");
 
-    // No command at all: the table, with the findings summary.
+    // No command at all: the audit of the host's interfaces, then the loopback table.
     let out = lab.host_command("self", BIN).output().unwrap();
     assert_eq!(out.status.code(), Some(0));
     let table = String::from_utf8_lossy(&out.stdout);
-    assert!(table.starts_with("IP address"), "{table}");
+    assert!(table.starts_with("This machine ("), "{table}");
+    let (audit, local) = table
+        .split_once("\nIP address")
+        .expect("the audit, then the loopback table");
     assert!(
-        table.lines().nth(1).unwrap().starts_with("127.0.0.1 "),
-        "{table}"
+        audit
+            .lines()
+            .any(|l| l.starts_with("eth0 ") && l.contains("inside") && l.contains("EXPOSED")),
+        "smbd on eth0, no firewall: {audit}"
+    );
+    assert!(audit.contains("445/tcp smbd (pid"), "{audit}");
+    assert!(
+        local.lines().nth(1).unwrap().starts_with("127.0.0.1 "),
+        "{local}"
     );
     assert!(
-        table.contains("Findings:") && table.contains("smb-exposed"),
-        "{table}"
+        local.contains("Findings:") && local.contains("smb-exposed"),
+        "{local}"
     );
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("loopback (127.0.0.1) only"), "{err}");

@@ -59,6 +59,7 @@ mod outcome;
 mod region;
 mod render;
 mod rules;
+mod summary;
 mod tools;
 
 pub use fix::default_block_commands;

@@ -5,10 +5,12 @@
 //! - `schema.rs`: the tables and migrations (`PRAGMA user_version`).
 //! - `store.rs`, [`SqliteStore`]: one connection; starts scans and reads them back.
 //! - `writer.rs`, [`SqliteWriter`]: one thread and connection per scan, committing in batches.
+//! - `audits.rs`: the stored audits of a machine.
 //!
 //! rusqlite's errors stay in this module: they leave it as [`StoreError::Backend`] (or
 //! are classified as [`StoreError::Corrupt`]), never as a rusqlite type.
 
+mod audits;
 mod open;
 mod schema;
 mod store;

@@ -7,7 +7,7 @@
 pub(crate) const APPLICATION_ID: i32 = 0x534D_4241;
 
 /// The migrations, oldest first.
-pub(crate) const MIGRATIONS: &[&str] = &[V1, V2];
+pub(crate) const MIGRATIONS: &[&str] = &[V1, V2, V3];
 
 /// The schema version this build writes.
 pub(crate) const LATEST: i64 = MIGRATIONS.len() as i64;
@@ -55,4 +55,15 @@ CREATE INDEX findings_by_severity ON findings (scan_id, severity);
 const V2: &str = "
 ALTER TABLE scans ADD COLUMN options_json TEXT;
 ALTER TABLE scans ADD COLUMN owner_json TEXT;
+";
+
+/// Version 3: audits of a machine (`smbaudit audit --db`), the report's JSON verbatim.
+const V3: &str = "
+CREATE TABLE audits (
+    id             INTEGER PRIMARY KEY AUTOINCREMENT,
+    started        TEXT NOT NULL,
+    hostname       TEXT NOT NULL,
+    summary_json   TEXT NOT NULL,
+    report_json    TEXT NOT NULL
+);
 ";

@@ -11,7 +11,8 @@ use smbaudit_findings::{Finding, Severity};
 use super::open::{connect, connect_read_only};
 use super::schema::LATEST;
 use super::writer::SqliteWriter;
-use super::{Sql, location};
+use super::{Sql, audits, location};
+use crate::audit::{AuditId, AuditSummary};
 use crate::error::{StoreError, from_json, to_json};
 use crate::location::StoreLocation;
 use crate::owner::ScanOwner;
@@ -293,6 +294,18 @@ impl ScanStore for SqliteStore {
     }
 
     /// A [`SqliteWriter`] on its own connection to the same file.
+    fn save_audit(&self, summary: &AuditSummary, report_json: &str) -> Result<AuditId, StoreError> {
+        audits::save(&self.conn, summary, report_json)
+    }
+
+    fn audits(&self) -> Result<Vec<AuditSummary>, StoreError> {
+        audits::list(&self.conn, self.version)
+    }
+
+    fn audit(&self, id: AuditId) -> Result<String, StoreError> {
+        audits::report(&self.conn, self.version, id)
+    }
+
     fn writer(&self, scan: ScanId) -> Result<Box<dyn ScanWriter>, StoreError> {
         Ok(Box::new(SqliteWriter::start(&self.path, scan)?))
     }

@@ -1,7 +1,16 @@
 //! Sockets listening on the audited ports, their owners, and where they are reachable.
 
+mod diag;
+mod procnet;
+mod procs;
+mod read;
+#[cfg(test)]
+mod tests;
+
+pub use read::{read, samba_processes};
+
 use std::net::IpAddr;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 
@@ -51,6 +60,58 @@ pub enum Daemon {
     Winbindd,
     /// Anything else.
     Other,
+}
+
+impl Daemon {
+    /// The daemon an executable is, by its file name (`/usr/sbin/smbd` → [`Daemon::Smbd`]).
+    pub fn of_exe(exe: &Path) -> Self {
+        match exe.file_name().and_then(|n| n.to_str()) {
+            Some("smbd") => Self::Smbd,
+            Some("nmbd") => Self::Nmbd,
+            Some("samba") => Self::Samba,
+            Some("winbindd") => Self::Winbindd,
+            _ => Self::Other,
+        }
+    }
+}
+
+/// A socket as a source reports it, before device names and owners are looked up.
+#[derive(Clone, Debug, PartialEq, Eq)]
+struct RawSocket {
+    service: Service,
+    addr: IpAddr,
+    v6only: Option<bool>,
+    ifindex: Option<u32>,
+    inode: u64,
+}
+
+impl RawSocket {
+    /// A socket on `port`. An IPv6 socket bound to an IPv4-mapped address
+    /// (`::ffff:10.0.0.1`) takes only IPv4 traffic to that address, so it is
+    /// recorded as bound to the IPv4 address (with `v6only` `None`).
+    fn new(
+        proto: crate::model::Proto,
+        port: u16,
+        addr: IpAddr,
+        v6only: Option<bool>,
+        ifindex: Option<u32>,
+        inode: u64,
+    ) -> Self {
+        let (addr, v6only) = match addr {
+            IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
+                Some(v4) => (IpAddr::V4(v4), None),
+                None => (addr, v6only),
+            },
+            IpAddr::V4(_) => (addr, None),
+        };
+        Self {
+            service: Service { proto, port },
+            addr,
+            v6only,
+            ifindex,
+            inode,
+        }
+    }
 }
 
 impl Listener {

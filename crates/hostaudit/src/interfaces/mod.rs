@@ -1,5 +1,12 @@
 //! This machine's network interfaces and which of them face outside.
 
+mod classify;
+mod read;
+
+pub use classify::{classify, is_global};
+pub(crate) use read::link_names;
+pub use read::read;
+
 use ipnet::IpNet;
 use serde::Serialize;
 
