@@ -216,3 +216,36 @@ fn forks_that_rejoin_are_followed_once() {
         start.elapsed()
     );
 }
+
+#[test]
+fn a_firewalld_style_ruleset() {
+    // Zones by interface with goto, policy chains, ct status dnat, the IPv6 reverse-path
+    // filter in prerouting, a netbios-ns conntrack helper, reject with icmpx.
+    let rs = ruleset("firewalld-like");
+    for family in [Ipv4, Ipv6] {
+        for service in Service::AUDITED {
+            let d = decide(&rs, "eth0", family, service);
+            assert_eq!(d.verdict, Verdict::Rejected, "public {family} {service}");
+            let rule = d.rule.expect("reject");
+            assert_eq!(
+                (rule.chain.as_str(), rule.text.as_str()),
+                ("filter_IN_public", "reject with icmpx admin-prohibited")
+            );
+            // Unlisted interfaces fall into the default zone, public.
+            assert_eq!(
+                decide(&rs, "wlan0", family, service).verdict,
+                Verdict::Rejected
+            );
+            // The samba service opens 137-139 and 445, not 135.
+            let d = decide(&rs, "eth1", family, service);
+            if service == Service::EPMAP {
+                assert_eq!(d.verdict, Verdict::Rejected);
+                continue;
+            }
+            assert_eq!(d.verdict, Verdict::Accepted, "internal {family} {service}");
+            assert_eq!(d.rule.expect("accept").chain, "filter_IN_internal_allow");
+        }
+    }
+    let d = decide(&rs, "eth0", Ipv4, Service::tcp(22));
+    assert_eq!(d.rule.expect("ssh").text, "tcp dport 22 accept");
+}
