@@ -322,7 +322,7 @@ fn decisions_match_what_a_peer_reaches() {
         check(&lab, &blocked, &format!("{name} + block commands"));
     }
     lab.server.ok(&["nft", "flush", "ruleset"]);
-    for name in ["inside-prefix", "jumps"] {
+    for name in ["inside-prefix", "jumps", "ufw-like"] {
         let v4 = format!("{data}/iptables/{name}.v4.rules");
         lab.server
             .ok(&["sh", "-c", &format!("iptables-nft-restore < {v4}")]);
