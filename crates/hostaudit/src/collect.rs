@@ -8,7 +8,7 @@ use crate::interfaces::{self, Interface};
 use crate::listeners::{self, Listener};
 use crate::model::{Service, Unreadable};
 use crate::report::{Audit, FirewallSummary};
-use crate::samba::{self, Restriction, SambaConfig};
+use crate::samba;
 use crate::verdict::{Facts, judge};
 
 /// What the user said about the interfaces.
@@ -25,22 +25,39 @@ pub struct Options {
 /// name that is not an interface here.
 pub fn audit(options: &Options) -> Result<Audit, String> {
     let start = Instant::now();
-    let mut unreadable = Vec::new();
-    let mut ifaces = interfaces::read().unwrap_or_else(|u| {
-        unreadable.push(u);
-        Vec::new()
+    // The firewall (an `nft` or `iptables-save` child) is read beside the rest: the
+    // slowest sources are child processes (nft, testparm, `smbd -b`).
+    let (ifaces, found, table_read, configs, ruleset, unreadable) = std::thread::scope(|scope| {
+        let firewall = scope.spawn(firewall::read);
+        let mut unreadable = Vec::new();
+        let ifaces = interfaces::read().unwrap_or_else(|u| {
+            unreadable.push(u);
+            Vec::new()
+        });
+        let (found, mut why) = listeners::read(&Service::AUDITED);
+        let table_read = socket_table_read(&found, &why);
+        unreadable.append(&mut why);
+        let (processes, mut why) = listeners::samba_processes();
+        unreadable.append(&mut why);
+        let (configs, mut why) = samba::read(&processes);
+        unreadable.append(&mut why);
+        let ruleset = match firewall.join() {
+            Ok(Ok(ruleset)) => Some(ruleset),
+            Ok(Err(u)) => {
+                unreadable.push(u);
+                None
+            }
+            Err(_) => {
+                unreadable.push(Unreadable::new("firewall ruleset", "its reader failed"));
+                None
+            }
+        };
+        (ifaces, found, table_read, configs, ruleset, unreadable)
     });
+    let mut ifaces = ifaces;
     interfaces::classify(&mut ifaces, &options.outside, &options.inside)?;
-    let (found, mut why) = listeners::read(&Service::AUDITED);
-    let table_read = socket_table_read(&found, &why);
-    unreadable.append(&mut why);
-    let (processes, mut why) = listeners::samba_processes();
-    unreadable.append(&mut why);
-    let (configs, mut why) = samba::read(&processes);
-    unreadable.append(&mut why);
-    let ruleset = firewall::read().map_err(|u| unreadable.push(u)).ok();
     let decide = |q: &Query<'_>| decide(ruleset.as_ref(), q);
-    let limit = |l: &Listener, i: &Interface| samba_limit(&configs, l, i);
+    let limit = |l: &Listener, i: &Interface| samba::limit(&configs, l, i);
     let facts = Facts {
         interfaces: &ifaces,
         listeners: table_read.then_some(found.as_slice()),
@@ -84,16 +101,6 @@ fn decide(ruleset: Option<&Ruleset>, q: &Query<'_>) -> Decision {
             verdict: Verdict::Unknown("the firewall could not be read".into()),
             rule: None,
         },
-    }
-}
-
-/// Samba's own refusal of `l`'s traffic on `i`, from the config of the daemon that owns it.
-fn samba_limit(configs: &[SambaConfig], l: &Listener, i: &Interface) -> Option<String> {
-    let pid = l.process.as_ref()?.pid;
-    let conf = configs.iter().find(|c| c.pids.contains(&pid))?;
-    match conf.restricts(l.service, i) {
-        Restriction::None => None,
-        Restriction::SourceFiltered(why) | Restriction::HostsAllow(why) => Some(why),
     }
 }
 

@@ -7,8 +7,10 @@ use std::io::{self, Write};
 use serde::Serialize;
 use smbaudit_findings::Finding;
 use smbaudit_hostaudit::Service;
+use smbaudit_hostaudit::firewall::Backend;
 use smbaudit_hostaudit::interfaces::{Facing, Interface};
 use smbaudit_hostaudit::report::Audit;
+use smbaudit_hostaudit::samba::ReadMethod;
 use smbaudit_hostaudit::verdict::{Cell, CellVerdict, describe};
 
 use super::findings::{FINDINGS_CSV_HEADER, colour_stdout, write_findings_csv, write_grouped};
@@ -120,9 +122,12 @@ fn write_facts(out: &mut impl Write, audit: &Audit) -> io::Result<()> {
         let p = &conf.params;
         writeln!(
             out,
-            "Samba: {} (read with {:?}, pids {:?}): interfaces = {}; bind interfaces only = {}; smb ports = {}; disable netbios = {}; server min protocol = {}; server signing = {}; restrict anonymous = {}; map to guest = {}; guest ok shares: {}",
+            "Samba: {} (read with {}, pids {:?}): interfaces = {}; bind interfaces only = {}; smb ports = {}; disable netbios = {}; server min protocol = {}; server signing = {}; restrict anonymous = {}; map to guest = {}; guest ok shares: {}",
             conf.path.display(),
-            conf.method,
+            match conf.method {
+                ReadMethod::Testparm => "testparm",
+                ReadMethod::Parsed => "smbaudit's parser",
+            },
             conf.pids,
             p.interfaces.join(" "),
             yes_no(p.bind_interfaces_only),
@@ -145,15 +150,22 @@ fn write_facts(out: &mut impl Write, audit: &Audit) -> io::Result<()> {
     }
     match &audit.firewall {
         Some(fw) if fw.input_chains.is_empty() => {
-            writeln!(out, "Firewall: {:?}, no input chain", fw.backend)
+            writeln!(out, "Firewall: {}, no input chain", backend(fw.backend))
         }
         Some(fw) => writeln!(
             out,
-            "Firewall: {:?}: {}",
-            fw.backend,
+            "Firewall: {}: {}",
+            backend(fw.backend),
             fw.input_chains.join("; ")
         ),
         None => writeln!(out, "Firewall: could not be read"),
+    }
+}
+
+fn backend(b: Backend) -> &'static str {
+    match b {
+        Backend::Nftables => "nftables",
+        Backend::Iptables => "iptables",
     }
 }
 

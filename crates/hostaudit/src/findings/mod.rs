@@ -220,18 +220,61 @@ fn remediation(
     if samba {
         fixes.push(Remediation {
             platform: Platform::Samba,
-            steps: samba_steps(service, ctx),
+            steps: samba_steps(iface, service, ctx),
         });
     }
     fixes
 }
 
-/// The smb.conf lines that keep the service off the outside interfaces.
-fn samba_steps(service: Service, ctx: &FixContext<'_>) -> String {
+/// The smb.conf lines: outside, keep smbd off the interface (bind to the inside ones);
+/// inside, keep NetBIOS off and SMB to the interface's own subnets.
+fn samba_steps(iface: &Interface, service: Service, ctx: &FixContext<'_>) -> String {
     let conf = ctx.samba_conf.map_or_else(
         || "/etc/samba/smb.conf".to_owned(),
         |p| p.display().to_string(),
     );
+    if matches!(service, Service::NBNS | Service::NBDGM) {
+        return format!(
+            "# {conf}, [global]: nmbd binds 0.0.0.0:137/138 even with `bind interfaces only`,\n\
+             # and only filters by source address; turn NetBIOS off (NetworkManager and\n\
+             # systemd-networkd have no NetBIOS of their own: on Linux it is Samba's nmbd)\n\
+             disable netbios = yes\n\
+             # then: systemctl disable --now nmbd"
+        );
+    }
+    let netbios_off = if service == Service::NBSS {
+        "# SMB over 445 alone serves every client since Windows 2000\nsmb ports = 445\ndisable netbios = yes\n"
+    } else {
+        ""
+    };
+    let restart = if service == Service::NBSS {
+        "# then: systemctl restart smbd; systemctl disable --now nmbd"
+    } else {
+        "# then: systemctl restart smbd"
+    };
+    match iface.facing {
+        Facing::Outside => format!(
+            "# {conf}, [global]: listen on the inside interfaces only\n\
+             interfaces = {}\n\
+             bind interfaces only = yes\n\
+             {netbios_off}{restart}",
+            inside_names(ctx).join(" ")
+        ),
+        Facing::Inside => {
+            let subnets: Vec<String> = iface.addrs.iter().map(|n| n.trunc().to_string()).collect();
+            format!(
+                "# {conf}, [global]: if every client is on {}'s subnets, refuse the rest\n\
+                 hosts allow = {} 127.0.0.1 ::1\n\
+                 {netbios_off}{restart}",
+                iface.name,
+                subnets.join(" ")
+            )
+        }
+    }
+}
+
+/// `lo` and every inside interface, for `interfaces =`.
+fn inside_names<'a>(ctx: &FixContext<'a>) -> Vec<&'a str> {
     let mut inside: Vec<&str> = ctx
         .interfaces
         .iter()
@@ -241,31 +284,7 @@ fn samba_steps(service: Service, ctx: &FixContext<'_>) -> String {
     if !inside.contains(&"lo") {
         inside.insert(0, "lo");
     }
-    match service {
-        Service::NBNS | Service::NBDGM => format!(
-            "# {conf}, [global]: nmbd binds 0.0.0.0:137/138 even with `bind interfaces only`,\n\
-             # and only filters by source address; turn NetBIOS off (NetworkManager and\n\
-             # systemd-networkd have no NetBIOS of their own: on Linux it is Samba's nmbd)\n\
-             disable netbios = yes\n\
-             # then: systemctl disable --now nmbd"
-        ),
-        Service::NBSS => format!(
-            "# {conf}, [global]\n\
-             interfaces = {}\n\
-             bind interfaces only = yes\n\
-             smb ports = 445\n\
-             disable netbios = yes\n\
-             # then: systemctl restart smbd; systemctl disable --now nmbd",
-            inside.join(" ")
-        ),
-        _ => format!(
-            "# {conf}, [global]\n\
-             interfaces = {}\n\
-             bind interfaces only = yes\n\
-             # then: systemctl restart smbd",
-            inside.join(" ")
-        ),
-    }
+    inside
 }
 
 #[cfg(test)]

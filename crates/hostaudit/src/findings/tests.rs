@@ -70,6 +70,11 @@ fn smb_reachable_outside_is_critical_with_this_machines_fix() {
         "{steps:?}"
     );
     assert_eq!(found[1].severity, Severity::Low);
+    let inside = &found[1].remediation[1].steps;
+    assert!(
+        inside.contains("hosts allow = 10.1.0.0/24 127.0.0.1 ::1"),
+        "{inside}"
+    );
 }
 
 #[test]

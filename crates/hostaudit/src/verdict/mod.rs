@@ -206,27 +206,38 @@ fn accepted_reason(by_rule: bool) -> String {
     }
 }
 
-/// "nothing listens" with, when the port is bound elsewhere, where.
+/// "nothing listens" with, when the port is bound elsewhere, where; and, for a socket
+/// bound to another interface's address, that a neighbour on this link can still send to
+/// it (Linux accepts a packet for any local address on any interface).
 fn not_listening_reason(
     all: &[Listener],
     service: Service,
     iface: &Interface,
     family: Family,
 ) -> String {
-    let elsewhere: Vec<String> = all
-        .iter()
-        .filter(|l| l.service == service)
-        .map(describe)
-        .collect();
+    let elsewhere: Vec<&Listener> = all.iter().filter(|l| l.service == service).collect();
     if elsewhere.is_empty() {
-        format!("nothing listens on {service}")
-    } else {
-        format!(
-            "{service} is bound only where {} {family} traffic cannot reach it: {}",
-            iface.name,
-            elsewhere.join(", ")
-        )
+        return format!("nothing listens on {service}");
     }
+    let listed: Vec<String> = elsewhere.iter().map(|l| describe(l)).collect();
+    let mut reason = format!(
+        "{service} is bound only where {} {family} traffic cannot reach it: {}",
+        iface.name,
+        listed.join(", ")
+    );
+    let weak_host = elsewhere.iter().any(|l| {
+        Family::of(l.addr) == family
+            && !l.addr.is_loopback()
+            && !l.addr.is_unspecified()
+            && l.device.is_none()
+    });
+    if weak_host && iface.facing == Facing::Outside {
+        reason.push_str(&format!(
+            " (a host on {}'s own link can still address that socket, since Linux takes packets for any local address on any interface; dropping the port on {} in the firewall stops that)",
+            iface.name, iface.name
+        ));
+    }
+    reason
 }
 
 /// "smbd (pid 42) on 0.0.0.0", "python3 (pid 7) on :: (takes IPv4 too)".
