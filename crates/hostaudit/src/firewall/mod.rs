@@ -102,7 +102,7 @@ pub enum Verdict {
     Dropped,
     /// Refused with an ICMP error or TCP reset.
     Rejected,
-    /// Accepted only from these source prefixes, dropped from anywhere else.
+    /// Accepted only from these source prefixes; dropped or rejected from anywhere else.
     AcceptedFrom(Vec<IpNet>),
     /// Accepted from anywhere.
     Accepted,
