@@ -42,7 +42,10 @@ pub fn audit(options: &Options) -> Result<Audit, String> {
         let (configs, mut why) = samba::read(&processes);
         unreadable.append(&mut why);
         let ruleset = match firewall.join() {
-            Ok(Ok(ruleset)) => Some(ruleset),
+            Ok(Ok(ruleset)) => {
+                unreadable.extend(ruleset.unreadable());
+                Some(ruleset)
+            }
             Ok(Err(u)) => {
                 unreadable.push(u);
                 None
