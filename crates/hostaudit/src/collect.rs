@@ -25,20 +25,40 @@ pub struct Options {
 /// name that is not an interface here.
 pub fn audit(options: &Options) -> Result<Audit, String> {
     let start = Instant::now();
-    let mut unreadable = Vec::new();
-    let mut ifaces = interfaces::read().unwrap_or_else(|u| {
-        unreadable.push(u);
-        Vec::new()
+    // The firewall (an `nft` or `iptables-save` child) is read beside the rest: the
+    // slowest sources are child processes (nft, testparm, `smbd -b`).
+    let (ifaces, found, table_read, configs, ruleset, unreadable) = std::thread::scope(|scope| {
+        let firewall = scope.spawn(firewall::read);
+        let mut unreadable = Vec::new();
+        let ifaces = interfaces::read().unwrap_or_else(|u| {
+            unreadable.push(u);
+            Vec::new()
+        });
+        let (found, mut why) = listeners::read(&Service::AUDITED);
+        let table_read = socket_table_read(&found, &why);
+        unreadable.append(&mut why);
+        let (processes, mut why) = listeners::samba_processes();
+        unreadable.append(&mut why);
+        let (configs, mut why) = samba::read(&processes);
+        unreadable.append(&mut why);
+        let ruleset = match firewall.join() {
+            Ok(Ok(ruleset)) => {
+                unreadable.extend(ruleset.unreadable());
+                Some(ruleset)
+            }
+            Ok(Err(u)) => {
+                unreadable.push(u);
+                None
+            }
+            Err(_) => {
+                unreadable.push(Unreadable::new("firewall ruleset", "its reader failed"));
+                None
+            }
+        };
+        (ifaces, found, table_read, configs, ruleset, unreadable)
     });
+    let mut ifaces = ifaces;
     interfaces::classify(&mut ifaces, &options.outside, &options.inside)?;
-    let (found, mut why) = listeners::read(&Service::AUDITED);
-    let table_read = socket_table_read(&found, &why);
-    unreadable.append(&mut why);
-    let (processes, mut why) = listeners::samba_processes();
-    unreadable.append(&mut why);
-    let (configs, mut why) = samba::read(&processes);
-    unreadable.append(&mut why);
-    let ruleset = firewall::read().map_err(|u| unreadable.push(u)).ok();
     let decide = |q: &Query<'_>| decide(ruleset.as_ref(), q);
     let limit = |l: &Listener, i: &Interface| samba::limit(&configs, l, i);
     let facts = Facts {
