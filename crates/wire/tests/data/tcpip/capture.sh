@@ -41,7 +41,7 @@ ip netns add "$C"
 ip netns add "$T"
 ip link add synw-c0 address "$C_MAC" netns "$C" type veth peer name synw-t0 address "$T_MAC" netns "$T"
 for ns in "$C" "$T"; do
-    dev=${ns/synw-/synw-}0
+    dev=${ns}0
     ip -n "$ns" link set lo up
     ip -n "$ns" link set "$dev" up
     ip netns exec "$ns" ethtool -K "$dev" tx off >/dev/null
