@@ -598,3 +598,54 @@ fn rejects_damaged_ipv6_headers() {
     wrapped[4..6].copy_from_slice(&len.to_be_bytes());
     assert_eq!(decode_ip(&wrapped), decode_ip(&ip));
 }
+
+/// The seeds of the `tcpip_packet` fuzz target: the IP packet of every IPv4 and IPv6 frame
+/// of the capture, named `syn-replies-f<frame>-<what>.bin`.
+fn fuzz_seeds() -> BTreeMap<String, Vec<u8>> {
+    let mut seeds = BTreeMap::new();
+    for (i, bytes) in frames().iter().enumerate() {
+        let ethertype = u16::from_be_bytes([bytes[12], bytes[13]]);
+        if ethertype != 0x0800 && ethertype != 0x86DD {
+            continue;
+        }
+        let what = match Incoming::decode_frame(bytes).unwrap() {
+            None => "other".to_owned(),
+            Some(Incoming::Tcp(r)) => match r.flags {
+                ReplyFlags::SynAck => "synack".to_owned(),
+                ReplyFlags::Rst => "rst".to_owned(),
+                ReplyFlags::Other(f) => format!("{f:?}").to_lowercase().replace('|', "-"),
+            },
+            Some(Incoming::Unreachable(u)) => format!("unreachable-{}", u.code),
+        };
+        let ip = &bytes[ETHERNET_HEADER_LEN..ip_end(bytes)];
+        seeds.insert(format!("syn-replies-f{}-{what}.bin", i + 1), ip.to_vec());
+    }
+    seeds
+}
+
+fn seed_dir() -> std::path::PathBuf {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fuzz/corpus/tcpip_packet")
+}
+
+/// Writes the seeds: `cargo test -p smbaudit-wire --test tcpip_vectors -- --ignored
+/// extract_tcpip_seeds`.
+#[test]
+#[ignore = "writes fuzz/corpus/tcpip_packet; run after changing the capture"]
+fn extract_tcpip_seeds() {
+    let dir = seed_dir();
+    std::fs::create_dir_all(&dir).unwrap();
+    for (name, bytes) in fuzz_seeds() {
+        std::fs::write(dir.join(name), bytes).unwrap();
+    }
+}
+
+#[test]
+fn tcpip_seeds_are_the_ones_the_capture_gives() {
+    let mut committed = BTreeMap::new();
+    for entry in std::fs::read_dir(seed_dir()).unwrap() {
+        let path = entry.unwrap().path();
+        let name = path.file_name().unwrap().to_str().unwrap().to_owned();
+        committed.insert(name, std::fs::read(&path).unwrap());
+    }
+    assert_eq!(committed, fuzz_seeds());
+}
