@@ -649,3 +649,24 @@ fn tcpip_seeds_are_the_ones_the_capture_gives() {
     }
     assert_eq!(committed, fuzz_seeds());
 }
+
+#[test]
+fn the_ethertype_decides_which_ip_header_is_read() {
+    for v6 in [false, true] {
+        let mut bytes = synack(v6);
+        let other = if v6 { [0x08, 0x00] } else { [0x86, 0xDD] };
+        bytes[12..14].copy_from_slice(&other);
+        assert!(Incoming::decode_frame(&bytes).is_err(), "IPv6 {v6}");
+        // An 802.1Q tag in front of the right EtherType is stepped over.
+        let mut tagged = synack(v6);
+        tagged.splice(12..12, [0x81, 0x00, 0x00, 0x07]);
+        assert_eq!(
+            Incoming::decode_frame(&tagged),
+            Incoming::decode_frame(&synack(v6))
+        );
+        // Not IP at all: nothing to us.
+        let mut arp = synack(v6);
+        arp[12..14].copy_from_slice(&[0x08, 0x06]);
+        assert_eq!(Incoming::decode_frame(&arp), Ok(None));
+    }
+}

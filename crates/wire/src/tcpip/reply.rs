@@ -112,8 +112,9 @@ impl Incoming {
     /// Reads an Ethernet II frame (an AF_PACKET SOCK_RAW read), with at most one 802.1Q
     /// tag. `Ok(None)` for a well-formed frame that cannot answer a SYN: not IP, not TCP
     /// or ICMP/ICMPv6, an ICMP message other than destination unreachable, or an error
-    /// quoting something other than TCP. Bytes after the IP packet's length (Ethernet
-    /// padding) are ignored.
+    /// quoting something other than TCP. The EtherType says which IP header to read (an
+    /// IPv4 EtherType on an IPv6 packet is an error). Bytes after the IP packet's length
+    /// (Ethernet padding) are ignored.
     pub fn decode_frame(frame: &[u8]) -> Result<Option<Self>, DecodeError> {
         let mut r = Reader::new(frame);
         r.take("Ethernet addresses", 12)?;
@@ -123,7 +124,8 @@ impl Incoming {
             ethertype = r.u16_be("EtherType")?;
         }
         match ethertype {
-            ETHERTYPE_IPV4 | ETHERTYPE_IPV6 => Self::decode_ip(r.peek_rest()),
+            ETHERTYPE_IPV4 => Self::decode_ipv4(r.peek_rest()),
+            ETHERTYPE_IPV6 => Self::decode_ipv6(r.peek_rest()),
             _ => Ok(None),
         }
     }
@@ -133,40 +135,32 @@ impl Incoming {
     /// IPv6 fragment headers are errors: a reply to a SYN is never fragmented, and a
     /// fragment's TCP header cannot be trusted.
     pub fn decode_ip(packet: &[u8]) -> Result<Option<Self>, DecodeError> {
-        let version = packet.first().map(|b| b >> 4);
-        match version {
-            Some(4) => {
-                let ip = Ipv4::decode(packet)?;
-                match ip.protocol {
-                    PROTO_TCP => {
-                        Reply::decode_tcp(ip.src.into(), ip.dst.into(), ip.ttl, ip.payload)
-                            .map(|r| Some(Self::Tcp(r)))
-                    }
-                    PROTO_ICMP => decode_icmpv4(ip.src.into(), ip.payload),
-                    _ => Ok(None),
-                }
-            }
-            Some(6) => {
-                let ip = Ipv6::decode(packet)?;
-                match ip.next_header {
-                    PROTO_TCP => {
-                        Reply::decode_tcp(ip.src.into(), ip.dst.into(), ip.hop_limit, ip.payload)
-                            .map(|r| Some(Self::Tcp(r)))
-                    }
-                    PROTO_ICMPV6 => decode_icmpv6(ip.src.into(), ip.payload),
-                    _ => Ok(None),
-                }
-            }
-            Some(other) => Err(DecodeError::Unexpected {
-                what: "IP version",
-                value: u32::from(other),
-            }),
-            None => Err(DecodeError::Truncated {
-                what: "IP version",
-                offset: 0,
-                needed: 1,
-                available: 0,
-            }),
+        match packet.first().map(|b| b >> 4) {
+            Some(6) => Self::decode_ipv6(packet),
+            // Any other version fails in the IPv4 header's check, with its value.
+            _ => Self::decode_ipv4(packet),
+        }
+    }
+
+    /// An IPv4 packet: TCP, ICMP, or nothing to us.
+    fn decode_ipv4(packet: &[u8]) -> Result<Option<Self>, DecodeError> {
+        let ip = Ipv4::decode(packet)?;
+        match ip.protocol {
+            PROTO_TCP => Reply::decode_tcp(ip.src.into(), ip.dst.into(), ip.ttl, ip.payload)
+                .map(|r| Some(Self::Tcp(r))),
+            PROTO_ICMP => decode_icmpv4(ip.src.into(), ip.payload),
+            _ => Ok(None),
+        }
+    }
+
+    /// An IPv6 packet: TCP, ICMPv6, or nothing to us.
+    fn decode_ipv6(packet: &[u8]) -> Result<Option<Self>, DecodeError> {
+        let ip = Ipv6::decode(packet)?;
+        match ip.next_header {
+            PROTO_TCP => Reply::decode_tcp(ip.src.into(), ip.dst.into(), ip.hop_limit, ip.payload)
+                .map(|r| Some(Self::Tcp(r))),
+            PROTO_ICMPV6 => decode_icmpv6(ip.src.into(), ip.payload),
+            _ => Ok(None),
         }
     }
 }
