@@ -15,6 +15,7 @@ use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
 use etherparse::{NetSlice, PacketBuilder, SlicedPacket, TcpOptionElement, TransportSlice};
 use proptest::prelude::*;
+use smbaudit_wire::Encode;
 use smbaudit_wire::tcpip::cookie::{SOURCE_PORTS, SynCookie};
 use smbaudit_wire::tcpip::{
     BufferTooSmall, ETHERNET_HEADER_LEN, Incoming, IpPair, MacPair, ReplyFlags, Syn, TcpFlags,
@@ -113,6 +114,7 @@ proptest! {
         prop_assert_eq!((reply.sport, reply.dport, reply.seq, reply.ack), (syn.sport, syn.dport, syn.seq, 0));
         prop_assert_eq!(reply.flags, ReplyFlags::Other(TcpFlags::SYN));
         prop_assert_eq!(reply.ttl, syn.ttl);
+        prop_assert_eq!(Encode::to_vec(&syn), packet);
     }
 
     #[test]

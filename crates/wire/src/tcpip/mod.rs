@@ -4,7 +4,10 @@
 //! - [`Syn`] writes a SYN into a caller's buffer, as an IP packet (for a raw IP socket) or
 //!   as an Ethernet frame (for AF_PACKET), with the IPv4 header checksum (RFC 791 §3.1)
 //!   and the TCP checksum over the pseudo-header (RFC 9293 §3.1, RFC 8200 §8.1). It never
-//!   allocates, so a sender can fill a batch of buffers for one `sendmmsg`.
+//!   allocates, so a sender can fill a batch of buffers for one `sendmmsg`. This is why
+//!   its main verbs write into `&mut [u8]` rather than append to a `Vec` as the crate's
+//!   [`crate::Encode`] does; `Encode` is implemented too (the IP packet), for callers that
+//!   send one.
 //! - [`Incoming::decode_frame`] / [`Incoming::decode_ip`] read what comes back: a TCP
 //!   [`Reply`] (SYN-ACK, RST or other), or an ICMP / ICMPv6 destination unreachable that
 //!   quotes our SYN ([`Unreachable`]).

@@ -2,6 +2,7 @@
 
 use super::checksum::{PROTO_TCP, Sum};
 use super::{ETHERNET_HEADER_LEN, ETHERTYPE_IPV4, ETHERTYPE_IPV6, IpPair, TcpFlags};
+use crate::Encode;
 
 /// Bytes of the IPv4 header we write (no options).
 const IPV4_HEADER_LEN: usize = 20;
@@ -175,6 +176,20 @@ impl Syn {
             2, 4, m0, m1,            // option kind 2 (MSS), length 4, value
         ];
         header
+    }
+}
+
+/// The IP packet, appended: [`Syn::encode_ip`] for callers that hold a `Vec`.
+impl Encode for Syn {
+    fn encoded_len(&self) -> usize {
+        self.ip_len()
+    }
+
+    fn encode(&self, out: &mut Vec<u8>) {
+        let mut packet = [0u8; IPV6_HEADER_LEN + TCP_HEADER_LEN];
+        if let Ok(len) = self.encode_ip(&mut packet) {
+            out.extend(packet.iter().take(len));
+        }
     }
 }
 
