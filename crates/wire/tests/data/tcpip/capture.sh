@@ -1,7 +1,10 @@
 #!/bin/bash
 # Captures what the Linux kernel answers to SYNs, for tests/tcpip_vectors.rs.
 #
-#   sudo crates/wire/tests/data/tcpip/capture.sh      (from the workspace root)
+#   sudo crates/wire/tests/data/tcpip/capture.sh [OUT_DIR]    (from the workspace root)
+#
+# OUT_DIR defaults to this file's directory; give another to check the procedure without
+# replacing the committed capture.
 #
 # Two network namespaces joined by one veth pair, 10.250.11.0/24 and fd00:11::/64, which are
 # routed nowhere else: no packet leaves them. In synw-t ("target") a Python listener holds
@@ -19,7 +22,7 @@
 # which the test compares with ours. Namespaces are deleted on exit, also on failure.
 set -euo pipefail
 
-HERE=$(cd "$(dirname "$0")" && pwd)
+HERE=${1:-$(cd "$(dirname "$0")" && pwd)}
 KEY=73796e776972652d746573742d6b6579 # "synwire-test-key", also in tests/tcpip_vectors.rs
 C=synw-c
 T=synw-t
