@@ -116,6 +116,9 @@ fn facts(page: &mut String, audit: &Audit) {
         );
     }
     page.push_str("</ul><h2>Listening</h2><ul>");
+    if audit.listeners.is_empty() {
+        page.push_str("<li>nothing on 135/tcp, 137-138/udp, 139/tcp or 445/tcp</li>");
+    }
     for l in &audit.listeners {
         let _ = write!(page, "<li>{} {}</li>", l.service, escape(&describe(l)));
     }
