@@ -47,6 +47,10 @@ pub enum StoreError {
         /// The backend's name, e.g. "PostgreSQL".
         backend: &'static str,
     },
+    /// The server could not be reached or refused us (wrong password, no such user or
+    /// database, timeout). Nothing was sent but the connection attempt.
+    #[error("{0}: cannot connect to PostgreSQL: {1}")]
+    Connect(StoreLocation, String),
     /// There is no database at the location (reading needs one; nothing was created).
     #[error("{0}: no such database (nothing has been stored there yet)")]
     Missing(StoreLocation),
@@ -118,6 +122,8 @@ pub enum StoreErrorKind {
     Unsupported,
     /// No such scan.
     NotFound,
+    /// The server could not be reached or refused the credentials.
+    Connect,
     /// No database there (reading), or no directory for one (writing).
     Missing,
     /// The caller sent something inconsistent (a finding for another host).
@@ -140,6 +146,7 @@ impl StoreError {
             Self::Unsupported { .. } => StoreErrorKind::Unsupported,
             Self::NotFound(_) | Self::AuditNotFound(_) => StoreErrorKind::NotFound,
             Self::Missing(_) | Self::NoDirectory(..) => StoreErrorKind::Missing,
+            Self::Connect(..) => StoreErrorKind::Connect,
             Self::FindingForOtherHost { .. } => StoreErrorKind::Invalid,
             Self::Io { .. } => StoreErrorKind::Io,
             Self::WriterStopped | Self::Backend { .. } => StoreErrorKind::Backend,

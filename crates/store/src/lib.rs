@@ -6,8 +6,9 @@
 //!   results in batches. Every backend implements both.
 //! - [`StoreLocation`] is where a store lives, as `--db` gives it; [`open`] opens it with
 //!   the backend it names.
-//! - [`sqlite`] is the backend today: one SQLite file, refusing files that are not ours
-//!   without touching them.
+//! - [`sqlite`]: one SQLite file, refusing files that are not ours without touching them.
+//! - [`postgres`]: one PostgreSQL database shared by many scanning processes, written by
+//!   binary COPY and upsert.
 //! - [`ScanDiff`] is what changed between two scans.
 #![forbid(unsafe_code)]
 
@@ -17,6 +18,7 @@ mod diff_shares;
 mod error;
 mod location;
 mod owner;
+pub mod postgres;
 mod scan;
 pub mod sqlite;
 mod store;
@@ -30,12 +32,12 @@ pub use owner::ScanOwner;
 pub use scan::{ParseScanIdError, ScanId, ScanMeta, ScanOptions, ScanStatus, ScanSummary};
 pub use store::{ScanStore, ScanWriter, WriterStats};
 
-/// Opens (or, for a file, creates) the store at `location` with the backend it names. A
-/// PostgreSQL URL is refused with [`StoreError::Unsupported`]: that backend is not built yet.
+/// Opens (or creates: a file, or the schema in an empty PostgreSQL database) the store at
+/// `location` with the backend it names.
 pub fn open(location: &StoreLocation) -> Result<Box<dyn ScanStore>, StoreError> {
     match location {
         StoreLocation::Sqlite(path) => Ok(Box::new(sqlite::SqliteStore::open(path)?)),
-        StoreLocation::Postgres(_) => Err(unsupported(location)),
+        StoreLocation::Postgres(url) => Ok(Box::new(postgres::PostgresStore::open(url)?)),
     }
 }
 
@@ -44,13 +46,6 @@ pub fn open(location: &StoreLocation) -> Result<Box<dyn ScanStore>, StoreError> 
 pub fn open_read_only(location: &StoreLocation) -> Result<Box<dyn ScanStore>, StoreError> {
     match location {
         StoreLocation::Sqlite(path) => Ok(Box::new(sqlite::SqliteStore::open_read_only(path)?)),
-        StoreLocation::Postgres(_) => Err(unsupported(location)),
-    }
-}
-
-fn unsupported(location: &StoreLocation) -> StoreError {
-    StoreError::Unsupported {
-        location: location.clone(),
-        backend: "PostgreSQL",
+        StoreLocation::Postgres(url) => Ok(Box::new(postgres::PostgresStore::open_read_only(url)?)),
     }
 }

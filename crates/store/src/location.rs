@@ -16,7 +16,7 @@ const POSTGRES_SCHEMES: &[&str] = &["postgres://", "postgresql://"];
 pub enum StoreLocation {
     /// An SQLite database file (created if missing).
     Sqlite(PathBuf),
-    /// A PostgreSQL server. Recognised so that it can be refused clearly: no backend yet.
+    /// A PostgreSQL server (the [`crate::postgres`] backend).
     Postgres(PostgresUrl),
 }
 
@@ -71,6 +71,11 @@ impl PostgresUrl {
     /// The URL with any password replaced by `***`.
     pub fn redacted(&self) -> String {
         redact(&self.0)
+    }
+
+    /// The URL as given, password included: for connecting only, never for showing.
+    pub(crate) fn secret_text(&self) -> &str {
+        &self.0
     }
 }
 
