@@ -89,9 +89,10 @@ impl Cli {
 /// Where scans are kept.
 #[derive(Debug, Args)]
 pub(crate) struct StoreArgs {
-    /// The scan database (SQLite). Default: $XDG_DATA_HOME/smbaudit/smbaudit.db, else
-    /// ~/.local/share/smbaudit/smbaudit.db.
-    #[arg(long, value_name = "PATH")]
+    /// The scan database: an SQLite file, or a postgres://USER@HOST/DB URL (password from
+    /// PGPASSWORD or ~/.pgpass). Default: $SMBAUDIT_DB, else
+    /// $XDG_DATA_HOME/smbaudit/smbaudit.db, else ~/.local/share/smbaudit/smbaudit.db.
+    #[arg(long, value_name = "PATH|URL")]
     pub(crate) db: Option<PathBuf>,
 }
 

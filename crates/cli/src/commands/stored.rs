@@ -5,16 +5,18 @@ use smbaudit_store::{ScanId, ScanStore, ScanSummary, StoreError, StoreErrorKind,
 use crate::args::StoreArgs;
 use crate::{Fatal, exit};
 
-/// Where the store is: `--db` (a path, or a URL of a backend), else the per-user default.
-/// The second value says whether it is the default.
+/// Where the store is: `--db` (a path, or a URL of a backend), else `$SMBAUDIT_DB` (the
+/// same; read here, never shown by `--help`, as it may hold a password), else the per-user
+/// default. The second value says whether it is the per-user default.
 fn location(args: &StoreArgs) -> Result<(StoreLocation, bool), Fatal> {
-    match &args.db {
-        Some(db) => Ok((StoreLocation::parse(db.as_os_str()), false)),
+    let from_env = || std::env::var_os("SMBAUDIT_DB").filter(|v| !v.is_empty());
+    match args.db.as_ref().map(|db| db.as_os_str().to_owned()).or_else(from_env) {
+        Some(db) => Ok((StoreLocation::parse(&db), false)),
         None => StoreLocation::per_user_default()
             .map(|l| (l, true))
             .ok_or_else(|| {
                 Fatal::usage(anyhow::anyhow!(
-                    "no per-user data directory (HOME and XDG_DATA_HOME unset): give --db PATH or --no-store"
+                    "no per-user data directory (HOME and XDG_DATA_HOME unset): give --db PATH, SMBAUDIT_DB or --no-store"
                 ))
             }),
     }

@@ -12,7 +12,10 @@ pub mod lab;
 mod lab_selftest;
 mod local;
 mod nbstat;
+#[path = "../../../store/tests/pg/mod.rs"]
+mod pg;
 mod pipes;
+mod postgres;
 mod resume;
 mod run;
 mod scan;

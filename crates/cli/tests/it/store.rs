@@ -372,11 +372,11 @@ fn unknown_scan_ids_and_missing_databases_exit_2() {
     }
 }
 
-/// A PostgreSQL URL is recognised and refused (exit 2, nothing sent) until that backend is
-/// built, and its password never reaches the message.
+/// A PostgreSQL server that cannot be reached is refused with exit 2 before anything is
+/// sent, and the URL's password never reaches the message.
 #[test]
-fn postgres_urls_are_refused_with_exit_2_and_no_password() {
-    let url = "postgres://alice:s3cret@127.0.0.1/scans";
+fn unreachable_postgres_exits_2_without_the_password() {
+    let url = "postgres://alice:s3cret@127.0.0.1:1/scans?connect_timeout=3";
     for args in [
         vec!["history", "--db", url],
         vec!["show", "last", "--db", url],
@@ -385,7 +385,7 @@ fn postgres_urls_are_refused_with_exit_2_and_no_password() {
         let (code, err) = run_plain(&args);
         assert_eq!(code, 2, "{args:?}: {err}");
         assert!(
-            err.contains("postgres://alice:***@127.0.0.1/scans: the PostgreSQL store backend is not built yet"),
+            err.contains("postgres://alice:***@127.0.0.1:1/scans?connect_timeout=3: cannot connect to PostgreSQL"),
             "{err}"
         );
         assert!(!err.contains("s3cret"), "{err}");

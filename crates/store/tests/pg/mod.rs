@@ -67,8 +67,15 @@ fn check(what: &str, out: std::io::Result<Output>) -> Output {
 }
 
 impl Cluster {
-    /// Starts a cluster, or `None` when PostgreSQL is not installed (see the module doc).
+    /// Starts a cluster with `fsync=off` (the tests need no durability), or `None` when
+    /// PostgreSQL is not installed (see the module doc).
     pub(crate) fn start() -> Option<Self> {
+        Self::start_with(false)
+    }
+
+    /// [`Cluster::start`], with `fsync` on or off (on for benchmarks).
+    pub(crate) fn start_with(fsync: bool) -> Option<Self> {
+        let fsync = if fsync { "on" } else { "off" };
         let Some(bin) = bin_dir() else {
             return skip("no /usr/lib/postgresql/*/bin/initdb (apt-get install postgresql)");
         };
@@ -120,7 +127,7 @@ impl Cluster {
                 .output(),
         );
         let options = format!(
-            "-c listen_addresses=127.0.0.1 -p {port} -k {} -c fsync=off -c max_connections=50",
+            "-c listen_addresses=127.0.0.1 -p {port} -k {} -c fsync={fsync} -c max_connections=50",
             cluster.socket_dir().display()
         );
         check(
