@@ -65,9 +65,13 @@ fn scans_stored_in_postgres_read_back_and_bad_credentials_exit_2() {
     );
     assert_eq!(code, 0, "{err}");
     assert!(out.contains("127.0.0.1"), "{out}");
-    assert!(out.contains("finished"), "{out}");
+    assert!(out.contains("\"status\": \"finished\""), "{out}");
+    assert!(out.contains("\"hosts\": 1,"), "{out}");
 
-    let (code, out, err) = run(&["show", "last", "--db", &url, "-f", "jsonl"], &password);
+    let (code, out, err) = run(
+        &["show", "last", "--db", &url, "-f", "jsonl", "--all"],
+        &password,
+    );
     assert_eq!(code, 0, "{err}");
     assert!(out.contains("\"ip\":\"127.0.0.1\""), "{out}");
 

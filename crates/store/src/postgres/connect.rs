@@ -27,7 +27,7 @@ const DEFAULT_SOCKET_DIR: &str = "/var/run/postgresql";
 /// on it (whenever the runtime is blocked on, which every call through it is).
 pub(crate) struct Session {
     /// The runtime every call blocks on.
-    pub(crate) rt: Runtime,
+    pub(crate) rt: OwnRuntime,
     /// The client.
     pub(crate) client: Client,
 }
@@ -38,11 +38,64 @@ impl std::fmt::Debug for Session {
     }
 }
 
-impl Session {
-    /// Runs `f` to completion on the session's runtime.
-    pub(crate) fn block_on<F: std::future::Future>(&self, f: F) -> F::Output {
-        self.rt.block_on(f)
+/// A private runtime that may be dropped anywhere: on a thread of another runtime (where a
+/// plain [`Runtime`]'s drop panics) it is shut down in the background.
+pub(crate) struct OwnRuntime(Option<Runtime>);
+
+impl OwnRuntime {
+    fn new() -> std::io::Result<Self> {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()?;
+        Ok(Self(Some(rt)))
     }
+}
+
+impl std::ops::Deref for OwnRuntime {
+    type Target = Runtime;
+
+    fn deref(&self) -> &Runtime {
+        match &self.0 {
+            Some(rt) => rt,
+            None => unreachable!("taken only by drop"),
+        }
+    }
+}
+
+impl Drop for OwnRuntime {
+    fn drop(&mut self) {
+        if let Some(rt) = self.0.take() {
+            rt.shutdown_background();
+        }
+    }
+}
+
+impl Session {
+    /// Runs `f` to completion on the session's runtime (see [`block_on`]).
+    pub(crate) fn block_on<F>(&self, f: F) -> F::Output
+    where
+        F: std::future::Future + Send,
+        F::Output: Send,
+    {
+        block_on(&self.rt, f)
+    }
+}
+
+/// Runs `f` to completion on `rt`. Called from within another runtime (the CLI's scan
+/// callback runs on tokio's threads, where blocking on a runtime panics), it blocks on a
+/// scoped thread of its own instead.
+pub(crate) fn block_on<F>(rt: &Runtime, f: F) -> F::Output
+where
+    F: std::future::Future + Send,
+    F::Output: Send,
+{
+    if tokio::runtime::Handle::try_current().is_err() {
+        return rt.block_on(f);
+    }
+    std::thread::scope(|scope| match scope.spawn(|| rt.block_on(f)).join() {
+        Ok(out) => out,
+        Err(panic) => std::panic::resume_unwind(panic),
+    })
 }
 
 /// What the process environment says about connecting (read once, passed in so that tests
@@ -135,16 +188,13 @@ fn password_from_env(config: &Config, env: &Env) -> Option<String> {
 pub(crate) fn connect(url: &PostgresUrl) -> Result<Session, StoreError> {
     let location = StoreLocation::Postgres(url.clone());
     let config = config(url, &Env::current())?;
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .map_err(|e| StoreError::backend(super::BACKEND, e))?;
+    let rt = OwnRuntime::new().map_err(|e| StoreError::backend(super::BACKEND, e))?;
     let tls = tls(config.get_ssl_mode()).map_err(|e| StoreError::Connect(location.clone(), e))?;
     let limit = config
         .get_connect_timeout()
         .copied()
         .unwrap_or(CONNECT_TIMEOUT);
-    let client = rt.block_on(async {
+    let client = block_on(&rt, async {
         match tokio::time::timeout(limit, config.connect(tls)).await {
             Err(_) => Err(format!(
                 "no answer within {}",

@@ -7,7 +7,7 @@ use smbaudit_findings::record::HostRecord;
 use smbaudit_findings::{Finding, Severity};
 use tokio_postgres::{Client, Row};
 
-use super::connect::{Session, connect};
+use super::connect::{Session, block_on, connect};
 use super::schema::{LATEST, prepare};
 use super::writer::PostgresWriter;
 use super::{Pg, pg_error};
@@ -55,7 +55,7 @@ impl PostgresStore {
         let location = StoreLocation::Postgres(url.clone());
         let mut session = connect(url)?;
         let Session { rt, client } = &mut session;
-        let version = rt.block_on(prepare(client, &location, read_only))?;
+        let version = block_on(rt, prepare(client, &location, read_only))?;
         if read_only {
             session
                 .block_on(

@@ -20,7 +20,7 @@ use tokio_postgres::binary_copy::BinaryCopyInWriter;
 use tokio_postgres::types::Type;
 
 use super::Pg;
-use super::connect::{Session, connect};
+use super::connect::{Session, block_on, connect};
 use super::store::set_status;
 use crate::error::{StoreError, to_json};
 use crate::location::PostgresUrl;
@@ -217,7 +217,7 @@ fn commit(
         return Ok(());
     }
     let Session { rt, client } = session;
-    rt.block_on(write_batch(client, scan, batch)).pg()?;
+    block_on(rt, write_batch(client, scan, batch)).pg()?;
     stats.hosts += batch.len() as u64;
     stats.findings += batch.iter().map(|p| p.findings.len() as u64).sum::<u64>();
     stats.batches += 1;
