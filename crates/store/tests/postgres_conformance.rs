@@ -68,6 +68,8 @@ const REFUSALS: &[Check] = &[
         "a_killed_writer_loses_at_most_a_batch",
         a_killed_writer_loses_at_most_a_batch,
     ),
+    // Last: it turns TLS on for the rest of the cluster's life.
+    ("sslmode_require_uses_tls", sslmode_require_uses_tls),
 ];
 
 fn reopening_keeps_the_data(cluster: &Cluster) {
@@ -351,4 +353,68 @@ fn a_killed_writer_loses_at_most_a_batch(cluster: &Cluster) {
     assert_eq!(resumed.hosts, u64::from(TOTAL));
     assert_eq!(resumed.findings_by_severity, full.findings_by_severity);
     assert_eq!(resumed.status, ScanStatus::Finished);
+}
+
+/// `sslmode=require` refuses a server without TLS, and with TLS on the connection is
+/// encrypted (as the server's `pg_stat_ssl` says).
+fn sslmode_require_uses_tls(cluster: &Cluster) {
+    let db = cluster.create_db();
+    let tcp = format!(
+        "postgres://{}:{}@127.0.0.1:{}/{db}",
+        pg::USER,
+        pg::PASSWORD,
+        cluster.port
+    );
+    let e = smbaudit_store::open(&location(&format!("{tcp}?sslmode=require"))).unwrap_err();
+    assert_eq!(e.kind(), StoreErrorKind::Connect, "{e}");
+    assert!(!e.to_string().contains(pg::PASSWORD), "{e}");
+
+    // A self-signed certificate, owned by the server's user.
+    let (cert, key) = (
+        cluster.dir().join("server.crt"),
+        cluster.dir().join("server.key"),
+    );
+    let made = Command::new("openssl")
+        .args([
+            "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
+        ])
+        .args(["-subj", "/CN=127.0.0.1", "-keyout"])
+        .arg(&key)
+        .arg("-out")
+        .arg(&cert)
+        .output()
+        .unwrap();
+    assert!(
+        made.status.success(),
+        "{}",
+        String::from_utf8_lossy(&made.stderr)
+    );
+    let owner = std::fs::metadata(cluster.dir()).unwrap();
+    let (uid, gid) = (
+        std::os::unix::fs::MetadataExt::uid(&owner),
+        std::os::unix::fs::MetadataExt::gid(&owner),
+    );
+    for f in [&cert, &key] {
+        std::os::unix::fs::chown(f, Some(uid), Some(gid)).unwrap();
+        std::fs::set_permissions(f, std::os::unix::fs::PermissionsExt::from_mode(0o600)).unwrap();
+    }
+    for (name, value) in [
+        ("ssl_cert_file", cert.display().to_string()),
+        ("ssl_key_file", key.display().to_string()),
+        ("ssl", "on".to_owned()),
+    ] {
+        cluster.psql(&db, &format!("ALTER SYSTEM SET {name} = '{value}'"));
+    }
+    cluster.psql(&db, "SELECT pg_reload_conf()");
+    sleep(Duration::from_millis(300));
+
+    let store = smbaudit_store::open(&location(&format!("{tcp}?sslmode=require"))).unwrap();
+    let scan = store.begin_scan(&meta(&["10.0.0.1"])).unwrap();
+    let encrypted = cluster.psql(
+        &db,
+        "SELECT count(*) FROM pg_stat_ssl s JOIN pg_stat_activity a USING (pid)
+         WHERE a.application_name = 'smbaudit' AND s.ssl",
+    );
+    assert_eq!(encrypted, "1");
+    assert_eq!(store.scan(scan).unwrap().targets, ["10.0.0.1"]);
 }
