@@ -1,6 +1,6 @@
 //! What can go wrong with the store, with messages a user can act on.
 //!
-//! The error names no backend's types: a backend's own error (rusqlite's, later
+//! The error names no backend's types: a backend's own error (rusqlite's,
 //! tokio-postgres') travels as the boxed source of [`StoreError::Backend`], and
 //! [`StoreError::kind`] tells the CLI which exit code an error deserves.
 
@@ -39,7 +39,8 @@ pub enum StoreError {
         /// The newest version this build knows.
         supported: i64,
     },
-    /// The location names a backend this build does not have (a `postgres://` URL today).
+    /// The location names a backend this build does not have (every `StoreLocation`
+    /// has one today; kept for locations added before their backend).
     #[error("{location}: the {backend} store backend is not built yet; give a file path")]
     Unsupported {
         /// The location, its password redacted.

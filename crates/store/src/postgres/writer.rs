@@ -253,8 +253,8 @@ fn last_sent(batch: &[Pending]) -> Vec<(&Pending, Vec<&PendingFinding>)> {
         .collect()
 }
 
-/// Writes `batch` in one transaction: COPY into the staging tables, then replace each
-/// host's findings and upsert its record.
+/// Writes `batch` in one transaction: COPY into the staging tables, upsert the records,
+/// then replace the findings of each host stored again.
 async fn write_batch(
     client: &mut Client,
     scan: ScanId,
@@ -290,20 +290,32 @@ async fn write_batch(
         }
         w.finish().await?;
     }
-    tx.execute(
-        "DELETE FROM findings f USING smbaudit_staging_hosts s
-         WHERE f.scan_id = $1 AND f.ip = s.ip",
-        &[&scan.0],
-    )
-    .await?;
-    tx.execute(
-        "INSERT INTO hosts (scan_id, ip, record_json, written)
-         SELECT $1::bigint, ip, record_json, $2::text FROM smbaudit_staging_hosts
-         ON CONFLICT (scan_id, ip)
-         DO UPDATE SET record_json = EXCLUDED.record_json, written = EXCLUDED.written",
-        &[&scan.0, &now()],
-    )
-    .await?;
+    // The hosts stored before this batch (an upserted row's xmax is set, a new one's is
+    // 0): only their old findings need deleting. Deleting by every address of the batch
+    // is planned as a scan of all the scan's findings, which grows with the scan.
+    let replaced: Vec<String> = tx
+        .query(
+            "INSERT INTO hosts (scan_id, ip, record_json, written)
+             SELECT $1::bigint, ip, record_json, $2::text FROM smbaudit_staging_hosts
+             ON CONFLICT (scan_id, ip)
+             DO UPDATE SET record_json = EXCLUDED.record_json, written = EXCLUDED.written
+             RETURNING ip, xmax::text <> '0'",
+            &[&scan.0, &now()],
+        )
+        .await?
+        .iter()
+        .filter_map(|row| match (row.try_get(0), row.try_get::<_, bool>(1)) {
+            (Ok(ip), Ok(true)) => Some(ip),
+            _ => None,
+        })
+        .collect();
+    if !replaced.is_empty() {
+        tx.execute(
+            "DELETE FROM findings WHERE scan_id = $1 AND ip = ANY($2)",
+            &[&scan.0, &replaced],
+        )
+        .await?;
+    }
     tx.execute(
         "INSERT INTO findings (scan_id, ip, rule_id, severity, finding_json)
          SELECT $1::bigint, ip, rule_id, severity, finding_json FROM smbaudit_staging_findings
