@@ -14,7 +14,7 @@ pub use iter::TargetIter;
 pub use permute::{Permutation, ROUNDS};
 pub use shard::{Shard, ShardError, ShardIndices};
 pub use spec::{MIN_V6_PREFIX, OctetRange, TargetError, TargetErrors, TargetSpec};
-pub use walk::{Order, TargetIndex, Walk};
+pub use walk::{Order, TargetIndex, Visit, Walk};
 
 /// What to scan: the included specs minus the excluded ones.
 #[derive(Debug, Clone, Default)]

@@ -19,7 +19,7 @@ use ipnet::IpNet;
 
 use super::permute::Permutation;
 use super::shard::{Shard, ShardIndices};
-use super::{TargetError, TargetList, TargetSpec};
+use super::{TargetError, TargetIter, TargetList, TargetSpec};
 
 /// The order a scan visits its targets in: the permutation of `seed`, and this machine's
 /// shard of it.
@@ -62,6 +62,14 @@ impl TargetList {
     /// memory beyond one `u64` per spec. See [`TargetList::index`] for the error.
     pub fn walk(&self, order: Order) -> Result<Walk<'_>, TargetError> {
         self.walk_from(order, 0)
+    }
+
+    /// The targets in the listed order (`None`, as [`Self::iter`]) or in `order`'s.
+    pub fn visit(&self, order: Option<Order>) -> Result<Visit<'_>, TargetError> {
+        Ok(match order {
+            None => Visit::Listed(self.iter()),
+            Some(order) => Visit::Permuted(self.walk(order)?),
+        })
     }
 
     /// As [`Self::walk`], after the first `done` indices of the shard (as counted by
@@ -175,5 +183,25 @@ impl Iterator for Walk<'_> {
 
     fn size_hint(&self) -> (usize, Option<usize>) {
         (0, self.indices.size_hint().1)
+    }
+}
+
+/// The targets in listed or permuted order ([`TargetList::visit`]).
+#[derive(Debug)]
+pub enum Visit<'a> {
+    /// In the order listed.
+    Listed(TargetIter<'a>),
+    /// In a keyed order, one shard.
+    Permuted(Walk<'a>),
+}
+
+impl Iterator for Visit<'_> {
+    type Item = IpAddr;
+
+    fn next(&mut self) -> Option<IpAddr> {
+        match self {
+            Self::Listed(it) => it.next(),
+            Self::Permuted(walk) => walk.next(),
+        }
     }
 }
