@@ -367,4 +367,63 @@ mod tests {
         adopt_options(&mut none, &stored_with_user(None)).expect("adopts");
         assert_eq!(none.user, None);
     }
+
+    #[test]
+    fn resume_keeps_the_seed_and_shard_and_refuses_others() {
+        let first = scan_args(
+            &[
+                "smbaudit",
+                "scan",
+                "10.0.0.0/24",
+                "--seed",
+                "42",
+                "--shard",
+                "2/3",
+            ],
+            &["seed", "shard"],
+        );
+        let mut summary = stored_with_user(None);
+        summary.options = Some(options_of(&first));
+        let stored = summary.options.as_ref().expect("options");
+        assert_eq!(stored.seed, Some(42));
+        assert_eq!(stored.shard, Some(StoredShard { index: 2, count: 3 }));
+
+        let mut args = scan_args(&["smbaudit", "scan", "--resume", "7"], &["resume"]);
+        adopt_options(&mut args, &summary).expect("adopts");
+        assert_eq!(args.seed, Some(42));
+        assert_eq!(args.shard, Some(Shard::new(2, 3).expect("a shard")));
+        assert!(check_no_subset_of_shard(&args, &summary).is_err());
+
+        let mut other = scan_args(
+            &[
+                "smbaudit", "scan", "--resume", "7", "--seed", "43", "--shard", "1/3",
+            ],
+            &["resume", "seed", "shard"],
+        );
+        let refused = format!(
+            "{:#}",
+            adopt_options(&mut other, &summary)
+                .expect_err("refused")
+                .error
+        );
+        assert!(
+            refused.contains("--seed (the scan used --seed 42)"),
+            "{refused}"
+        );
+        assert!(
+            refused.contains("--shard (the scan used --shard 2/3)"),
+            "{refused}"
+        );
+
+        // The same values again are no conflict; a whole scan is stored without a shard.
+        let mut same = scan_args(
+            &[
+                "smbaudit", "scan", "--resume", "7", "--seed", "42", "--shard", "2/3",
+            ],
+            &["resume", "seed", "shard"],
+        );
+        adopt_options(&mut same, &summary).expect("adopts");
+        let whole = scan_args(&["smbaudit", "scan", "10.0.0.0/24", "--shard", "1/1"], &[]);
+        assert_eq!(options_of(&whole).shard, None);
+    }
 }
