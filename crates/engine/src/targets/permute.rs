@@ -95,7 +95,11 @@ impl Permutation {
         // Each round swaps which half has which radix.
         for (round, key) in self.keys.iter().enumerate() {
             let modulus = if round % 2 == 0 { a } else { b };
-            let next = (left + mix(right ^ key) % modulus) % modulus;
+            // F reduced to [0, modulus) by a multiply, not a division (Lemire's
+            // "fastrange"); left + F < 2·modulus, so one subtraction wraps it.
+            let f = (u128::from(mix(right ^ key)) * u128::from(modulus)) >> 64;
+            let sum = left + u64::try_from(f).unwrap_or(0);
+            let next = if sum >= modulus { sum - modulus } else { sum };
             left = right;
             right = next;
         }
