@@ -5,11 +5,12 @@ use std::time::{Instant, SystemTime, UNIX_EPOCH};
 use crate::findings::{FixContext, findings};
 use crate::firewall::{self, Decision, Query, Ruleset, Verdict};
 use crate::interfaces::{self, Interface};
+use crate::listeners::Daemon;
 use crate::listeners::{self, Listener};
 use crate::model::{Service, Unreadable};
 use crate::report::{Audit, FirewallSummary};
-use crate::samba;
-use crate::verdict::{Facts, judge};
+use crate::samba::{self, SambaConfig};
+use crate::verdict::{Facts, SambaView, judge};
 
 /// What the user said about the interfaces.
 #[derive(Clone, Debug, Default)]
@@ -42,7 +43,10 @@ pub fn audit(options: &Options) -> Result<Audit, String> {
         let (configs, mut why) = samba::read(&processes);
         unreadable.append(&mut why);
         let ruleset = match firewall.join() {
-            Ok(Ok(ruleset)) => Some(ruleset),
+            Ok(Ok(ruleset)) => {
+                unreadable.extend(ruleset.unreadable());
+                Some(ruleset)
+            }
             Ok(Err(u)) => {
                 unreadable.push(u);
                 None
@@ -57,7 +61,7 @@ pub fn audit(options: &Options) -> Result<Audit, String> {
     let mut ifaces = ifaces;
     interfaces::classify(&mut ifaces, &options.outside, &options.inside)?;
     let decide = |q: &Query<'_>| decide(ruleset.as_ref(), q);
-    let limit = |l: &Listener, i: &Interface| samba::limit(&configs, l, i);
+    let limit = |l: &Listener, i: &Interface| samba_view(&configs, l, i);
     let facts = Facts {
         interfaces: &ifaces,
         listeners: table_read.then_some(found.as_slice()),
@@ -101,6 +105,24 @@ fn decide(ruleset: Option<&Ruleset>, q: &Query<'_>) -> Decision {
             verdict: Verdict::Unknown("the firewall could not be read".into()),
             rule: None,
         },
+    }
+}
+
+/// Samba's refusal of `l`'s traffic on `i`; unknown for an nmbd whose configuration could
+/// not be read, since its `interfaces` decide whom it answers. (smbd's listeners already
+/// show its binding; its `hosts allow` refuses only after the handshake.)
+fn samba_view(configs: &[SambaConfig], l: &Listener, i: &Interface) -> SambaView {
+    if let Some(why) = samba::limit(configs, l, i) {
+        return SambaView::Refuses(why);
+    }
+    match &l.process {
+        Some(p) if p.daemon == Daemon::Nmbd && samba::config_of(configs, p.pid).is_none() => {
+            SambaView::Unknown(format!(
+                "nmbd (pid {}) answers only the subnets of its `interfaces`, and its configuration could not be read",
+                p.pid
+            ))
+        }
+        _ => SambaView::Allows,
     }
 }
 

@@ -1,9 +1,11 @@
 //! decide() on real iptables-nft-save / ip6tables-nft-save captures
 //! (see tests/data/iptables/SOURCES.md).
 
-use ipnet::IpNet;
+mod firewall_common;
+use firewall_common::{decide, nets, unknown_why};
+
 use smbaudit_hostaudit::firewall::{
-    Backend, Decision, Query, Ruleset, Verdict, parse_iptables_save, parse_nft_json,
+    Backend, Ruleset, Verdict, parse_iptables_save, parse_nft_json,
 };
 use smbaudit_hostaudit::{Family, Service};
 
@@ -24,27 +26,6 @@ fn ruleset(name: &str) -> Ruleset {
     let v6 = optional(&format!("{name}.v6.save"));
     assert!(!v4.is_empty() || !v6.is_empty(), "no capture for {name}");
     parse_iptables_save(&v4, &v6).unwrap_or_else(|e| panic!("{name}: {e:?}"))
-}
-
-fn decide(rs: &Ruleset, iface: &str, family: Family, service: Service) -> Decision {
-    rs.decide(&Query {
-        iface,
-        family,
-        service,
-    })
-}
-
-fn nets(list: &[&str]) -> Vec<IpNet> {
-    list.iter()
-        .map(|s| s.parse().expect("test prefix"))
-        .collect()
-}
-
-fn unknown_why(d: &Decision) -> &str {
-    match &d.verdict {
-        Verdict::Unknown(why) => why,
-        other => panic!("expected Unknown, got {other:?}"),
-    }
 }
 
 #[test]
@@ -265,5 +246,49 @@ fn thousand_rules_are_judged_correctly_and_quickly() {
         start.elapsed() < std::time::Duration::from_secs(5),
         "{:?}",
         start.elapsed()
+    );
+}
+
+#[test]
+fn legacy_save_reads_like_the_nft_variant() {
+    let legacy =
+        parse_iptables_save(&read("outside-drop.legacy.v4.save"), "").expect("legacy parses");
+    let nft = parse_iptables_save(&read("outside-drop.v4.save"), "").expect("nft variant parses");
+    for iface in ["eth0", "eth1", "lo"] {
+        for service in Service::AUDITED {
+            assert_eq!(
+                decide(&legacy, iface, Ipv4, service),
+                decide(&nft, iface, Ipv4, service)
+            );
+        }
+    }
+    assert_eq!(
+        decide(&legacy, "eth0", Ipv4, Service::SMB).verdict,
+        Verdict::Dropped
+    );
+}
+
+#[test]
+fn a_ufw_style_ruleset() {
+    // Ubuntu ufw's chain layout, default deny, Samba allowed from 192.168.56.0/24.
+    let rs = ruleset("ufw-like");
+    for service in [Service::NBNS, Service::NBDGM, Service::NBSS, Service::SMB] {
+        let d = decide(&rs, "eth0", Ipv4, service);
+        assert_eq!(
+            d.verdict,
+            Verdict::AcceptedFrom(nets(&["192.168.56.0/24"])),
+            "{service}"
+        );
+        assert!(d.rule.expect("accept").text.contains("dapp_Samba"));
+    }
+    // 135 meets the rate-limited LOG (a fork that rejoins) and then the policy.
+    let d = decide(&rs, "eth0", Ipv4, Service::EPMAP);
+    assert_eq!(d.verdict, Verdict::Dropped);
+    assert_eq!(d.rule.expect("policy").text, "policy drop");
+    // ssh passes `-m recent` rules the audit cannot judge: unknown, not dropped.
+    assert!(unknown_why(&decide(&rs, "eth0", Ipv4, Service::tcp(22))).contains("recent"));
+    assert_eq!(
+        decide(&rs, "lo", Ipv4, Service::EPMAP).verdict,
+        Verdict::Accepted
     );
 }
