@@ -27,7 +27,9 @@ pub use diff_shares::ShareChange;
 pub use error::{StoreError, StoreErrorKind};
 pub use location::{PostgresUrl, StoreLocation};
 pub use owner::ScanOwner;
-pub use scan::{ParseScanIdError, ScanId, ScanMeta, ScanOptions, ScanStatus, ScanSummary};
+pub use scan::{
+    ParseScanIdError, ScanId, ScanMeta, ScanOptions, ScanStatus, ScanSummary, StoredShard,
+};
 pub use store::{ScanStore, ScanWriter, WriterStats};
 
 /// Opens (or, for a file, creates) the store at `location` with the backend it names. A

@@ -12,6 +12,7 @@ pub mod lab;
 mod lab_selftest;
 mod local;
 mod nbstat;
+mod order;
 mod pipes;
 mod resume;
 mod run;
