@@ -13,7 +13,7 @@ use smbaudit_wire::smb1::NegotiateResponse as Smb1Negotiate;
 use smbaudit_wire::smb2::Dialect;
 
 use super::reply::Refusal;
-use super::shares::{Identity, walk::ShareWalk};
+use super::shares::{Identity, smb1_walk::Smb1ShareWalk, walk::ShareWalk};
 use super::smb1::{self as probe1, Smb1Reply};
 use super::smb2 as probe2;
 use super::smb2::{
@@ -95,6 +95,8 @@ enum Step {
     Smb1Peek(u16, u16),
     /// The DoublePulsar ping on the same tree (UID, TID).
     Smb1DoublePulsar(u16, u16),
+    /// An SMB1-only host's share walk on the same null session and IPC$ tree.
+    Smb1Shares(Box<Smb1ShareWalk>),
     FloorConnect(usize),
     FloorNegotiate(usize),
     Done,
@@ -268,6 +270,10 @@ impl Suite {
                 ms17_010::doublepulsar_request(*uid, *tid),
                 "TRANSACTION2 response",
             ),
+            Step::Smb1Shares(walk) => match walk.request() {
+                Some((request, waiting_for)) => exchange(request, waiting_for),
+                None => Action::Done,
+            },
             Step::FloorNegotiate(i) => exchange(
                 self.negotiate(&self.candidates[*i..=*i]),
                 "NEGOTIATE response",
@@ -428,9 +434,17 @@ impl Suite {
                 self.facts.ms17_010 = Some(verdict);
                 self.step = Step::Smb1DoublePulsar(uid, tid);
             }
-            Step::Smb1DoublePulsar(..) => {
+            Step::Smb1DoublePulsar(uid, tid) => {
                 self.facts.doublepulsar = Some(ms17_010::judge_doublepulsar(reply));
-                self.smb1_concluded(Ok(()));
+                self.smb1_share_walk(uid, tid);
+            }
+            Step::Smb1Shares(mut walk) => {
+                walk.handle(reply);
+                if !walk.is_done() {
+                    self.step = Step::Smb1Shares(walk);
+                    return;
+                }
+                self.smb1_walked(*walk);
             }
             Step::FloorNegotiate(i) => {
                 let dialect = self.candidates[i];
@@ -609,6 +623,40 @@ impl Suite {
                 super::reply::status_text(other)
             )),
         }
+    }
+
+    /// After MS17-010 on connection B: the share walk on its null session and IPC$ tree
+    /// when shares are asked for and SMB2 gave no list (a host that speaks SMB1 only), else
+    /// connection B concludes.
+    fn smb1_share_walk(&mut self, uid: u16, tid: u16) {
+        if !self.shares || self.max.is_some() || self.facts.shares.is_some() {
+            return self.smb1_concluded(Ok(()));
+        }
+        let random = (self.env.nonce)().salt;
+        let write_name = self.write_check.then(|| {
+            format!(
+                "smbaudit-write-check-{}.tmp",
+                &crate::hex(&(self.env.nonce)().salt)[..16]
+            )
+        });
+        let walk = Smb1ShareWalk::new(
+            Identity::Anonymous,
+            self.netname.clone(),
+            (uid, tid),
+            &random,
+            write_name,
+        );
+        self.step = Step::Smb1Shares(Box::new(walk));
+    }
+
+    /// The SMB1 share walk's results; then connection B concludes.
+    fn smb1_walked(&mut self, walk: Smb1ShareWalk) {
+        let (listing, any_share_name) = walk.finish();
+        self.facts.shares = Some(listing);
+        if self.facts.any_share_name.is_none() {
+            self.facts.any_share_name = any_share_name;
+        }
+        self.smb1_concluded(Ok(()));
     }
 
     /// The MS17-010 check stopped short: unknown, with `why`; then connection B concludes.
