@@ -195,12 +195,48 @@ fn an_smb1_only_host_lists_its_shares_and_access_like_smbclient() {
         for name in ["public", "upload", "private", "backup$"] {
             let ls = smbclient_nt1(&lab, &[&format!("{target}/{name}"), "-c", "ls"]).unwrap();
             let smbclient_reads = ls.contains("blocks available");
+            if smbclient_reads {
+                assert!(ls.contains("README.txt"), "{name}: {ls}");
+                assert_eq!(anonymous(name)["entries"], 1, "{name}: smbclient says {ls}");
+            }
             assert_eq!(
                 anonymous(name)["read"] == true,
                 smbclient_reads,
                 "{name}: smbclient says {ls}"
             );
         }
+    }
+
+    // --write-check over SMB1 proves it and leaves nothing behind; read-only refuses it.
+    let (code, out, err) = smbaudit(
+        &lab,
+        &["scan", "-f", "json", "--no-store", "--write-check"],
+        &[ip.clone()],
+    );
+    assert_eq!(code, 0, "stderr: {err}");
+    let checked: Vec<Value> = serde_json::from_str(&out).expect("scan JSON");
+    let access_in = |name: &str| {
+        checked[0]["smb"]["shares"]["shares"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|s| s["name"] == name)
+            .unwrap()["access"][0]
+            .clone()
+    };
+    let upload = access_in("upload");
+    assert_eq!(upload["write"], true, "{upload}");
+    assert!(
+        upload["write_evidence"]
+            .as_str()
+            .unwrap()
+            .contains("removed it"),
+        "{upload}"
+    );
+    let public = access_in("public");
+    assert_eq!(public["write"], false, "{public}");
+    if let Some(ls) = smbclient_nt1(&lab, &[&format!("{target}/upload"), "-c", "ls"]) {
+        assert!(!ls.contains("smbaudit-write-check"), "left behind: {ls}");
     }
 
     // `smbaudit shares` shows the same verdicts.

@@ -64,11 +64,14 @@ impl FindFirst2Response {
             e.u32_le("FileIndex")?;
             let len = e.u32_le("FileNameLength")? as usize;
             let name = e.take("FileName", len)?;
-            names.push(if unicode {
+            let mut name = if unicode {
                 crate::text::utf16le(name)
             } else {
                 String::from_utf8_lossy(name).into_owned()
-            });
+            };
+            // Samba counts an OEM name's terminator in FileNameLength.
+            name.truncate(name.trim_end_matches('\0').len());
+            names.push(name);
             if next == 0 {
                 break;
             }
@@ -114,7 +117,7 @@ mod tests {
     fn decodes_names_along_next_entry_offsets() {
         let mut data = entry(".", false);
         data.extend(entry("..", false));
-        data.extend(entry("readme.txt", true));
+        data.extend(entry("readme.txt\0", true));
         let params = [1, 0, 3, 0, 1, 0, 0, 0, 0, 0];
         let resp = FindFirst2Response::decode(&params, &data, false).unwrap();
         assert_eq!(resp.names, [".", "..", "readme.txt"]);
