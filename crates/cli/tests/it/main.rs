@@ -3,6 +3,7 @@
 //! machine, never the real network.
 
 mod audit_here;
+mod capture_tmp;
 mod cli;
 mod creds;
 mod findings;
