@@ -3,7 +3,6 @@
 //! machine, never the real network.
 
 mod audit_here;
-mod capture_tmp;
 mod cli;
 mod creds;
 mod findings;
