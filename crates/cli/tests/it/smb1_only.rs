@@ -184,6 +184,7 @@ fn an_smb1_only_host_lists_its_shares_and_access_like_smbclient() {
         "anonymous-share-listing",
         "anonymous-share-read",
         "anonymous-share-write",
+        "hidden-share-anonymous-read",
     ] {
         assert!(fired.contains(rule), "{rule} in {fired:?}");
     }
