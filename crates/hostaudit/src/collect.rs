@@ -5,11 +5,12 @@ use std::time::{Instant, SystemTime, UNIX_EPOCH};
 use crate::findings::{FixContext, findings};
 use crate::firewall::{self, Decision, Query, Ruleset, Verdict};
 use crate::interfaces::{self, Interface};
+use crate::listeners::Daemon;
 use crate::listeners::{self, Listener};
 use crate::model::{Service, Unreadable};
 use crate::report::{Audit, FirewallSummary};
-use crate::samba;
-use crate::verdict::{Facts, judge};
+use crate::samba::{self, SambaConfig};
+use crate::verdict::{Facts, SambaView, judge};
 
 /// What the user said about the interfaces.
 #[derive(Clone, Debug, Default)]
@@ -25,22 +26,42 @@ pub struct Options {
 /// name that is not an interface here.
 pub fn audit(options: &Options) -> Result<Audit, String> {
     let start = Instant::now();
-    let mut unreadable = Vec::new();
-    let mut ifaces = interfaces::read().unwrap_or_else(|u| {
-        unreadable.push(u);
-        Vec::new()
+    // The firewall (an `nft` or `iptables-save` child) is read beside the rest: the
+    // slowest sources are child processes (nft, testparm, `smbd -b`).
+    let (ifaces, found, table_read, configs, ruleset, unreadable) = std::thread::scope(|scope| {
+        let firewall = scope.spawn(firewall::read);
+        let mut unreadable = Vec::new();
+        let ifaces = interfaces::read().unwrap_or_else(|u| {
+            unreadable.push(u);
+            Vec::new()
+        });
+        let (found, mut why) = listeners::read(&Service::AUDITED);
+        let table_read = socket_table_read(&found, &why);
+        unreadable.append(&mut why);
+        let (processes, mut why) = listeners::samba_processes();
+        unreadable.append(&mut why);
+        let (configs, mut why) = samba::read(&processes);
+        unreadable.append(&mut why);
+        let ruleset = match firewall.join() {
+            Ok(Ok(ruleset)) => {
+                unreadable.extend(ruleset.unreadable());
+                Some(ruleset)
+            }
+            Ok(Err(u)) => {
+                unreadable.push(u);
+                None
+            }
+            Err(_) => {
+                unreadable.push(Unreadable::new("firewall ruleset", "its reader failed"));
+                None
+            }
+        };
+        (ifaces, found, table_read, configs, ruleset, unreadable)
     });
+    let mut ifaces = ifaces;
     interfaces::classify(&mut ifaces, &options.outside, &options.inside)?;
-    let (found, mut why) = listeners::read(&Service::AUDITED);
-    let table_read = socket_table_read(&found, &why);
-    unreadable.append(&mut why);
-    let (processes, mut why) = listeners::samba_processes();
-    unreadable.append(&mut why);
-    let (configs, mut why) = samba::read(&processes);
-    unreadable.append(&mut why);
-    let ruleset = firewall::read().map_err(|u| unreadable.push(u)).ok();
     let decide = |q: &Query<'_>| decide(ruleset.as_ref(), q);
-    let limit = |l: &Listener, i: &Interface| samba::limit(&configs, l, i);
+    let limit = |l: &Listener, i: &Interface| samba_view(&configs, l, i);
     let facts = Facts {
         interfaces: &ifaces,
         listeners: table_read.then_some(found.as_slice()),
@@ -84,6 +105,24 @@ fn decide(ruleset: Option<&Ruleset>, q: &Query<'_>) -> Decision {
             verdict: Verdict::Unknown("the firewall could not be read".into()),
             rule: None,
         },
+    }
+}
+
+/// Samba's refusal of `l`'s traffic on `i`; unknown for an nmbd whose configuration could
+/// not be read, since its `interfaces` decide whom it answers. (smbd's listeners already
+/// show its binding; its `hosts allow` refuses only after the handshake.)
+fn samba_view(configs: &[SambaConfig], l: &Listener, i: &Interface) -> SambaView {
+    if let Some(why) = samba::limit(configs, l, i) {
+        return SambaView::Refuses(why);
+    }
+    match &l.process {
+        Some(p) if p.daemon == Daemon::Nmbd && samba::config_of(configs, p.pid).is_none() => {
+            SambaView::Unknown(format!(
+                "nmbd (pid {}) answers only the subnets of its `interfaces`, and its configuration could not be read",
+                p.pid
+            ))
+        }
+        _ => SambaView::Allows,
     }
 }
 

@@ -267,3 +267,47 @@ fn thousand_rules_are_judged_correctly_and_quickly() {
         start.elapsed()
     );
 }
+
+#[test]
+fn legacy_save_reads_like_the_nft_variant() {
+    let legacy =
+        parse_iptables_save(&read("outside-drop.legacy.v4.save"), "").expect("legacy parses");
+    let nft = parse_iptables_save(&read("outside-drop.v4.save"), "").expect("nft variant parses");
+    for iface in ["eth0", "eth1", "lo"] {
+        for service in Service::AUDITED {
+            assert_eq!(
+                decide(&legacy, iface, Ipv4, service),
+                decide(&nft, iface, Ipv4, service)
+            );
+        }
+    }
+    assert_eq!(
+        decide(&legacy, "eth0", Ipv4, Service::SMB).verdict,
+        Verdict::Dropped
+    );
+}
+
+#[test]
+fn a_ufw_style_ruleset() {
+    // Ubuntu ufw's chain layout, default deny, Samba allowed from 192.168.56.0/24.
+    let rs = ruleset("ufw-like");
+    for service in [Service::NBNS, Service::NBDGM, Service::NBSS, Service::SMB] {
+        let d = decide(&rs, "eth0", Ipv4, service);
+        assert_eq!(
+            d.verdict,
+            Verdict::AcceptedFrom(nets(&["192.168.56.0/24"])),
+            "{service}"
+        );
+        assert!(d.rule.expect("accept").text.contains("dapp_Samba"));
+    }
+    // 135 meets the rate-limited LOG (a fork that rejoins) and then the policy.
+    let d = decide(&rs, "eth0", Ipv4, Service::EPMAP);
+    assert_eq!(d.verdict, Verdict::Dropped);
+    assert_eq!(d.rule.expect("policy").text, "policy drop");
+    // ssh passes `-m recent` rules the audit cannot judge: unknown, not dropped.
+    assert!(unknown_why(&decide(&rs, "eth0", Ipv4, Service::tcp(22))).contains("recent"));
+    assert_eq!(
+        decide(&rs, "lo", Ipv4, Service::EPMAP).verdict,
+        Verdict::Accepted
+    );
+}

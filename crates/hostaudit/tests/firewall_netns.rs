@@ -100,7 +100,9 @@ fn can_run_with(extra: &[&str]) -> bool {
     let why = match (root, tools) {
         (true, true) => return true,
         (false, _) => "not root",
-        (true, false) => "nft, ip, iptables-nft-restore (or setpriv) missing",
+        (true, false) => {
+            "nft, ip, iptables-nft-restore (or setpriv, iptables-legacy-restore) missing"
+        }
     };
     if std::env::var("CI").is_ok_and(|v| v == "true") {
         panic!("CI=true and the namespace tests cannot run: {why}");
@@ -248,32 +250,30 @@ fn read_sees_the_namespace_ruleset() {
         inner_read(&expect);
         return;
     }
-    if !can_run() {
+    if !can_run_with(&["iptables-legacy-restore", "ip6tables-legacy-restore"]) {
         return;
     }
     let exe = std::env::current_exe().expect("test binary");
     let exe = exe.to_str().expect("utf-8 path");
-    for expect in ["nftables", "iptables"] {
+    for expect in ["nftables", "iptables", "legacy"] {
         let ns = Netns::new();
-        if expect == "nftables" {
-            ns.ok(&["nft", "-f", &data("nft/outside-drop-set.nft")]);
-        } else {
-            ns.ok(&[
-                "sh",
-                "-c",
-                &format!(
-                    "iptables-nft-restore < {}",
-                    data("iptables/outside-drop.v4.rules")
-                ),
-            ]);
-            ns.ok(&[
-                "sh",
-                "-c",
-                &format!(
-                    "ip6tables-nft-restore < {}",
-                    data("iptables/outside-drop.v6.rules")
-                ),
-            ]);
+        let restore = |tool: &str, file: &str| {
+            ns.ok(&["sh", "-c", &format!("{tool} < {}", data(file))]);
+        };
+        match expect {
+            "nftables" => {
+                ns.ok(&["nft", "-f", &data("nft/outside-drop-set.nft")]);
+            }
+            "iptables" => {
+                restore("iptables-nft-restore", "iptables/outside-drop.v4.rules");
+                restore("ip6tables-nft-restore", "iptables/outside-drop.v6.rules");
+            }
+            _ => {
+                // iptables-legacy (x_tables) beside an nftables ruleset filtering nothing.
+                ns.ok(&["nft", "-f", &data("nft/empty.nft")]);
+                restore("iptables-legacy-restore", "iptables/outside-drop.v4.rules");
+                restore("ip6tables-legacy-restore", "iptables/outside-drop.v6.rules");
+            }
         }
         let out = Command::new("ip")
             .args([
@@ -300,15 +300,15 @@ fn read_sees_the_namespace_ruleset() {
 
 fn inner_read(expect: &str) {
     let rs = read().expect("read the namespace's ruleset");
-    let (backend, text) = match expect {
+    let ipt_text = "-A INPUT -i eth0 -p tcp -m multiport --dports 135,139,445 -j DROP";
+    let (backend, table, text) = match expect {
         "nftables" => (
             Backend::Nftables,
+            "inet filter",
             r#"iifname "eth0" tcp dport @smb_tcp drop"#,
         ),
-        _ => (
-            Backend::Iptables,
-            "-A INPUT -i eth0 -p tcp -m multiport --dports 135,139,445 -j DROP",
-        ),
+        "iptables" => (Backend::Iptables, "filter", ipt_text),
+        _ => (Backend::Nftables, "iptables-legacy filter", ipt_text),
     };
     assert_eq!(rs.backend(), backend);
     for family in [Family::Ipv4, Family::Ipv6] {
@@ -318,7 +318,8 @@ fn inner_read(expect: &str) {
             service: Service::SMB,
         });
         assert_eq!(d.verdict, Verdict::Dropped, "{family}");
-        assert_eq!(d.rule.expect("rule").text, text);
+        let rule = d.rule.expect("rule");
+        assert_eq!((rule.table.as_str(), rule.text.as_str()), (table, text));
         assert_eq!(
             verdict(&rs, "eth1", family, Service::SMB),
             Verdict::Accepted

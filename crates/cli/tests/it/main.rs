@@ -2,6 +2,7 @@
 //! Samba servers build them with [`lab::Lab`]: network namespaces on this
 //! machine, never the real network.
 
+mod audit;
 mod audit_here;
 mod cli;
 mod creds;

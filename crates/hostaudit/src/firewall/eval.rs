@@ -20,7 +20,7 @@ pub(crate) const MAX_JUMP_DEPTH: usize = 16;
 /// Most rule evaluations per query: a bound on work for hostile rulesets.
 pub(crate) const MAX_STEPS: usize = 200_000;
 /// Most forks per query (each unjudgeable rule or source split may double the walk).
-pub(crate) const MAX_FORKS: usize = 2_000;
+pub(crate) const MAX_FORKS: usize = 10_000;
 
 /// Traffic on one branch of the walk.
 #[derive(Clone, Debug)]
@@ -156,14 +156,14 @@ impl Walker<'_> {
                                 match base.policy {
                                     Policy::Accept => {
                                         p.accepted_by_policy.get_or_insert(ev);
-                                        next.push(p);
+                                        push_unique_path(&mut next, p);
                                     }
                                     Policy::Drop => leaves.push(leaf(p, Outcome::Drop, Some(ev))),
                                 }
                             }
                             End::Verdict(Outcome::Accept, ev) => {
                                 p.accepted_by.get_or_insert(ev);
-                                next.push(p);
+                                push_unique_path(&mut next, p);
                             }
                             End::Verdict(outcome, ev) => leaves.push(leaf(p, outcome, Some(ev))),
                         }
@@ -230,7 +230,17 @@ impl Walker<'_> {
                     }
                 }
                 cur = unmatched.pop();
-                work.extend(unmatched.into_iter().map(|u| (i + 1, u)));
+                for u in unmatched {
+                    push_unique(&mut work, i + 1, u);
+                }
+                // Two branches at the same rule with the same traffic go the same way
+                // (a non-terminal rule that forks): follow one.
+                if cur
+                    .as_ref()
+                    .is_some_and(|c| work.iter().any(|(j, w)| *j == i + 1 && w.same_traffic(c)))
+                {
+                    cur = None;
+                }
                 i += 1;
             }
         }
@@ -255,7 +265,7 @@ impl Walker<'_> {
             Action::Drop => out.push((m, End::Verdict(Outcome::Drop, ev))),
             Action::Reject => out.push((m, End::Verdict(Outcome::Reject, ev))),
             Action::Unknown(why) => out.push((m, End::Verdict(Outcome::Unknown(why.clone()), ev))),
-            Action::Continue => work.push((next_rule, m)),
+            Action::Continue => push_unique(work, next_rule, m),
             Action::Return => out.push((m, End::Fallthrough)),
             Action::Jump(target) | Action::Goto(target) => {
                 if depth >= MAX_JUMP_DEPTH {
@@ -267,7 +277,7 @@ impl Walker<'_> {
                 let comes_back = matches!(action, Action::Jump(_));
                 for (p, end) in self.run(*target, m, depth + 1, before_ct)? {
                     match end {
-                        End::Fallthrough if comes_back => work.push((next_rule, p)),
+                        End::Fallthrough if comes_back => push_unique(work, next_rule, p),
                         end => out.push((p, end)),
                     }
                 }
@@ -285,7 +295,9 @@ impl Walker<'_> {
                     }
                     rest = still;
                 }
-                work.extend(rest.into_iter().map(|p| (next_rule, p)));
+                for p in rest {
+                    push_unique(work, next_rule, p);
+                }
             }
         }
         Ok(())
@@ -383,11 +395,95 @@ impl Walker<'_> {
     }
 }
 
+impl Path {
+    /// Whether both carry the same traffic with the same history that matters.
+    fn same_traffic(&self, other: &Self) -> bool {
+        self.region == other.region
+            && self.accepted_by == other.accepted_by
+            && self.accepted_by_policy == other.accepted_by_policy
+    }
+}
+
+/// Adds `p` to the traffic entering the next base chain, unless already there.
+fn push_unique_path(next: &mut Vec<Path>, p: Path) {
+    if !next.iter().any(|w| w.same_traffic(&p)) {
+        next.push(p);
+    }
+}
+
+/// Queues `p` at rule `at`, unless the same traffic already waits there.
+fn push_unique(work: &mut Vec<(usize, Path)>, at: usize, p: Path) {
+    if !work.iter().any(|(j, w)| *j == at && w.same_traffic(&p)) {
+        work.push((at, p));
+    }
+}
+
 fn leaf(p: Path, outcome: Outcome, evidence: Option<Evidence>) -> Leaf {
     Leaf {
         region: p.region,
         outcome,
         evidence,
         taint: p.taint,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::firewall::rules::{Base, Rule, TableFamily};
+    use crate::model::{Family, Service};
+
+    fn chain(rules: Vec<Rule>) -> Chain {
+        Chain {
+            table: "inet t".to_string(),
+            family: TableFamily::Inet,
+            name: "input".to_string(),
+            base: Some(Base {
+                hook: Hook::Input,
+                prio: 0,
+                policy: Policy::Drop,
+                devices: None,
+            }),
+            rules,
+        }
+    }
+
+    fn rule(conds: Vec<Cond>, action: Action) -> Rule {
+        Rule {
+            handle: None,
+            text: String::new(),
+            conds,
+            unknown_stmt: None,
+            action,
+        }
+    }
+
+    #[test]
+    fn too_many_rule_evaluations_is_unknown_not_a_hang() {
+        let port = Cond::Dport {
+            ranges: vec![(445, 445)],
+            negate: false,
+        };
+        let rules = (0..=MAX_STEPS)
+            .map(|_| rule(vec![port.clone()], Action::Continue))
+            .collect();
+        let chains = [chain(rules)];
+        let q = Query {
+            iface: "eth0",
+            family: Family::Ipv4,
+            service: Service::SMB,
+        };
+        let d = decide(&chains, &q);
+        assert_eq!(
+            d.verdict,
+            Verdict::Unknown(format!(
+                "more than {MAX_STEPS} rule evaluations for one port: too large to judge"
+            ))
+        );
+        // Exactly the limit is judged: the policy drops it.
+        let rules = (0..MAX_STEPS)
+            .map(|_| rule(vec![port.clone()], Action::Continue))
+            .collect();
+        assert_eq!(decide(&[chain(rules)], &q).verdict, Verdict::Dropped);
     }
 }

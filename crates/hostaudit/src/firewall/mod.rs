@@ -44,7 +44,7 @@
 //! every fork agrees (a limit choosing between two drops, an unknown rule on another
 //! port), the verdict stands. A statement it cannot follow (`queue`, `dnat`, an unknown
 //! target) on traffic that reaches it is Unknown. So Unknown is never reported as
-//! Dropped. Work is bounded: at most 200,000 rule evaluations and 2,000 forks per query.
+//! Dropped. Work is bounded: at most 200,000 rule evaluations and 10,000 forks per query.
 
 use ipnet::IpNet;
 use serde::Serialize;
@@ -102,7 +102,7 @@ pub enum Verdict {
     Dropped,
     /// Refused with an ICMP error or TCP reset.
     Rejected,
-    /// Accepted only from these source prefixes, dropped from anywhere else.
+    /// Accepted only from these source prefixes; dropped or rejected from anywhere else.
     AcceptedFrom(Vec<IpNet>),
     /// Accepted from anywhere.
     Accepted,
@@ -150,6 +150,15 @@ impl Ruleset {
         eval::decide(&self.chains, q)
     }
 
+    /// What of the ruleset could not be read (e.g. `ip6tables-save` failed while
+    /// `iptables-save` worked): one line each; those families' verdicts are Unknown.
+    pub fn unreadable(&self) -> Vec<Unreadable> {
+        self.unreadable
+            .iter()
+            .map(|(family, why)| Unreadable::new(format!("{family} firewall rules"), why.clone()))
+            .collect()
+    }
+
     /// Commands (one per line, ready to paste into a root shell) that drop `services`
     /// arriving on `iface`: inserted at the top of the existing input chain where one
     /// exists, else in a new table `inet smbaudit` (nft) or the INPUT chains (iptables).
@@ -184,4 +193,33 @@ pub fn parse_iptables_save(v4: &str, v6: &str) -> Result<Ruleset, Unreadable> {
         chains,
         unreadable: Vec::new(),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_unreadable_family_is_unknown_and_listed() {
+        let mut rs = parse_iptables_save("", "").expect("empty");
+        rs.unreadable
+            .push((Family::Ipv6, "ip6tables-save is not installed".to_string()));
+        let q = |family| Query {
+            iface: "eth0",
+            family,
+            service: Service::SMB,
+        };
+        assert_eq!(rs.decide(&q(Family::Ipv4)).verdict, Verdict::Accepted);
+        assert_eq!(
+            rs.decide(&q(Family::Ipv6)).verdict,
+            Verdict::Unknown("ip6tables-save is not installed".to_string())
+        );
+        assert_eq!(
+            rs.unreadable(),
+            [Unreadable::new(
+                "IPv6 firewall rules",
+                "ip6tables-save is not installed"
+            )]
+        );
+    }
 }

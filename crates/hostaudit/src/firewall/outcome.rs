@@ -70,9 +70,11 @@ impl Walker<'_> {
         for a in &accepted {
             accept_region = accept_region.union(&a.region);
         }
+        // The earliest explicit accept (by chain, then rule), else a policy.
         let first_accept = accepted
-            .first()
-            .and_then(|a| a.evidence)
+            .iter()
+            .filter_map(|a| a.evidence)
+            .min_by_key(|e| (e.rule.is_none(), e.chain, e.rule))
             .map(|e| self.rule_ref(e));
         if accept_region.is_most_of() {
             return Decision {

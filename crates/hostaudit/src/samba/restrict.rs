@@ -260,6 +260,17 @@ fn joined(nets: &[&IpNet]) -> String {
         .join(", ")
 }
 
+/// The config a Samba daemon runs with: the one that lists its pid, else the only one.
+pub fn config_of(configs: &[SambaConfig], pid: u32) -> Option<&SambaConfig> {
+    configs
+        .iter()
+        .find(|c| c.pids.contains(&pid))
+        .or(match configs {
+            [only] => Some(only),
+            _ => None,
+        })
+}
+
 /// Samba's own limit on `listener` arriving on `iface`, for the verdict
 /// (`verdict::SambaLimit`): the config of the daemon that owns the listener (else the
 /// only config, when a Samba daemon owns it), judged for the families the socket takes
@@ -269,13 +280,7 @@ pub fn limit(configs: &[SambaConfig], listener: &Listener, iface: &Interface) ->
     if process.daemon == Daemon::Other {
         return None;
     }
-    let config = configs
-        .iter()
-        .find(|c| c.pids.contains(&process.pid))
-        .or(match configs {
-            [only] => Some(only),
-            _ => None,
-        })?;
+    let config = config_of(configs, process.pid)?;
     let families: &[Family] = match listener.addr {
         IpAddr::V6(v6) if v6.is_unspecified() && listener.v6only == Some(false) => {
             &[Family::Ipv4, Family::Ipv6]

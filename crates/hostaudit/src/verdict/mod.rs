@@ -89,9 +89,19 @@ pub struct Facts<'a> {
     pub listeners: Option<&'a [Listener]>,
 }
 
-/// How Samba limits one listener on one interface: `Some(reason)` when it refuses the
-/// traffic there (nmbd's source filter, `hosts allow`).
-pub type SambaLimit<'a> = dyn Fn(&Listener, &Interface) -> Option<String> + 'a;
+/// What Samba itself does with one listener's traffic on one interface.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum SambaView {
+    /// Samba does not refuse it (or the listener is not Samba's).
+    Allows,
+    /// Samba refuses it there (nmbd's source filter, `hosts allow`), and why.
+    Refuses(String),
+    /// Whether Samba refuses it depends on a configuration that could not be read.
+    Unknown(String),
+}
+
+/// How Samba limits one listener on one interface.
+pub type SambaLimit<'a> = dyn Fn(&Listener, &Interface) -> SambaView + 'a;
 
 /// The firewall's decision for new traffic.
 pub type Firewall<'a> = dyn Fn(&Query<'_>) -> Decision + 'a;
@@ -158,44 +168,56 @@ fn judge_cell(
         service,
     });
     cell.rule = decision.rule;
-    let (verdict, reason) = match decision.verdict {
-        Verdict::Dropped => (CellVerdict::Filtered, "the firewall drops it".to_owned()),
-        Verdict::Rejected => (CellVerdict::Filtered, "the firewall rejects it".to_owned()),
-        Verdict::Unknown(why) => match samba_refusal(&here, iface, samba) {
-            Some(limit) => (CellVerdict::Restricted, limit),
-            None => (CellVerdict::Unknown, why),
-        },
-        Verdict::AcceptedFrom(prefixes) => match samba_refusal(&here, iface, samba) {
-            Some(limit) => (CellVerdict::Restricted, limit),
-            None => {
-                let from = prefixes.iter().map(ToString::to_string).collect::<Vec<_>>();
-                cell.prefixes = prefixes;
-                (
-                    CellVerdict::ExposedToPrefix,
-                    format!(
-                        "listening; the firewall accepts it from {} only",
-                        from.join(", ")
-                    ),
-                )
-            }
-        },
-        Verdict::Accepted => match samba_refusal(&here, iface, samba) {
-            Some(limit) => (CellVerdict::Restricted, limit),
-            None => (CellVerdict::Exposed, accepted_reason(cell.rule.is_some())),
-        },
+    let samba_view = samba_view(&here, iface, samba);
+    let (verdict, reason) = match (decision.verdict, samba_view) {
+        (Verdict::Dropped, _) => (CellVerdict::Filtered, "the firewall drops it".to_owned()),
+        (Verdict::Rejected, _) => (CellVerdict::Filtered, "the firewall rejects it".to_owned()),
+        (_, SambaView::Refuses(limit)) => (CellVerdict::Restricted, limit),
+        (Verdict::Unknown(why), _) | (_, SambaView::Unknown(why)) => (CellVerdict::Unknown, why),
+        (Verdict::AcceptedFrom(prefixes), SambaView::Allows) => {
+            let from = prefixes.iter().map(ToString::to_string).collect::<Vec<_>>();
+            cell.prefixes = prefixes;
+            (
+                CellVerdict::ExposedToPrefix,
+                format!(
+                    "listening; the firewall accepts it from {} only",
+                    from.join(", ")
+                ),
+            )
+        }
+        (Verdict::Accepted, SambaView::Allows) => {
+            (CellVerdict::Exposed, accepted_reason(cell.rule.is_some()))
+        }
     };
     cell.verdict = verdict;
     cell.reason = reason;
     cell
 }
 
-/// Samba refuses the traffic only if it refuses it on every listener that takes it.
-fn samba_refusal(here: &[&Listener], iface: &Interface, samba: &SambaLimit<'_>) -> Option<String> {
-    let limits: Option<Vec<String>> = here.iter().map(|l| samba(l, iface)).collect();
-    limits.map(|mut l| {
-        l.dedup();
-        l.join("; ")
-    })
+/// Samba refuses the traffic only if it refuses it on every listener that takes it; one
+/// that allows it lets it in; otherwise an unknown one leaves it unknown.
+fn samba_view(here: &[&Listener], iface: &Interface, samba: &SambaLimit<'_>) -> SambaView {
+    let views: Vec<SambaView> = here.iter().map(|l| samba(l, iface)).collect();
+    if views.contains(&SambaView::Allows) {
+        return SambaView::Allows;
+    }
+    let mut unknown: Vec<String> = Vec::new();
+    let mut refused: Vec<String> = Vec::new();
+    for view in views {
+        let (list, why) = match view {
+            SambaView::Unknown(why) => (&mut unknown, why),
+            SambaView::Refuses(why) => (&mut refused, why),
+            SambaView::Allows => continue,
+        };
+        if !list.contains(&why) {
+            list.push(why);
+        }
+    }
+    if unknown.is_empty() {
+        SambaView::Refuses(refused.join("; "))
+    } else {
+        SambaView::Unknown(unknown.join("; "))
+    }
 }
 
 fn accepted_reason(by_rule: bool) -> String {
@@ -206,27 +228,38 @@ fn accepted_reason(by_rule: bool) -> String {
     }
 }
 
-/// "nothing listens" with, when the port is bound elsewhere, where.
+/// "nothing listens" with, when the port is bound elsewhere, where; and, for a socket
+/// bound to another interface's address, that a neighbour on this link can still send to
+/// it (Linux accepts a packet for any local address on any interface).
 fn not_listening_reason(
     all: &[Listener],
     service: Service,
     iface: &Interface,
     family: Family,
 ) -> String {
-    let elsewhere: Vec<String> = all
-        .iter()
-        .filter(|l| l.service == service)
-        .map(describe)
-        .collect();
+    let elsewhere: Vec<&Listener> = all.iter().filter(|l| l.service == service).collect();
     if elsewhere.is_empty() {
-        format!("nothing listens on {service}")
-    } else {
-        format!(
-            "{service} is bound only where {} {family} traffic cannot reach it: {}",
-            iface.name,
-            elsewhere.join(", ")
-        )
+        return format!("nothing listens on {service}");
     }
+    let listed: Vec<String> = elsewhere.iter().map(|l| describe(l)).collect();
+    let mut reason = format!(
+        "{service} is bound only where {} {family} traffic cannot reach it: {}",
+        iface.name,
+        listed.join(", ")
+    );
+    let weak_host = elsewhere.iter().any(|l| {
+        Family::of(l.addr) == family
+            && !l.addr.is_loopback()
+            && !l.addr.is_unspecified()
+            && l.device.is_none()
+    });
+    if weak_host && iface.facing == Facing::Outside {
+        reason.push_str(&format!(
+            " (a host on {}'s own link can still address that socket, since Linux takes packets for any local address on any interface; dropping the port on {} in the firewall stops that)",
+            iface.name, iface.name
+        ));
+    }
+    reason
 }
 
 /// "smbd (pid 42) on 0.0.0.0", "python3 (pid 7) on :: (takes IPv4 too)".

@@ -44,8 +44,8 @@ fn open(_: &Query<'_>) -> Decision {
     }
 }
 
-fn no_limit(_: &Listener, _: &Interface) -> Option<String> {
-    None
+fn no_limit(_: &Listener, _: &Interface) -> SambaView {
+    SambaView::Allows
 }
 
 fn cell<'c>(cells: &'c [Cell], iface: &str, family: Family, service: Service) -> &'c Cell {
@@ -156,7 +156,11 @@ fn the_firewall_decides_before_samba_and_keeps_its_rule_as_evidence() {
     };
     // nmbd drops what does not come from eth1's subnet.
     let samba = |l: &Listener, i: &Interface| {
-        (l.service == Service::NBNS && i.name == "eth0").then(|| "nmbd source filter".to_owned())
+        if l.service == Service::NBNS && i.name == "eth0" {
+            SambaView::Refuses("nmbd source filter".to_owned())
+        } else {
+            SambaView::Allows
+        }
     };
     let cells = judge(facts, &firewall, &samba);
     let smb = cell(&cells, "eth0", Family::Ipv4, Service::SMB);
@@ -210,4 +214,32 @@ fn an_unreadable_socket_table_makes_every_cell_unknown() {
     let json = serde_json::to_value(&cells[0]).unwrap();
     assert_eq!(json["service"], "135/tcp");
     assert_eq!(json["verdict"], "unknown");
+}
+
+#[test]
+fn a_samba_listener_whose_config_could_not_be_read_is_unknown_unless_the_firewall_drops_it() {
+    let ifaces = machine();
+    let listeners = [listener(Service::NBNS, "0.0.0.0", None, Daemon::Nmbd)];
+    let facts = Facts {
+        interfaces: &ifaces,
+        listeners: Some(&listeners),
+    };
+    let samba = |_: &Listener, _: &Interface| {
+        SambaView::Unknown("nmbd's smb.conf could not be read".into())
+    };
+    let cells = judge(facts, &open, &samba);
+    let c = cell(&cells, "eth0", Family::Ipv4, Service::NBNS);
+    assert_eq!(
+        (c.verdict, c.reason.as_str()),
+        (CellVerdict::Unknown, "nmbd's smb.conf could not be read")
+    );
+    let dropped = |_: &Query<'_>| Decision {
+        verdict: Verdict::Dropped,
+        rule: None,
+    };
+    let cells = judge(facts, &dropped, &samba);
+    assert_eq!(
+        cell(&cells, "eth0", Family::Ipv4, Service::NBNS).verdict,
+        CellVerdict::Filtered
+    );
 }

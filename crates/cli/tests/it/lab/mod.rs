@@ -65,11 +65,17 @@ mod setup;
 
 pub use guard::target_within;
 pub use process::output_within;
+// pieces for labs with their own topology (tests/it/audit)
+pub(crate) use net::{cleanup_namespace, ip, ns_pids};
+pub(crate) use process::{describe, is_samba, run, terminate_children, terminate_pids};
+pub(crate) use samba::{
+    DaemonSpec, host_log_tail, make_private_dirs, private_globals, spawn_samba,
+};
+pub(crate) use setup::{find_tools, skip_or_panic, which};
 
-use net::{claim_net, cleanup_namespace, list_namespaces, ns_net, ns_pids, sweep_stale};
-use process::{is_samba, terminate_children};
-use samba::{host_log_tail, set_mode};
-use setup::{find_tools, skip_or_panic, validate};
+use net::{claim_net, list_namespaces, ns_net, sweep_stale};
+use samba::set_mode;
+use setup::validate;
 
 /// The /16 all labs live in (never 10.213.0.0/16: that is the reference lab's).
 pub const LAB_NET: (Ipv4Addr, u8) = (Ipv4Addr::new(10, 214, 0, 0), 16);
@@ -164,9 +170,9 @@ impl HostSpec {
     }
 }
 
-/// What the harness found on this machine.
+/// What the harness found on this machine ([`find_tools`]).
 #[derive(Debug, Clone)]
-struct Tools {
+pub(crate) struct Tools {
     ip: PathBuf,
     unshare: PathBuf,
     nmblookup: PathBuf,
@@ -212,6 +218,15 @@ pub struct Lab {
     /// Abstract unix socket holding the claim on 10.214.<net>.0/24 (released
     /// by the kernel when the process dies). Dropped last.
     _claim: UnixListener,
+}
+
+impl Tools {
+    /// `ip netns exec NS program`: a `Command` running `program` in `ns`.
+    pub(crate) fn netns_command(&self, ns: &str, program: impl AsRef<OsStr>) -> Command {
+        let mut cmd = Command::new(&self.ip);
+        cmd.args(["netns", "exec", ns]).arg(program);
+        cmd
+    }
 }
 
 impl fmt::Debug for Lab {

@@ -171,7 +171,7 @@ pub(super) fn list_namespaces(tools: &Tools) -> Vec<String> {
     }
 }
 
-pub(super) fn ns_pids(tools: &Tools, ns: &str) -> Vec<u32> {
+pub(crate) fn ns_pids(tools: &Tools, ns: &str) -> Vec<u32> {
     match ip(tools, &["netns", "pids", ns]) {
         Ok(out) => out
             .split_whitespace()
@@ -189,7 +189,7 @@ pub(super) fn ns_pids(tools: &Tools, ns: &str) -> Vec<u32> {
 /// warning. A stale namespace (`sat-<pid>-...` whose test process is gone)
 /// holds only what that test started - Samba helpers that outlived it, a
 /// scanner it was running - so everything in it is stopped.
-pub(super) fn cleanup_namespace(tools: &Tools, ns: &str, stale: bool) {
+pub(crate) fn cleanup_namespace(tools: &Tools, ns: &str, stale: bool) {
     let me = std::process::id();
     let mut victims = Vec::new();
     for pid in ns_pids(tools, ns) {
@@ -218,7 +218,7 @@ pub(super) fn cleanup_namespace(tools: &Tools, ns: &str, stale: bool) {
     }
 }
 
-pub(super) fn ip(tools: &Tools, args: &[&str]) -> Result<String, String> {
+pub(crate) fn ip(tools: &Tools, args: &[&str]) -> Result<String, String> {
     let mut cmd = Command::new(&tools.ip);
     cmd.args(args);
     let out = run(&mut cmd, b"", CMD_TIMEOUT).map_err(|e| format!("ip {}: {e}", args.join(" ")))?;

@@ -14,7 +14,7 @@ pub(super) fn cmdline(pid: u32) -> String {
 }
 
 /// TERM, then KILL after 5 s; reaps.
-pub(super) fn terminate_children(mut children: Vec<Child>) {
+pub(crate) fn terminate_children(mut children: Vec<Child>) {
     if children.is_empty() {
         return;
     }
@@ -35,7 +35,7 @@ pub(super) fn terminate_children(mut children: Vec<Child>) {
 }
 
 /// TERM, then KILL after 5 s, for processes that are not our children.
-pub(super) fn terminate_pids(pids: &[u32]) {
+pub(crate) fn terminate_pids(pids: &[u32]) {
     if pids.is_empty() {
         return;
     }
@@ -102,7 +102,7 @@ pub(super) fn exe_name(pid: u32) -> Option<String> {
 }
 
 /// smbd, nmbd or a Samba helper (`/usr/libexec/samba/*`: samba-dcerpcd, rpcd_*).
-pub(super) fn is_samba(pid: u32) -> bool {
+pub(crate) fn is_samba(pid: u32) -> bool {
     exe(pid).is_some_and(|p| {
         let name = p
             .file_name()
@@ -112,7 +112,7 @@ pub(super) fn is_samba(pid: u32) -> bool {
     })
 }
 
-pub(super) fn describe(out: &Output) -> String {
+pub(crate) fn describe(out: &Output) -> String {
     let text = format!(
         "{}; stdout: {}; stderr: {}",
         out.status,
@@ -205,7 +205,7 @@ impl Spawned {
     }
 }
 
-pub(super) fn run(cmd: &mut Command, stdin: &[u8], limit: Duration) -> Result<Output, String> {
+pub(crate) fn run(cmd: &mut Command, stdin: &[u8], limit: Duration) -> Result<Output, String> {
     Spawned::spawn(cmd, stdin)
         .map_err(|e| format!("{cmd:?}: {e}"))?
         .finish(limit)

@@ -4,13 +4,13 @@ use std::fs;
 use std::net::Ipv4Addr;
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::{Child, Command, Stdio};
 use std::time::Instant;
 
 use super::net::ns_pids;
 use super::process::{describe, exe_name, is_samba, run, terminate_children, terminate_pids};
 use super::{
-    CMD_TIMEOUT, DNS_DOMAIN, Daemon, FIRST_HOST_OCTET, Host, HostSpec, Lab, START_TIMEOUT,
+    CMD_TIMEOUT, DNS_DOMAIN, Daemon, FIRST_HOST_OCTET, Host, HostSpec, Lab, START_TIMEOUT, Tools,
 };
 
 impl Lab {
@@ -88,22 +88,7 @@ impl Lab {
 
     pub(super) fn prepare_host(&self, index: usize, spec: &HostSpec) -> Host {
         let dir = self.dir.join("hosts").join(spec.id);
-        for sub in [
-            "",
-            "run",
-            "lock",
-            "state",
-            "cache",
-            "private",
-            "log",
-            "shares",
-            "bind-dns",
-            "usershares",
-            "ntp_signd",
-        ] {
-            mkdir(&dir.join(sub));
-        }
-        set_mode(&dir.join("private"), 0o700);
+        make_private_dirs(&dir);
         let d = dir.display().to_string();
         let octet = FIRST_HOST_OCTET + u8::try_from(index).expect("host count checked");
         let ip = Ipv4Addr::new(10, 214, self.net, octet);
@@ -132,36 +117,14 @@ impl Lab {
         if !spec.aliases.is_empty() {
             conf += &format!("   netbios aliases = {}\n", spec.aliases.join(" "));
         }
+        conf += &format!("   server string = smbaudit lab host {}\n", spec.id);
+        conf += &private_globals(&dir);
         conf += &format!(
-            "   server string = smbaudit lab host {id}\n\
-             \x20  pid directory = {d}/run\n\
-             \x20  lock directory = {d}/lock\n\
-             \x20  state directory = {d}/state\n\
-             \x20  cache directory = {d}/cache\n\
-             \x20  private dir = {d}/private\n\
-             \x20  ncalrpc dir = {d}/run/ncalrpc\n\
-             \x20  nmbd:socket dir = {d}/run/nmbd\n\
-             \x20  binddns dir = {d}/bind-dns\n\
-             \x20  usershare path = {d}/usershares\n\
-             \x20  ntp signd socket directory = {d}/ntp_signd\n\
-             \x20  winbindd socket directory = {d}/run/winbindd\n\
-             \x20  passdb backend = tdbsam:{d}/private/passdb.tdb\n\
-             \x20  log file = {d}/log/log.tools\n\
-             \x20  logging = file\n\
-             \x20  max log size = 1000\n\
-             \x20  server role = standalone server\n\
-             \x20  load printers = no\n\
-             \x20  printing = bsd\n\
-             \x20  printcap name = /dev/null\n\
-             \x20  disable spoolss = yes\n\
-             \x20  dns proxy = no\n\
-             \x20  obey pam restrictions = no\n\
-             \x20  interfaces = eth0\n\
+            "   interfaces = eth0\n\
              \x20  bind interfaces only = yes\n\
              \x20  map to guest = bad user\n\
              # extra_conf\n{extra_conf}\n\
-             # shares\n{shares}\n",
-            id = spec.id,
+             # shares\n{shares}\n"
         );
         let conf_path = dir.join("smb.conf");
         write(&conf_path, &conf);
@@ -261,54 +224,144 @@ impl Lab {
 
     pub(super) fn spawn_daemon(&self, index: usize, daemon: Daemon) {
         let h = &self.hosts[index];
-        let t = &self.tools;
-        let mut cmd = Command::new(&t.ip);
-        cmd.args(["netns", "exec", &h.ns]);
-        if let Some(setpriv) = &t.setpriv {
-            cmd.arg(setpriv).args(["--pdeathsig", "TERM"]);
-        }
-        // own UTS and mount namespace: hostname = lower-case NetBIOS name and a
-        // private /etc/hosts naming it <hostname>.<DNS_DOMAIN>
-        cmd.arg(&t.unshare).args([
-            "--uts",
-            "--mount",
-            "--",
-            "sh",
-            "-c",
-            r#"hostname "$1" && mount --bind "$2" /etc/hosts && shift 2 && exec "$@""#,
-            "sh",
-        ]);
-        cmd.arg(&h.hostname).arg(h.dir.join("hosts"));
-        if let Some((passwd, group)) = &h.nss {
-            let lib = t.nss_wrapper.as_ref().expect("checked in find_tools");
-            cmd.arg("env")
-                .arg(format!("LD_PRELOAD={}", lib.display()))
-                .arg(format!("NSS_WRAPPER_PASSWD={}", passwd.display()))
-                .arg(format!("NSS_WRAPPER_GROUP={}", group.display()));
-        }
-        cmd.arg(match daemon {
-            Daemon::Smbd => &t.smbd,
-            Daemon::Nmbd => &t.nmbd,
-        });
-        // not --no-process-group: smbd's parent kill(0, SIGTERM)s its process
-        // group when it gets SIGTERM, which would hit the test runner (and cargo)
-        cmd.args(["--foreground", "-s"])
-            .arg(&h.conf)
-            .arg("-l")
-            .arg(h.dir.join("log"));
-        let out_path = h.dir.join("log").join(format!("{}.out", daemon.name()));
-        let out = fs::OpenOptions::new()
-            .create(true)
-            .append(true)
-            .open(&out_path)
-            .unwrap_or_else(|e| panic!("lab: {}: {e}", out_path.display()));
-        let err = out.try_clone().expect("lab: dup log fd");
-        cmd.stdin(Stdio::null()).stdout(out).stderr(err);
-        let child = cmd
-            .spawn()
+        let hosts_file = h.dir.join("hosts");
+        let spec = DaemonSpec {
+            ns: &h.ns,
+            hostname: &h.hostname,
+            hosts_file: &hosts_file,
+            nss: h.nss.as_ref().map(|(p, g)| (p.as_path(), g.as_path())),
+            daemon,
+            conf: &h.conf,
+            dir: &h.dir,
+        };
+        let child = spawn_samba(&self.tools, &spec)
             .unwrap_or_else(|e| panic!("lab: cannot start {} of {}: {e}", daemon.name(), h.id));
         self.lock_daemons().insert((index, daemon), child);
     }
+}
+
+/// One Samba daemon to start in a namespace (see [`spawn_samba`]).
+pub(crate) struct DaemonSpec<'a> {
+    /// The network namespace it runs in.
+    pub(crate) ns: &'a str,
+    /// Its hostname (a private UTS namespace).
+    pub(crate) hostname: &'a str,
+    /// A file bind-mounted over `/etc/hosts` for it (a private mount namespace).
+    pub(crate) hosts_file: &'a Path,
+    /// `(passwd, group)` for nss_wrapper, if it has lab users.
+    pub(crate) nss: Option<(&'a Path, &'a Path)>,
+    /// smbd or nmbd.
+    pub(crate) daemon: Daemon,
+    /// Its smb.conf (`-s`).
+    pub(crate) conf: &'a Path,
+    /// Its private dir: logs go to `log/` (`-l`, and `log/<daemon>.out`).
+    pub(crate) dir: &'a Path,
+}
+
+/// Starts a Samba daemon as a child of the test: `ip netns exec NS setpriv
+/// --pdeathsig TERM unshare --uts --mount sh -c 'hostname ...; mount --bind
+/// HOSTS /etc/hosts; exec smbd --foreground -s CONF -l DIR/log'`, stdout and
+/// stderr appended to `DIR/log/<daemon>.out`.
+pub(crate) fn spawn_samba(t: &Tools, spec: &DaemonSpec<'_>) -> Result<Child, String> {
+    let mut cmd = Command::new(&t.ip);
+    cmd.args(["netns", "exec", spec.ns]);
+    if let Some(setpriv) = &t.setpriv {
+        cmd.arg(setpriv).args(["--pdeathsig", "TERM"]);
+    }
+    // own UTS and mount namespace: hostname = lower-case NetBIOS name and a
+    // private /etc/hosts naming it <hostname>.<DNS_DOMAIN>
+    cmd.arg(&t.unshare).args([
+        "--uts",
+        "--mount",
+        "--",
+        "sh",
+        "-c",
+        r#"hostname "$1" && mount --bind "$2" /etc/hosts && shift 2 && exec "$@""#,
+        "sh",
+    ]);
+    cmd.arg(spec.hostname).arg(spec.hosts_file);
+    if let Some((passwd, group)) = spec.nss {
+        let lib = t.nss_wrapper.as_ref().ok_or("nss_wrapper not found")?;
+        cmd.arg("env")
+            .arg(format!("LD_PRELOAD={}", lib.display()))
+            .arg(format!("NSS_WRAPPER_PASSWD={}", passwd.display()))
+            .arg(format!("NSS_WRAPPER_GROUP={}", group.display()));
+    }
+    cmd.arg(match spec.daemon {
+        Daemon::Smbd => &t.smbd,
+        Daemon::Nmbd => &t.nmbd,
+    });
+    // not --no-process-group: smbd's parent kill(0, SIGTERM)s its process
+    // group when it gets SIGTERM, which would hit the test runner (and cargo)
+    cmd.args(["--foreground", "-s"])
+        .arg(spec.conf)
+        .arg("-l")
+        .arg(spec.dir.join("log"));
+    let out_path = spec
+        .dir
+        .join("log")
+        .join(format!("{}.out", spec.daemon.name()));
+    let out = fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(&out_path)
+        .map_err(|e| format!("{}: {e}", out_path.display()))?;
+    let err = out.try_clone().map_err(|e| format!("dup log fd: {e}"))?;
+    cmd.stdin(Stdio::null()).stdout(out).stderr(err);
+    cmd.spawn().map_err(|e| format!("{cmd:?}: {e}"))
+}
+
+/// The `[global]` lines that keep a lab daemon's state, sockets and logs
+/// under `dir` (its subdirectories must exist, see [`make_private_dirs`]) and
+/// switch off what could reach beyond the lab (DNS proxy, printing). They set
+/// nothing about interfaces, ports or NetBIOS.
+pub(crate) fn private_globals(dir: &Path) -> String {
+    let d = dir.display();
+    format!(
+        "   pid directory = {d}/run\n\
+         \x20  lock directory = {d}/lock\n\
+         \x20  state directory = {d}/state\n\
+         \x20  cache directory = {d}/cache\n\
+         \x20  private dir = {d}/private\n\
+         \x20  ncalrpc dir = {d}/run/ncalrpc\n\
+         \x20  nmbd:socket dir = {d}/run/nmbd\n\
+         \x20  binddns dir = {d}/bind-dns\n\
+         \x20  usershare path = {d}/usershares\n\
+         \x20  ntp signd socket directory = {d}/ntp_signd\n\
+         \x20  winbindd socket directory = {d}/run/winbindd\n\
+         \x20  passdb backend = tdbsam:{d}/private/passdb.tdb\n\
+         \x20  log file = {d}/log/log.tools\n\
+         \x20  logging = file\n\
+         \x20  max log size = 1000\n\
+         \x20  server role = standalone server\n\
+         \x20  load printers = no\n\
+         \x20  printing = bsd\n\
+         \x20  printcap name = /dev/null\n\
+         \x20  disable spoolss = yes\n\
+         \x20  dns proxy = no\n\
+         \x20  obey pam restrictions = no\n"
+    )
+}
+
+/// Creates the directories [`private_globals`] names under `dir` (`private/`
+/// mode 0700, the rest 0755), plus `log/` and `shares/`.
+pub(crate) fn make_private_dirs(dir: &Path) {
+    for sub in [
+        "",
+        "run",
+        "lock",
+        "state",
+        "cache",
+        "private",
+        "log",
+        "shares",
+        "bind-dns",
+        "usershares",
+        "ntp_signd",
+    ] {
+        mkdir(&dir.join(sub));
+    }
+    set_mode(&dir.join("private"), 0o700);
 }
 
 /// `smb ports` of an extra_conf (the last setting wins), default `445 139`;
@@ -341,7 +394,7 @@ pub(super) fn smb_ports(extra_conf: &str) -> Vec<u16> {
     ports
 }
 
-pub(super) fn host_log_tail(dir: &Path) -> String {
+pub(crate) fn host_log_tail(dir: &Path) -> String {
     let mut s = String::new();
     let mut files: Vec<PathBuf> = fs::read_dir(dir.join("log"))
         .map(|rd| {

@@ -42,14 +42,14 @@ pub(super) fn ci() -> bool {
         .is_ok_and(|v| matches!(v.to_ascii_lowercase().as_str(), "true" | "1" | "yes"))
 }
 
-pub(super) fn skip_or_panic<T>(skip: Skip) -> Result<T, Skip> {
+pub(crate) fn skip_or_panic<T>(skip: Skip) -> Result<T, Skip> {
     if ci() {
         panic!("lab: CI=true but the Samba lab cannot run here: {skip}");
     }
     Err(skip)
 }
 
-pub(super) fn find_tools(hosts: &[HostSpec]) -> Result<Tools, Skip> {
+pub(crate) fn find_tools(hosts: &[HostSpec]) -> Result<Tools, Skip> {
     let uid = fs::read_to_string("/proc/self/status")
         .ok()
         .and_then(|s| {
@@ -98,7 +98,7 @@ pub(super) fn find_tools(hosts: &[HostSpec]) -> Result<Tools, Skip> {
     })
 }
 
-pub(super) fn which(name: &str) -> Option<PathBuf> {
+pub(crate) fn which(name: &str) -> Option<PathBuf> {
     let path = std::env::var_os("PATH").unwrap_or_default();
     std::env::split_paths(&path)
         .chain(["/usr/local/sbin", "/usr/sbin", "/sbin", "/usr/bin", "/bin"].map(PathBuf::from))

@@ -159,7 +159,10 @@ impl Context<'_> {
             };
             match name.as_str() {
                 "match" => conds.extend(self.match_conds(body, key)),
-                "counter" | "log" | "mangle" | "set" | "map" | "comment" => {}
+                // Bookkeeping that does not change this packet's fate (firewalld's samba
+                // service sets the netbios-ns conntrack helper on 137/udp).
+                "counter" | "log" | "mangle" | "set" | "map" | "comment" | "ct helper"
+                | "ct timeout" | "ct expectation" => {}
                 // iptables-nft writes `-m comment` as an xt match.
                 "xt" if body.get("name").and_then(Value::as_str) == Some("comment") => {}
                 "xt" if body.get("type").and_then(Value::as_str) == Some("target") => {

@@ -21,5 +21,12 @@ for name in ${ONLY:-$(ls *.rules | sed 's/\.v[46]\.rules$//' | sort -u)}; do
 	fi
 	ip netns exec "$ns" nft -j list ruleset >"$name.nft.json"
 	ip netns del "$ns"
+	# The same rules through iptables-legacy (x_tables, not nftables) for NAME in $LEGACY.
+	case " ${LEGACY:-outside-drop} " in *" $name "*)
+		ip netns add "$ns"
+		ip netns exec "$ns" iptables-legacy-restore <"$name.v4.rules"
+		ip netns exec "$ns" iptables-legacy-save >"$name.legacy.v4.save"
+		ip netns del "$ns"
+	esac
 	trap - EXIT
 done
