@@ -178,9 +178,18 @@ fn an_smb1_only_host_lists_its_shares_and_access_like_smbclient() {
     assert_eq!(private["connect"], false, "{private}");
     assert_eq!(anonymous("backup$")["read"], true);
     assert_eq!(smb["any_share_name"]["accepts_any"], false, "{smb}");
+    // The null session over SMB1: granted (Action 0), and it reaches IPC$.
+    let null = &smb["null_session"];
+    assert_eq!(
+        (&null["accepted"], &null["guest"]),
+        (&Value::Bool(true), &Value::Bool(false)),
+        "{null}"
+    );
+    assert_eq!(null["ipc"], "connected", "{null}");
     assert!(smb["ms17_010"].is_object(), "MS17-010 still judged: {smb}");
     let fired = finding_ids(h);
     for rule in [
+        "null-session",
         "anonymous-share-listing",
         "anonymous-share-read",
         "anonymous-share-write",

@@ -479,6 +479,9 @@ fn an_smb1_only_host_gets_its_shares_walked_on_connection_b() {
     let (facts, _) = with_shares.finish();
     assert_eq!(facts.smb1, Some(true));
     assert_eq!(facts.ms17_010.unwrap().vulnerable, Some(false));
+    let null = facts.null_session.unwrap();
+    assert_eq!((null.accepted, null.guest), (Some(true), false), "{null:?}");
+    assert_eq!(null.ipc.as_deref(), Some("connected"));
     assert_eq!(facts.any_share_name.unwrap().accepts_any, Some(false));
     let listing = facts.shares.unwrap();
     assert_eq!(listing.listed, Some(true), "{}", listing.reason);
