@@ -112,7 +112,11 @@ fn smbclient_share_names(list: &str) -> std::collections::BTreeSet<String> {
 fn an_smb1_only_host_lists_its_shares_and_access_like_smbclient() {
     let lab = require_lab!(&[smb1_files()]);
     let ip = lab.ip("nt1").to_string();
-    let (code, out, err) = smbaudit(&lab, &["scan", "-f", "json", "--no-store"], &[ip.clone()]);
+    let (code, out, err) = smbaudit(
+        &lab,
+        &["scan", "-f", "json", "--no-store"],
+        std::slice::from_ref(&ip),
+    );
     assert_eq!(code, 0, "stderr: {err}");
     let hosts: Vec<Value> = serde_json::from_str(&out).expect("scan JSON");
     let h = &hosts[0];
@@ -221,7 +225,7 @@ fn an_smb1_only_host_lists_its_shares_and_access_like_smbclient() {
     let (code, out, err) = smbaudit(
         &lab,
         &["scan", "-f", "json", "--no-store", "--write-check"],
-        &[ip.clone()],
+        std::slice::from_ref(&ip),
     );
     assert_eq!(code, 0, "stderr: {err}");
     let checked: Vec<Value> = serde_json::from_str(&out).expect("scan JSON");
