@@ -221,6 +221,22 @@ fn an_smb1_only_host_lists_its_shares_and_access_like_smbclient() {
         }
     }
 
+    // The same walk over NetBIOS session service alone (139; the suite's one Full port).
+    let (code, out, err) = smbaudit(
+        &lab,
+        &["scan", "-f", "json", "--no-store", "-p", "139"],
+        std::slice::from_ref(&ip),
+    );
+    assert_eq!(code, 0, "stderr: {err}");
+    let over_139: Vec<Value> = serde_json::from_str(&out).expect("scan JSON");
+    let listed_139: std::collections::BTreeSet<String> = over_139[0]["smb"]["shares"]["shares"]
+        .as_array()
+        .unwrap_or_else(|| panic!("shares over 139: {}", over_139[0]))
+        .iter()
+        .map(|s| s["name"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(listed_139, names, "over 139");
+
     // --write-check over SMB1 proves it and leaves nothing behind; read-only refuses it.
     let (code, out, err) = smbaudit(
         &lab,
