@@ -14,7 +14,9 @@ use smbaudit_wire::nbss::{
 use smbaudit_wire::ntlm::{self, Challenge, TargetInfo, Version};
 use smbaudit_wire::smb2::ContextData;
 use smbaudit_wire::text::filetime_to_unix_nanos;
-use smbaudit_wire::{DecodeError, Encode, Reader, ResponseError, dcerpc, smb1, smb2, spnego};
+use smbaudit_wire::{
+    DecodeError, Encode, Reader, ResponseError, dcerpc, smb1, smb2, spnego, tcpip,
+};
 
 /// NBNS datagrams: [`Packet::decode`], then the RDATA decoders on every NBSTAT and NB record
 /// (and on the raw input, so they are fuzzed without a valid packet around them), and
@@ -717,4 +719,82 @@ pub fn dcerpc_stream(data: &[u8]) {
         }
     }
     check_share_enum(stream);
+}
+
+/// IP packets as a SYN stage receives them: [`tcpip::Incoming::decode_ip`] on the input,
+/// which must give the same result as [`tcpip::Incoming::decode_frame`] on the input in an
+/// Ethernet II frame, with and without an 802.1Q tag, and with Ethernet padding after it;
+/// what decodes stays within the input's families (a reply's two addresses, an error's
+/// quoted ones, of one family); the cookie's checks run on it; and a SYN built from a
+/// decoded segment's fields encodes to a packet that decodes back to those fields.
+pub fn tcpip_packet(data: &[u8]) {
+    use tcpip::cookie::SynCookie;
+    use tcpip::{Incoming, IpPair, MacPair, ReplyFlags, Syn, TcpFlags};
+
+    let decoded = Incoming::decode_ip(data);
+    let ethertype = match data.first().map(|b| b >> 4) {
+        Some(6) => tcpip::ETHERTYPE_IPV6,
+        _ => tcpip::ETHERTYPE_IPV4,
+    };
+    let mut frame = Vec::with_capacity(data.len() + 22);
+    frame.extend_from_slice(&[0x02; 12]);
+    frame.extend_from_slice(&ethertype.to_be_bytes());
+    frame.extend_from_slice(data);
+    assert_eq!(Incoming::decode_frame(&frame), decoded, "Ethernet frame");
+    let mut tagged = frame[..12].to_vec();
+    tagged.extend_from_slice(&tcpip::ETHERTYPE_VLAN.to_be_bytes());
+    tagged.extend_from_slice(&[0x00, 0x05]);
+    tagged.extend_from_slice(&frame[12..]);
+    assert_eq!(Incoming::decode_frame(&tagged), decoded, "802.1Q frame");
+    if decoded.is_ok() {
+        frame.extend_from_slice(&[0; 8]);
+        assert_eq!(Incoming::decode_frame(&frame), decoded, "padded frame");
+    }
+
+    let cookie = SynCookie::new(*b"fuzzing key 16b!");
+    let Ok(Some(incoming)) = decoded else {
+        return;
+    };
+    let _ = cookie.validate_incoming(&incoming);
+    match incoming {
+        Incoming::Tcp(reply) => {
+            let Some(ips) = IpPair::new(reply.src, reply.dst) else {
+                panic!("a reply of two families: {reply:?}");
+            };
+            if let ReplyFlags::Other(flags) = reply.flags {
+                assert!(!flags.contains(TcpFlags::RST));
+                assert!(!flags.contains(TcpFlags(0x12)));
+            }
+            let mut syn = Syn::new(ips, reply.sport, reply.dport, reply.seq);
+            syn.ttl = reply.ttl;
+            let mut buf = [0u8; 80];
+            let len = syn.encode_ip(&mut buf).expect("80 bytes hold any SYN");
+            let again = Incoming::decode_ip(&buf[..len]);
+            let Ok(Some(Incoming::Tcp(echo))) = again else {
+                panic!("our SYN did not decode: {again:?}");
+            };
+            assert_eq!(
+                (echo.src, echo.dst, echo.sport, echo.dport),
+                (reply.src, reply.dst, reply.sport, reply.dport)
+            );
+            assert_eq!((echo.seq, echo.ack, echo.ttl), (reply.seq, 0, reply.ttl));
+            assert_eq!(echo.flags, ReplyFlags::Other(TcpFlags::SYN));
+            let macs = MacPair {
+                dst: [1; 6],
+                src: [2; 6],
+            };
+            let mut framed = [0u8; 96];
+            let frame_len = syn
+                .encode_frame(macs, &mut framed)
+                .expect("96 bytes hold any frame");
+            assert_eq!(&framed[14..frame_len], &buf[..len]);
+        }
+        Incoming::Unreachable(error) => {
+            assert!(
+                IpPair::new(error.probe.src, error.probe.dst).is_some(),
+                "quoted addresses of two families: {error:?}"
+            );
+            assert_eq!(error.reporter.is_ipv4(), error.probe.src.is_ipv4());
+        }
+    }
 }

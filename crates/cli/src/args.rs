@@ -427,6 +427,8 @@ pub(crate) enum AuditFormat {
     Jsonl,
     /// One CSV row per finding.
     FindingsCsv,
+    /// One self-contained HTML page: the verdict grid, the facts, the findings and fixes.
+    Html,
 }
 
 impl Default for LocalArgs {

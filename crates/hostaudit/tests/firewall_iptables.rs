@@ -1,9 +1,11 @@
 //! decide() on real iptables-nft-save / ip6tables-nft-save captures
 //! (see tests/data/iptables/SOURCES.md).
 
-use ipnet::IpNet;
+mod firewall_common;
+use firewall_common::{decide, nets, unknown_why};
+
 use smbaudit_hostaudit::firewall::{
-    Backend, Decision, Query, Ruleset, Verdict, parse_iptables_save, parse_nft_json,
+    Backend, Ruleset, Verdict, parse_iptables_save, parse_nft_json,
 };
 use smbaudit_hostaudit::{Family, Service};
 
@@ -24,27 +26,6 @@ fn ruleset(name: &str) -> Ruleset {
     let v6 = optional(&format!("{name}.v6.save"));
     assert!(!v4.is_empty() || !v6.is_empty(), "no capture for {name}");
     parse_iptables_save(&v4, &v6).unwrap_or_else(|e| panic!("{name}: {e:?}"))
-}
-
-fn decide(rs: &Ruleset, iface: &str, family: Family, service: Service) -> Decision {
-    rs.decide(&Query {
-        iface,
-        family,
-        service,
-    })
-}
-
-fn nets(list: &[&str]) -> Vec<IpNet> {
-    list.iter()
-        .map(|s| s.parse().expect("test prefix"))
-        .collect()
-}
-
-fn unknown_why(d: &Decision) -> &str {
-    match &d.verdict {
-        Verdict::Unknown(why) => why,
-        other => panic!("expected Unknown, got {other:?}"),
-    }
 }
 
 #[test]

@@ -15,6 +15,8 @@
 //! - [`smb1`]: SMB1 NEGOTIATE and SESSION_SETUP_ANDX ([MS-CIFS], [MS-SMB]).
 //! - [`ntlm`]: NTLMSSP NEGOTIATE and CHALLENGE messages ([MS-NLMP] 2.2).
 //! - [`spnego`]: the SPNEGO tokens that carry NTLMSSP in SMB (RFC 4178, [MS-SPNG]).
+//! - [`tcpip`]: IPv4/IPv6 + TCP SYN probes, their replies and ICMP errors, and the SYN
+//!   cookie of the stateless discovery stage (RFC 791, RFC 9293, RFC 8200, RFC 792, RFC 4443).
 //! - [`text`]: UTF-16LE strings and FILETIME stamps.
 #![forbid(unsafe_code)]
 #![cfg_attr(
@@ -39,6 +41,7 @@ mod reader;
 pub mod smb1;
 pub mod smb2;
 pub mod spnego;
+pub mod tcpip;
 pub mod text;
 
 pub use codec::{Encode, ResponseError};

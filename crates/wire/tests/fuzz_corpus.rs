@@ -29,6 +29,7 @@ const TARGETS: &[(&str, Harness)] = &[
     ("spnego_token", harness::spnego_token),
     ("dcerpc_stream", harness::dcerpc_stream),
     ("smb1_share_response", harness::smb1_share_response),
+    ("tcpip_packet", harness::tcpip_packet),
 ];
 
 fn fuzz_dir() -> PathBuf {

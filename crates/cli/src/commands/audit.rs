@@ -45,5 +45,6 @@ fn write(out: &mut impl Write, report: &Audit, args: &AuditArgs) -> io::Result<(
         AuditFormat::Json => write_json(out, report),
         AuditFormat::Jsonl => write_jsonl(out, report),
         AuditFormat::FindingsCsv => write_csv(out, report),
+        AuditFormat::Html => crate::render::audit_html::write_html(out, report),
     }
 }

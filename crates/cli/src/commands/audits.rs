@@ -59,16 +59,6 @@ pub(crate) fn history(args: &HistoryArgs) -> Result<u8, Fatal> {
                 "Audit", "Started", "Host", "Reachable"
             )?;
             for a in &audits {
-                let counts: Vec<String> = Severity::ALL_DESC
-                    .iter()
-                    .map(|s| {
-                        a.findings_by_severity
-                            .get(s)
-                            .copied()
-                            .unwrap_or(0)
-                            .to_string()
-                    })
-                    .collect();
                 writeln!(
                     out,
                     "{:>5}  {:<24} {:<20} {:>9}  {}",
@@ -76,7 +66,7 @@ pub(crate) fn history(args: &HistoryArgs) -> Result<u8, Fatal> {
                     a.started,
                     a.hostname,
                     a.reachable,
-                    counts.join("/")
+                    super::history::severity_counts(&a.findings_by_severity)
                 )?;
             }
         }

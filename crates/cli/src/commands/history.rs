@@ -1,5 +1,6 @@
 //! `smbaudit history`: the stored scans, newest first.
 
+use std::collections::BTreeMap;
 use std::io::Write;
 
 use smbaudit_findings::Severity;
@@ -27,16 +28,6 @@ pub(crate) fn run(args: &HistoryArgs) -> Result<u8, Fatal> {
                 "Scan", "Started", "Status", "Hosts", "Findings (crit/high/med/low/info)"
             )?;
             for s in &scans {
-                let counts: Vec<String> = Severity::ALL_DESC
-                    .iter()
-                    .map(|sev| {
-                        s.findings_by_severity
-                            .get(sev)
-                            .copied()
-                            .unwrap_or(0)
-                            .to_string()
-                    })
-                    .collect();
                 writeln!(
                     out,
                     "{:>5}  {:<24} {:<11} {:>6}  {:<26} {}",
@@ -44,11 +35,20 @@ pub(crate) fn run(args: &HistoryArgs) -> Result<u8, Fatal> {
                     s.started,
                     s.status.to_string(),
                     s.hosts,
-                    counts.join("/"),
+                    severity_counts(&s.findings_by_severity),
                     s.targets.join(" ")
                 )?;
             }
         }
     }
     Ok(exit::OK)
+}
+
+/// "1/0/2/0/5": findings per severity, most severe first, as the history tables show them.
+pub(crate) fn severity_counts(by_severity: &BTreeMap<Severity, u64>) -> String {
+    Severity::ALL_DESC
+        .iter()
+        .map(|sev| by_severity.get(sev).copied().unwrap_or(0).to_string())
+        .collect::<Vec<_>>()
+        .join("/")
 }

@@ -129,7 +129,11 @@ fn write_facts(out: &mut impl Write, audit: &Audit) -> io::Result<()> {
                 ReadMethod::Parsed => "smbaudit's parser",
             },
             conf.pids,
-            p.interfaces.join(" "),
+            if p.interfaces.is_empty() {
+                "(unset: every interface)".to_owned()
+            } else {
+                p.interfaces.join(" ")
+            },
             yes_no(p.bind_interfaces_only),
             p.smb_ports
                 .iter()

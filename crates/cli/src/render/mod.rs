@@ -3,6 +3,7 @@
 use std::io::{self, Write};
 
 pub(crate) mod audit;
+pub(crate) mod audit_html;
 pub(crate) mod findings;
 pub(crate) mod html;
 pub(crate) mod lookup;

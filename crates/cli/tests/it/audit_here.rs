@@ -21,6 +21,37 @@ fn audit(args: &[&str]) -> std::process::Output {
     Command::new(BIN).arg("audit").args(args).output().unwrap()
 }
 
+/// `smbaudit audit ARGS` in a new network namespace with only `lo` (up): a machine that
+/// stays the same between two audits, whatever other tests bind meanwhile. `None` (after
+/// SKIPPED) without root; with CI=true that fails instead.
+fn audit_in_quiet_namespace(args: &[&str]) -> Option<std::process::Output> {
+    let root = Command::new("id")
+        .arg("-u")
+        .output()
+        .is_ok_and(|o| o.stdout.starts_with(b"0\n"));
+    if !root {
+        assert_ne!(
+            std::env::var("CI").as_deref(),
+            Ok("true"),
+            "CI runs as root"
+        );
+        eprintln!("SKIPPED (needs root for a network namespace)");
+        return None;
+    }
+    let out = Command::new("unshare")
+        .args([
+            "--net",
+            "sh",
+            "-c",
+            "ip link set lo up && exec \"$0\" audit \"$@\"",
+            BIN,
+        ])
+        .args(args)
+        .output()
+        .unwrap();
+    Some(out)
+}
+
 #[test]
 fn the_audit_of_this_machine_exits_0_with_a_verdict_for_every_cell() {
     let out = audit(&["-f", "json"]);
@@ -52,36 +83,45 @@ fn the_audit_of_this_machine_exits_0_with_a_verdict_for_every_cell() {
             "{c}"
         );
     }
-    // Five services for each interface and family it has an address of.
-    let with_v4 = ifaces
+    assert_eq!(
+        cells.len(),
+        5 * families_held(ifaces),
+        "five services per interface and family"
+    );
+    assert!(report["unreadable"].is_array());
+
+    // JSON lines: the same records, one per line, each with its type.
+    let lines: Vec<Value> = String::from_utf8_lossy(&audit(&["-f", "jsonl"]).stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("a JSON line"))
+        .collect();
+    let of = |kind: &str| -> Vec<Value> {
+        lines
+            .iter()
+            .filter(|l| l["type"] == kind)
+            .cloned()
+            .collect()
+    };
+    let (ifaces, cells) = (of("interface"), of("cell"));
+    assert!(ifaces.iter().any(|i| i["name"] == "lo"));
+    assert_eq!(cells.len(), 5 * families_held(&ifaces));
+}
+
+/// How many (interface, family) pairs have an address.
+fn families_held(ifaces: &[Value]) -> usize {
+    ifaces
         .iter()
-        .filter(|i| {
-            i["addrs"]
+        .map(|i| {
+            let addrs: Vec<&str> = i["addrs"]
                 .as_array()
                 .unwrap()
                 .iter()
-                .any(|a| a.as_str().unwrap().contains('.'))
+                .map(|a| a.as_str().unwrap())
+                .collect();
+            usize::from(addrs.iter().any(|a| a.contains('.')))
+                + usize::from(addrs.iter().any(|a| a.contains(':')))
         })
-        .count();
-    let v4_cells = cells.iter().filter(|c| c["family"] == "ipv4").count();
-    assert_eq!(v4_cells, with_v4 * 5);
-    assert!(report["unreadable"].is_array());
-
-    let lines = audit(&["-f", "jsonl"]);
-    let kinds: Vec<String> = String::from_utf8_lossy(&lines.stdout)
-        .lines()
-        .map(|l| {
-            serde_json::from_str::<Value>(l).expect("a JSON line")["type"]
-                .as_str()
-                .unwrap()
-                .to_owned()
-        })
-        .collect();
-    assert_eq!(kinds.iter().filter(|k| *k == "cell").count(), cells.len());
-    assert_eq!(
-        kinds.iter().filter(|k| *k == "interface").count(),
-        ifaces.len()
-    );
+        .sum()
 }
 
 #[test]
@@ -129,7 +169,9 @@ fn stored_audits_are_listed_and_compared() {
     let db = dir.path().join("audits.db");
     let db = db.to_str().unwrap();
     for _ in 0..2 {
-        let out = audit(&["--db", db, "-f", "json"]);
+        let Some(out) = audit_in_quiet_namespace(&["--db", db, "-f", "json"]) else {
+            return;
+        };
         assert_eq!(
             out.status.code(),
             Some(0),
@@ -150,7 +192,7 @@ fn stored_audits_are_listed_and_compared() {
         .map(|a| a["id"].as_i64().unwrap())
         .collect();
     assert_eq!(ids, [2, 1], "newest first");
-    // The same machine read twice in a row: nothing changed.
+    // The same quiet machine read twice: nothing changed.
     let diff = Command::new(BIN)
         .args(["diff", "--audits", "1", "2", "--db", db])
         .output()
@@ -181,4 +223,46 @@ fn stored_audits_are_listed_and_compared() {
         serde_json::from_slice::<Value>(&scans.stdout).unwrap(),
         Value::Array(vec![])
     );
+}
+
+#[test]
+fn the_html_audit_renders_in_chromium_with_every_verdict() {
+    let Some(chromium) = crate::html::chromium_or_skip("(needs chromium)") else {
+        return;
+    };
+    let Some(json) = audit_in_quiet_namespace(&["-f", "json"]) else {
+        return;
+    };
+    let json: Value = serde_json::from_slice(&json.stdout).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let page = dir.path().join("audit.html");
+    let out = audit_in_quiet_namespace(&["-f", "html"]).unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    std::fs::write(&page, &out.stdout).unwrap();
+    let profile = dir.path().join("profile");
+    let dom = crate::html::dump_dom(&chromium, &profile, &format!("file://{}", page.display()));
+    assert!(dom.contains("<table id=\"grid\">"), "{dom}");
+    let rows = dom.matches("<tr data-interface=").count();
+    assert_eq!(
+        dom.matches("data-verdict=").count(),
+        rows * 5,
+        "five ports per row"
+    );
+    // The same quiet machine read twice: each cell of the JSON is a cell of the page.
+    for c in json["cells"].as_array().unwrap() {
+        let row = format!(
+            "<tr data-interface=\"{}\" data-family=\"{}\">",
+            c["interface"].as_str().unwrap(),
+            c["family"].as_str().unwrap()
+        );
+        let at = dom.find(&row).unwrap_or_else(|| panic!("no row {row}"));
+        let rest = &dom[at..];
+        let end = rest.find("</tr>").unwrap();
+        let cell = format!(
+            "data-service=\"{}\" data-verdict=\"{}\"",
+            c["service"].as_str().unwrap(),
+            c["verdict"].as_str().unwrap()
+        );
+        assert!(rest[..end].contains(&cell), "{cell} in {}", &rest[..end]);
+    }
 }

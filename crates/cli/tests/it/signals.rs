@@ -26,6 +26,24 @@ fn sigterm_prints_stores_and_exits_143() {
         .spawn()
         .unwrap();
     wait_for_hosts(&lab, db, 10, &mut child);
+    // The silent addresses before the lab hosts finish first (and are not printed); wait
+    // until a lab host, whose SMB checks take longer, is stored too.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(120);
+    while smbaudit(&lab, &["show", "last", "--db", db, "-f", "jsonl"], &[])
+        .1
+        .trim()
+        .is_empty()
+    {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "no lab host stored within 120 s"
+        );
+        assert!(
+            child.try_wait().unwrap().is_none(),
+            "the scan ended too early"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(200));
+    }
     Command::new("kill")
         .args(["-TERM", &child.id().to_string()])
         .status()

@@ -1,9 +1,12 @@
 //! decide() on real `nft -j list ruleset` captures (see tests/data/nft/SOURCES.md).
 
+#[path = "../firewall_common/mod.rs"]
+mod firewall_common;
+use firewall_common::{decide, nets, unknown_why};
+
 mod hooks;
 
-use ipnet::IpNet;
-use smbaudit_hostaudit::firewall::{Backend, Decision, Query, Ruleset, Verdict, parse_nft_json};
+use smbaudit_hostaudit::firewall::{Backend, Ruleset, Verdict, parse_nft_json};
 use smbaudit_hostaudit::{Family, Service};
 
 fn fixture(name: &str) -> String {
@@ -13,20 +16,6 @@ fn fixture(name: &str) -> String {
 
 fn ruleset(name: &str) -> Ruleset {
     parse_nft_json(&fixture(name)).unwrap_or_else(|e| panic!("{name}: {e:?}"))
-}
-
-fn decide(rs: &Ruleset, iface: &str, family: Family, service: Service) -> Decision {
-    rs.decide(&Query {
-        iface,
-        family,
-        service,
-    })
-}
-
-fn nets(list: &[&str]) -> Vec<IpNet> {
-    list.iter()
-        .map(|s| s.parse().expect("test prefix"))
-        .collect()
 }
 
 use Family::{Ipv4, Ipv6};
@@ -193,13 +182,6 @@ fn every_base_chain_must_accept() {
         decide(&rs, "eth1", Ipv4, Service::SMB).verdict,
         Verdict::Accepted
     );
-}
-
-fn unknown_why(d: &Decision) -> &str {
-    match &d.verdict {
-        Verdict::Unknown(why) => why,
-        other => panic!("expected Unknown, got {other:?}"),
-    }
 }
 
 #[test]

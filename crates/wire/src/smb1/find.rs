@@ -48,8 +48,8 @@ pub struct FindFirst2Response {
 
 impl FindFirst2Response {
     /// Decodes the TRANSACTION2 response's parameters and SMB_FIND_FILE_NAMES_INFO data.
-    /// Entries follow `NextEntryOffset`, which must move forward past an entry's header (a
-    /// loop cannot come back); 0 ends the list.
+    /// Entries follow `NextEntryOffset`, which must move forward past an entry's header and
+    /// name (a loop cannot come back, and entries cannot overlap); 0 ends the list.
     pub fn decode(parameters: &[u8], data: &[u8], unicode: bool) -> Result<Self, DecodeError> {
         let mut r = Reader::new(parameters);
         let sid = r.u16_le("FIND_FIRST2 SID")?;
@@ -75,7 +75,8 @@ impl FindFirst2Response {
             if next == 0 {
                 break;
             }
-            if next < ENTRY_HEADER {
+            // The next entry starts after this one's name: no byte is decoded twice.
+            if next < ENTRY_HEADER.saturating_add(len) {
                 return Err(DecodeError::Unexpected {
                     what: "NextEntryOffset",
                     value: u32::try_from(next).unwrap_or(u32::MAX),
@@ -139,6 +140,12 @@ mod tests {
         data[0] = 4; // NextEntryOffset inside the header
         let params = [1, 0, 5, 0, 1, 0];
         assert!(FindFirst2Response::decode(&params, &data, false).is_err());
+        // A name running over the next entry.
+        let mut over = entry("a", false);
+        over[8] = 40; // FileNameLength 40 in a 16-byte entry
+        over.extend(entry("b", true));
+        over.resize(64, 0);
+        assert!(FindFirst2Response::decode(&params, &over, false).is_err());
         let cut = entry("abcdef", true);
         assert!(FindFirst2Response::decode(&params, &cut[..14], false).is_err());
         assert!(FindFirst2Response::decode(&[1, 0], &[], false).is_err());

@@ -67,6 +67,9 @@ impl RapShareEnum {
         }
         let mut d = Reader::new(data);
         answer.shares.reserve(count.min(data.len() / ENTRY_LEN));
+        // Remarks may share bytes (pointers are free), but their text together may not
+        // exceed the data: entries pointing at one long remark cannot multiply it.
+        let mut remark_bytes = 0usize;
         for _ in 0..count {
             let name = d.array::<13>("RAP NetworkName")?;
             d.u8("RAP Pad")?;
@@ -74,10 +77,19 @@ impl RapShareEnum {
             let low = d.u16_le("RAP RemarkOffsetLow")?;
             d.u16_le("RAP RemarkOffsetHigh")?;
             let at = usize::from(low.wrapping_sub(converter));
+            let comment = data.get(at..).map(oem);
+            remark_bytes += comment.as_ref().map_or(0, String::len);
+            if remark_bytes > data.len() * 3 {
+                return Err(DecodeError::TooLarge {
+                    what: "RAP remarks",
+                    value: remark_bytes,
+                    limit: data.len() * 3,
+                });
+            }
             answer.shares.push(ShareInfo {
                 name: oem(&name),
                 share_type: Some(u32::from(share_type)),
-                comment: data.get(at..).map(oem),
+                comment,
             });
         }
         Ok(answer)
@@ -136,6 +148,19 @@ mod tests {
         let denied = RapShareEnum::decode(&[5, 0, 0, 0], &[]).unwrap();
         assert_eq!((denied.status, denied.shares.len()), (5, 0));
         assert!(RapShareEnum::decode(&[0, 0, 0], &[]).is_err());
+        // Every entry pointing at one long remark: refused before the copies add up.
+        let mut data: Vec<u8> = (0..200).flat_map(|_| entry("x", 0, 4000)).collect();
+        data.resize(4000, 0);
+        data.extend(std::iter::repeat_n(b'r', 3000));
+        data.push(0);
+        let many = RapShareEnum::decode(&[0, 0, 0, 0, 200, 0, 200, 0], &data);
+        assert!(matches!(
+            many,
+            Err(DecodeError::TooLarge {
+                what: "RAP remarks",
+                ..
+            })
+        ));
         let flood = RapShareEnum::decode(&[0, 0, 0, 0, 0xFF, 0xFF, 0, 0], &[]);
         assert!(matches!(flood, Err(DecodeError::TooLarge { .. })));
     }
