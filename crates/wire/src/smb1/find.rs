@@ -56,7 +56,9 @@ impl FindFirst2Response {
         let search_count = r.u16_le("FIND_FIRST2 SearchCount")?;
         let end_of_search = r.u16_le("FIND_FIRST2 EndOfSearch")? != 0;
         let count = usize::from(search_count).min(MAX_FIND_ENTRIES);
-        let mut names = Vec::with_capacity(count.min(data.len() / ENTRY_HEADER));
+        // Grown as names come, not reserved from the count: a 24-byte String per 12-byte
+        // entry header would double what the data holds before any name is read.
+        let mut names = Vec::new();
         let mut at = 0usize;
         for _ in 0..count {
             let mut e = Reader::with_offset(data.get(at..).unwrap_or_default(), at);

@@ -66,9 +66,8 @@ impl RapShareEnum {
             });
         }
         let mut d = Reader::new(data);
-        answer.shares.reserve(count.min(data.len() / ENTRY_LEN));
-        // Remarks may share bytes (pointers are free), but their text together may not
-        // exceed the data: entries pointing at one long remark cannot multiply it.
+        // Remarks may share bytes (pointers are free), but together they may not hold more
+        // bytes than the data: entries pointing at one long remark cannot multiply it.
         let mut remark_bytes = 0usize;
         for _ in 0..count {
             let name = d.array::<13>("RAP NetworkName")?;
@@ -77,15 +76,16 @@ impl RapShareEnum {
             let low = d.u16_le("RAP RemarkOffsetLow")?;
             d.u16_le("RAP RemarkOffsetHigh")?;
             let at = usize::from(low.wrapping_sub(converter));
-            let comment = data.get(at..).map(oem);
-            remark_bytes += comment.as_ref().map_or(0, String::len);
-            if remark_bytes > data.len() * 3 {
+            let remark = data.get(at..).map(until_nul);
+            remark_bytes += remark.map_or(0, <[u8]>::len);
+            if remark_bytes > data.len() {
                 return Err(DecodeError::TooLarge {
                     what: "RAP remarks",
                     value: remark_bytes,
-                    limit: data.len() * 3,
+                    limit: data.len(),
                 });
             }
+            let comment = remark.map(oem);
             answer.shares.push(ShareInfo {
                 name: oem(&name),
                 share_type: Some(u32::from(share_type)),
@@ -96,10 +96,15 @@ impl RapShareEnum {
     }
 }
 
+/// The bytes before the first NUL.
+fn until_nul(bytes: &[u8]) -> &[u8] {
+    let end = bytes.iter().position(|&b| b == 0).unwrap_or(bytes.len());
+    bytes.get(..end).unwrap_or(bytes)
+}
+
 /// OEM text up to its first NUL.
 fn oem(bytes: &[u8]) -> String {
-    let end = bytes.iter().position(|&b| b == 0).unwrap_or(bytes.len());
-    String::from_utf8_lossy(bytes.get(..end).unwrap_or(bytes)).into_owned()
+    String::from_utf8_lossy(until_nul(bytes)).into_owned()
 }
 
 #[cfg(test)]
