@@ -65,6 +65,14 @@ impl RapShareEnum {
                 limit: MAX_SHARES,
             });
         }
+        if count * ENTRY_LEN > data.len() {
+            return Err(DecodeError::Truncated {
+                what: "RAP share_info_1 entries",
+                offset: 0,
+                needed: count * ENTRY_LEN,
+                available: data.len(),
+            });
+        }
         let mut d = Reader::new(data);
         // Remarks may share bytes (pointers are free), but together they may not hold more
         // bytes than the data: entries pointing at one long remark cannot multiply it.
