@@ -256,8 +256,8 @@ impl Decoder {
             Self::ShareEnum => drop(black_box(dcerpc::decode_share_enum(input))),
             Self::Smb1ShareAnswer => {
                 drop(black_box(smb1::TreeConnectAndxResponse::decode(input)));
-                drop(black_box(smb1::NtCreateAndxResponse::decode(input)));
-                drop(black_box(smb1::close_status(input)));
+                let _ = black_box(smb1::NtCreateAndxResponse::decode(input));
+                let _ = black_box(smb1::close_status(input));
                 drop(black_box(smb1::ReadAndxResponse::decode(input)));
             }
             Self::Smb1Transaction => {
