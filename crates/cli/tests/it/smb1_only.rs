@@ -236,6 +236,8 @@ fn an_smb1_only_host_lists_its_shares_and_access_like_smbclient() {
         .map(|s| s["name"].as_str().unwrap().to_owned())
         .collect();
     assert_eq!(listed_139, names, "over 139");
+    // A (its SMB2 NEGOTIATE closed) and B, which carries MS17-010 and the whole walk.
+    assert_eq!(over_139[0]["connections"], 2, "{}", over_139[0]);
 
     // --write-check over SMB1 proves it and leaves nothing behind; read-only refuses it.
     let (code, out, err) = smbaudit(
