@@ -496,8 +496,8 @@ fn smb1_share_payloads(parameters: &[u8], data: &[u8]) {
         assert!(answer.shares.len() <= dcerpc::MAX_SHARES);
         assert!(answer.shares.len() * 20 <= data.len());
     }
-    for unicode in [false, true] {
-        if let Ok(found) = smb1::FindFirst2Response::decode(parameters, data, unicode) {
+    for encoding in [smb1::NameEncoding::Oem, smb1::NameEncoding::Unicode] {
+        if let Ok(found) = smb1::FindFirst2Response::decode(parameters, data, encoding) {
             assert!(found.names.len() <= smb1::MAX_FIND_ENTRIES);
             assert!(found.names.len() <= usize::from(found.search_count));
             assert!(found.names.len() * 12 <= data.len());

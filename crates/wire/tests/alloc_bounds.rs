@@ -272,11 +272,11 @@ impl Decoder {
                         &t.parameters,
                         &t.data,
                     )));
-                    for unicode in [false, true] {
+                    for encoding in [smb1::NameEncoding::Oem, smb1::NameEncoding::Unicode] {
                         drop(black_box(smb1::FindFirst2Response::decode(
                             &t.parameters,
                             &t.data,
-                            unicode,
+                            encoding,
                         )));
                     }
                     drop(black_box(t));

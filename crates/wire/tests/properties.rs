@@ -1587,8 +1587,8 @@ fn smb1_share_decoders_hold_up(b: &[u8]) -> Result<(), TestCaseError> {
             if let Ok(rap) = smb1::RapShareEnum::decode(&t.parameters, &t.data) {
                 prop_assert!(rap.shares.len() * 20 <= t.data.len());
             }
-            for unicode in [false, true] {
-                if let Ok(f) = smb1::FindFirst2Response::decode(&t.parameters, &t.data, unicode) {
+            for encoding in [smb1::NameEncoding::Oem, smb1::NameEncoding::Unicode] {
+                if let Ok(f) = smb1::FindFirst2Response::decode(&t.parameters, &t.data, encoding) {
                     prop_assert!(f.names.len() <= usize::from(f.search_count));
                 }
             }

@@ -4,7 +4,7 @@
 use smbaudit_wire::ResponseError;
 use smbaudit_wire::dcerpc::{Pdu, Reassembly, decode_share_enum};
 use smbaudit_wire::smb1::{
-    FindFirst2Response, Header, NtCreateAndxResponse, RapShareEnum, TransCommand,
+    FindFirst2Response, Header, NameEncoding, NtCreateAndxResponse, RapShareEnum, TransCommand,
     TransactionResponse, TreeConnectAndxResponse, close_status,
 };
 
@@ -82,7 +82,8 @@ fn find_first2_lists_the_root() {
     let trans = TransactionResponse::decode(&msg, TransCommand::Transaction2).unwrap();
     let (header, _) = Header::decode(&msg).unwrap();
     let found =
-        FindFirst2Response::decode(&trans.parameters, &trans.data, header.unicode()).unwrap();
+        FindFirst2Response::decode(&trans.parameters, &trans.data, NameEncoding::of(&header))
+            .unwrap();
     assert_eq!(found.names, [".", "..", "README.txt"]);
     assert!(found.end_of_search);
     assert_eq!(found.search_count, 3);

@@ -1,7 +1,28 @@
 //! TRANS2_FIND_FIRST2 ([MS-CIFS] 2.2.6.2) at SMB_FIND_FILE_NAMES_INFO ([MS-CIFS]
 //! 2.2.8.1.6): one listing of a share's root, its search closed by the same request.
 
+use super::header::Header;
 use crate::{DecodeError, Reader};
+
+/// How the names of an answer are encoded: Flags2 UNICODE of its header says.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NameEncoding {
+    /// OEM bytes (read as UTF-8, lossily).
+    Oem,
+    /// UTF-16LE.
+    Unicode,
+}
+
+impl NameEncoding {
+    /// The encoding of the strings in the message with `header`.
+    pub fn of(header: &Header) -> Self {
+        if header.unicode() {
+            Self::Unicode
+        } else {
+            Self::Oem
+        }
+    }
+}
 
 /// `SMB_FIND_FILE_NAMES_INFO`.
 pub const SMB_FIND_FILE_NAMES_INFO: u16 = 0x0103;
@@ -41,7 +62,7 @@ pub struct FindFirst2Response {
     pub search_count: u16,
     /// `EndOfSearch` is non-zero.
     pub end_of_search: bool,
-    /// The names (OEM, or UTF-16LE when `unicode`), at most `SearchCount` and
+    /// The names (OEM or UTF-16LE, as the [`NameEncoding`] says), at most `SearchCount` and
     /// [`MAX_FIND_ENTRIES`].
     pub names: Vec<String>,
 }
@@ -50,7 +71,11 @@ impl FindFirst2Response {
     /// Decodes the TRANSACTION2 response's parameters and SMB_FIND_FILE_NAMES_INFO data.
     /// Entries follow `NextEntryOffset`, which must move forward past an entry's header and
     /// name (a loop cannot come back, and entries cannot overlap); 0 ends the list.
-    pub fn decode(parameters: &[u8], data: &[u8], unicode: bool) -> Result<Self, DecodeError> {
+    pub fn decode(
+        parameters: &[u8],
+        data: &[u8],
+        encoding: NameEncoding,
+    ) -> Result<Self, DecodeError> {
         let mut r = Reader::new(parameters);
         let sid = r.u16_le("FIND_FIRST2 SID")?;
         let search_count = r.u16_le("FIND_FIRST2 SearchCount")?;
@@ -66,10 +91,9 @@ impl FindFirst2Response {
             e.u32_le("FileIndex")?;
             let len = e.u32_le("FileNameLength")? as usize;
             let name = e.take("FileName", len)?;
-            let mut name = if unicode {
-                crate::text::utf16le(name)
-            } else {
-                String::from_utf8_lossy(name).into_owned()
+            let mut name = match encoding {
+                NameEncoding::Unicode => crate::text::utf16le(name),
+                NameEncoding::Oem => String::from_utf8_lossy(name).into_owned(),
             };
             // Samba counts an OEM name's terminator in FileNameLength.
             name.truncate(name.trim_end_matches('\0').len());
@@ -122,13 +146,13 @@ mod tests {
         data.extend(entry("..", false));
         data.extend(entry("readme.txt\0", true));
         let params = [1, 0, 3, 0, 1, 0, 0, 0, 0, 0];
-        let resp = FindFirst2Response::decode(&params, &data, false).unwrap();
+        let resp = FindFirst2Response::decode(&params, &data, NameEncoding::Oem).unwrap();
         assert_eq!(resp.names, [".", "..", "readme.txt"]);
         assert!(resp.end_of_search);
         // SearchCount beyond the entries: the chain's end still ends it.
         let params = [1, 0, 9, 0, 1, 0, 0, 0, 0, 0];
         assert_eq!(
-            FindFirst2Response::decode(&params, &data, false)
+            FindFirst2Response::decode(&params, &data, NameEncoding::Oem)
                 .unwrap()
                 .names
                 .len(),
@@ -141,17 +165,18 @@ mod tests {
         let mut data = entry("a", false);
         data[0] = 4; // NextEntryOffset inside the header
         let params = [1, 0, 5, 0, 1, 0];
-        assert!(FindFirst2Response::decode(&params, &data, false).is_err());
+        assert!(FindFirst2Response::decode(&params, &data, NameEncoding::Oem).is_err());
         // A name running over the next entry.
         let mut over = entry("a", false);
         over[8] = 40; // FileNameLength 40 in a 16-byte entry
         over.extend(entry("b", true));
         over.resize(64, 0);
-        assert!(FindFirst2Response::decode(&params, &over, false).is_err());
+        assert!(FindFirst2Response::decode(&params, &over, NameEncoding::Oem).is_err());
         let cut = entry("abcdef", true);
-        assert!(FindFirst2Response::decode(&params, &cut[..14], false).is_err());
-        assert!(FindFirst2Response::decode(&[1, 0], &[], false).is_err());
-        let empty = FindFirst2Response::decode(&[1, 0, 0, 0, 1, 0], &[], false).unwrap();
+        assert!(FindFirst2Response::decode(&params, &cut[..14], NameEncoding::Oem).is_err());
+        assert!(FindFirst2Response::decode(&[1, 0], &[], NameEncoding::Oem).is_err());
+        let empty =
+            FindFirst2Response::decode(&[1, 0, 0, 0, 1, 0], &[], NameEncoding::Oem).unwrap();
         assert!(empty.names.is_empty());
     }
 }

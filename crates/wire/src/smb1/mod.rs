@@ -22,7 +22,8 @@ mod tree_connect;
 
 pub use capabilities::capability_names;
 pub use find::{
-    FindFirst2Response, MAX_FIND_ENTRIES, SMB_FIND_FILE_NAMES_INFO, find_first2_parameters,
+    FindFirst2Response, MAX_FIND_ENTRIES, NameEncoding, SMB_FIND_FILE_NAMES_INFO,
+    find_first2_parameters,
 };
 pub use header::{HEADER_LEN, Header, PROTOCOL_ID, command, flags, flags2};
 pub use ipc::{

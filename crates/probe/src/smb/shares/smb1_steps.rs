@@ -5,8 +5,8 @@ use smbaudit_wire::dcerpc::{
     Reassembly, SRVSVC_SYNTAX, bind_request, request_pdu, share_enum_stub,
 };
 use smbaudit_wire::smb1::{
-    CloseRequest, FindFirst2Response, NtCreateAndxRequest, NtCreateAndxResponse, RAP_PIPE,
-    RapShareEnum, ReadAndxRequest, ReadAndxResponse, TRANS2_FIND_FIRST2, TransCommand,
+    CloseRequest, FindFirst2Response, NameEncoding, NtCreateAndxRequest, NtCreateAndxResponse,
+    RAP_PIPE, RapShareEnum, ReadAndxRequest, ReadAndxResponse, TRANS2_FIND_FIRST2, TransCommand,
     TransactionRequest, TransactionResponse, TreeConnectAndxResponse, TreeConnectExtendedRequest,
     close_status, find_first2_parameters, rap_share_enum_parameters,
 };
@@ -343,7 +343,7 @@ pub(super) fn list_request(ids: Ids) -> Vec<u8> {
 pub(super) fn read_list(found: &mut ShareAccess, reply: Result<Vec<u8>, ProbeError>) {
     let decode = |msg: &[u8]| TransactionResponse::decode(msg, TransCommand::Transaction2);
     let listing = decoded(reply, decode).and_then(|resp| {
-        FindFirst2Response::decode(&resp.parameters, &resp.data, resp.header.unicode())
+        FindFirst2Response::decode(&resp.parameters, &resp.data, NameEncoding::of(&resp.header))
             .map_err(|e| Failed::Other(e.to_string()))
     });
     match listing {
