@@ -28,6 +28,7 @@ const TARGETS: &[(&str, Harness)] = &[
     ("ntlm_challenge", harness::ntlm_challenge),
     ("spnego_token", harness::spnego_token),
     ("dcerpc_stream", harness::dcerpc_stream),
+    ("smb1_share_response", harness::smb1_share_response),
     ("tcpip_packet", harness::tcpip_packet),
 ];
 
