@@ -9,8 +9,11 @@ use std::path::{Path, PathBuf};
 #[path = "../../../fuzz/src/hostaudit.rs"]
 mod harness;
 
+/// A fuzz target's harness.
+type Harness = fn(&[u8]);
+
 /// The targets, by directory name, and the harness each runs.
-const TARGETS: &[(&str, fn(&[u8]))] = &[
+const TARGETS: &[(&str, Harness)] = &[
     ("audit_nft_json", harness::nft_json),
     ("audit_iptables_save", harness::iptables_save),
     ("audit_smb_conf", harness::smb_conf),
