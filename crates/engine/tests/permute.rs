@@ -243,7 +243,10 @@ fn walking_a_slash_eight_allocates_nothing_per_address() {
         in_first_slash_sixteen += u32::from(v4.octets()[1] == 0);
     }
     let used = GLOBAL.get_peak_memory() - before;
-    assert!(used < 1024, "walking allocated {used} bytes");
+    // The counter is process-wide: the test harness's own threads allocate a little while
+    // this runs (1119 bytes seen under load). Per-address state would be megabytes here
+    // (2^22 addresses walked).
+    assert!(used < 64 * 1024, "walking allocated {used} bytes");
     assert!(std::mem::size_of_val(&walk) < 256);
     // Spread: a quarter of the /8 holds about a quarter of 10.0.0.0/16, not all of it.
     assert!(
