@@ -15,7 +15,7 @@ use super::super::ProbeError;
 use super::super::session::{ShareNameVerdict, random_share};
 use super::enumerate::{self as en, PipeStep};
 use super::smb1_steps::{self as s1, Ids};
-use super::walk::MAX_CHECKED;
+use super::walk::{next_to_check, record_access};
 use super::{Identity, ShareAccess, ShareListing, access};
 
 /// The first MID of the walk (connection B's MS17-010 requests use 0 to 4 and 65).
@@ -289,26 +289,15 @@ impl Smb1ShareWalk {
     }
 
     fn record(&mut self, i: usize, found: ShareAccess) {
-        if let Some(share) = self.listing.shares.get_mut(i) {
-            share.access.retain(|a| a.identity != found.identity);
-            share.access.push(found);
-        }
+        record_access(&mut self.listing, i, found);
         self.checked += 1;
         self.next_share(i + 1);
     }
 
-    /// The next share that holds files, within [`MAX_CHECKED`].
+    /// The next share that holds files, within [`super::walk::MAX_CHECKED`].
     fn next_share(&mut self, from: usize) {
-        self.step = match self
-            .listing
-            .shares
-            .iter()
-            .skip(from)
-            .position(|s| s.holds_files())
-        {
-            Some(k) if self.checked < MAX_CHECKED => Step::Connect(from + k),
-            _ => Step::Done,
-        };
+        self.step =
+            next_to_check(&self.listing, from, self.checked).map_or(Step::Done, Step::Connect);
     }
 }
 
