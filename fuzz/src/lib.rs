@@ -440,6 +440,71 @@ pub fn smb1_response(data: &[u8]) {
     }
 }
 
+/// SMB1 share-walk answers: [`smb1::TreeConnectAndxResponse`], [`smb1::NtCreateAndxResponse`],
+/// [`smb1::close_status`], [`smb1::ReadAndxResponse`] and [`smb1::TransactionResponse`] (both
+/// commands), whose parameters and data go on to [`smb1::RapShareEnum`],
+/// [`smb1::FindFirst2Response`] (OEM and Unicode) and a DCE/RPC [`dcerpc::Reassembly`]. A
+/// `Status` error is never SUCCESS (nor STATUS_BUFFER_OVERFLOW where that carries data), no
+/// decoded bytes exceed the input, and the caps hold. The RAP and FIND_FIRST2 decoders also
+/// get the raw input, split at the position its first byte names.
+pub fn smb1_share_response(data: &[u8]) {
+    const BUFFER_OVERFLOW: u32 = 0x8000_0005;
+    let status_ok = |e: &ResponseError, also: &[u32]| {
+        if let ResponseError::Status(st) = e {
+            assert!(*st != 0 && !also.contains(st), "status {st:#x}");
+        }
+    };
+    match smb1::TreeConnectAndxResponse::decode(data) {
+        Ok(resp) => assert!(resp.service.map_or(0, |s| s.len()) <= data.len() * 3),
+        Err(e) => status_ok(&e, &[]),
+    }
+    if let Err(e) = smb1::NtCreateAndxResponse::decode(data) {
+        status_ok(&e, &[]);
+    }
+    if let Err(e) = smb1::close_status(data) {
+        status_ok(&e, &[]);
+    }
+    match smb1::ReadAndxResponse::decode(data) {
+        Ok(resp) => assert!(resp.data.len() <= data.len()),
+        Err(e) => status_ok(&e, &[BUFFER_OVERFLOW]),
+    }
+    for command in [
+        smb1::TransCommand::Transaction,
+        smb1::TransCommand::Transaction2,
+    ] {
+        match smb1::TransactionResponse::decode(data, command) {
+            Ok(resp) => {
+                assert!(resp.parameters.len() + resp.data.len() <= 2 * data.len());
+                let _ = (resp.partial(), resp.more());
+                smb1_share_payloads(&resp.parameters, &resp.data);
+                let mut re = dcerpc::Reassembly::new();
+                if let Ok(Some(dcerpc::Pdu::Response { stub, .. })) = re.push(&resp.data, 2) {
+                    let _ = dcerpc::decode_share_enum(&stub);
+                }
+            }
+            Err(e) => status_ok(&e, &[BUFFER_OVERFLOW]),
+        }
+    }
+    if let Some((&split, rest)) = data.split_first() {
+        let (params, payload) = rest.split_at(usize::from(split).min(rest.len()));
+        smb1_share_payloads(params, payload);
+    }
+}
+
+fn smb1_share_payloads(parameters: &[u8], data: &[u8]) {
+    if let Ok(answer) = smb1::RapShareEnum::decode(parameters, data) {
+        assert!(answer.shares.len() <= dcerpc::MAX_SHARES);
+        assert!(answer.shares.len() * 20 <= data.len());
+    }
+    for encoding in [smb1::NameEncoding::Oem, smb1::NameEncoding::Unicode] {
+        if let Ok(found) = smb1::FindFirst2Response::decode(parameters, data, encoding) {
+            assert!(found.names.len() <= smb1::MAX_FIND_ENTRIES);
+            assert!(found.names.len() <= usize::from(found.search_count));
+            assert!(found.names.len() * 12 <= data.len());
+        }
+    }
+}
+
 /// The getters of a TargetInfo, and its round trip: [`TargetInfo::encode`] writes bytes
 /// that decode to the same pairs.
 fn check_target_info(info: &TargetInfo) {

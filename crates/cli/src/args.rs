@@ -5,6 +5,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
+use smbaudit_engine::targets::Shard;
 use smbaudit_findings::{Severity, Vantage};
 
 /// Shows what an attacker sees of your SMB and NetBIOS exposure (137/udp, 139/tcp, 445/tcp).
@@ -322,6 +323,17 @@ pub(crate) struct ScanArgs {
     /// Scan more than 1,048,576 addresses (a /12) without asking first.
     #[arg(long)]
     pub(crate) yes: bool,
+    /// Visit the targets in the order this seed gives (a whole number, 0 to
+    /// 18446744073709551615): the same seed, the same order. Without it each scan draws a
+    /// new seed and prints it on stderr. The order is always scattered, so that no subnet is
+    /// hit in a burst.
+    #[arg(long, value_name = "N", value_parser = parse_seed)]
+    pub(crate) seed: Option<u64>,
+    /// Visit only shard I of N of the seed's order (1/N to N/N). N machines given the same
+    /// targets, the same --seed and shards 1/N to N/N visit every target once between
+    /// them. Needs --seed.
+    #[arg(long, value_name = "I/N", value_parser = parse_shard)]
+    pub(crate) shard: Option<Shard>,
     /// The options given on the command line (clap ids), not defaulted.
     #[arg(skip)]
     pub(crate) given: std::collections::BTreeSet<String>,
@@ -442,6 +454,23 @@ impl Default for LocalArgs {
             quiet: false,
         }
     }
+}
+
+/// A `--seed`: a whole number that fits 64 bits.
+fn parse_seed(s: &str) -> Result<u64, String> {
+    let t = s.trim();
+    if t.is_empty() || !t.bytes().all(|c| c.is_ascii_digit()) {
+        return Err(format!(
+            "{s:?} is not a seed: give a whole number such as 42"
+        ));
+    }
+    t.parse::<u64>()
+        .map_err(|_| format!("{s:?} is not a seed: it must be at most {}", u64::MAX))
+}
+
+/// A `--shard I/N`.
+fn parse_shard(s: &str) -> Result<Shard, String> {
+    s.parse::<Shard>().map_err(|e| e.to_string())
 }
 
 /// A count of at least 1.

@@ -112,6 +112,7 @@ async fn scan_farm(farm: &Farm, timeouts: Timeouts) -> Results {
         sweep: SweepConfig::default(),
         skip: Default::default(),
         credentials: None,
+        order: None,
     };
     let mut hosts = BTreeMap::new();
     let (cancel, progress) = (CancellationToken::new(), ScanProgress::default());

@@ -29,7 +29,9 @@ pub use diff_shares::ShareChange;
 pub use error::{StoreError, StoreErrorKind};
 pub use location::{PostgresUrl, StoreLocation};
 pub use owner::ScanOwner;
-pub use scan::{ParseScanIdError, ScanId, ScanMeta, ScanOptions, ScanStatus, ScanSummary};
+pub use scan::{
+    ParseScanIdError, ScanId, ScanMeta, ScanOptions, ScanStatus, ScanSummary, StoredShard,
+};
 pub use store::{ScanStore, ScanWriter, WriterStats};
 
 /// Opens (or creates: a file, or the schema in an empty PostgreSQL database) the store at

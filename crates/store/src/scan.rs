@@ -89,6 +89,28 @@ pub struct ScanOptions {
     /// Whether write access was proved by creating and deleting one file per share.
     #[serde(default)]
     pub write_check: bool,
+    /// The seed of the order the targets were visited in (`None`: stored before scans
+    /// kept one, when they visited targets as listed).
+    #[serde(default)]
+    pub seed: Option<u64>,
+    /// The share of that order this scan visits (`None`: all of it).
+    #[serde(default)]
+    pub shard: Option<StoredShard>,
+}
+
+/// Shard `index` of `count` (1-based, as `--shard I/N` is written).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StoredShard {
+    /// I, from 1.
+    pub index: u64,
+    /// N.
+    pub count: u64,
+}
+
+impl fmt::Display for StoredShard {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}/{}", self.index, self.count)
+    }
 }
 
 /// Options stored before these fields: resumed with the null session and shares, as a new
@@ -212,6 +234,27 @@ mod tests {
                 .to_string()
                 .contains("not a scan id")
         );
+    }
+
+    #[test]
+    fn options_stored_before_the_order_was_kept_still_load() {
+        let old = r#"{"ports":[139,445],"connect_timeout_ms":4000,"reply_timeout_ms":10000,
+            "host_timeout_ms":30000,"udp_timeout_ms":1000,"udp_retries":1,"source_port":0,
+            "name_service":null,"user":null}"#;
+        let options: ScanOptions = serde_json::from_str(old).expect("loads");
+        assert_eq!((options.seed, options.shard), (None, None));
+        assert!(options.null_session && options.shares && !options.write_check);
+        let new = ScanOptions {
+            seed: Some(u64::MAX),
+            shard: Some(StoredShard { index: 2, count: 3 }),
+            ..options
+        };
+        let text = serde_json::to_string(&new).expect("serialises");
+        assert_eq!(
+            serde_json::from_str::<ScanOptions>(&text).expect("loads"),
+            new
+        );
+        assert_eq!(new.shard.map(|s| s.to_string()).as_deref(), Some("2/3"));
     }
 
     #[test]

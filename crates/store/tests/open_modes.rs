@@ -25,6 +25,8 @@ fn options() -> ScanOptions {
         null_session: true,
         shares: true,
         write_check: false,
+        seed: Some(u64::MAX),
+        shard: Some(smbaudit_store::StoredShard { index: 2, count: 4 }),
     }
 }
 

@@ -15,6 +15,15 @@
 //! | `smb2::NegotiateResponse::decode` | ≤ 6·n + 4 KiB |
 //! | `smb2::CreateResponse::decode` (+ `maximal_access`), `close_status`, `decode_transceive`, `decode_read`, `QueryDirectoryResponse::decode`, `dcerpc::Pdu::decode`, `dcerpc::decode_share_enum` | ≤ 4·n + 4 KiB |
 //! | a `dcerpc::Reassembly` fed in 1460-byte reads, drained after each | ≤ 5·n + 4 KiB |
+//! | the SMB1 share walk's answers (TREE_CONNECT_ANDX, NT_CREATE_ANDX, CLOSE, READ_ANDX) | ≤ 4·n + 4 KiB |
+//! | `smb1::TransactionResponse::decode` with RAP NetShareEnum and FIND_FIRST2 on its parameters and data | ≤ 6·n + 4 KiB |
+//!
+//! SMB1 transactions: the response copies its parameters and its data, which may both lie
+//! over the whole message (2·n); RAP remarks together hold at most the data's bytes (entries
+//! pointing at one long remark are refused), but OEM text that is not UTF-8 triples in a
+//! `String`: one 60 KB remark of 0xFF comes to 5·n. The worst measured is a legitimate one:
+//! 3,000 entries of 20 bytes, each a 56-byte `ShareInfo` with its name's `String`, in a `Vec`
+//! that grows by doubling, 5.4·n; hence 6.
 //!
 //! `Packet::decode` gets a larger factor because its typed output is larger than the wire
 //! form, not because it trusts a count: a 6-byte compressed question (a 2-byte pointer, type,
@@ -112,10 +121,16 @@ enum Decoder {
     /// PDUs dropped as they come.
     RpcReassembly,
     ShareEnum,
+    /// The SMB1 share walk's fixed answers: TREE_CONNECT_ANDX, NT_CREATE_ANDX, CLOSE,
+    /// READ_ANDX.
+    Smb1ShareAnswer,
+    /// `smb1::TransactionResponse::decode` (TRANSACTION and TRANSACTION2), then RAP
+    /// NetShareEnum and FIND_FIRST2 (OEM and Unicode) on its parameters and data.
+    Smb1Transaction,
 }
 
 impl Decoder {
-    const ALL: [Self; 30] = [
+    const ALL: [Self; 32] = [
         Self::Packet,
         Self::NodeStatus,
         Self::NbAddresses,
@@ -146,6 +161,8 @@ impl Decoder {
         Self::RpcPdu,
         Self::RpcReassembly,
         Self::ShareEnum,
+        Self::Smb1ShareAnswer,
+        Self::Smb1Transaction,
     ];
 
     fn factor(self) -> usize {
@@ -154,6 +171,7 @@ impl Decoder {
             Self::Smb2Negotiate => 6,
             Self::Smb2ContextList => 5,
             Self::RpcReassembly => 5,
+            Self::Smb1Transaction => 6,
             _ => 4,
         }
     }
@@ -236,6 +254,34 @@ impl Decoder {
                 drop(black_box(re));
             }
             Self::ShareEnum => drop(black_box(dcerpc::decode_share_enum(input))),
+            Self::Smb1ShareAnswer => {
+                drop(black_box(smb1::TreeConnectAndxResponse::decode(input)));
+                let _ = black_box(smb1::NtCreateAndxResponse::decode(input));
+                let _ = black_box(smb1::close_status(input));
+                drop(black_box(smb1::ReadAndxResponse::decode(input)));
+            }
+            Self::Smb1Transaction => {
+                for command in [
+                    smb1::TransCommand::Transaction,
+                    smb1::TransCommand::Transaction2,
+                ] {
+                    let Ok(t) = smb1::TransactionResponse::decode(input, command) else {
+                        continue;
+                    };
+                    drop(black_box(smb1::RapShareEnum::decode(
+                        &t.parameters,
+                        &t.data,
+                    )));
+                    for encoding in [smb1::NameEncoding::Oem, smb1::NameEncoding::Unicode] {
+                        drop(black_box(smb1::FindFirst2Response::decode(
+                            &t.parameters,
+                            &t.data,
+                            encoding,
+                        )));
+                    }
+                    drop(black_box(t));
+                }
+            }
         }
     }
 }
@@ -569,6 +615,34 @@ fn smb1_msg(command: u8, flags2: u16, words: &[u8], bytes: &[u8]) -> Vec<u8> {
     out.extend_from_slice(&u16::try_from(bytes.len()).unwrap().to_le_bytes());
     out.extend_from_slice(bytes);
     out
+}
+
+/// A TRANSACTION(2) response whose parameters and data lie at `param_at` and `data_at` of
+/// the message, each as long as `bytes` (so they may overlap each other and the header).
+fn smb1_trans(command: u8, param_at: u16, data_at: u16, bytes: &[u8]) -> Vec<u8> {
+    let n = u16::try_from(bytes.len()).unwrap();
+    let mut words = Vec::new();
+    for v in [n, n, 0, n, param_at, 0, n, data_at, 0] {
+        words.extend_from_slice(&v.to_le_bytes());
+    }
+    words.extend_from_slice(&[0, 0]);
+    smb1_msg(command, 0, &words, bytes)
+}
+
+/// A TRANSACTION(2) response carrying `params` then `data` in its bytes.
+fn smb1_trans_with(command: u8, params: &[u8], data: &[u8]) -> Vec<u8> {
+    let start = 32 + 1 + 20 + 2;
+    let (p, d) = (
+        u16::try_from(params.len()).unwrap(),
+        u16::try_from(data.len()).unwrap(),
+    );
+    let data_at = u16::try_from(start + params.len()).unwrap();
+    let mut words = Vec::new();
+    for v in [p, d, 0, p, start as u16, 0, d, data_at, 0] {
+        words.extend_from_slice(&v.to_le_bytes());
+    }
+    words.extend_from_slice(&[0, 0]);
+    smb1_msg(command, 0, &words, &[params, data].concat())
 }
 
 /// The 34 parameter bytes of an NT LM 0.12 NEGOTIATE response with `capabilities` and
@@ -1132,6 +1206,90 @@ fn share_hostile_cases() -> Vec<(Decoder, String, Vec<u8>)> {
         "one 64 KiB last fragment",
         rpc_response(3, &vec![0x41; BIG - 24]),
     );
+    // SMB1 transactions: parameters and data both over the whole message; FIND_FIRST2 names
+    // each running over the next 12-byte entry (refused); RAP entries all pointing at one
+    // long remark (refused); RAP remarks of bytes that are not UTF-8.
+    let whole = smb1_trans(smb1::command::TRANSACTION2, 32, 32, &vec![0xFF; 60_000]);
+    add(
+        Decoder::Smb1Transaction,
+        "parameters and data over the whole message",
+        whole,
+    );
+    let mut names = Vec::new();
+    for _ in 0..4_000 {
+        names.extend(u32s(&[12, 0, 40_000]));
+    }
+    let mut params = vec![1, 0];
+    params.extend_from_slice(&4_000u16.to_le_bytes());
+    params.extend_from_slice(&[1, 0, 0, 0, 0, 0]);
+    add(
+        Decoder::Smb1Transaction,
+        "4,000 FIND_FIRST2 names over the next entries",
+        smb1_trans_with(smb1::command::TRANSACTION2, &params, &names),
+    );
+    let mut rap = Vec::new();
+    for _ in 0..2_000 {
+        rap.extend_from_slice(&[b'x'; 14]);
+        rap.extend_from_slice(&[0, 0]);
+        rap.extend_from_slice(&40_000u16.to_le_bytes());
+        rap.extend_from_slice(&[0, 0]);
+    }
+    rap.extend(std::iter::repeat_n(0xFF, 20_000));
+    rap.push(0);
+    let rap_params = [0, 0, 0, 0, 0xD0, 0x07, 0xD0, 0x07];
+    add(
+        Decoder::Smb1Transaction,
+        "2,000 RAP entries pointing at one 20 KB remark",
+        smb1_trans_with(smb1::command::TRANSACTION, &rap_params, &rap),
+    );
+    let mut full = Vec::new();
+    for i in 0..3_000u32 {
+        full.extend_from_slice(format!("share{i:07}\0\0").as_bytes());
+        full.extend_from_slice(&[0, 0]);
+        full.extend_from_slice(&60_000u16.to_le_bytes());
+        full.extend_from_slice(&[0, 0]);
+    }
+    full.push(0);
+    add(
+        Decoder::Smb1Transaction,
+        "3,000 RAP entries with 12-character names, empty remarks",
+        smb1_trans_with(
+            smb1::command::TRANSACTION,
+            &[0, 0, 0, 0, 0xB8, 0x0B, 0xB8, 0x0B],
+            &full,
+        ),
+    );
+    let mut one = Vec::new();
+    one.extend_from_slice(&[b'x'; 14]);
+    one.extend_from_slice(&[0, 0, 20, 0, 0, 0]);
+    one.extend(std::iter::repeat_n(0xFF, 60_000));
+    one.push(0);
+    add(
+        Decoder::Smb1Transaction,
+        "one RAP entry with a 60 KB remark of bytes over 0x7F",
+        smb1_trans_with(smb1::command::TRANSACTION, &[0, 0, 0, 0, 1, 0, 1, 0], &one),
+    );
+    add(
+        Decoder::Smb1ShareAnswer,
+        "an NT_CREATE_ANDX of 255 words and 64 KiB of bytes",
+        smb1_msg(
+            smb1::command::NT_CREATE_ANDX,
+            0,
+            &[0; 510],
+            &vec![0xFF; 60_000],
+        ),
+    );
+    add(
+        Decoder::Smb1ShareAnswer,
+        "a TREE_CONNECT_ANDX with a 60 KB Service of bytes over 0x7F",
+        smb1_msg(
+            smb1::command::TREE_CONNECT_ANDX,
+            0,
+            &[0; 14],
+            &vec![0xFF; 60_000],
+        ),
+    );
+
     let mut never = rpc_response(1, &[]);
     never[8..10].copy_from_slice(&u16::MAX.to_le_bytes());
     never.resize(BIG - 1, 0);
@@ -1234,6 +1392,7 @@ fn decoders_allocate_at_most_a_small_multiple_of_their_input() {
         "ntlm_challenge",
         "spnego_token",
         "dcerpc_stream",
+        "smb1_share_response",
     ] {
         let mut files: Vec<_> = std::fs::read_dir(corpus.join(target))
             .unwrap()

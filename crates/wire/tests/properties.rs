@@ -1554,3 +1554,62 @@ fn reassembly_cuts_a_2000_fragment_flood() {
         })
     );
 }
+
+/// Samba 4.17's SMB1 share-walk answers (tests/data/smb1-samba417-share-walk-replies.txt).
+fn samba_smb1_share_answers() -> Vec<Vec<u8>> {
+    include_str!("data/smb1-samba417-share-walk-replies.txt")
+        .lines()
+        .filter(|l| !l.starts_with('#'))
+        .filter_map(|l| l.split(' ').nth(2))
+        .map(|hex| {
+            (0..hex.len())
+                .step_by(2)
+                .map(|i| u8::from_str_radix(&hex[i..i + 2], 16).unwrap())
+                .collect()
+        })
+        .collect()
+}
+
+/// The SMB1 share-walk decoders on `b`: no panic, no more bytes out than in, the caps hold.
+fn smb1_share_decoders_hold_up(b: &[u8]) -> Result<(), TestCaseError> {
+    let _ = smb1::TreeConnectAndxResponse::decode(b);
+    let _ = smb1::NtCreateAndxResponse::decode(b);
+    let _ = smb1::close_status(b);
+    if let Ok(r) = smb1::ReadAndxResponse::decode(b) {
+        prop_assert!(r.data.len() <= b.len());
+    }
+    for command in [
+        smb1::TransCommand::Transaction,
+        smb1::TransCommand::Transaction2,
+    ] {
+        if let Ok(t) = smb1::TransactionResponse::decode(b, command) {
+            prop_assert!(t.parameters.len() <= b.len() && t.data.len() <= b.len());
+            if let Ok(rap) = smb1::RapShareEnum::decode(&t.parameters, &t.data) {
+                prop_assert!(rap.shares.len() * 20 <= t.data.len());
+            }
+            for encoding in [smb1::NameEncoding::Oem, smb1::NameEncoding::Unicode] {
+                if let Ok(f) = smb1::FindFirst2Response::decode(&t.parameters, &t.data, encoding) {
+                    prop_assert!(f.names.len() <= usize::from(f.search_count));
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+proptest! {
+    #[test]
+    fn smb1_share_decoders_never_panic_on_damaged_samba_answers(
+        pick in any::<Index>(),
+        (e, cut) in edits(),
+    ) {
+        let answers = samba_smb1_share_answers();
+        let msg = pick.get(&answers).clone();
+        smb1_share_decoders_hold_up(&mutate(msg, &e, cut))?;
+    }
+
+    #[test]
+    fn smb1_share_decoders_never_panic_on_arbitrary_bytes(b in bytes(700)) {
+        smb1_share_decoders_hold_up(&b)?;
+    }
+}

@@ -4,8 +4,9 @@
 use std::io::Write;
 
 use smbaudit_engine::scan::ScanConfig;
-use smbaudit_engine::targets::TargetList;
+use smbaudit_engine::targets::{Order, TargetList};
 
+use super::order::{SeedSource, describe};
 use crate::args::ScanArgs;
 
 /// Targets listed one by one up to this many.
@@ -19,6 +20,7 @@ pub(crate) fn print_plan(
     args: &ScanArgs,
     targets: &TargetList,
     cfg: &ScanConfig,
+    seed: SeedSource,
     store: &str,
 ) -> std::io::Result<()> {
     writeln!(out, "dry run: nothing sent, nothing stored")?;
@@ -32,13 +34,9 @@ pub(crate) fn print_plan(
         format!("about {hint} addresses (before exclusions)")
     };
     writeln!(out, "targets: {count} from {}", args_targets(args))?;
-    let first: Vec<String> = targets
-        .iter()
-        .take(LISTED + 1)
-        .map(|ip| ip.to_string())
-        .collect();
-    if first.len() <= LISTED {
-        writeln!(out, "  {}", first.join(" "))?;
+    match cfg.order {
+        Some(order) => print_order(out, targets, order, seed)?,
+        None => print_first(out, targets.iter(), "")?,
     }
     writeln!(out, "probes per host:")?;
     let ports = &cfg.ports;
@@ -76,6 +74,53 @@ pub(crate) fn print_plan(
     )?;
     writeln!(out, "concurrency: {} hosts at once", cfg.concurrency)?;
     writeln!(out, "store: {store}")
+}
+
+/// The seed, the shard's share and its first targets in the order visited.
+fn print_order(
+    out: &mut impl Write,
+    targets: &TargetList,
+    order: Order,
+    seed: SeedSource,
+) -> std::io::Result<()> {
+    let walk = match targets.walk(order) {
+        Ok(walk) => walk,
+        Err(e) => return writeln!(out, "order: {}: {e}", describe(order)),
+    };
+    let repeat = match seed {
+        SeedSource::Drawn => format!(" (drawn for this run; --seed {} repeats it)", order.seed),
+        SeedSource::Given => String::new(),
+    };
+    let share = if order.shard.is_whole() {
+        String::new()
+    } else if targets.len_hint() <= COUNTED {
+        let n = walk.clone().count();
+        format!(": {n} of the targets")
+    } else {
+        format!(": about 1/{} of the targets", order.shard.count())
+    };
+    writeln!(out, "order: {}{share}{repeat}", describe(order))?;
+    print_first(out, walk, "first in order: ")
+}
+
+/// The targets of `visit`, all of them on one line if there are at most [`LISTED`], else
+/// the first [`LISTED`] after `more`.
+fn print_first(
+    out: &mut impl Write,
+    visit: impl Iterator<Item = std::net::IpAddr>,
+    more: &str,
+) -> std::io::Result<()> {
+    let first: Vec<String> = visit.take(LISTED + 1).map(|ip| ip.to_string()).collect();
+    match first.get(..LISTED) {
+        Some(shown) if first.len() > LISTED => {
+            if more.is_empty() {
+                return Ok(());
+            }
+            writeln!(out, "  {more}{} ...", shown.join(" "))
+        }
+        _ if first.is_empty() => Ok(()),
+        _ => writeln!(out, "  {}", first.join(" ")),
+    }
 }
 
 fn args_targets(args: &ScanArgs) -> String {

@@ -79,5 +79,6 @@ fn local_config(args: &LocalArgs) -> ScanConfig {
         },
         skip: HashSet::<IpAddr>::new(),
         credentials: None,
+        order: None,
     }
 }

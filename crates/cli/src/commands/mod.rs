@@ -10,6 +10,7 @@ mod history;
 mod local;
 mod lookup;
 mod nbstat;
+mod order;
 mod progress;
 mod resume;
 mod scan;

@@ -2,7 +2,7 @@
 //! and whether a run finished all of its targets.
 //!
 //! Options that decide what is observed (ports, timeouts, retries, source port, name
-//! service, the `--user` name, vantage) are the stored scan's: given again with another value they are
+//! service, the `--user` name, vantage, the `--seed` and `--shard` of its order) are the stored scan's: given again with another value they are
 //! refused, so one scan never mixes hosts probed two ways. Pace (`-c`, `--rate`) and
 //! output options may differ: they change how fast and how it is shown, not what is seen.
 
@@ -10,8 +10,8 @@ use std::collections::HashSet;
 use std::net::IpAddr;
 use std::time::Duration;
 
-use smbaudit_engine::targets::TargetList;
-use smbaudit_store::{ScanOptions, ScanStatus, ScanStore, ScanSummary};
+use smbaudit_engine::targets::{Shard, TargetList};
+use smbaudit_store::{ScanOptions, ScanStatus, ScanStore, ScanSummary, StoredShard};
 
 use super::stored;
 use crate::Fatal;
@@ -40,6 +40,11 @@ pub(crate) fn options_of(args: &ScanArgs) -> ScanOptions {
         null_session: !args.no_null_session,
         shares: !args.no_shares,
         write_check: args.write_check,
+        seed: args.seed,
+        shard: args.shard.filter(|s| !s.is_whole()).map(|s| StoredShard {
+            index: s.index(),
+            count: s.count(),
+        }),
     }
 }
 
@@ -180,6 +185,20 @@ pub(crate) fn adopt_options(args: &mut ScanArgs, summary: &ScanSummary) -> Resul
             .as_deref()
             .map_or_else(|| "no --user".into(), |u| format!("--user {u}")),
     );
+    check(
+        &["seed"],
+        now.seed != stored.seed,
+        stored
+            .seed
+            .map_or_else(|| "the listed order".into(), |s| format!("--seed {s}")),
+    );
+    check(
+        &["shard"],
+        now.shard != stored.shard,
+        stored
+            .shard
+            .map_or_else(|| "no --shard".into(), |s| format!("--shard {s}")),
+    );
     let vantage = args.vantage.map(|v| v.to_string());
     check(
         &["vantage"],
@@ -193,12 +212,18 @@ pub(crate) fn adopt_options(args: &mut ScanArgs, summary: &ScanSummary) -> Resul
             conflicts.join(", ")
         )));
     }
-    apply(args, stored);
-    Ok(())
+    apply(args, stored, summary)
 }
 
 /// Sets `args` to the stored options.
-fn apply(args: &mut ScanArgs, stored: &ScanOptions) {
+fn apply(args: &mut ScanArgs, stored: &ScanOptions, summary: &ScanSummary) -> Result<(), Fatal> {
+    args.seed = stored.seed;
+    args.shard = match stored.shard {
+        None => None,
+        Some(s) => Some(Shard::new(s.index, s.count).map_err(|e| {
+            anyhow::anyhow!("scan {}: the stored shard {s} is not one: {e}", summary.id)
+        })?),
+    };
     args.ports.clone_from(&stored.ports);
     args.connect_timeout = Duration::from_millis(stored.connect_timeout_ms);
     args.reply_timeout = Duration::from_millis(stored.reply_timeout_ms);
@@ -221,6 +246,22 @@ fn apply(args: &mut ScanArgs, stored: &ScanOptions) {
         Some(("wins", ip)) => args.names.wins = ip.parse().ok(),
         Some(("broadcast", ip)) => args.names.broadcast = ip.parse().ok(),
         _ => {}
+    }
+    Ok(())
+}
+
+/// Refuses targets given with `--resume` of a sharded scan: a shard is a share of the
+/// scan's own target list, which a subset would number differently.
+pub(crate) fn check_no_subset_of_shard(
+    args: &ScanArgs,
+    summary: &ScanSummary,
+) -> Result<(), Fatal> {
+    match args.shard.filter(|s| !s.is_whole()) {
+        Some(shard) => Err(Fatal::usage(anyhow::anyhow!(
+            "--resume: scan {} is shard {shard} of its targets; resume it without targets",
+            summary.id
+        ))),
+        None => Ok(()),
     }
 }
 
@@ -325,5 +366,64 @@ mod tests {
         let mut none = scan_args(&["smbaudit", "scan", "--resume", "7"], &["resume"]);
         adopt_options(&mut none, &stored_with_user(None)).expect("adopts");
         assert_eq!(none.user, None);
+    }
+
+    #[test]
+    fn resume_keeps_the_seed_and_shard_and_refuses_others() {
+        let first = scan_args(
+            &[
+                "smbaudit",
+                "scan",
+                "10.0.0.0/24",
+                "--seed",
+                "42",
+                "--shard",
+                "2/3",
+            ],
+            &["seed", "shard"],
+        );
+        let mut summary = stored_with_user(None);
+        summary.options = Some(options_of(&first));
+        let stored = summary.options.as_ref().expect("options");
+        assert_eq!(stored.seed, Some(42));
+        assert_eq!(stored.shard, Some(StoredShard { index: 2, count: 3 }));
+
+        let mut args = scan_args(&["smbaudit", "scan", "--resume", "7"], &["resume"]);
+        adopt_options(&mut args, &summary).expect("adopts");
+        assert_eq!(args.seed, Some(42));
+        assert_eq!(args.shard, Some(Shard::new(2, 3).expect("a shard")));
+        assert!(check_no_subset_of_shard(&args, &summary).is_err());
+
+        let mut other = scan_args(
+            &[
+                "smbaudit", "scan", "--resume", "7", "--seed", "43", "--shard", "1/3",
+            ],
+            &["resume", "seed", "shard"],
+        );
+        let refused = format!(
+            "{:#}",
+            adopt_options(&mut other, &summary)
+                .expect_err("refused")
+                .error
+        );
+        assert!(
+            refused.contains("--seed (the scan used --seed 42)"),
+            "{refused}"
+        );
+        assert!(
+            refused.contains("--shard (the scan used --shard 2/3)"),
+            "{refused}"
+        );
+
+        // The same values again are no conflict; a whole scan is stored without a shard.
+        let mut same = scan_args(
+            &[
+                "smbaudit", "scan", "--resume", "7", "--seed", "42", "--shard", "2/3",
+            ],
+            &["resume", "seed", "shard"],
+        );
+        adopt_options(&mut same, &summary).expect("adopts");
+        let whole = scan_args(&["smbaudit", "scan", "10.0.0.0/24", "--shard", "1/1"], &[]);
+        assert_eq!(options_of(&whole).shard, None);
     }
 }

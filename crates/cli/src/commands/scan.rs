@@ -17,6 +17,7 @@ use smbaudit_findings::identity::relay_targets;
 use smbaudit_findings::{Context as RuleContext, Severity, Vantage, default_vantage};
 use smbaudit_store::{ScanId, ScanMeta, ScanStatus, ScanStore, ScanSummary, ScanWriter};
 
+use super::order::{self, SeedSource};
 use super::progress::{progress_bar, tick};
 use super::{confirm, dry_run, resume, stored};
 use crate::args::{ScanArgs, ScanFormat};
@@ -71,6 +72,9 @@ pub(crate) async fn run(mut args: ScanArgs) -> Result<u8, Fatal> {
     if let Some(summary) = &resumed {
         resume::adopt_options(&mut args, summary)?;
     }
+    let (order, seed_source) = order::choose(&args)?;
+    // Stored with the scan, so that `--resume` goes on in the same order.
+    args.seed = Some(order.seed);
     let resolver = input::resolver(&args.names, args.udp.timeout, args.udp.retries);
     let given = !args.targets.targets.is_empty() || args.targets.input_file.is_some();
     // With targets given, a resumed scan probes those of them it has not done, and the
@@ -79,6 +83,7 @@ pub(crate) async fn run(mut args: ScanArgs) -> Result<u8, Fatal> {
         Some(summary) => {
             let scan_targets = input::load_tokens(&summary.targets, resolver).await?;
             if given {
+                resume::check_no_subset_of_shard(&args, summary)?;
                 let (subset, _) = input::load_recorded(&args.targets, resolver).await?;
                 resume::check_subset(&subset, &scan_targets, summary)?;
                 (subset, summary.targets.clone(), Some(scan_targets))
@@ -113,7 +118,7 @@ pub(crate) async fn run(mut args: ScanArgs) -> Result<u8, Fatal> {
         None => (None, None, HashSet::new()),
     };
     let already_done = skip.len();
-    let mut cfg = scan_config(&args, skip);
+    let mut cfg = scan_config(&args, skip, order);
     cfg.credentials = credentials;
     // An output path that cannot be written fails now, before anything is sent.
     let relay_file = match &args.relay_list {
@@ -133,8 +138,19 @@ pub(crate) async fn run(mut args: ScanArgs) -> Result<u8, Fatal> {
         verbose: args.verbose,
         keep_all: args.relay_list.is_some(),
         fail_on: args.fail_on,
-        bar: progress_bar(&args, u64::try_from(targets.len_hint()).ok()),
+        bar: progress_bar(
+            &args,
+            u64::try_from(targets.len_hint())
+                .ok()
+                .map(|n| n.div_ceil(order.shard.count())),
+        ),
     };
+    if seed_source == SeedSource::Drawn && !args.quiet {
+        eprintln!(
+            "scan: targets in the order of seed {} (--seed {} repeats it)",
+            order.seed, order.seed
+        );
+    }
     let Outcome {
         stats,
         finished,
@@ -170,15 +186,16 @@ pub(crate) async fn run(mut args: ScanArgs) -> Result<u8, Fatal> {
 /// `--dry-run`: the targets parsed and resolved as for a scan, then the plan printed.
 async fn dry_run(args: &ScanArgs) -> Result<u8, Fatal> {
     let resolver = input::resolver(&args.names, args.udp.timeout, args.udp.retries);
+    let (order, seed_source) = order::choose(args)?;
     let targets = input::load_targets(&args.targets, resolver).await?;
     let store = if args.no_store {
         "none (--no-store)".to_owned()
     } else {
         stored::describe(&args.store)
     };
-    let cfg = scan_config(args, HashSet::new());
+    let cfg = scan_config(args, HashSet::new(), order);
     let mut out = std::io::stdout().lock();
-    dry_run::print_plan(&mut out, args, &targets, &cfg, &store)?;
+    dry_run::print_plan(&mut out, args, &targets, &cfg, seed_source, &store)?;
     Ok(exit::OK)
 }
 
@@ -326,7 +343,11 @@ pub(crate) struct Outcome {
 }
 
 /// The engine settings the flags ask for.
-fn scan_config(args: &ScanArgs, skip: HashSet<std::net::IpAddr>) -> ScanConfig {
+fn scan_config(
+    args: &ScanArgs,
+    skip: HashSet<std::net::IpAddr>,
+    order: smbaudit_engine::targets::Order,
+) -> ScanConfig {
     let nofile = raise_nofile_limit().unwrap_or(1024);
     ScanConfig {
         ports: PortSet {
@@ -355,6 +376,7 @@ fn scan_config(args: &ScanArgs, skip: HashSet<std::net::IpAddr>) -> ScanConfig {
         },
         skip,
         credentials: None,
+        order: Some(order),
     }
 }
 

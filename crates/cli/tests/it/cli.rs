@@ -184,10 +184,24 @@ fn scan_dry_run_prints_the_plan_and_touches_nothing() {
         "{out}"
     );
     assert!(out.contains("targets: 4 addresses"), "{out}");
-    assert!(
-        out.contains("10.214.250.0 10.214.250.1 10.214.250.2 10.214.250.3"),
+    // All four, in the order of the seed drawn for the run.
+    let listed = out
+        .lines()
+        .find(|l| l.starts_with("  10.214.250."))
+        .unwrap_or_default();
+    let mut listed: Vec<&str> = listed.split_whitespace().collect();
+    listed.sort_unstable();
+    assert_eq!(
+        listed,
+        [
+            "10.214.250.0",
+            "10.214.250.1",
+            "10.214.250.2",
+            "10.214.250.3"
+        ],
         "{out}"
     );
+    assert!(out.contains("order: seed "), "{out}");
     assert!(out.contains("445/tcp") && !out.contains("137/udp"), "{out}");
     assert!(
         out.contains(&format!("store: a new scan in {}", db.display())),

@@ -12,6 +12,7 @@ pub mod lab;
 mod lab_selftest;
 mod local;
 mod nbstat;
+mod order;
 #[path = "../../../store/tests/pg/mod.rs"]
 mod pg;
 mod pipes;

@@ -75,6 +75,9 @@ fn resume_uses_the_scans_options_and_finishes_only_when_every_target_is_done() {
         "its process is gone: {scans:?}"
     );
     assert_eq!(scans[0]["options"]["ports"], serde_json::json!([445]));
+    // The seed drawn for the run is stored, so the resume goes on in the same order.
+    let seed = scans[0]["options"]["seed"].clone();
+    assert!(seed.is_u64(), "{scans:?}");
 
     // A flag that contradicts the stored options is refused, and nothing is probed.
     let before = scans[0]["hosts"].as_u64().unwrap();
@@ -124,6 +127,10 @@ fn resume_uses_the_scans_options_and_finishes_only_when_every_target_is_done() {
     assert_eq!(scans.len(), 1, "resumed in place");
     assert_eq!(scans[0]["status"], "finished");
     assert_eq!(scans[0]["hosts"], 256);
+    assert_eq!(
+        scans[0]["options"]["seed"], seed,
+        "the resume kept the seed"
+    );
     // Every host, before and after the kill, was probed on 445 only.
     assert_eq!(ports_seen(&lab, db), BTreeSet::from(["445/tcp".to_owned()]));
     let (code, _, err) = smbaudit(&lab, &["scan", "--db", db, "--resume"], &[]);

@@ -28,7 +28,7 @@ pub use smbaudit_probe::smb::ProbeError;
 pub use smbaudit_probe::smb::connection::MAX_REPLY;
 
 use crate::nbns::{HostResult, Outcome, Query, SweepConfig, SweepStats, sweep};
-use crate::targets::TargetList;
+use crate::targets::{Order, TargetList};
 
 /// TCP sockets one host can hold at once (the 135, 139 and 445 connects; later one at a time).
 pub const SOCKETS_PER_HOST: u64 = 3;
@@ -69,6 +69,9 @@ pub struct ScanConfig {
     /// The user of the credentialed session (`--user`): one login per host, on the port
     /// whose suite runs in full.
     pub credentials: Option<Arc<smbaudit_probe::smb::credentials::Credentials>>,
+    /// The order targets are visited in, both phases alike: as listed (`None`) or
+    /// permuted by a seed, one shard of it.
+    pub order: Option<Order>,
 }
 
 /// Live counts for a progress display.
@@ -130,7 +133,7 @@ pub async fn scan(
         &mut stats,
         &mut on_host,
     )
-    .await;
+    .await?;
     stats.cancelled = cancel.is_cancelled();
     stats.elapsed = started.elapsed();
     Ok(stats)
@@ -145,8 +148,7 @@ async fn udp_phase(
     progress: &ScanProgress,
     nbstat: &mut HashMap<std::net::Ipv4Addr, HostResult>,
 ) -> io::Result<SweepStats> {
-    let v4 = targets
-        .iter()
+    let v4 = visit(targets, cfg)?
         .filter(|ip| !cfg.skip.contains(ip))
         .filter_map(|ip| match ip {
             IpAddr::V4(v4) => Some(v4),
@@ -172,9 +174,9 @@ async fn tcp_phase(
     mut nbstat: HashMap<std::net::Ipv4Addr, HostResult>,
     stats: &mut ScanStats,
     on_host: &mut impl FnMut(HostScan),
-) {
+) -> io::Result<()> {
     let mut running: JoinSet<HostScan> = JoinSet::new();
-    let mut pending = targets.iter().filter(|ip| !cfg.skip.contains(ip));
+    let mut pending = visit(targets, cfg)?.filter(|ip| !cfg.skip.contains(ip));
     let mut window = window::Window::new(cfg.concurrency);
     let congestion = Arc::new(window::Congestion::default());
     loop {
@@ -227,6 +229,14 @@ async fn tcp_phase(
     if cancel.is_cancelled() {
         stats.not_started = pending.count() as u64;
     }
+    Ok(())
+}
+
+/// The targets in `cfg`'s order.
+fn visit<'a>(targets: &'a TargetList, cfg: &ScanConfig) -> io::Result<crate::targets::Visit<'a>> {
+    targets
+        .visit(cfg.order)
+        .map_err(|e| io::Error::new(io::ErrorKind::InvalidInput, e))
 }
 
 /// One host's TCP phase, with what its UDP 137 answer (`nb`) said.

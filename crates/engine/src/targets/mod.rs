@@ -2,13 +2,19 @@
 //! expanded lazily, one address at a time, so that a /8 is never held in memory.
 
 mod iter;
+mod permute;
+mod shard;
 mod spec;
+mod walk;
 
 use std::collections::HashMap;
 use std::net::IpAddr;
 
 pub use iter::TargetIter;
+pub use permute::{Permutation, ROUNDS};
+pub use shard::{Shard, ShardError, ShardIndices};
 pub use spec::{MIN_V6_PREFIX, OctetRange, TargetError, TargetErrors, TargetSpec};
+pub use walk::{Order, TargetIndex, Visit, Walk};
 
 /// What to scan: the included specs minus the excluded ones.
 #[derive(Debug, Clone, Default)]

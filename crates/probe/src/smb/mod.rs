@@ -18,6 +18,7 @@ pub mod session;
 pub mod shares;
 pub mod signing;
 pub mod smb1;
+pub mod smb1_null;
 pub mod smb2;
 pub mod suite;
 #[cfg(test)]

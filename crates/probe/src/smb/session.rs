@@ -194,7 +194,7 @@ pub struct ShareNameVerdict {
 }
 
 /// A share name no server has, from `random`: `smbaudit-` and 8 hex digits.
-fn random_share(random: &[u8; 32]) -> String {
+pub(crate) fn random_share(random: &[u8; 32]) -> String {
     format!("smbaudit-{}", crate::hex(&random[28..]))
 }
 

@@ -13,7 +13,7 @@ use smbaudit_wire::smb1::NegotiateResponse as Smb1Negotiate;
 use smbaudit_wire::smb2::Dialect;
 
 use super::reply::Refusal;
-use super::shares::{Identity, walk::ShareWalk};
+use super::shares::{Identity, smb1_walk::Smb1ShareWalk, walk::ShareWalk};
 use super::smb1::{self as probe1, Smb1Reply};
 use super::smb2 as probe2;
 use super::smb2::{
@@ -95,6 +95,8 @@ enum Step {
     Smb1Peek(u16, u16),
     /// The DoublePulsar ping on the same tree (UID, TID).
     Smb1DoublePulsar(u16, u16),
+    /// An SMB1-only host's share walk on the same null session and IPC$ tree.
+    Smb1Shares(Box<Smb1ShareWalk>),
     FloorConnect(usize),
     FloorNegotiate(usize),
     Done,
@@ -122,6 +124,8 @@ pub struct Suite {
     /// Connection A's NEGOTIATE was refused (closed, reset, or an error status): the error
     /// and where it goes in `errors`, unless SMB1 shows an SMB1-only host.
     smb2_refused: Option<(usize, String)>,
+    /// The SMB1 null session's granted verdict, until its IPC$ answer completes it.
+    smb1_null: Option<session::SessionVerdict>,
     candidates: Vec<Dialect>,
     probes: Vec<(Dialect, FloorProbe)>,
     /// Whether to attempt the anonymous session after the NTLM challenge.
@@ -162,6 +166,7 @@ impl Suite {
             shares: false,
             write_check: false,
             user: super::user_login::UserLogin::default(),
+            smb1_null: None,
         }
     }
 
@@ -268,6 +273,10 @@ impl Suite {
                 ms17_010::doublepulsar_request(*uid, *tid),
                 "TRANSACTION2 response",
             ),
+            Step::Smb1Shares(walk) => match walk.request() {
+                Some((request, waiting_for)) => exchange(request, waiting_for),
+                None => Action::Done,
+            },
             Step::FloorNegotiate(i) => exchange(
                 self.negotiate(&self.candidates[*i..=*i]),
                 "NEGOTIATE response",
@@ -400,26 +409,36 @@ impl Suite {
                     self.smb1_concluded(Ok(()));
                 }
             }
-            Step::Smb1Anonymous(_) => match ms17_010::answer(reply, "the anonymous SMB1 logon") {
-                Ok(h) if h.status == smbaudit_wire::smb2::status::SUCCESS => {
-                    self.step = Step::Smb1Ipc(h.uid);
+            Step::Smb1Anonymous(_) => {
+                self.judge_smb1_null(&reply);
+                match ms17_010::answer(reply, "the anonymous SMB1 logon") {
+                    Ok(h) if h.status == smbaudit_wire::smb2::status::SUCCESS => {
+                        self.step = Step::Smb1Ipc(h.uid);
+                    }
+                    Ok(h) => self.ms17_unknown(format!(
+                        "the anonymous SMB1 logon answered {}",
+                        super::reply::status_text(h.status)
+                    )),
+                    Err(why) => self.ms17_unknown(why),
                 }
-                Ok(h) => self.ms17_unknown(format!(
-                    "the anonymous SMB1 logon answered {}",
-                    super::reply::status_text(h.status)
-                )),
-                Err(why) => self.ms17_unknown(why),
-            },
-            Step::Smb1Ipc(uid) => match ms17_010::answer(reply, "the SMB1 IPC$ tree connect") {
-                Ok(h) if h.status == smbaudit_wire::smb2::status::SUCCESS => {
-                    self.step = Step::Smb1Peek(uid, h.tid);
+            }
+            Step::Smb1Ipc(uid) => {
+                let answer = ms17_010::answer(reply, "the SMB1 IPC$ tree connect");
+                if let Some(verdict) = self.smb1_null.take() {
+                    let status = answer.as_ref().map(|h| h.status).map_err(Clone::clone);
+                    self.facts.null_session = Some(super::smb1_null::with_ipc(verdict, &status));
                 }
-                Ok(h) => self.ms17_unknown(format!(
-                    "IPC$ refused the null session: {}",
-                    super::reply::status_text(h.status)
-                )),
-                Err(why) => self.ms17_unknown(why),
-            },
+                match answer {
+                    Ok(h) if h.status == smbaudit_wire::smb2::status::SUCCESS => {
+                        self.step = Step::Smb1Peek(uid, h.tid);
+                    }
+                    Ok(h) => self.ms17_unknown(format!(
+                        "IPC$ refused the null session: {}",
+                        super::reply::status_text(h.status)
+                    )),
+                    Err(why) => self.ms17_unknown(why),
+                }
+            }
             Step::Smb1Peek(uid, tid) => {
                 let verdict = match ms17_010::answer(reply, "PeekNamedPipe") {
                     Ok(h) => ms17_010::judge_peek(h.status),
@@ -428,9 +447,17 @@ impl Suite {
                 self.facts.ms17_010 = Some(verdict);
                 self.step = Step::Smb1DoublePulsar(uid, tid);
             }
-            Step::Smb1DoublePulsar(..) => {
+            Step::Smb1DoublePulsar(uid, tid) => {
                 self.facts.doublepulsar = Some(ms17_010::judge_doublepulsar(reply));
-                self.smb1_concluded(Ok(()));
+                self.smb1_share_walk(uid, tid);
+            }
+            Step::Smb1Shares(mut walk) => {
+                walk.handle(reply);
+                if !walk.is_done() {
+                    self.step = Step::Smb1Shares(walk);
+                    return;
+                }
+                self.smb1_walked(*walk);
             }
             Step::FloorNegotiate(i) => {
                 let dialect = self.candidates[i];
@@ -596,11 +623,15 @@ impl Suite {
     fn ms17_after_setup(&mut self, negotiated: &Smb1Negotiate, reply: Result<Vec<u8>, ProbeError>) {
         use smbaudit_wire::smb1::Smb1Security;
         use smbaudit_wire::smb2::status;
+        let extended = matches!(negotiated.security, Smb1Security::Extended { .. });
+        if !extended {
+            // This request already was the null session.
+            self.judge_smb1_null(&reply);
+        }
         let header = match ms17_010::answer(reply, "SESSION_SETUP_ANDX") {
             Ok(h) => h,
             Err(why) => return self.ms17_unknown(why),
         };
-        let extended = matches!(negotiated.security, Smb1Security::Extended { .. });
         match (extended, header.status) {
             (true, status::MORE_PROCESSING_REQUIRED) => self.step = Step::Smb1Anonymous(header.uid),
             (false, status::SUCCESS) => self.step = Step::Smb1Ipc(header.uid),
@@ -609,6 +640,61 @@ impl Suite {
                 super::reply::status_text(other)
             )),
         }
+    }
+
+    /// The SMB1 null session's final leg, judged for a host whose null session SMB2 did not
+    /// judge (one that speaks SMB1 only): a granted one waits for its IPC$ answer, any other
+    /// is the verdict.
+    fn judge_smb1_null(&mut self, reply: &Result<Vec<u8>, ProbeError>) {
+        if self.max.is_some() || self.facts.null_session.is_some() {
+            return;
+        }
+        let verdict = super::smb1_null::read_anonymous_setup(reply);
+        if verdict.session_granted() {
+            self.smb1_null = Some(verdict);
+        } else {
+            self.facts.null_session = Some(verdict);
+        }
+    }
+
+    /// After MS17-010 on connection B: the share walk on its null session and IPC$ tree
+    /// when shares are asked for and SMB2 gave no list (a host that speaks SMB1 only), else
+    /// connection B concludes.
+    fn smb1_share_walk(&mut self, uid: u16, tid: u16) {
+        if !self.shares || self.max.is_some() || self.facts.shares.is_some() {
+            return self.smb1_concluded(Ok(()));
+        }
+        let random = (self.env.nonce)().salt;
+        let write_name = self.write_check.then(|| {
+            format!(
+                "smbaudit-write-check-{}.tmp",
+                &crate::hex(&(self.env.nonce)().salt)[..16]
+            )
+        });
+        // A logon the server mapped to guest walks the shares as the guest it is.
+        let identity = if self.facts.null_session.as_ref().is_some_and(|v| v.guest) {
+            Identity::Guest
+        } else {
+            Identity::Anonymous
+        };
+        let walk = Smb1ShareWalk::new(
+            identity,
+            self.netname.clone(),
+            (uid, tid),
+            &random,
+            write_name,
+        );
+        self.step = Step::Smb1Shares(Box::new(walk));
+    }
+
+    /// The SMB1 share walk's results; then connection B concludes.
+    fn smb1_walked(&mut self, walk: Smb1ShareWalk) {
+        let (listing, any_share_name) = walk.finish();
+        self.facts.shares = Some(listing);
+        if self.facts.any_share_name.is_none() {
+            self.facts.any_share_name = any_share_name;
+        }
+        self.smb1_concluded(Ok(()));
     }
 
     /// The MS17-010 check stopped short: unknown, with `why`; then connection B concludes.

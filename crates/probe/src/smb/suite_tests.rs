@@ -426,3 +426,70 @@ fn ms17_010_on_the_real_unpatched_answers_is_vulnerable() {
         Some("Windows 7 Enterprise 7601 Service Pack 1")
     );
 }
+
+/// An SMB1-only host (it closes the SMB2 NEGOTIATE): after MS17-010 on connection B, the
+/// share walk runs on the same null session and IPC$ tree, answered here by Samba 4.17's
+/// real SMB1 replies (crates/wire/tests/data/smb1-samba417-share-walk-replies.txt).
+#[test]
+fn an_smb1_only_host_gets_its_shares_walked_on_connection_b() {
+    fn unhex(s: &str) -> Vec<u8> {
+        crate::unhex(s).expect("hex fixture")
+    }
+    let replies = include_str!("../../../wire/tests/data/smb1-samba417-share-walk-replies.txt");
+    let walk: Vec<Peer> = replies
+        .lines()
+        .filter(|l| l.starts_with("walk "))
+        .map(|l| Peer::Reply(Ok(unhex(l.split(' ').nth(2).unwrap()))))
+        .collect();
+    let setup = unhex(
+        "ff534d42730000000098012000000000000000000000000000002f4b0008c55e03ff00760000004d00\
+         57696e646f7773203720456e746572707269736520373630312053657276696365205061636b2031\
+         0057696e646f7773203720456e746572707269736520362e310054455354444f4d41494e00",
+    );
+    let tree = unhex(
+        "ff534d42750000000098012000000000000000000000000000082f4b0008c55e03ff002e00010005004950430000",
+    );
+    let script = |walked: bool| {
+        let mut script = vec![
+            Peer::Reply(Err(closed("NEGOTIATE response"))),
+            Peer::Connect(Ok(())),
+            Peer::Reply(Ok(smb1_negotiate_response())),
+            Peer::Reply(Ok(setup.clone())),
+            Peer::Reply(Ok(tree.clone())),
+            // Samba's PeekNamedPipe answer (frame 23 of the walk capture).
+            Peer::Reply(Ok(unhex(
+                "ff534d4225080000c0880348000000000000000000000000151dfffe0f530400000000",
+            ))),
+            Peer::Reply(Err(closed("TRANSACTION2 response"))),
+        ];
+        if walked {
+            script.extend(walk.iter().map(|p| match p {
+                Peer::Reply(Ok(m)) => Peer::Reply(Ok(m.clone())),
+                _ => unreachable!(),
+            }));
+        }
+        script
+    };
+    let mut with_shares = suite(Scope::Full)
+        .with_null_session(true)
+        .with_shares(true, false);
+    let asked = drive(&mut with_shares, script(true));
+    assert_eq!(asked[7], "random-share TREE_CONNECT_ANDX response");
+    assert_eq!(asked.len(), 7 + 14);
+    let (facts, _) = with_shares.finish();
+    assert_eq!(facts.smb1, Some(true));
+    assert_eq!(facts.ms17_010.unwrap().vulnerable, Some(false));
+    let null = facts.null_session.unwrap();
+    assert_eq!((null.accepted, null.guest), (Some(true), false), "{null:?}");
+    assert_eq!(null.ipc.as_deref(), Some("connected"));
+    assert_eq!(facts.any_share_name.unwrap().accepts_any, Some(false));
+    let listing = facts.shares.unwrap();
+    assert_eq!(listing.listed, Some(true), "{}", listing.reason);
+    assert_eq!(listing.listed_by, Some(Identity::Anonymous));
+    assert_eq!(listing.shares.len(), 4);
+
+    // Without shares asked for, connection B ends after MS17-010 as before.
+    let mut without = suite(Scope::Full).with_null_session(true);
+    assert_eq!(drive(&mut without, script(false)).len(), 7);
+    assert!(without.finish().0.shares.is_none());
+}

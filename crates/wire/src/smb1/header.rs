@@ -21,6 +21,12 @@ pub mod command {
     pub const TRANSACTION: u8 = 0x25;
     /// SMB_COM_TRANSACTION2.
     pub const TRANSACTION2: u8 = 0x32;
+    /// SMB_COM_CLOSE.
+    pub const CLOSE: u8 = 0x04;
+    /// SMB_COM_READ_ANDX.
+    pub const READ_ANDX: u8 = 0x2E;
+    /// SMB_COM_NT_CREATE_ANDX.
+    pub const NT_CREATE_ANDX: u8 = 0xA2;
     /// "No further commands" in an AndX chain.
     pub const NO_ANDX_COMMAND: u8 = 0xFF;
 }

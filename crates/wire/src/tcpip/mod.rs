@@ -16,7 +16,7 @@
 //!
 //! The decoder is written here on [`crate::Reader`] rather than with `etherparse` (already a
 //! dev-dependency): it reads the few fields a reply needs, keeps the crate's one
-//! [`DecodeError`] and its no-indexing rule, accepts the quoted, cut-off packet inside an
+//! [`DecodeError`](crate::DecodeError) and its no-indexing rule, accepts the quoted, cut-off packet inside an
 //! ICMP error without special cases, and adds no build time to the crate. `etherparse`
 //! stays the independent oracle of the tests: it must read what [`Syn`] writes, checksums
 //! included (`tests/tcpip_properties.rs`).

@@ -9,6 +9,8 @@
 
 mod access;
 mod enumerate;
+mod smb1_steps;
+pub mod smb1_walk;
 pub mod walk;
 
 use serde::{Deserialize, Serialize};

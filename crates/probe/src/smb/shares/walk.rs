@@ -257,27 +257,34 @@ impl ShareWalk {
     }
 
     fn record(&mut self, i: usize, found: ShareAccess) {
-        if let Some(share) = self.listing.shares.get_mut(i) {
-            share.access.retain(|a| a.identity != found.identity);
-            share.access.push(found);
-        }
+        record_access(&mut self.listing, i, found);
         self.checked += 1;
         self.next_share(i + 1);
     }
 
     /// The next share that holds files, within [`MAX_CHECKED`].
     fn next_share(&mut self, from: usize) {
-        self.step = match self
-            .listing
-            .shares
-            .iter()
-            .skip(from)
-            .position(|s| s.holds_files())
-        {
-            Some(k) if self.checked < MAX_CHECKED => Step::Connect(from + k),
-            _ => Step::Done,
-        };
+        self.step =
+            next_to_check(&self.listing, from, self.checked).map_or(Step::Done, Step::Connect);
     }
+}
+
+/// Keeps `found` as `identity`'s access to share `i`, replacing an earlier verdict.
+pub(super) fn record_access(listing: &mut ShareListing, i: usize, found: ShareAccess) {
+    if let Some(share) = listing.shares.get_mut(i) {
+        share.access.retain(|a| a.identity != found.identity);
+        share.access.push(found);
+    }
+}
+
+/// The next share from `from` on that holds files, while fewer than [`MAX_CHECKED`] were.
+pub(super) fn next_to_check(listing: &ShareListing, from: usize, checked: usize) -> Option<usize> {
+    let k = listing
+        .shares
+        .iter()
+        .skip(from)
+        .position(|s| s.holds_files())?;
+    (checked < MAX_CHECKED).then_some(from + k)
 }
 
 fn too_many_reads() -> String {

@@ -1,0 +1,8 @@
+//! cargo-fuzz target `audit_nft_json`: see `fuzz/src/hostaudit.rs`.
+#![no_main]
+
+#[allow(dead_code, unreachable_pub)]
+#[path = "../src/hostaudit.rs"]
+mod harness;
+
+libfuzzer_sys::fuzz_target!(|data: &[u8]| harness::nft_json(data));
