@@ -13,6 +13,7 @@
 #![forbid(unsafe_code)]
 
 mod audit;
+mod batch;
 mod diff;
 mod diff_shares;
 mod error;

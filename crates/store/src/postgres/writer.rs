@@ -9,9 +9,7 @@
 
 use std::collections::HashMap;
 use std::pin::pin;
-use std::sync::mpsc::{self, RecvTimeoutError, SyncSender};
-use std::thread::{self, JoinHandle};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use smbaudit_findings::Finding;
 use smbaudit_findings::record::HostRecord;
@@ -22,7 +20,8 @@ use tokio_postgres::types::Type;
 use super::Pg;
 use super::connect::{Session, block_on, connect};
 use super::store::set_status;
-use crate::error::{StoreError, to_json};
+use crate::batch::{BatchSink, BatchWriter, Limits, Pending, PendingFinding};
+use crate::error::StoreError;
 use crate::location::PostgresUrl;
 use crate::scan::{ScanId, ScanStatus, now};
 use crate::store::{ScanWriter, WriterStats};
@@ -44,32 +43,31 @@ CREATE TEMP TABLE smbaudit_staging_findings (
 ) ON COMMIT DELETE ROWS;
 ";
 
-/// One host, encoded on the sender's thread.
-struct Pending {
-    ip: String,
-    record_json: String,
-    findings: Vec<PendingFinding>,
-}
-
-struct PendingFinding {
-    rule_id: String,
-    severity: &'static str,
-    json: String,
-}
-
-enum Msg {
-    Host(Pending),
-    Finish(ScanStatus),
-}
-
-/// Writes one scan's results on its own thread and connection.
+/// Writes one scan's results on its own thread and connection (the shared
+/// [`BatchWriter`] over a PostgreSQL session).
 ///
 /// Dropping a writer without [`PostgresWriter::finish`] still commits what was sent, but
 /// leaves the scan's status unchanged (running), as a crash would.
 #[derive(Debug)]
-pub struct PostgresWriter {
-    tx: Option<SyncSender<Msg>>,
-    thread: Option<JoinHandle<Result<WriterStats, StoreError>>>,
+pub struct PostgresWriter(BatchWriter);
+
+/// The writer thread's side: its session and scan.
+struct Sink {
+    session: Session,
+    scan: ScanId,
+}
+
+impl BatchSink for Sink {
+    fn commit(&mut self, batch: &[Pending]) -> Result<u64, StoreError> {
+        let Session { rt, client } = &mut self.session;
+        block_on(rt, write_batch(client, self.scan, batch)).pg()?;
+        Ok(batch.iter().map(|p| p.findings.len() as u64).sum())
+    }
+
+    fn set_status(&mut self, status: ScanStatus) -> Result<(), StoreError> {
+        self.session
+            .block_on(set_status(&self.session.client, self.scan, status))
+    }
 }
 
 impl PostgresWriter {
@@ -81,67 +79,30 @@ impl PostgresWriter {
         session
             .block_on(session.client.batch_execute(STAGING))
             .pg()?;
-        let (tx, rx) = mpsc::sync_channel(CHANNEL_CAPACITY);
-        let thread = thread::Builder::new()
-            .name(format!("smbaudit-pg-writer-{scan}"))
-            .spawn(move || run(session, scan, &rx))
-            .map_err(|e| StoreError::backend(super::BACKEND, e))?;
-        Ok(Self {
-            tx: Some(tx),
-            thread: Some(thread),
-        })
+        let limits = Limits {
+            hosts: BATCH_HOSTS,
+            delay: BATCH_DELAY,
+            queue: CHANNEL_CAPACITY,
+        };
+        BatchWriter::start(
+            format!("smbaudit-pg-writer-{scan}"),
+            Sink { session, scan },
+            limits,
+        )
+        .map(Self)
+        .map_err(|e| StoreError::backend(super::BACKEND, e))
     }
 
     /// Queues one host and its findings (which must all be about that host). Blocks
     /// while the queue is full. A host sent again replaces its earlier record and findings.
     pub fn send(&self, host: &HostRecord, findings: &[Finding]) -> Result<(), StoreError> {
-        if let Some(f) = findings.iter().find(|f| f.ip != host.ip) {
-            return Err(StoreError::FindingForOtherHost {
-                host: host.ip,
-                finding: f.ip,
-                rule_id: f.rule_id.clone(),
-            });
-        }
-        let ip = host.ip.to_string();
-        let record_json = to_json(host, || format!("host {ip}: record"))?;
-        let findings = findings
-            .iter()
-            .map(|f| {
-                Ok(PendingFinding {
-                    rule_id: f.rule_id.clone(),
-                    severity: f.severity.as_str(),
-                    json: to_json(f, || format!("host {ip}: finding {}", f.rule_id))?,
-                })
-            })
-            .collect::<Result<_, StoreError>>()?;
-        let msg = Msg::Host(Pending {
-            ip,
-            record_json,
-            findings,
-        });
-        self.tx
-            .as_ref()
-            .ok_or(StoreError::WriterStopped)?
-            .send(msg)
-            .map_err(|_| StoreError::WriterStopped)
+        self.0.send(host, findings)
     }
 
     /// Commits what is queued, sets the scan's status and reports what was written (or
     /// the error that stopped the writer).
-    pub fn finish(mut self, status: ScanStatus) -> Result<WriterStats, StoreError> {
-        if let Some(tx) = self.tx.take() {
-            // If the thread already stopped, joining it below reports why.
-            let _ = tx.send(Msg::Finish(status));
-        }
-        self.join().unwrap_or(Err(StoreError::WriterStopped))
-    }
-
-    fn join(&mut self) -> Option<Result<WriterStats, StoreError>> {
-        let thread = self.thread.take()?;
-        Some(match thread.join() {
-            Ok(result) => result,
-            Err(panic) => std::panic::resume_unwind(panic),
-        })
+    pub fn finish(self, status: ScanStatus) -> Result<WriterStats, StoreError> {
+        self.0.finish(status)
     }
 }
 
@@ -153,76 +114,6 @@ impl ScanWriter for PostgresWriter {
     fn finish(self: Box<Self>, status: ScanStatus) -> Result<WriterStats, StoreError> {
         Self::finish(*self, status)
     }
-}
-
-impl Drop for PostgresWriter {
-    fn drop(&mut self) {
-        // Closing the channel makes the thread commit what it has and stop.
-        self.tx.take();
-        if !thread::panicking() {
-            let _ = self.join();
-        }
-    }
-}
-
-/// The writer thread: collects batches and commits them until told to finish or until
-/// every sender is gone.
-fn run(
-    mut session: Session,
-    scan: ScanId,
-    rx: &mpsc::Receiver<Msg>,
-) -> Result<WriterStats, StoreError> {
-    let mut stats = WriterStats::default();
-    let mut batch: Vec<Pending> = Vec::with_capacity(BATCH_HOSTS);
-    let mut deadline: Option<Instant> = None;
-    loop {
-        let msg = match deadline {
-            None => rx.recv().map_err(|_| RecvTimeoutError::Disconnected),
-            Some(d) => rx.recv_timeout(d.saturating_duration_since(Instant::now())),
-        };
-        match msg {
-            Ok(Msg::Host(p)) => {
-                deadline.get_or_insert_with(|| Instant::now() + BATCH_DELAY);
-                batch.push(p);
-                if batch.len() >= BATCH_HOSTS {
-                    commit(&mut session, scan, &mut batch, &mut stats)?;
-                    deadline = None;
-                }
-            }
-            Ok(Msg::Finish(status)) => {
-                commit(&mut session, scan, &mut batch, &mut stats)?;
-                session.block_on(set_status(&session.client, scan, status))?;
-                return Ok(stats);
-            }
-            Err(RecvTimeoutError::Timeout) => {
-                commit(&mut session, scan, &mut batch, &mut stats)?;
-                deadline = None;
-            }
-            Err(RecvTimeoutError::Disconnected) => {
-                commit(&mut session, scan, &mut batch, &mut stats)?;
-                return Ok(stats);
-            }
-        }
-    }
-}
-
-/// Writes and empties the batch in one transaction.
-fn commit(
-    session: &mut Session,
-    scan: ScanId,
-    batch: &mut Vec<Pending>,
-    stats: &mut WriterStats,
-) -> Result<(), StoreError> {
-    if batch.is_empty() {
-        return Ok(());
-    }
-    let Session { rt, client } = session;
-    block_on(rt, write_batch(client, scan, batch)).pg()?;
-    stats.hosts += batch.len() as u64;
-    stats.findings += batch.iter().map(|p| p.findings.len() as u64).sum::<u64>();
-    stats.batches += 1;
-    batch.clear();
-    Ok(())
 }
 
 /// The batch as it is upserted: the last record sent for each host, and the last finding

@@ -6,9 +6,7 @@
 //! flight, and every committed host has all of its findings.
 
 use std::path::Path;
-use std::sync::mpsc::{self, RecvTimeoutError, SyncSender};
-use std::thread::{self, JoinHandle};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use rusqlite::{Connection, TransactionBehavior, params};
 use smbaudit_findings::Finding;
@@ -17,7 +15,8 @@ use smbaudit_findings::record::HostRecord;
 use super::Sql;
 use super::open::connect;
 use super::store::set_status;
-use crate::error::{StoreError, to_json};
+use crate::batch::{BatchSink, BatchWriter, Limits, Pending};
+use crate::error::StoreError;
 use crate::scan::{ScanId, ScanStatus, now};
 use crate::store::{ScanWriter, WriterStats};
 
@@ -28,32 +27,28 @@ pub const BATCH_DELAY: Duration = Duration::from_millis(250);
 /// Hosts queued before `send` blocks (back-pressure on a scan faster than the disk).
 const CHANNEL_CAPACITY: usize = 1024;
 
-/// One host, encoded on the sender's thread.
-struct Pending {
-    ip: String,
-    record_json: String,
-    findings: Vec<PendingFinding>,
-}
-
-struct PendingFinding {
-    rule_id: String,
-    severity: &'static str,
-    json: String,
-}
-
-enum Msg {
-    Host(Pending),
-    Finish(ScanStatus),
-}
-
-/// Writes one scan's results on its own thread and connection.
+/// Writes one scan's results on its own thread and connection (the shared
+/// [`BatchWriter`] over a SQLite connection).
 ///
 /// Dropping a writer without [`SqliteWriter::finish`] still commits what was sent, but
 /// leaves the scan's status unchanged (running), as a crash would.
 #[derive(Debug)]
-pub struct SqliteWriter {
-    tx: Option<SyncSender<Msg>>,
-    thread: Option<JoinHandle<Result<WriterStats, StoreError>>>,
+pub struct SqliteWriter(BatchWriter);
+
+/// The writer thread's side: its connection and scan.
+struct Sink {
+    conn: Connection,
+    scan: ScanId,
+}
+
+impl BatchSink for Sink {
+    fn commit(&mut self, batch: &[Pending]) -> Result<u64, StoreError> {
+        write_batch(&mut self.conn, self.scan, batch).sql()
+    }
+
+    fn set_status(&mut self, status: ScanStatus) -> Result<(), StoreError> {
+        set_status(&self.conn, self.scan, status)
+    }
 }
 
 impl SqliteWriter {
@@ -62,70 +57,33 @@ impl SqliteWriter {
     pub fn start(path: &Path, scan: ScanId) -> Result<Self, StoreError> {
         let conn = connect(path)?;
         set_status(&conn, scan, ScanStatus::Running)?;
-        let (tx, rx) = mpsc::sync_channel(CHANNEL_CAPACITY);
-        let thread = thread::Builder::new()
-            .name(format!("smbaudit-store-writer-{scan}"))
-            .spawn(move || run(conn, scan, &rx))
-            .map_err(|source| StoreError::Io {
-                path: path.to_owned(),
-                source,
-            })?;
-        Ok(Self {
-            tx: Some(tx),
-            thread: Some(thread),
+        let limits = Limits {
+            hosts: BATCH_HOSTS,
+            delay: BATCH_DELAY,
+            queue: CHANNEL_CAPACITY,
+        };
+        BatchWriter::start(
+            format!("smbaudit-store-writer-{scan}"),
+            Sink { conn, scan },
+            limits,
+        )
+        .map(Self)
+        .map_err(|source| StoreError::Io {
+            path: path.to_owned(),
+            source,
         })
     }
 
     /// Queues one host and its findings (which must all be about that host). Blocks
     /// while the queue is full. A host sent again replaces its earlier record and findings.
     pub fn send(&self, host: &HostRecord, findings: &[Finding]) -> Result<(), StoreError> {
-        if let Some(f) = findings.iter().find(|f| f.ip != host.ip) {
-            return Err(StoreError::FindingForOtherHost {
-                host: host.ip,
-                finding: f.ip,
-                rule_id: f.rule_id.clone(),
-            });
-        }
-        let ip = host.ip.to_string();
-        let record_json = to_json(host, || format!("host {ip}: record"))?;
-        let findings = findings
-            .iter()
-            .map(|f| {
-                Ok(PendingFinding {
-                    rule_id: f.rule_id.clone(),
-                    severity: f.severity.as_str(),
-                    json: to_json(f, || format!("host {ip}: finding {}", f.rule_id))?,
-                })
-            })
-            .collect::<Result<_, StoreError>>()?;
-        let msg = Msg::Host(Pending {
-            ip,
-            record_json,
-            findings,
-        });
-        self.tx
-            .as_ref()
-            .ok_or(StoreError::WriterStopped)?
-            .send(msg)
-            .map_err(|_| StoreError::WriterStopped)
+        self.0.send(host, findings)
     }
 
     /// Commits what is queued, sets the scan's status and reports what was written (or
     /// the error that stopped the writer).
-    pub fn finish(mut self, status: ScanStatus) -> Result<WriterStats, StoreError> {
-        if let Some(tx) = self.tx.take() {
-            // If the thread already stopped, joining it below reports why.
-            let _ = tx.send(Msg::Finish(status));
-        }
-        self.join().unwrap_or(Err(StoreError::WriterStopped))
-    }
-
-    fn join(&mut self) -> Option<Result<WriterStats, StoreError>> {
-        let thread = self.thread.take()?;
-        Some(match thread.join() {
-            Ok(result) => result,
-            Err(panic) => std::panic::resume_unwind(panic),
-        })
+    pub fn finish(self, status: ScanStatus) -> Result<WriterStats, StoreError> {
+        self.0.finish(status)
     }
 }
 
@@ -137,75 +95,6 @@ impl ScanWriter for SqliteWriter {
     fn finish(self: Box<Self>, status: ScanStatus) -> Result<WriterStats, StoreError> {
         Self::finish(*self, status)
     }
-}
-
-impl Drop for SqliteWriter {
-    fn drop(&mut self) {
-        // Closing the channel makes the thread commit what it has and stop.
-        self.tx.take();
-        if !thread::panicking() {
-            let _ = self.join();
-        }
-    }
-}
-
-/// The writer thread: collects batches and commits them until told to finish or until
-/// every sender is gone.
-fn run(
-    mut conn: Connection,
-    scan: ScanId,
-    rx: &mpsc::Receiver<Msg>,
-) -> Result<WriterStats, StoreError> {
-    let mut stats = WriterStats::default();
-    let mut batch: Vec<Pending> = Vec::with_capacity(BATCH_HOSTS);
-    let mut deadline: Option<Instant> = None;
-    loop {
-        let msg = match deadline {
-            None => rx.recv().map_err(|_| RecvTimeoutError::Disconnected),
-            Some(d) => rx.recv_timeout(d.saturating_duration_since(Instant::now())),
-        };
-        match msg {
-            Ok(Msg::Host(p)) => {
-                deadline.get_or_insert_with(|| Instant::now() + BATCH_DELAY);
-                batch.push(p);
-                if batch.len() >= BATCH_HOSTS {
-                    commit(&mut conn, scan, &mut batch, &mut stats)?;
-                    deadline = None;
-                }
-            }
-            Ok(Msg::Finish(status)) => {
-                commit(&mut conn, scan, &mut batch, &mut stats)?;
-                set_status(&conn, scan, status)?;
-                return Ok(stats);
-            }
-            Err(RecvTimeoutError::Timeout) => {
-                commit(&mut conn, scan, &mut batch, &mut stats)?;
-                deadline = None;
-            }
-            Err(RecvTimeoutError::Disconnected) => {
-                commit(&mut conn, scan, &mut batch, &mut stats)?;
-                return Ok(stats);
-            }
-        }
-    }
-}
-
-/// Writes and empties the batch in one transaction.
-fn commit(
-    conn: &mut Connection,
-    scan: ScanId,
-    batch: &mut Vec<Pending>,
-    stats: &mut WriterStats,
-) -> Result<(), StoreError> {
-    if batch.is_empty() {
-        return Ok(());
-    }
-    let findings = write_batch(conn, scan, batch).sql()?;
-    stats.hosts += batch.len() as u64;
-    stats.findings += findings;
-    stats.batches += 1;
-    batch.clear();
-    Ok(())
 }
 
 /// Writes `batch` in one immediate transaction; returns the number of findings written.

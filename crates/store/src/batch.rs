@@ -1,0 +1,199 @@
+//! The batching writer every backend shares: one thread per scan, fed over a bounded
+//! channel, committing at most `hosts` hosts per batch or whatever arrived within `delay`
+//! of the batch's first host. A backend supplies only a [`BatchSink`] (how one batch is
+//! written and how the scan's status is set); the channel, the timing, the validation and
+//! the JSON encoding on the sender's thread live here once.
+
+use std::sync::mpsc::{self, RecvTimeoutError, SyncSender};
+use std::thread::{self, JoinHandle};
+use std::time::{Duration, Instant};
+
+use smbaudit_findings::Finding;
+use smbaudit_findings::record::HostRecord;
+
+use crate::error::{StoreError, to_json};
+use crate::scan::ScanStatus;
+use crate::store::WriterStats;
+
+/// One host, encoded on the sender's thread.
+pub(crate) struct Pending {
+    pub(crate) ip: String,
+    pub(crate) record_json: String,
+    pub(crate) findings: Vec<PendingFinding>,
+}
+
+/// One finding of a [`Pending`] host.
+pub(crate) struct PendingFinding {
+    pub(crate) rule_id: String,
+    pub(crate) severity: &'static str,
+    pub(crate) json: String,
+}
+
+/// How one backend writes on the writer's thread.
+pub(crate) trait BatchSink: Send + 'static {
+    /// Writes `batch` in one transaction; returns the number of findings written.
+    fn commit(&mut self, batch: &[Pending]) -> Result<u64, StoreError>;
+    /// Sets the scan's status (after the last batch).
+    fn set_status(&mut self, status: ScanStatus) -> Result<(), StoreError>;
+}
+
+/// The batch limits of one backend.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Limits {
+    /// Most hosts in one transaction.
+    pub(crate) hosts: usize,
+    /// Longest a host waits before its batch is committed.
+    pub(crate) delay: Duration,
+    /// Hosts queued before `send` blocks.
+    pub(crate) queue: usize,
+}
+
+enum Msg {
+    Host(Pending),
+    Finish(ScanStatus),
+}
+
+/// The thread and its channel. Dropping it without [`BatchWriter::finish`] still commits
+/// what was sent, but leaves the scan's status unchanged (running), as a crash would.
+#[derive(Debug)]
+pub(crate) struct BatchWriter {
+    tx: Option<SyncSender<Msg>>,
+    thread: Option<JoinHandle<Result<WriterStats, StoreError>>>,
+}
+
+impl BatchWriter {
+    /// Starts the thread `name` writing into `sink`.
+    pub(crate) fn start(
+        name: String,
+        sink: impl BatchSink,
+        limits: Limits,
+    ) -> std::io::Result<Self> {
+        let (tx, rx) = mpsc::sync_channel(limits.queue);
+        let thread = thread::Builder::new()
+            .name(name)
+            .spawn(move || run(sink, limits, &rx))?;
+        Ok(Self {
+            tx: Some(tx),
+            thread: Some(thread),
+        })
+    }
+
+    /// Queues one host and its findings (which must all be about that host). Blocks
+    /// while the queue is full. A host sent again replaces its earlier record and findings.
+    pub(crate) fn send(&self, host: &HostRecord, findings: &[Finding]) -> Result<(), StoreError> {
+        if let Some(f) = findings.iter().find(|f| f.ip != host.ip) {
+            return Err(StoreError::FindingForOtherHost {
+                host: host.ip,
+                finding: f.ip,
+                rule_id: f.rule_id.clone(),
+            });
+        }
+        let ip = host.ip.to_string();
+        let record_json = to_json(host, || format!("host {ip}: record"))?;
+        let findings = findings
+            .iter()
+            .map(|f| {
+                Ok(PendingFinding {
+                    rule_id: f.rule_id.clone(),
+                    severity: f.severity.as_str(),
+                    json: to_json(f, || format!("host {ip}: finding {}", f.rule_id))?,
+                })
+            })
+            .collect::<Result<_, StoreError>>()?;
+        let msg = Msg::Host(Pending {
+            ip,
+            record_json,
+            findings,
+        });
+        self.tx
+            .as_ref()
+            .ok_or(StoreError::WriterStopped)?
+            .send(msg)
+            .map_err(|_| StoreError::WriterStopped)
+    }
+
+    /// Commits what is queued, sets the scan's status and reports what was written (or
+    /// the error that stopped the writer).
+    pub(crate) fn finish(mut self, status: ScanStatus) -> Result<WriterStats, StoreError> {
+        if let Some(tx) = self.tx.take() {
+            // If the thread already stopped, joining it below reports why.
+            let _ = tx.send(Msg::Finish(status));
+        }
+        self.join().unwrap_or(Err(StoreError::WriterStopped))
+    }
+
+    fn join(&mut self) -> Option<Result<WriterStats, StoreError>> {
+        let thread = self.thread.take()?;
+        Some(match thread.join() {
+            Ok(result) => result,
+            Err(panic) => std::panic::resume_unwind(panic),
+        })
+    }
+}
+
+impl Drop for BatchWriter {
+    fn drop(&mut self) {
+        // Closing the channel makes the thread commit what it has and stop.
+        self.tx.take();
+        if !thread::panicking() {
+            let _ = self.join();
+        }
+    }
+}
+
+/// The writer thread: collects batches and commits them until told to finish or until
+/// every sender is gone.
+fn run(
+    mut sink: impl BatchSink,
+    limits: Limits,
+    rx: &mpsc::Receiver<Msg>,
+) -> Result<WriterStats, StoreError> {
+    let mut stats = WriterStats::default();
+    let mut batch: Vec<Pending> = Vec::with_capacity(limits.hosts);
+    let mut deadline: Option<Instant> = None;
+    loop {
+        let msg = match deadline {
+            None => rx.recv().map_err(|_| RecvTimeoutError::Disconnected),
+            Some(d) => rx.recv_timeout(d.saturating_duration_since(Instant::now())),
+        };
+        match msg {
+            Ok(Msg::Host(p)) => {
+                deadline.get_or_insert_with(|| Instant::now() + limits.delay);
+                batch.push(p);
+                if batch.len() >= limits.hosts {
+                    commit(&mut sink, &mut batch, &mut stats)?;
+                    deadline = None;
+                }
+            }
+            Ok(Msg::Finish(status)) => {
+                commit(&mut sink, &mut batch, &mut stats)?;
+                sink.set_status(status)?;
+                return Ok(stats);
+            }
+            Err(RecvTimeoutError::Timeout) => {
+                commit(&mut sink, &mut batch, &mut stats)?;
+                deadline = None;
+            }
+            Err(RecvTimeoutError::Disconnected) => {
+                commit(&mut sink, &mut batch, &mut stats)?;
+                return Ok(stats);
+            }
+        }
+    }
+}
+
+/// Writes and empties the batch.
+fn commit(
+    sink: &mut impl BatchSink,
+    batch: &mut Vec<Pending>,
+    stats: &mut WriterStats,
+) -> Result<(), StoreError> {
+    if batch.is_empty() {
+        return Ok(());
+    }
+    stats.findings += sink.commit(batch)?;
+    stats.hosts += batch.len() as u64;
+    stats.batches += 1;
+    batch.clear();
+    Ok(())
+}
