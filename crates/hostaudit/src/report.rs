@@ -43,3 +43,27 @@ pub struct FirewallSummary {
     /// Its input base chains, as "inet filter input (priority 0, policy drop)".
     pub input_chains: Vec<String>,
 }
+
+impl Audit {
+    /// The first cell of each interface and family, in the cells' order: one row of a
+    /// verdict grid each.
+    pub fn rows(&self) -> Vec<&Cell> {
+        let mut rows: Vec<&Cell> = Vec::new();
+        for c in &self.cells {
+            if !rows
+                .iter()
+                .any(|r| r.interface == c.interface && r.family == c.family)
+            {
+                rows.push(c);
+            }
+        }
+        rows
+    }
+
+    /// The cell of `row`'s interface and family for `service`.
+    pub fn cell(&self, row: &Cell, service: crate::Service) -> Option<&Cell> {
+        self.cells.iter().find(|c| {
+            c.interface == row.interface && c.family == row.family && c.service == service
+        })
+    }
+}

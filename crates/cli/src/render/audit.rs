@@ -8,7 +8,7 @@ use serde::Serialize;
 use smbaudit_findings::Finding;
 use smbaudit_hostaudit::Service;
 use smbaudit_hostaudit::firewall::Backend;
-use smbaudit_hostaudit::interfaces::{Facing, Interface};
+use smbaudit_hostaudit::interfaces::Interface;
 use smbaudit_hostaudit::report::Audit;
 use smbaudit_hostaudit::samba::ReadMethod;
 use smbaudit_hostaudit::verdict::{Cell, CellVerdict, describe};
@@ -48,28 +48,16 @@ fn write_grid(out: &mut impl Write, audit: &Audit) -> io::Result<()> {
         write!(out, " {:<10}", service.to_string())?;
     }
     writeln!(out)?;
-    let mut rows: Vec<(&str, &Cell)> = Vec::new();
-    for cell in &audit.cells {
-        if !rows
-            .iter()
-            .any(|(_, c)| c.interface == cell.interface && c.family == cell.family)
-        {
-            rows.push((&cell.interface, cell));
-        }
-    }
-    for (name, first) in rows {
+    for row in audit.rows() {
         write!(
             out,
-            "{name:<16} {:<8} {:<6}",
-            side(first.facing),
-            first.family.to_string()
+            "{:<16} {:<8} {:<6}",
+            row.interface,
+            row.facing.as_str(),
+            row.family.to_string()
         )?;
         for service in Service::AUDITED {
-            let verdict = audit
-                .cells
-                .iter()
-                .find(|c| c.interface == name && c.family == first.family && c.service == service)
-                .map_or("", |c| short(c.verdict));
+            let verdict = audit.cell(row, service).map_or("", |c| short(c.verdict));
             write!(out, " {verdict:<10}")?;
         }
         writeln!(out)?;
@@ -79,13 +67,6 @@ fn write_grid(out: &mut impl Write, audit: &Audit) -> io::Result<()> {
         "(exposed: reachable from anywhere on that side; prefix: accepted from some sources only;\n \
          restricted: Samba refuses it; filtered: the firewall drops it; -: nothing listens; ?: unknown)"
     )
-}
-
-fn side(facing: Facing) -> &'static str {
-    match facing {
-        Facing::Outside => "outside",
-        Facing::Inside => "inside",
-    }
 }
 
 fn short(v: CellVerdict) -> &'static str {
@@ -180,7 +161,7 @@ fn interface_line(iface: &Interface) -> String {
     } else {
         addrs.join(" ")
     };
-    format!("{} {addrs} ({})", side(iface.facing), iface.why)
+    format!("{} {addrs} ({})", iface.facing.as_str(), iface.why)
 }
 
 fn yes_no(b: bool) -> &'static str {

@@ -7,7 +7,7 @@ use std::io::{self, Write};
 
 use smbaudit_hostaudit::Service;
 use smbaudit_hostaudit::report::Audit;
-use smbaudit_hostaudit::verdict::{Cell, describe};
+use smbaudit_hostaudit::verdict::describe;
 
 use super::html::escape;
 
@@ -61,16 +61,7 @@ fn grid(page: &mut String, audit: &Audit) {
         let _ = write!(page, "<th>{s}</th>");
     }
     page.push_str("</tr>");
-    let mut rows: Vec<&Cell> = Vec::new();
-    for c in &audit.cells {
-        if !rows
-            .iter()
-            .any(|r| r.interface == c.interface && r.family == c.family)
-        {
-            rows.push(c);
-        }
-    }
-    for row in rows {
+    for row in audit.rows() {
         let _ = write!(
             page,
             "<tr data-interface=\"{}\" data-family=\"{}\"><td>{}</td><td>{:?}</td><td>{}</td>",
@@ -81,11 +72,7 @@ fn grid(page: &mut String, audit: &Audit) {
             row.family
         );
         for s in Service::AUDITED {
-            match audit
-                .cells
-                .iter()
-                .find(|c| c.interface == row.interface && c.family == row.family && c.service == s)
-            {
+            match audit.cell(row, s) {
                 Some(c) => {
                     let v = c.verdict.as_str();
                     let _ = write!(

@@ -59,7 +59,7 @@ fn finding_for(
             format!(
                 "{service} on {} ({}) listens, and the firewall's verdict could not be judged",
                 iface.name,
-                side(iface)
+                iface.facing.as_str()
             ),
             if iface.facing == Facing::Outside {
                 Severity::Medium
@@ -73,7 +73,7 @@ fn finding_for(
                 "{service} ({}) is reachable on {}, which faces {}",
                 label(service),
                 iface.name,
-                side(iface)
+                iface.facing.as_str()
             ),
             severity(service, iface.facing, verdict),
         ),
@@ -141,13 +141,6 @@ fn lower(s: Severity) -> Severity {
 fn is_loopback(iface: &Interface) -> bool {
     iface.name == "lo"
         || (!iface.addrs.is_empty() && iface.addrs.iter().all(|a| a.addr().is_loopback()))
-}
-
-fn side(iface: &Interface) -> &'static str {
-    match iface.facing {
-        Facing::Outside => "outside",
-        Facing::Inside => "inside",
-    }
 }
 
 fn family_key(c: &Cell) -> &'static str {

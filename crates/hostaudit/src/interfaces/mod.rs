@@ -39,6 +39,16 @@ pub enum Facing {
     Inside,
 }
 
+impl Facing {
+    /// The name the reports use: "outside" or "inside".
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Outside => "outside",
+            Self::Inside => "inside",
+        }
+    }
+}
+
 impl Interface {
     /// Whether `addr` is one of this interface's own addresses.
     pub fn holds(&self, addr: std::net::IpAddr) -> bool {
