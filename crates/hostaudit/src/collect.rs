@@ -5,12 +5,11 @@ use std::time::{Instant, SystemTime, UNIX_EPOCH};
 use crate::findings::{FixContext, findings};
 use crate::firewall::{self, Decision, Query, Ruleset, Verdict};
 use crate::interfaces::{self, Interface};
-use crate::listeners::Daemon;
 use crate::listeners::{self, Listener};
 use crate::model::{Service, Unreadable};
 use crate::report::{Audit, FirewallSummary};
-use crate::samba::{self, SambaConfig};
-use crate::verdict::{Facts, SambaView, judge};
+use crate::samba;
+use crate::verdict::{Facts, judge};
 
 /// What the user said about the interfaces.
 #[derive(Clone, Debug, Default)]
@@ -61,7 +60,7 @@ pub fn audit(options: &Options) -> Result<Audit, String> {
     let mut ifaces = ifaces;
     interfaces::classify(&mut ifaces, &options.outside, &options.inside)?;
     let decide = |q: &Query<'_>| decide(ruleset.as_ref(), q);
-    let limit = |l: &Listener, i: &Interface| samba_view(&configs, l, i);
+    let limit = |l: &Listener, i: &Interface| samba::view(&configs, l, i);
     let facts = Facts {
         interfaces: &ifaces,
         listeners: table_read.then_some(found.as_slice()),
@@ -105,24 +104,6 @@ fn decide(ruleset: Option<&Ruleset>, q: &Query<'_>) -> Decision {
             verdict: Verdict::Unknown("the firewall could not be read".into()),
             rule: None,
         },
-    }
-}
-
-/// Samba's refusal of `l`'s traffic on `i`; unknown for an nmbd whose configuration could
-/// not be read, since its `interfaces` decide whom it answers. (smbd's listeners already
-/// show its binding; its `hosts allow` refuses only after the handshake.)
-fn samba_view(configs: &[SambaConfig], l: &Listener, i: &Interface) -> SambaView {
-    if let Some(why) = samba::limit(configs, l, i) {
-        return SambaView::Refuses(why);
-    }
-    match &l.process {
-        Some(p) if p.daemon == Daemon::Nmbd && samba::config_of(configs, p.pid).is_none() => {
-            SambaView::Unknown(format!(
-                "nmbd (pid {}) answers only the subnets of its `interfaces`, and its configuration could not be read",
-                p.pid
-            ))
-        }
-        _ => SambaView::Allows,
     }
 }
 

@@ -47,7 +47,9 @@ pub use discover::{
     DEFAULT_CONFIG, config_from_build_options, config_from_cmdline, options_from_cmdline,
 };
 pub use parse::MAX_CONFIG_BYTES;
-pub use restrict::{Coverage, MAX_HOSTS_ENTRIES, Restriction, config_of, interfaces_cover, limit};
+pub use restrict::{
+    Coverage, MAX_HOSTS_ENTRIES, Restriction, config_of, interfaces_cover, limit, view,
+};
 
 /// One Samba configuration in use.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]

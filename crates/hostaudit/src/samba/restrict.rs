@@ -10,6 +10,7 @@ use super::hosts::{HostsAccess, Refusal};
 use crate::interfaces::Interface;
 use crate::listeners::{Daemon, Listener};
 use crate::model::{Family, Service};
+use crate::verdict::SambaView;
 
 /// How Samba limits traffic to one service arriving on one interface.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -290,6 +291,25 @@ pub fn limit(configs: &[SambaConfig], listener: &Listener, iface: &Interface) ->
     match config.restricts_families(listener.service, iface, families) {
         Restriction::None => None,
         Restriction::SourceFiltered(detail) | Restriction::HostsAllow(detail) => Some(detail),
+    }
+}
+
+/// What Samba does with `l`'s traffic on `i`, for the verdict (`verdict::SambaLimit`):
+/// [`limit`]'s refusal; unknown for an nmbd whose configuration could
+/// not be read, since its `interfaces` decide whom it answers. (smbd's listeners already
+/// show its binding; its `hosts allow` refuses only after the handshake.)
+pub fn view(configs: &[SambaConfig], l: &Listener, i: &Interface) -> SambaView {
+    if let Some(why) = limit(configs, l, i) {
+        return SambaView::Refuses(why);
+    }
+    match &l.process {
+        Some(p) if p.daemon == Daemon::Nmbd && config_of(configs, p.pid).is_none() => {
+            SambaView::Unknown(format!(
+                "nmbd (pid {}) answers only the subnets of its `interfaces`, and its configuration could not be read",
+                p.pid
+            ))
+        }
+        _ => SambaView::Allows,
     }
 }
 
