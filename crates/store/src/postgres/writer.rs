@@ -44,7 +44,7 @@ CREATE TEMP TABLE smbaudit_staging_findings (
 ";
 
 /// Writes one scan's results on its own thread and connection (the shared
-/// [`BatchWriter`] over a PostgreSQL session).
+/// batching writer, `batch::BatchWriter`, over a PostgreSQL session).
 ///
 /// Dropping a writer without [`PostgresWriter::finish`] still commits what was sent, but
 /// leaves the scan's status unchanged (running), as a crash would.

@@ -28,7 +28,7 @@ pub const BATCH_DELAY: Duration = Duration::from_millis(250);
 const CHANNEL_CAPACITY: usize = 1024;
 
 /// Writes one scan's results on its own thread and connection (the shared
-/// [`BatchWriter`] over a SQLite connection).
+/// batching writer, `batch::BatchWriter`, over a SQLite connection).
 ///
 /// Dropping a writer without [`SqliteWriter::finish`] still commits what was sent, but
 /// leaves the scan's status unchanged (running), as a crash would.
