@@ -4,6 +4,7 @@
 //! It never prints: it hands results to the caller, which renders them.
 #![forbid(unsafe_code)]
 
+pub mod discovery;
 pub mod nbns;
 pub mod resolve;
 pub mod scan;
