@@ -17,7 +17,8 @@ use crate::audit::{AuditId, AuditSummary};
 use crate::diff::ScanDiff;
 use crate::error::StoreError;
 use crate::location::StoreLocation;
-use crate::scan::{ScanId, ScanMeta, ScanStatus, ScanSummary};
+use crate::scan::{ScanId, ScanMeta, ScanStatus, ScanSummary, StoredShard};
+use crate::shards::{Claim, ShardRow};
 
 /// A scan history: scans, their hosts and findings.
 ///
@@ -84,6 +85,44 @@ pub trait ScanStore: fmt::Debug + Send {
     /// Starts writing `scan`'s results over a connection of the writer's own, and marks the
     /// scan running (resuming an interrupted scan).
     fn writer(&self, scan: ScanId) -> Result<Box<dyn ScanWriter>, StoreError>;
+
+    /// Records a new scan named `name` for `shard_count` workers, or finds the scan of that
+    /// name: its id, and whether this call created it. Two workers starting at once get
+    /// the same scan (the name is unique). The caller checks that a found scan has the
+    /// targets and options it was given.
+    fn begin_named_scan(
+        &self,
+        meta: &ScanMeta,
+        name: &str,
+        shard_count: u64,
+    ) -> Result<(ScanId, bool), StoreError>;
+
+    /// The scan named `name`, if any.
+    fn scan_named(&self, name: &str) -> Result<Option<ScanSummary>, StoreError>;
+
+    /// Claims `shard` of `scan` for this process (see [`Claim`]): the shard's row, as
+    /// claimed (for a resume, with the hosts and position its earlier workers reached).
+    /// [`StoreError::ShardTaken`] when another worker holds it, [`StoreError::ShardFinished`]
+    /// when resuming a finished one.
+    fn claim_shard(
+        &self,
+        scan: ScanId,
+        shard: StoredShard,
+        claim: Claim,
+    ) -> Result<ShardRow, StoreError>;
+
+    /// The shards of `scan` that were ever claimed, by index.
+    fn shards(&self, scan: ScanId) -> Result<Vec<ShardRow>, StoreError>;
+
+    /// A writer for one claimed shard of `scan`: as [`ScanStore::writer`], and it keeps the
+    /// shard's row current (hosts, [`ScanWriter::advance`], a heartbeat every
+    /// [`crate::HEARTBEAT`]); finishing it sets the shard's state, and the scan's status
+    /// from all of its shards.
+    fn shard_writer(
+        &self,
+        scan: ScanId,
+        shard: StoredShard,
+    ) -> Result<Box<dyn ScanWriter>, StoreError>;
 }
 
 /// Writes one scan's results, committed in batches: a process killed mid-scan loses at
@@ -100,6 +139,11 @@ pub trait ScanWriter: fmt::Debug + Send {
     /// Commits what is queued, sets the scan's status and reports what was written (or
     /// the error that stopped the writer).
     fn finish(self: Box<Self>, status: ScanStatus) -> Result<WriterStats, StoreError>;
+
+    /// Says that every target before `position` of the shard's order has been sent: a shard
+    /// writer stores it (after those hosts are committed) as the shard's `last_index`. A
+    /// writer of a whole scan ignores it.
+    fn advance(&self, position: u64) -> Result<(), StoreError>;
 }
 
 /// What a writer did.

@@ -92,7 +92,7 @@ fn reopening_keeps_the_data(cluster: &Cluster) {
     let db = url.split('/').nth(3).unwrap().split('?').next().unwrap();
     assert_eq!(
         cluster.psql(db, "SELECT application, version FROM smbaudit_schema"),
-        "smbaudit|3"
+        "smbaudit|4"
     );
 }
 
@@ -153,7 +153,7 @@ fn a_too_new_schema_is_refused(cluster: &Cluster) {
                 e,
                 StoreError::TooNew {
                     found: 99,
-                    supported: 3,
+                    supported: 4,
                     ..
                 }
             ),

@@ -6,6 +6,7 @@
 //! - `pgpass.rs`: the password file's lookup rules.
 //! - `schema.rs`: the tables and migrations, versioned in `smbaudit_schema`; a database
 //!   that is not ours or too new is refused untouched.
+//! - `shards.rs`: named scans and their workers' shards (`scan_shards`).
 //! - `store.rs`, [`PostgresStore`]: one connection; starts scans and reads them back.
 //! - `writer.rs`, [`PostgresWriter`]: one thread and connection per scan; batches go in by
 //!   binary COPY into a staging table, then are upserted.
@@ -17,6 +18,7 @@
 mod connect;
 mod pgpass;
 mod schema;
+mod shards;
 mod store;
 mod writer;
 

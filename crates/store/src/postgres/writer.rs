@@ -17,13 +17,14 @@ use tokio_postgres::Client;
 use tokio_postgres::binary_copy::BinaryCopyInWriter;
 use tokio_postgres::types::Type;
 
-use super::Pg;
 use super::connect::{Session, block_on, connect};
 use super::store::set_status;
+use super::{Pg, shards};
 use crate::batch::{BatchSink, BatchWriter, Limits, Pending, PendingFinding};
 use crate::error::StoreError;
 use crate::location::PostgresUrl;
-use crate::scan::{ScanId, ScanStatus, now};
+use crate::scan::{ScanId, ScanStatus, StoredShard, now};
+use crate::shards::HEARTBEAT;
 use crate::store::{ScanWriter, WriterStats};
 
 /// Most hosts in one transaction (COPY makes large batches cheap; a killed worker loses at
@@ -51,10 +52,11 @@ CREATE TEMP TABLE smbaudit_staging_findings (
 #[derive(Debug)]
 pub struct PostgresWriter(BatchWriter);
 
-/// The writer thread's side: its session and scan.
+/// The writer thread's side: its session, scan and shard (if one of many workers).
 struct Sink {
     session: Session,
     scan: ScanId,
+    shard: Option<StoredShard>,
 }
 
 impl BatchSink for Sink {
@@ -65,8 +67,24 @@ impl BatchSink for Sink {
     }
 
     fn set_status(&mut self, status: ScanStatus) -> Result<(), StoreError> {
-        self.session
-            .block_on(set_status(&self.session.client, self.scan, status))
+        let Session { rt, client } = &mut self.session;
+        match self.shard {
+            Some(shard) => block_on(rt, shards::finish(client, self.scan, shard, status)),
+            None => block_on(rt, set_status(client, self.scan, status)),
+        }
+    }
+
+    fn progress(&mut self, hosts: u64, position: Option<u64>) -> Result<(), StoreError> {
+        match self.shard {
+            Some(shard) => self.session.block_on(shards::progress(
+                &self.session.client,
+                self.scan,
+                shard,
+                hosts,
+                position,
+            )),
+            None => Ok(()),
+        }
     }
 }
 
@@ -74,6 +92,24 @@ impl PostgresWriter {
     /// Opens its own connection to `url` and starts writing for `scan`, which must exist.
     /// The scan is marked running (resuming an interrupted scan).
     pub fn start(url: &PostgresUrl, scan: ScanId) -> Result<Self, StoreError> {
+        Self::start_with(url, scan, None)
+    }
+
+    /// As [`PostgresWriter::start`], for one claimed shard of `scan`: it keeps the shard's
+    /// row current, and finishing sets the shard's state.
+    pub fn start_shard(
+        url: &PostgresUrl,
+        scan: ScanId,
+        shard: StoredShard,
+    ) -> Result<Self, StoreError> {
+        Self::start_with(url, scan, Some(shard))
+    }
+
+    fn start_with(
+        url: &PostgresUrl,
+        scan: ScanId,
+        shard: Option<StoredShard>,
+    ) -> Result<Self, StoreError> {
         let session = connect(url)?;
         session.block_on(set_status(&session.client, scan, ScanStatus::Running))?;
         session
@@ -83,10 +119,15 @@ impl PostgresWriter {
             hosts: BATCH_HOSTS,
             delay: BATCH_DELAY,
             queue: CHANNEL_CAPACITY,
+            heartbeat: shard.map(|_| HEARTBEAT),
         };
         BatchWriter::start(
             format!("smbaudit-pg-writer-{scan}"),
-            Sink { session, scan },
+            Sink {
+                session,
+                scan,
+                shard,
+            },
             limits,
         )
         .map(Self)
@@ -113,6 +154,10 @@ impl ScanWriter for PostgresWriter {
 
     fn finish(self: Box<Self>, status: ScanStatus) -> Result<WriterStats, StoreError> {
         Self::finish(*self, status)
+    }
+
+    fn advance(&self, position: u64) -> Result<(), StoreError> {
+        self.0.advance(position)
     }
 }
 

@@ -12,12 +12,13 @@ use rusqlite::{Connection, TransactionBehavior, params};
 use smbaudit_findings::Finding;
 use smbaudit_findings::record::HostRecord;
 
-use super::Sql;
 use super::open::connect;
 use super::store::set_status;
+use super::{Sql, shards};
 use crate::batch::{BatchSink, BatchWriter, Limits, Pending};
 use crate::error::StoreError;
-use crate::scan::{ScanId, ScanStatus, now};
+use crate::scan::{ScanId, ScanStatus, StoredShard, now};
+use crate::shards::HEARTBEAT;
 use crate::store::{ScanWriter, WriterStats};
 
 /// Most hosts in one transaction.
@@ -35,10 +36,11 @@ const CHANNEL_CAPACITY: usize = 1024;
 #[derive(Debug)]
 pub struct SqliteWriter(BatchWriter);
 
-/// The writer thread's side: its connection and scan.
+/// The writer thread's side: its connection, scan and shard (if one of many workers).
 struct Sink {
     conn: Connection,
     scan: ScanId,
+    shard: Option<StoredShard>,
 }
 
 impl BatchSink for Sink {
@@ -47,7 +49,17 @@ impl BatchSink for Sink {
     }
 
     fn set_status(&mut self, status: ScanStatus) -> Result<(), StoreError> {
-        set_status(&self.conn, self.scan, status)
+        match self.shard {
+            Some(shard) => shards::finish(&self.conn, self.scan, shard, status),
+            None => set_status(&self.conn, self.scan, status),
+        }
+    }
+
+    fn progress(&mut self, hosts: u64, position: Option<u64>) -> Result<(), StoreError> {
+        match self.shard {
+            Some(shard) => shards::progress(&self.conn, self.scan, shard, hosts, position),
+            None => Ok(()),
+        }
     }
 }
 
@@ -55,16 +67,31 @@ impl SqliteWriter {
     /// Opens its own connection to the database at `path` and starts writing for `scan`,
     /// which must exist. The scan is marked running (resuming an interrupted scan).
     pub fn start(path: &Path, scan: ScanId) -> Result<Self, StoreError> {
+        Self::start_with(path, scan, None)
+    }
+
+    /// As [`SqliteWriter::start`], for one claimed shard of `scan`: it keeps the shard's
+    /// row current, and finishing sets the shard's state.
+    pub fn start_shard(path: &Path, scan: ScanId, shard: StoredShard) -> Result<Self, StoreError> {
+        Self::start_with(path, scan, Some(shard))
+    }
+
+    fn start_with(
+        path: &Path,
+        scan: ScanId,
+        shard: Option<StoredShard>,
+    ) -> Result<Self, StoreError> {
         let conn = connect(path)?;
         set_status(&conn, scan, ScanStatus::Running)?;
         let limits = Limits {
             hosts: BATCH_HOSTS,
             delay: BATCH_DELAY,
             queue: CHANNEL_CAPACITY,
+            heartbeat: shard.map(|_| HEARTBEAT),
         };
         BatchWriter::start(
             format!("smbaudit-store-writer-{scan}"),
-            Sink { conn, scan },
+            Sink { conn, scan, shard },
             limits,
         )
         .map(Self)
@@ -94,6 +121,10 @@ impl ScanWriter for SqliteWriter {
 
     fn finish(self: Box<Self>, status: ScanStatus) -> Result<WriterStats, StoreError> {
         Self::finish(*self, status)
+    }
+
+    fn advance(&self, position: u64) -> Result<(), StoreError> {
+        self.0.advance(position)
     }
 }
 
