@@ -3,17 +3,21 @@
 mod audit;
 mod audits;
 mod confirm;
+mod cursor;
 mod diff;
 mod docs;
 mod dry_run;
+mod groups;
 mod history;
 mod local;
 mod lookup;
 mod nbstat;
 mod order;
 mod progress;
+mod report;
 mod resume;
 mod scan;
+mod shards;
 mod show;
 mod stored;
 
@@ -37,6 +41,7 @@ pub(crate) async fn run(cli: Cli) -> Result<u8, Fatal> {
         Some(Command::Show(args)) => show::run(&args),
         Some(Command::Diff(args)) if args.audits => audits::diff(&args),
         Some(Command::Diff(args)) => diff::run(&args),
+        Some(Command::Report(args)) => report::run(&args),
         Some(Command::Audit(args)) => audit::run(&args),
         Some(Command::Local(args)) => local::run(args).await,
         Some(Command::Completions(args)) => docs::completions(&args),

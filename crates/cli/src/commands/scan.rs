@@ -19,7 +19,7 @@ use smbaudit_store::{ScanId, ScanMeta, ScanStatus, ScanStore, ScanSummary, ScanW
 
 use super::order::{self, SeedSource};
 use super::progress::{progress_bar, tick};
-use super::{confirm, dry_run, resume, stored};
+use super::{confirm, dry_run, resume, shards, stored};
 use crate::args::{ScanArgs, ScanFormat};
 use crate::pipeline::{Finished, Pipeline, Report, Shown};
 use crate::render::findings::{colour_stdout, plural};
@@ -110,6 +110,7 @@ pub(crate) async fn run(mut args: ScanArgs) -> Result<u8, Fatal> {
             tokens,
             vantage,
             &args,
+            (&targets, order),
         )?),
         None => None,
     };
@@ -243,7 +244,25 @@ fn start_storing(
     tokens: Vec<String>,
     vantage: Vantage,
     args: &ScanArgs,
+    (targets, order): (&TargetList, smbaudit_engine::targets::Order),
 ) -> Result<Storing, Fatal> {
+    if shards::sharded(args, resumed) {
+        let mut options = resume::options_of(args);
+        // The scan's options are every worker's: each worker's shard is its own row.
+        options.shard = None;
+        let meta = ScanMeta {
+            targets: tokens,
+            command: command_line(),
+            vantage: vantage.to_string(),
+            options: Some(options),
+        };
+        let claimed = shards::claim(db, resumed, meta, args, targets, order)?;
+        return Ok(Storing {
+            id: claimed.id,
+            writer: claimed.writer,
+            skip: claimed.skip,
+        });
+    }
     let id = match resumed {
         Some(summary) => summary.id,
         None => db
