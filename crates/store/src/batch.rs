@@ -31,15 +31,16 @@ pub(crate) struct PendingFinding {
 
 /// How one backend writes on the writer's thread.
 pub(crate) trait BatchSink: Send + 'static {
-    /// Writes `batch` in one transaction; returns the number of findings written.
-    fn commit(&mut self, batch: &[Pending]) -> Result<u64, StoreError>;
+    /// Writes `batch` in one transaction; returns the number of findings written. A shard
+    /// writer stamps its shard's row in the same transaction (hosts added, `position`: the
+    /// latest received before the commit), so the row never disagrees with the hosts.
+    fn commit(&mut self, batch: &[Pending], position: Option<u64>) -> Result<u64, StoreError>;
     /// Sets the scan's status (after the last batch).
     fn set_status(&mut self, status: ScanStatus) -> Result<(), StoreError>;
-    /// After a commit of `hosts` hosts, or every `Limits::heartbeat` without one: a shard
-    /// writer stamps its row (hosts added, the latest position received before the
-    /// commit). Nothing by default.
-    fn progress(&mut self, hosts: u64, position: Option<u64>) -> Result<(), StoreError> {
-        let _ = (hosts, position);
+    /// Every `Limits::heartbeat` without a commit: a shard writer stamps its row (and
+    /// the latest position). Nothing by default.
+    fn heartbeat(&mut self, position: Option<u64>) -> Result<(), StoreError> {
+        let _ = position;
         Ok(())
     }
 }
@@ -53,7 +54,7 @@ pub(crate) struct Limits {
     pub(crate) delay: Duration,
     /// Hosts queued before `send` blocks.
     pub(crate) queue: usize,
-    /// How often [`BatchSink::progress`] is called while nothing is committed (`None`:
+    /// How often [`BatchSink::heartbeat`] is called while nothing is committed (`None`:
     /// only after commits).
     pub(crate) heartbeat: Option<Duration>,
 }
@@ -200,7 +201,7 @@ fn run(
             }
             Err(RecvTimeoutError::Timeout) if deadline.is_none() => {
                 // Idle: the heartbeat.
-                w.sink.progress(0, w.position)?;
+                w.sink.heartbeat(w.position)?;
             }
             Err(RecvTimeoutError::Timeout) => {
                 w.commit()?;
@@ -224,16 +225,15 @@ struct Thread<S> {
 }
 
 impl<S: BatchSink> Thread<S> {
-    /// Writes and empties the batch, then reports progress.
+    /// Writes and empties the batch.
     fn commit(&mut self) -> Result<(), StoreError> {
         if self.batch.is_empty() {
             return Ok(());
         }
-        self.stats.findings += self.sink.commit(&self.batch)?;
-        let hosts = self.batch.len() as u64;
-        self.stats.hosts += hosts;
+        self.stats.findings += self.sink.commit(&self.batch, self.position)?;
+        self.stats.hosts += self.batch.len() as u64;
         self.stats.batches += 1;
         self.batch.clear();
-        self.sink.progress(hosts, self.position)
+        Ok(())
     }
 }

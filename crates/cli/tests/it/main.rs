@@ -21,6 +21,7 @@ mod resume;
 mod run;
 mod scan;
 mod sessions;
+mod shards;
 mod shares;
 mod signals;
 mod smb1_only;

@@ -24,7 +24,7 @@ mod writer;
 
 pub use connect::CONNECT_TIMEOUT;
 pub use store::PostgresStore;
-pub use writer::{BATCH_DELAY, BATCH_HOSTS, PostgresWriter};
+pub use writer::{BATCH_DELAY, BATCH_HOSTS, PostgresWriter, RECONNECT_DELAYS};
 
 use crate::error::StoreError;
 

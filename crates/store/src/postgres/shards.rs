@@ -183,12 +183,12 @@ pub(super) async fn claim(
 
 /// Stamps the shard's row: `hosts` more stored, every target before `position` done.
 pub(super) async fn progress(
-    client: &Client,
+    client: &impl GenericClient,
     scan: ScanId,
     shard: StoredShard,
     hosts: u64,
     position: Option<u64>,
-) -> Result<(), StoreError> {
+) -> Result<(), tokio_postgres::Error> {
     let position = position.map_or(0, int);
     client
         .execute(
@@ -199,8 +199,7 @@ pub(super) async fn progress(
             ),
             &[&scan.0, &int(shard.index), &int(hosts), &position],
         )
-        .await
-        .map_err(pg_error)?;
+        .await?;
     Ok(())
 }
 

@@ -156,7 +156,7 @@ pub(super) fn progress(
     shard: StoredShard,
     hosts: u64,
     position: Option<u64>,
-) -> Result<(), StoreError> {
+) -> rusqlite::Result<()> {
     let position = position.and_then(|p| i64::try_from(p).ok()).unwrap_or(0);
     conn.execute(
         &format!(
@@ -170,8 +170,7 @@ pub(super) fn progress(
             i64::try_from(hosts).unwrap_or(i64::MAX),
             position
         ],
-    )
-    .sql()?;
+    )?;
     Ok(())
 }
 

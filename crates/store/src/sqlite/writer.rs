@@ -44,8 +44,9 @@ struct Sink {
 }
 
 impl BatchSink for Sink {
-    fn commit(&mut self, batch: &[Pending]) -> Result<u64, StoreError> {
-        write_batch(&mut self.conn, self.scan, batch).sql()
+    fn commit(&mut self, batch: &[Pending], position: Option<u64>) -> Result<u64, StoreError> {
+        let shard = self.shard.map(|s| (s, position));
+        write_batch(&mut self.conn, self.scan, batch, shard).sql()
     }
 
     fn set_status(&mut self, status: ScanStatus) -> Result<(), StoreError> {
@@ -55,9 +56,9 @@ impl BatchSink for Sink {
         }
     }
 
-    fn progress(&mut self, hosts: u64, position: Option<u64>) -> Result<(), StoreError> {
+    fn heartbeat(&mut self, position: Option<u64>) -> Result<(), StoreError> {
         match self.shard {
-            Some(shard) => shards::progress(&self.conn, self.scan, shard, hosts, position),
+            Some(shard) => shards::progress(&self.conn, self.scan, shard, 0, position).sql(),
             None => Ok(()),
         }
     }
@@ -128,8 +129,14 @@ impl ScanWriter for SqliteWriter {
     }
 }
 
-/// Writes `batch` in one immediate transaction; returns the number of findings written.
-fn write_batch(conn: &mut Connection, scan: ScanId, batch: &[Pending]) -> rusqlite::Result<u64> {
+/// Writes `batch` in one immediate transaction (with the shard's row, if a shard's);
+/// returns the number of findings written.
+fn write_batch(
+    conn: &mut Connection,
+    scan: ScanId,
+    batch: &[Pending],
+    shard: Option<(StoredShard, Option<u64>)>,
+) -> rusqlite::Result<u64> {
     let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
     let written = now();
     let mut findings = 0u64;
@@ -155,6 +162,9 @@ fn write_batch(conn: &mut Connection, scan: ScanId, batch: &[Pending]) -> rusqli
                 findings += 1;
             }
         }
+    }
+    if let Some((shard, position)) = shard {
+        shards::progress(&tx, scan, shard, batch.len() as u64, position)?;
     }
     tx.commit()?;
     Ok(findings)
