@@ -10,11 +10,13 @@
 //! - [`postgres`]: one PostgreSQL database shared by many scanning processes, written by
 //!   binary COPY and upsert.
 //! - [`ScanDiff`] is what changed between two scans.
-//! - [`ShardRow`], [`Claim`]: one scan written by many workers, each claiming its shard.
+//! - [`ShardRow`], [`Claim`]: one scan written by many workers, each claiming its shard;
+//!   [`Chunk`]: the work queue of chunks leased to workers (PostgreSQL).
 #![forbid(unsafe_code)]
 
 mod audit;
 mod batch;
+mod chunks;
 mod diff;
 mod diff_shares;
 mod error;
@@ -27,6 +29,7 @@ pub mod sqlite;
 mod store;
 
 pub use audit::{AuditDiff, AuditId, AuditSummary, CellChange};
+pub use chunks::{Chunk, ChunksDone, LEASE, chunk_count};
 pub use diff::{DiffScope, ScanDiff};
 pub use diff_shares::ShareChange;
 pub use error::{StoreError, StoreErrorKind};

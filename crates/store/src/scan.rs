@@ -8,6 +8,7 @@ use std::time::SystemTime;
 use serde::{Deserialize, Serialize};
 use smbaudit_findings::Severity;
 
+use crate::chunks::ChunksDone;
 use crate::owner::ScanOwner;
 use crate::shards::ShardsDone;
 
@@ -191,6 +192,9 @@ pub struct ScanSummary {
     /// How far its shards are, if many workers write it (`--shard` with `--scan-name`).
     #[serde(default)]
     pub shards: Option<ShardsDone>,
+    /// How far its work queue is, if its workers take chunks from one (`--queue`).
+    #[serde(default)]
+    pub chunks: Option<ChunksDone>,
 }
 
 impl ScanSummary {
@@ -210,6 +214,10 @@ impl ScanSummary {
     pub(crate) fn with_live_status(mut self) -> Self {
         if let Some(shards) = self.shards {
             self.status = shards.status();
+            return self;
+        }
+        if let Some(chunks) = self.chunks {
+            self.status = chunks.status();
             return self;
         }
         let gone = self.owner.as_ref().and_then(ScanOwner::alive) == Some(false);

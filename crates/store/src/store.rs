@@ -8,12 +8,14 @@
 use std::collections::HashSet;
 use std::fmt;
 use std::net::IpAddr;
+use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 use smbaudit_findings::record::HostRecord;
 use smbaudit_findings::{Finding, Vantage};
 
 use crate::audit::{AuditId, AuditSummary};
+use crate::chunks::Chunk;
 use crate::diff::ScanDiff;
 use crate::error::StoreError;
 use crate::location::StoreLocation;
@@ -123,6 +125,21 @@ pub trait ScanStore: fmt::Debug + Send {
         scan: ScanId,
         shard: StoredShard,
     ) -> Result<Box<dyn ScanWriter>, StoreError>;
+
+    /// Cuts a queued scan's `positions` into chunks of `len` (see [`crate::Chunk`]), once:
+    /// later calls add nothing. Returns the number of chunks. PostgreSQL only (elsewhere
+    /// [`StoreError::NeedsPostgres`]).
+    fn queue_chunks(&self, scan: ScanId, positions: u64, len: u64) -> Result<u64, StoreError>;
+
+    /// Claims the first chunk to do, or one whose lease expired, for `lease`; `None` when
+    /// every chunk is done or leased. Workers claiming at once get different chunks.
+    fn claim_chunk(&self, scan: ScanId, lease: Duration) -> Result<Option<Chunk>, StoreError>;
+
+    /// Extends the lease of a claimed chunk; false if it is no longer leased (done).
+    fn renew_chunk(&self, scan: ScanId, chunk: u64, lease: Duration) -> Result<bool, StoreError>;
+
+    /// Marks a chunk done (after its hosts are committed).
+    fn chunk_done(&self, scan: ScanId, chunk: u64) -> Result<(), StoreError>;
 }
 
 /// Writes one scan's results, committed in batches: a process killed mid-scan loses at

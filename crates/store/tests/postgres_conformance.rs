@@ -8,6 +8,7 @@
 mod common;
 mod conformance;
 mod pg;
+mod queue;
 
 use std::time::{Duration, Instant};
 
@@ -18,6 +19,7 @@ use std::thread::sleep;
 
 use common::{bare_host_json, meta, nth_ip, nth_result, record};
 use pg::Cluster;
+use queue::chunk_claims_skip_locked_rows_and_take_over_expired_leases;
 use smbaudit_store::postgres::{BATCH_HOSTS, PostgresWriter};
 use smbaudit_store::{PostgresUrl, ScanId};
 use smbaudit_store::{ScanStatus, StoreError, StoreErrorKind, StoreLocation};
@@ -67,6 +69,10 @@ const REFUSALS: &[Check] = &[
     (
         "a_killed_writer_loses_at_most_a_batch",
         a_killed_writer_loses_at_most_a_batch,
+    ),
+    (
+        "chunk_claims_skip_locked_rows_and_take_over_expired_leases",
+        chunk_claims_skip_locked_rows_and_take_over_expired_leases,
     ),
     // Last: it turns TLS on for the rest of the cluster's life.
     ("sslmode_require_uses_tls", sslmode_require_uses_tls),

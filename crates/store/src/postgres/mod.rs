@@ -6,6 +6,7 @@
 //! - `pgpass.rs`: the password file's lookup rules.
 //! - `schema.rs`: the tables and migrations, versioned in `smbaudit_schema`; a database
 //!   that is not ours or too new is refused untouched.
+//! - `chunks.rs`: the work queue of `--queue` (`scan_chunks`, SKIP LOCKED claims, leases).
 //! - `shards.rs`: named scans and their workers' shards (`scan_shards`).
 //! - `store.rs`, [`PostgresStore`]: one connection; starts scans and reads them back.
 //! - `writer.rs`, [`PostgresWriter`]: one thread and connection per scan; batches go in by
@@ -15,6 +16,7 @@
 //! blocks on it. tokio-postgres' errors stay in this module: they leave it as
 //! [`StoreError::Backend`] or [`StoreError::Connect`].
 
+mod chunks;
 mod connect;
 mod pgpass;
 mod schema;

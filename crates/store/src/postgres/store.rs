@@ -2,6 +2,7 @@
 
 use std::collections::{BTreeMap, HashSet};
 use std::net::IpAddr;
+use std::time::Duration;
 
 use smbaudit_findings::record::HostRecord;
 use smbaudit_findings::{Finding, Severity};
@@ -10,8 +11,9 @@ use tokio_postgres::{Client, Row};
 use super::connect::{Session, block_on, connect};
 use super::schema::{LATEST, prepare};
 use super::writer::PostgresWriter;
-use super::{Pg, pg_error, shards};
+use super::{Pg, chunks, pg_error, shards};
 use crate::audit::{AuditId, AuditSummary};
+use crate::chunks::Chunk;
 use crate::error::{StoreError, from_json, to_json};
 use crate::location::{PostgresUrl, StoreLocation};
 use crate::owner::ScanOwner;
@@ -120,7 +122,7 @@ impl PostgresStore {
         scan: ScanId,
         count: Option<i64>,
     ) -> Result<Option<ShardsDone>, StoreError> {
-        let Some(count) = count else {
+        let Some(count) = count.filter(|&n| n > 0) else {
             return Ok(None);
         };
         let rows = self.session.block_on(shards::rows(self.client(), scan))?;
@@ -203,6 +205,11 @@ impl PostgresStore {
                 .map(|j| from_json(&j, || format!("scan {id}: owner")))
                 .transpose()?,
             shards: self.shards_done(id, row.shard_count)?,
+            // A shard count of 0: the scan's workers take chunks from its queue.
+            chunks: match row.shard_count {
+                Some(0) => Some(self.session.block_on(chunks::progress(self.client(), id))?),
+                _ => None,
+            },
             name: row.name,
         }
         .with_live_status())
@@ -459,6 +466,30 @@ impl ScanStore for PostgresStore {
         Ok(Box::new(PostgresWriter::start_shard(
             &self.url, scan, shard,
         )?))
+    }
+
+    fn queue_chunks(&self, scan: ScanId, positions: u64, len: u64) -> Result<u64, StoreError> {
+        self.writable()?;
+        self.session
+            .block_on(chunks::queue(self.client(), scan, positions, len))
+    }
+
+    fn claim_chunk(&self, scan: ScanId, lease: Duration) -> Result<Option<Chunk>, StoreError> {
+        self.writable()?;
+        // One transaction on a connection of its own, as `claim_shard`.
+        let mut session = connect(&self.url)?;
+        let Session { rt, client } = &mut session;
+        block_on(rt, chunks::claim(client, scan, lease))
+    }
+
+    fn renew_chunk(&self, scan: ScanId, chunk: u64, lease: Duration) -> Result<bool, StoreError> {
+        self.session
+            .block_on(chunks::renew(self.client(), scan, chunk, lease))
+    }
+
+    fn chunk_done(&self, scan: ScanId, chunk: u64) -> Result<(), StoreError> {
+        self.session
+            .block_on(chunks::done(self.client(), scan, chunk))
     }
 }
 

@@ -3,6 +3,7 @@
 use std::collections::{BTreeMap, HashSet};
 use std::net::IpAddr;
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 use rusqlite::{Connection, OptionalExtension, Row, params};
 use smbaudit_findings::record::HostRecord;
@@ -13,6 +14,7 @@ use super::schema::LATEST;
 use super::writer::SqliteWriter;
 use super::{Sql, audits, location, shards};
 use crate::audit::{AuditId, AuditSummary};
+use crate::chunks::Chunk;
 use crate::error::{StoreError, from_json, to_json};
 use crate::location::StoreLocation;
 use crate::owner::ScanOwner;
@@ -88,7 +90,8 @@ impl SqliteStore {
         scan: ScanId,
         count: Option<i64>,
     ) -> Result<Option<ShardsDone>, StoreError> {
-        let Some(count) = count else {
+        // (0: a queued scan's, which SQLite never makes.)
+        let Some(count) = count.filter(|&n| n > 0) else {
             return Ok(None);
         };
         let rows = shards::rows(&self.conn, scan)?;
@@ -96,6 +99,14 @@ impl SqliteStore {
             u64::try_from(count).unwrap_or(0),
             &rows,
         )))
+    }
+
+    /// The work queue's refusal: one file is no queue for many machines.
+    fn needs_postgres(&self) -> StoreError {
+        StoreError::NeedsPostgres {
+            location: self.location.clone(),
+            what: "the work queue (--queue)",
+        }
     }
 
     /// The database file.
@@ -179,6 +190,7 @@ impl SqliteStore {
                 .map(|j| from_json(&j, || format!("scan {id}: owner")))
                 .transpose()?,
             shards: self.shards_done(id, row.shard_count)?,
+            chunks: None,
             name: row.name,
         }
         .with_live_status())
@@ -382,6 +394,22 @@ impl ScanStore for SqliteStore {
         Ok(Box::new(SqliteWriter::start_shard(
             &self.path, scan, shard,
         )?))
+    }
+
+    fn queue_chunks(&self, _: ScanId, _: u64, _: u64) -> Result<u64, StoreError> {
+        Err(self.needs_postgres())
+    }
+
+    fn claim_chunk(&self, _: ScanId, _: Duration) -> Result<Option<Chunk>, StoreError> {
+        Err(self.needs_postgres())
+    }
+
+    fn renew_chunk(&self, _: ScanId, _: u64, _: Duration) -> Result<bool, StoreError> {
+        Err(self.needs_postgres())
+    }
+
+    fn chunk_done(&self, _: ScanId, _: u64) -> Result<(), StoreError> {
+        Err(self.needs_postgres())
     }
 }
 
