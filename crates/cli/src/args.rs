@@ -370,6 +370,18 @@ pub(crate) struct ScanArgs {
     /// --shard I/N` re-runs one whose worker failed or died.
     #[arg(long, value_name = "NAME", conflicts_with_all = ["resume", "no_store"], value_parser = parse_scan_name)]
     pub(crate) scan_name: Option<String>,
+    /// With --scan-name and --seed: take chunks of the scan's order from a work queue in
+    /// the database (PostgreSQL) instead of a fixed --shard, so that faster machines do
+    /// more of it; a chunk whose worker dies is taken over when its lease expires.
+    #[arg(long, requires_all = ["scan_name", "seed"], conflicts_with = "shard")]
+    pub(crate) queue: bool,
+    /// Targets per chunk of the work queue (--queue).
+    #[arg(long, value_name = "N", default_value_t = 1024, requires = "queue", value_parser = parse_chunk_size)]
+    pub(crate) chunk_size: u64,
+    /// How long a worker's chunk stays its own without renewal (--queue): a dead worker's
+    /// chunk is taken over after this. Renewed every third of it.
+    #[arg(long, value_name = "TIME", default_value = "2m", value_parser = parse_duration, requires = "queue")]
+    pub(crate) lease: Duration,
     /// The options given on the command line (clap ids), not defaulted.
     #[arg(skip)]
     pub(crate) given: std::collections::BTreeSet<String>,
@@ -523,6 +535,14 @@ fn parse_scan_name(s: &str) -> Result<String, String> {
 /// A `--shard I/N`.
 fn parse_shard(s: &str) -> Result<Shard, String> {
     s.parse::<Shard>().map_err(|e| e.to_string())
+}
+
+/// A `--chunk-size`: 1 to 1,048,576 targets.
+fn parse_chunk_size(s: &str) -> Result<u64, String> {
+    match s.trim().parse::<u64>() {
+        Ok(n @ 1..=1_048_576) => Ok(n),
+        _ => Err(format!("{s:?}: a chunk has 1 to 1048576 targets")),
+    }
 }
 
 /// A count of at least 1.

@@ -10,7 +10,7 @@
 //! - [`postgres`]: one PostgreSQL database shared by many scanning processes, written by
 //!   binary COPY and upsert.
 //! - [`ScanDiff`] is what changed between two scans.
-//! - [`ShardRow`], [`Claim`]: one scan written by many workers, each claiming its shard;
+//! - [`ShardRow`]: one scan written by many workers, each claiming its shard;
 //!   [`Chunk`]: the work queue of chunks leased to workers (PostgreSQL).
 #![forbid(unsafe_code)]
 
@@ -38,7 +38,7 @@ pub use owner::ScanOwner;
 pub use scan::{
     ParseScanIdError, ScanId, ScanMeta, ScanOptions, ScanStatus, ScanSummary, StoredShard,
 };
-pub use shards::{Claim, HEARTBEAT, STALE_AFTER, ShardRow, ShardState, ShardsDone};
+pub use shards::{HEARTBEAT, STALE_AFTER, ShardRow, ShardState, ShardsDone};
 pub use store::{ScanStore, ScanWriter, WriterStats};
 
 /// Opens (or creates: a file, or the schema in an empty PostgreSQL database) the store at

@@ -3,12 +3,13 @@
 //!
 //! A scan with a name (`scan --scan-name NAME --shard I/N --seed S`) is created by the
 //! first of its workers; every worker then claims its shard ([`ScanStore::claim_shard`]):
-//! one row per (scan, shard index), so a second claim of the same shard fails on the
-//! primary key ([`StoreError::ShardTaken`]). A worker keeps its row current through its
-//! writer (hosts stored, the position in the shard's order below which every target is
-//! done, a heartbeat at least every [`HEARTBEAT`]); a row whose worker failed, whose
-//! process is gone (same machine) or whose heartbeat is older than [`STALE_AFTER`] may be
-//! taken over with [`Claim::Resume`].
+//! one row per (scan, shard index), claimed under a row lock (or failing on the primary
+//! key), so two workers never hold one shard ([`StoreError::ShardTaken`]). A worker keeps
+//! its row current through its writer (hosts stored, the position in the shard's order
+//! below which every target is done, a heartbeat at least every [`HEARTBEAT`]); a row whose
+//! worker failed, whose process is gone (same machine) or whose heartbeat is older than
+//! [`STALE_AFTER`] is taken over by the next claim (a job engine restarting the worker, or
+//! `--resume`); a finished one is never claimed again ([`StoreError::ShardFinished`]).
 //!
 //! [`ScanStore::claim_shard`]: crate::ScanStore::claim_shard
 //! [`StoreError::ShardTaken`]: crate::StoreError::ShardTaken
@@ -76,16 +77,6 @@ impl FromStr for ShardState {
             .find(|st| st.as_str() == s)
             .ok_or_else(|| format!("{s:?} is not a shard state (started, finished, failed)"))
     }
-}
-
-/// How a worker claims its shard.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Claim {
-    /// A fresh start: refused if any worker ever claimed the shard.
-    New,
-    /// `--resume`: a shard never claimed, or one whose worker is known dead
-    /// ([`ShardRow::worker_dead`]); refused if it finished or its worker lives.
-    Resume,
 }
 
 /// One row of `scan_shards`.
@@ -196,7 +187,6 @@ pub(crate) fn judge(
     scan: ScanId,
     shard: StoredShard,
     found: Option<ShardRow>,
-    claim: Claim,
 ) -> Result<Verdict, StoreError> {
     let Some(row) = found else {
         return Ok(Verdict::Insert);
@@ -207,13 +197,10 @@ pub(crate) fn judge(
         worker: row.worker_name(),
         state: row.state,
     };
-    match claim {
-        Claim::New => Err(taken(&row)),
-        Claim::Resume if row.state == ShardState::Finished => {
-            Err(StoreError::ShardFinished { scan, shard })
-        }
-        Claim::Resume if !row.worker_dead() => Err(taken(&row)),
-        Claim::Resume => Ok(Verdict::TakeOver),
+    match row.state {
+        ShardState::Finished => Err(StoreError::ShardFinished { scan, shard }),
+        _ if row.worker_dead() => Ok(Verdict::TakeOver),
+        _ => Err(taken(&row)),
     }
 }
 

@@ -20,7 +20,7 @@ use crate::diff::ScanDiff;
 use crate::error::StoreError;
 use crate::location::StoreLocation;
 use crate::scan::{ScanId, ScanMeta, ScanStatus, ScanSummary, StoredShard};
-use crate::shards::{Claim, ShardRow};
+use crate::shards::ShardRow;
 
 /// A scan history: scans, their hosts and findings.
 ///
@@ -102,16 +102,12 @@ pub trait ScanStore: fmt::Debug + Send {
     /// The scan named `name`, if any.
     fn scan_named(&self, name: &str) -> Result<Option<ScanSummary>, StoreError>;
 
-    /// Claims `shard` of `scan` for this process (see [`Claim`]): the shard's row, as
-    /// claimed (for a resume, with the hosts and position its earlier workers reached).
-    /// [`StoreError::ShardTaken`] when another worker holds it, [`StoreError::ShardFinished`]
-    /// when resuming a finished one.
-    fn claim_shard(
-        &self,
-        scan: ScanId,
-        shard: StoredShard,
-        claim: Claim,
-    ) -> Result<ShardRow, StoreError>;
+    /// Claims `shard` of `scan` for this process: a shard never claimed, or one whose
+    /// worker is known dead ([`ShardRow::worker_dead`]). Returns the shard's row as claimed
+    /// (taken over: with the hosts and position its earlier workers reached).
+    /// [`StoreError::ShardTaken`] when a live worker holds it, [`StoreError::ShardFinished`]
+    /// when it is finished.
+    fn claim_shard(&self, scan: ScanId, shard: StoredShard) -> Result<ShardRow, StoreError>;
 
     /// The shards of `scan` that were ever claimed, by index.
     fn shards(&self, scan: ScanId) -> Result<Vec<ShardRow>, StoreError>;

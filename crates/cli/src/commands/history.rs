@@ -52,9 +52,10 @@ pub(crate) fn run(args: &HistoryArgs) -> Result<u8, Fatal> {
 /// The status, and for a scan of many workers how many shards finished:
 /// "running, 3/4 shards".
 fn status_cell(s: &ScanSummary) -> String {
-    match s.shards {
-        Some(shards) => format!("{}, {shards}", s.status),
-        None => s.status.to_string(),
+    match (s.shards, s.chunks) {
+        (Some(shards), _) => format!("{}, {shards}", s.status),
+        (None, Some(chunks)) => format!("{}, {chunks}", s.status),
+        (None, None) => s.status.to_string(),
     }
 }
 

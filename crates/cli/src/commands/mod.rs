@@ -14,6 +14,7 @@ mod lookup;
 mod nbstat;
 mod order;
 mod progress;
+mod queue;
 mod report;
 mod resume;
 mod scan;

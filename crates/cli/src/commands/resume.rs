@@ -64,6 +64,13 @@ pub(crate) fn resumable(db: &dyn ScanStore, name: &str) -> Result<ScanSummary, F
     } else {
         stored::resolve(db, name)?
     };
+    if summary.chunks.is_some() {
+        return Err(Fatal::usage(anyhow::anyhow!(
+            "--resume: scan {} takes its work from a queue: run a worker again with --queue --scan-name {} and the scan's targets and --seed",
+            summary.id,
+            summary.name.as_deref().unwrap_or("NAME")
+        )));
+    }
     if !summary.unfinished() {
         return Err(Fatal::usage(anyhow::anyhow!(
             "--resume: scan {} is already finished",
@@ -349,6 +356,7 @@ mod tests {
             owner: None,
             name: None,
             shards: None,
+            chunks: None,
         }
     }
 

@@ -19,7 +19,7 @@ use smbaudit_store::{ScanId, ScanMeta, ScanStatus, ScanStore, ScanSummary, ScanW
 
 use super::order::{self, SeedSource};
 use super::progress::{progress_bar, tick};
-use super::{confirm, dry_run, resume, shards, stored};
+use super::{confirm, dry_run, queue, resume, shards, stored};
 use crate::args::{ScanArgs, ScanFormat};
 use crate::pipeline::{Finished, Pipeline, Report, Shown};
 use crate::render::findings::{colour_stdout, plural};
@@ -103,6 +103,21 @@ pub(crate) async fn run(mut args: ScanArgs) -> Result<u8, Fatal> {
         .vantage
         .or_else(|| resumed.as_ref().and_then(|s| s.vantage.parse().ok()))
         .unwrap_or_else(|| default_vantage(targets.iter().take(VANTAGE_SAMPLE)));
+    if args.queue {
+        let db = store.as_deref().ok_or_else(|| {
+            Fatal::usage(anyhow::anyhow!("--queue needs a database (not --no-store)"))
+        })?;
+        let worker = queue::Worker {
+            args: &args,
+            db,
+            tokens,
+            targets: &targets,
+            vantage,
+            seed: order.seed,
+            credentials,
+        };
+        return worker.run().await;
+    }
     let storing = match &store {
         Some(db) => Some(start_storing(
             &**db,
@@ -362,7 +377,7 @@ pub(crate) struct Outcome {
 }
 
 /// The engine settings the flags ask for.
-fn scan_config(
+pub(crate) fn scan_config(
     args: &ScanArgs,
     skip: HashSet<std::net::IpAddr>,
     order: smbaudit_engine::targets::Order,
@@ -403,7 +418,7 @@ fn scan_config(
 const VANTAGE_SAMPLE: usize = 65_536;
 
 /// The command line as run, for reports.
-fn command_line() -> String {
+pub(crate) fn command_line() -> String {
     std::env::args().collect::<Vec<_>>().join(" ")
 }
 

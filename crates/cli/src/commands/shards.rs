@@ -3,8 +3,11 @@
 //!
 //! The first worker creates the scan named NAME; a later one must bring the same targets,
 //! seed, shard count and options (else exit 2, nothing sent). Each worker then claims its
-//! shard in the store (a second claim of one shard: exit 2) and writes through a shard
-//! writer that keeps the shard's row current ([`CursorWriter`]).
+//! shard in the store: a shard a live worker holds is refused (exit 2); one whose worker
+//! died is taken over (a job engine restarting the worker with the same command, or
+//! `--resume NAME --shard I/N`), its stored hosts skipped; a finished one leaves nothing to
+//! do (exit 0; exit 2 for `--resume`). The worker writes through a shard writer that keeps
+//! the shard's row current ([`CursorWriter`]).
 
 use std::collections::HashSet;
 use std::net::IpAddr;
@@ -12,8 +15,7 @@ use std::sync::Arc;
 
 use smbaudit_engine::targets::{Order, TargetList};
 use smbaudit_store::{
-    Claim, ScanId, ScanMeta, ScanStore, ScanSummary, ScanWriter, StoreError, StoreErrorKind,
-    StoredShard,
+    ScanId, ScanMeta, ScanStore, ScanSummary, ScanWriter, StoreError, StoreErrorKind, StoredShard,
 };
 
 use super::cursor::{CursorWriter, ShardCursor};
@@ -46,12 +48,22 @@ pub(crate) fn claim(
         index: order.shard.index(),
         count: order.shard.count(),
     };
-    let (id, how) = match (resumed, &args.scan_name) {
-        (Some(summary), _) => (resumed_shard(summary, args, shard)?, Claim::Resume),
-        (None, Some(name)) => (join(db, meta, name, shard.count)?, Claim::New),
+    let id = match (resumed, &args.scan_name) {
+        (Some(summary), _) => resumed_shard(summary, args, shard)?,
+        (None, Some(name)) => join(db, meta, name, shard.count)?,
         (None, None) => unreachable!("sharded() said a name or a resumed scan"),
     };
-    let row = db.claim_shard(id, shard, how).map_err(conflict)?;
+    let row = match db.claim_shard(id, shard) {
+        Ok(row) => row,
+        // A job engine starting a finished shard's worker again: nothing to do, no error.
+        Err(e @ StoreError::ShardFinished { .. }) if resumed.is_none() => {
+            return Err(Fatal {
+                code: exit::OK,
+                error: anyhow::Error::from(e).context("nothing to do"),
+            });
+        }
+        Err(e) => return Err(conflict(e)),
+    };
     if !args.quiet {
         eprintln!(
             "scan: shard {shard} of scan {id}{} claimed by this process ({} hosts stored before)",
@@ -63,9 +75,11 @@ pub(crate) fn claim(
             row.hosts
         );
     }
-    let skip = match how {
-        Claim::Resume => db.finished_hosts(id).map_err(Fatal::from)?,
-        Claim::New => HashSet::new(),
+    // Taken over from a dead worker: what it stored is not probed again.
+    let skip = if row.hosts > 0 || row.last_index > 0 {
+        db.finished_hosts(id).map_err(Fatal::from)?
+    } else {
+        HashSet::new()
     };
     let inner = db.shard_writer(id, shard).map_err(Fatal::from)?;
     let cursor = ShardCursor::new(
@@ -81,8 +95,14 @@ pub(crate) fn claim(
     })
 }
 
-/// The scan named `name`: created now, or found and checked against `meta`.
-fn join(db: &dyn ScanStore, meta: ScanMeta, name: &str, count: u64) -> Result<ScanId, Fatal> {
+/// The scan named `name` (for `count` shards; 0: a queued scan): created now, or found
+/// and checked against `meta`.
+pub(crate) fn join(
+    db: &dyn ScanStore,
+    meta: ScanMeta,
+    name: &str,
+    count: u64,
+) -> Result<ScanId, Fatal> {
     let (id, created) = db
         .begin_named_scan(&meta, name, count)
         .map_err(Fatal::from)?;
@@ -96,11 +116,21 @@ fn join(db: &dyn ScanStore, meta: ScanMeta, name: &str, count: u64) -> Result<Sc
 /// Refuses to join a scan started with other targets, seed, shard count or options.
 fn check_same(found: &ScanSummary, meta: &ScanMeta, name: &str, count: u64) -> Result<(), Fatal> {
     let mut differ = Vec::new();
-    let stored_count = found.shards.map(|s| s.count);
+    // A queued scan's "shard count" is 0.
+    let stored_count = found
+        .shards
+        .map(|s| s.count)
+        .or_else(|| found.chunks.map(|_| 0));
     if stored_count != Some(count) {
+        let has = |n: Option<u64>| match n {
+            Some(0) => "a queue (--queue)".to_owned(),
+            Some(n) => format!("{n} shards"),
+            None => "no shards".to_owned(),
+        };
         differ.push(format!(
-            "the shard count (the scan has {})",
-            stored_count.map_or_else(|| "none".into(), |n| n.to_string())
+            "the shard count (the scan has {}, this worker {})",
+            has(stored_count),
+            has(Some(count))
         ));
     }
     if found.targets != meta.targets {

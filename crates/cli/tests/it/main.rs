@@ -22,6 +22,7 @@ mod run;
 mod scan;
 mod sessions;
 mod shards;
+mod shards_bench;
 mod shares;
 mod signals;
 mod smb1_only;

@@ -244,6 +244,7 @@ fn sharded_scans_against_real_samba_and_postgres() {
     claims_that_must_be_refused_are(&lab, &cluster, &small);
     a_killed_workers_shard_resumes_with_no_host_lost_or_doubled(&lab, &cluster, &whole, &reference);
     two_scans_write_at_once(&lab, &cluster, &small);
+    queue_workers_share_chunks_and_take_over_a_dead_ones(&lab, &cluster, &whole, dir.path());
     a_server_restart_is_survived_and_a_lost_server_fails_in_bounded_time(&lab, &cluster, &whole);
 }
 
@@ -372,18 +373,21 @@ fn claims_that_must_be_refused_are(lab: &Lab, cluster: &Cluster, targets: &[Stri
     let t = targets;
     let (code, _, err) = smbaudit(lab, &worker_args(&url, "r", "7", "1/2"), t);
     assert_eq!(code, 0, "{err}");
-    let cases: [(Vec<&str>, &str); 5] = [
-        (
-            worker_args(&url, "r", "7", "1/2"),
-            "shard 1/2 is already claimed by",
-        ),
+    // A job engine starting the finished shard's worker again: nothing to do, exit 0.
+    let (code, _, err) = smbaudit(lab, &worker_args(&url, "r", "7", "1/2"), t);
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        err.contains("nothing to do: scan 1: shard 1/2 is already finished"),
+        "{err}"
+    );
+    let cases: [(Vec<&str>, &str); 4] = [
         (
             worker_args(&url, "r", "8", "2/2"),
             "--seed (the scan used 7)",
         ),
         (
             worker_args(&url, "r", "7", "2/3"),
-            "the shard count (the scan has 2)",
+            "the shard count (the scan has 2 shards, this worker 3 shards)",
         ),
         (
             vec!["scan", "--db", &url, "--scan-name", "n", "--shard", "1/2"],
@@ -449,7 +453,14 @@ fn a_killed_workers_shard_resumes_with_no_host_lost_or_doubled(
     kill_9(&mut one);
     let before: u64 = cluster.psql(&db, first_hosts).parse().unwrap();
     assert!((1..128).contains(&before), "{before}");
-    // Shard 2's worker lives: its shard cannot be taken.
+    // Shard 2's worker lives: its shard cannot be taken, by a second worker or a resume.
+    let (code, _, err) = smbaudit(
+        lab,
+        &worker_args(&url, "slow", "9", "2/2"),
+        &[targets.to_owned()],
+    );
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("shard 2/2 is already claimed by"), "{err}");
     let (code, _, err) = smbaudit(
         lab,
         &["scan", "--db", &url, "--resume", "slow", "--shard", "2/2"],
@@ -580,10 +591,10 @@ fn a_server_restart_is_survived_and_a_lost_server_fails_in_bounded_time(
     assert_eq!(status.code(), Some(1), "{err}");
     assert!(err.contains("reconnections failed"), "{err}");
     cluster.pg_ctl_start();
-    let mut args = vec!["scan", "--db", &url, "--resume", "lost", "--shard", "1/1"];
-    args.extend(QUICK);
+    // The job engine starts the worker again with the same command: it takes its shard
+    // over from the dead process and finishes it.
     let mut cmd = lab.client_command(BIN);
-    cmd.args(&args);
+    cmd.args(worker_args(&url, "lost", "3", "1/1")).arg(targets);
     let out = output_within(&mut cmd, Duration::from_secs(180)).unwrap();
     assert!(
         out.status.success(),
@@ -596,4 +607,92 @@ fn a_server_restart_is_survived_and_a_lost_server_fails_in_bounded_time(
         (Some("finished"), Some(256)),
         "{scan}"
     );
+}
+
+/// `--queue`: two workers take chunks of one scan; one is killed holding a chunk, which
+/// the other takes over once its lease expires. Every address is stored once. SQLite
+/// refuses the queue before anything is sent.
+fn queue_workers_share_chunks_and_take_over_a_dead_ones(
+    lab: &Lab,
+    cluster: &Cluster,
+    targets: &str,
+    dir: &std::path::Path,
+) {
+    let db = cluster.create_db();
+    let url = cluster.url(&db);
+    let worker = |url: &str| -> Vec<String> {
+        let mut args: Vec<String> = [
+            "scan",
+            "--db",
+            url,
+            "-q",
+            "-f",
+            "jsonl",
+            "--scan-name",
+            "q",
+            "--seed",
+            "4",
+            "--queue",
+            "--chunk-size",
+            "32",
+            "--lease",
+            "3s",
+        ]
+        .map(str::to_owned)
+        .to_vec();
+        args.extend(QUICK.map(str::to_owned));
+        args
+    };
+    let args = worker(&url);
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let mut doomed = spawn_slow(lab, &args, targets);
+    let mut other = spawn_slow(lab, &args, targets);
+    let leased_by_doomed = format!(
+        "SELECT count(*) FROM scan_chunks WHERE state = 'leased' AND worker_json LIKE '%\"pid\":{},%'",
+        doomed.id()
+    );
+    wait_until(cluster, &db, "SELECT count(*) FROM hosts", 1, &mut doomed);
+    wait_until(cluster, &db, &leased_by_doomed, 1, &mut doomed);
+    kill_9(&mut doomed);
+    let deadline = Instant::now() + Duration::from_secs(240);
+    let status = loop {
+        if let Some(status) = other.try_wait().unwrap() {
+            break status;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the surviving worker did not finish"
+        );
+        std::thread::sleep(Duration::from_millis(200));
+    };
+    let mut err = String::new();
+    std::io::Read::read_to_string(&mut other.stderr.take().unwrap(), &mut err).unwrap();
+    assert!(status.success(), "{err}");
+    let scan = listed(lab, &url, "q");
+    assert_eq!(scan["status"], "finished", "{scan}");
+    assert_eq!(
+        (
+            scan["chunks"]["done"].as_u64(),
+            scan["chunks"]["count"].as_u64()
+        ),
+        (Some(8), Some(8)),
+        "{scan}"
+    );
+    assert_eq!(scan["hosts"], 256, "{scan}");
+    assert_eq!(shown(lab, &url, "q").len(), 256);
+    let (_, table, _) = smbaudit(lab, &["history", "--db", &url], &[]);
+    assert!(table.contains("finished, 8/8 chunks"), "{table}");
+
+    // One file is no queue for many machines: refused, nothing stored.
+    let sqlite = dir.join("queue.db");
+    let sqlite = sqlite.to_str().unwrap();
+    let args = worker(sqlite);
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let (code, _, err) = smbaudit(lab, &args, &[targets.to_owned()]);
+    assert_eq!(code, 2, "{err}");
+    assert!(
+        err.contains("--queue needs a database every worker shares"),
+        "{err}"
+    );
+    assert_eq!(history(lab, sqlite), Vec::<Value>::new());
 }

@@ -9,7 +9,7 @@ use tokio_postgres::{Client, GenericClient, Row};
 use super::pg_error;
 use crate::error::{StoreError, to_json};
 use crate::scan::{ScanId, ScanMeta, ScanStatus, StoredShard, now};
-use crate::shards::{self, Claim, ROW_COLUMNS, ShardRow, ShardState, Verdict};
+use crate::shards::{self, ROW_COLUMNS, ShardRow, ShardState, Verdict};
 
 /// The time in milliseconds since 1970, by the server's clock.
 pub(super) const NOW_MS: &str = "(extract(epoch FROM clock_timestamp()) * 1000)::bigint";
@@ -121,7 +121,6 @@ pub(super) async fn claim(
     client: &mut Client,
     scan: ScanId,
     shard: StoredShard,
-    how: Claim,
 ) -> Result<ShardRow, StoreError> {
     let tx = client.transaction().await.map_err(pg_error)?;
     let index = int(shard.index);
@@ -135,7 +134,7 @@ pub(super) async fn claim(
         .map(|r| read(scan, &r))
         .transpose()?;
     let worker = shards::worker_json()?;
-    let written = match shards::judge(scan, shard, found, how)? {
+    let written = match shards::judge(scan, shard, found)? {
         Verdict::Insert => {
             tx.execute(
                 &format!(

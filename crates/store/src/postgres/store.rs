@@ -18,7 +18,7 @@ use crate::error::{StoreError, from_json, to_json};
 use crate::location::{PostgresUrl, StoreLocation};
 use crate::owner::ScanOwner;
 use crate::scan::{ScanId, ScanMeta, ScanStatus, ScanSummary, StoredShard, now};
-use crate::shards::{Claim, ShardRow, ShardsDone};
+use crate::shards::{ShardRow, ShardsDone};
 use crate::store::{ScanStore, ScanWriter};
 
 /// The first schema version with the `audits` table.
@@ -434,19 +434,14 @@ impl ScanStore for PostgresStore {
             .transpose()
     }
 
-    fn claim_shard(
-        &self,
-        scan: ScanId,
-        shard: StoredShard,
-        claim: Claim,
-    ) -> Result<ShardRow, StoreError> {
+    fn claim_shard(&self, scan: ScanId, shard: StoredShard) -> Result<ShardRow, StoreError> {
         self.writable()?;
         self.ensure_exists(scan)?;
         // A claim is one transaction of its own, on a connection of its own (the store's
         // client is shared, and `transaction` needs it exclusively).
         let mut session = connect(&self.url)?;
         let Session { rt, client } = &mut session;
-        block_on(rt, shards::claim(client, scan, shard, claim))
+        block_on(rt, shards::claim(client, scan, shard))
     }
 
     fn shards(&self, scan: ScanId) -> Result<Vec<ShardRow>, StoreError> {

@@ -7,7 +7,7 @@ use rusqlite::{Connection, OptionalExtension, Transaction, TransactionBehavior, 
 use super::Sql;
 use crate::error::{StoreError, to_json};
 use crate::scan::{ScanId, ScanMeta, ScanStatus, StoredShard, now};
-use crate::shards::{self, Claim, ROW_COLUMNS, ShardRow, ShardState, Verdict};
+use crate::shards::{self, ROW_COLUMNS, ShardRow, ShardState, Verdict};
 
 /// The time in milliseconds since 1970, by SQLite's clock.
 pub(super) const NOW_MS: &str = "CAST((julianday('now') - 2440587.5) * 86400000 AS INTEGER)";
@@ -96,7 +96,6 @@ pub(super) fn claim(
     conn: &Connection,
     scan: ScanId,
     shard: StoredShard,
-    how: Claim,
 ) -> Result<ShardRow, StoreError> {
     let tx = Transaction::new_unchecked(conn, TransactionBehavior::Immediate).sql()?;
     let index = i64::try_from(shard.index).unwrap_or(i64::MAX);
@@ -110,7 +109,7 @@ pub(super) fn claim(
         .sql()?
         .transpose()?;
     let worker = shards::worker_json()?;
-    match shards::judge(scan, shard, found, how)? {
+    match shards::judge(scan, shard, found)? {
         Verdict::Insert => tx
             .execute(
                 &format!(

@@ -19,7 +19,7 @@ use crate::error::{StoreError, from_json, to_json};
 use crate::location::StoreLocation;
 use crate::owner::ScanOwner;
 use crate::scan::{ScanId, ScanMeta, ScanStatus, ScanSummary, StoredShard, now};
-use crate::shards::{Claim, ShardRow, ShardsDone};
+use crate::shards::{ShardRow, ShardsDone};
 use crate::store::{ScanStore, ScanWriter};
 
 /// A scan history in one SQLite file. Each `SqliteStore` owns one connection; open one per
@@ -368,14 +368,9 @@ impl ScanStore for SqliteStore {
             .transpose()
     }
 
-    fn claim_shard(
-        &self,
-        scan: ScanId,
-        shard: StoredShard,
-        claim: Claim,
-    ) -> Result<ShardRow, StoreError> {
+    fn claim_shard(&self, scan: ScanId, shard: StoredShard) -> Result<ShardRow, StoreError> {
         self.ensure_exists(scan)?;
-        shards::claim(&self.conn, scan, shard, claim)
+        shards::claim(&self.conn, scan, shard)
     }
 
     fn shards(&self, scan: ScanId) -> Result<Vec<ShardRow>, StoreError> {

@@ -1,10 +1,8 @@
 //! Conformance cases of one scan written by many workers: the named scan found again,
-//! one claim per shard, take-overs only from dead workers, shard progress, and the scan's
+//! one live worker per shard, take-overs only from dead workers, shard progress, and the scan's
 //! status from all of its shards.
 
-use smbaudit_store::{
-    Claim, ScanStatus, ScanStore, ShardState, StoreError, StoreErrorKind, StoredShard,
-};
+use smbaudit_store::{ScanStatus, ScanStore, ShardState, StoreError, StoreErrorKind, StoredShard};
 
 use crate::common::{bare_host_json, meta, record};
 
@@ -37,24 +35,21 @@ pub(crate) fn a_shard_is_claimed_once(store: &dyn ScanStore) {
     let (id, _) = store
         .begin_named_scan(&meta(&["10.0.0.0/30"]), "s", 2)
         .unwrap();
-    let row = store.claim_shard(id, shard(1), Claim::New).unwrap();
+    let row = store.claim_shard(id, shard(1)).unwrap();
     assert_eq!(
         (row.shard, row.state, row.hosts),
         (shard(1), ShardState::Started, 0)
     );
     assert_eq!(row.worker.as_ref().map(|w| w.pid), Some(std::process::id()));
-    let e = store.claim_shard(id, shard(1), Claim::New).unwrap_err();
+    let e = store.claim_shard(id, shard(1)).unwrap_err();
     assert!(matches!(e, StoreError::ShardTaken { .. }), "{e:?}");
     assert_eq!(e.kind(), StoreErrorKind::Conflict);
     assert!(
         e.to_string().contains("shard 1/2 is already claimed by"),
         "{e}"
     );
-    // This process lives: its shard cannot be resumed by another.
-    let e = store.claim_shard(id, shard(1), Claim::Resume).unwrap_err();
-    assert!(matches!(e, StoreError::ShardTaken { .. }), "{e:?}");
-    // A shard never claimed may be claimed by a resume.
-    store.claim_shard(id, shard(2), Claim::Resume).unwrap();
+    // A shard never claimed may be claimed by any worker.
+    store.claim_shard(id, shard(2)).unwrap();
     let running = store.scan(id).unwrap();
     assert_eq!(running.status, ScanStatus::Running);
     assert_eq!(running.shards.unwrap().running, 2);
@@ -64,8 +59,8 @@ pub(crate) fn shard_writers_keep_their_rows_and_the_scans_status(store: &dyn Sca
     let (id, _) = store
         .begin_named_scan(&meta(&["10.0.0.0/30"]), "w", 2)
         .unwrap();
-    store.claim_shard(id, shard(1), Claim::New).unwrap();
-    store.claim_shard(id, shard(2), Claim::New).unwrap();
+    store.claim_shard(id, shard(1)).unwrap();
+    store.claim_shard(id, shard(2)).unwrap();
     let one = store.shard_writer(id, shard(1)).unwrap();
     one.send(&record(bare_host_json("10.0.0.1")), &[]).unwrap();
     one.advance(1).unwrap();
@@ -89,9 +84,9 @@ pub(crate) fn shard_writers_keep_their_rows_and_the_scans_status(store: &dyn Sca
     let s = store.scan(id).unwrap();
     assert_eq!(s.status, ScanStatus::Interrupted);
     assert_eq!(s.shards.unwrap().failed, 1);
-    let e = store.claim_shard(id, shard(1), Claim::Resume).unwrap_err();
+    let e = store.claim_shard(id, shard(1)).unwrap_err();
     assert!(matches!(e, StoreError::ShardFinished { .. }), "{e:?}");
-    let row = store.claim_shard(id, shard(2), Claim::Resume).unwrap();
+    let row = store.claim_shard(id, shard(2)).unwrap();
     assert_eq!(
         (row.state, row.hosts, row.last_index),
         (ShardState::Started, 1, 1)
