@@ -239,7 +239,7 @@ const ENV_SCAN: &str = "SMBAUDIT_PG_TEST_CHILD_SCAN";
 /// Hosts the child sends at once (a full batch and a partial one).
 const FAST: u32 = BATCH_HOSTS as u32 + 88;
 /// Hosts in the scan; those after `FAST` trickle in every `SLOW_GAP`.
-const TOTAL: u32 = 1200;
+const TOTAL: u32 = FAST + 600;
 const SLOW_GAP: Duration = Duration::from_millis(20);
 
 fn pg_url(url: &str) -> PostgresUrl {
