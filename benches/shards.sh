@@ -14,6 +14,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 export SMBAUDIT_BENCH_RUNS=${1:-3}
 export SMBAUDIT_BENCH_TARGETS=${2:-10.213.16.0/20}
-../shared/lab/lab route-check 10.213.16.0 10.213.31.255 >/dev/null
+LAB=${LAB:-../shared/lab/lab}
+"$LAB" route-check 10.213.16.0 10.213.31.255 >/dev/null \
+  || { echo "10.213.0.0/16 is not routed into the lab: run 'sudo $LAB up --farm 4096' first"; exit 1; }
 exec cargo test --release -q -p smbaudit --test it -- \
     --ignored --nocapture shards_bench::four_shards_vs_one_process
