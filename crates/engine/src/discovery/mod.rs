@@ -134,3 +134,11 @@ pub struct DiscoveryStats {
     /// Whether the run was cancelled.
     pub cancelled: bool,
 }
+
+pub mod connect;
+mod pace;
+#[path = "raw_shim.rs"]
+pub mod raw;
+mod sweep;
+
+pub use sweep::{DiscoveryError, Sweep, discover, first_ipv4, open};
