@@ -80,5 +80,6 @@ fn local_config(args: &LocalArgs) -> ScanConfig {
         skip: HashSet::<IpAddr>::new(),
         credentials: None,
         order: None,
+        discovery: None,
     }
 }
