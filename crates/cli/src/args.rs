@@ -240,8 +240,9 @@ pub(crate) enum NbstatFormat {
 /// The discovery stage: how SYNs (or connects) and NBSTAT queries are sent.
 #[derive(Debug, Args)]
 pub(crate) struct DiscoveryArgs {
-    /// Packets per second for the whole scan's discovery: SYNs (or connects) and their
-    /// retransmissions, and the NBSTAT queries of 137/udp, one budget (1 to 10000000).
+    /// Packets per second of TCP discovery: SYNs (or connects) and their retransmissions
+    /// together (1 to 10000000). The NBSTAT sweep of 137/udp before it paces itself, as
+    /// `nbstat` does with no --rate.
     #[arg(long, default_value_t = 10_000, value_name = "PPS", value_parser = parse_rate)]
     pub(crate) rate: u32,
     /// How TCP ports are discovered: auto (raw SYNs with CAP_NET_RAW, else connect()),

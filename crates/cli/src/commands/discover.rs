@@ -39,8 +39,13 @@ pub(crate) fn settings(args: &DiscoveryArgs, order: Order) -> DiscoveryConfig {
 
 /// Opens the sender for a scan of `targets` with `cfg` (`None` when the scan has no TCP
 /// port). `--discovery raw` without the means to send raw packets is bad input (exit 2);
-/// `auto` falling back says so in one line on stderr, as nmap does for `-sT`.
-pub(crate) fn open(cfg: &ScanConfig, targets: &TargetList) -> Result<Option<Sweep>, Fatal> {
+/// `auto` falling back says so in one line on stderr, as nmap does for `-sT` (not with
+/// `quiet`: `-q` prints nothing on stderr).
+pub(crate) fn open(
+    cfg: &ScanConfig,
+    targets: &TargetList,
+    quiet: bool,
+) -> Result<Option<Sweep>, Fatal> {
     let Some(dcfg) = discovery_config(cfg) else {
         return Ok(None);
     };
@@ -50,6 +55,7 @@ pub(crate) fn open(cfg: &ScanConfig, targets: &TargetList) -> Result<Option<Swee
         Err(e) => return Err(e.into()),
     };
     if dcfg.method == MethodChoice::Auto
+        && !quiet
         && let Some(reason) = sweep.fallback_reason()
     {
         eprintln!("scan: {reason}: discovery falls back to connect() (slower)");

@@ -102,7 +102,11 @@ pub(crate) async fn run(mut args: ScanArgs) -> Result<u8, Fatal> {
     };
     // Opened before the scan is stored or anything sent: `--discovery raw` without the
     // privilege stops here.
-    let sweep = discover::open(&scan_config(&args, HashSet::new(), order), &targets)?;
+    let sweep = discover::open(
+        &scan_config(&args, HashSet::new(), order),
+        &targets,
+        args.quiet,
+    )?;
     let vantage = args
         .vantage
         .or_else(|| resumed.as_ref().and_then(|s| s.vantage.parse().ok()))
@@ -389,8 +393,9 @@ fn scan_config(
             .concurrency
             .clamp(1, hosts_for_limit(nofile, SOCKETS_PER_HOST)),
         sweep: SweepConfig {
-            // One budget: the NBSTAT sweep runs before the TCP discovery, at the same rate.
-            rate: args.discovery.rate,
+            // As before discovery: adaptive (AIMD on loss), not held to --rate, until the
+            // NBSTAT queries join the raw sender's schedule.
+            rate: 0,
             timeout: args.udp.timeout,
             retries: args.udp.retries,
             source_port: args.udp.source_port,
