@@ -139,6 +139,9 @@ pub struct DiscoveryStats {
     pub skipped_ipv6: u64,
     /// Packets the send path's scope assertion refused (always 0 unless there is a bug).
     pub out_of_scope: u64,
+    /// Packets the kernel refused to send: a broadcast address of a link the scanner is
+    /// on (a /24 target that is also our subnet has one). Not retried.
+    pub unsendable: u64,
     /// Passes over the targets begun (the first included; 1 when nothing was retried).
     pub passes: u8,
 }
@@ -161,6 +164,7 @@ impl DiscoveryStats {
             cancelled: false,
             skipped_ipv6: 0,
             out_of_scope: 0,
+            unsendable: 0,
             passes: 0,
         }
     }

@@ -46,6 +46,8 @@ pub(super) fn admit(targets: &TargetList, packet: &[u8], dst: Ipv4Addr) -> Resul
 
 /// Up to [`MAX_BATCH`] packets and their destinations.
 pub(super) struct Batch {
+    /// The pair number of each packet.
+    pairs: Vec<u64>,
     packets: Vec<[u8; PACKET_LEN]>,
     dsts: Vec<Option<SockaddrIn>>,
     headers: MultiHeaders<SockaddrIn>,
@@ -61,6 +63,7 @@ impl Batch {
     /// An empty batch.
     pub(super) fn new() -> Self {
         Self {
+            pairs: Vec::with_capacity(MAX_BATCH),
             packets: Vec::with_capacity(MAX_BATCH),
             dsts: Vec::with_capacity(MAX_BATCH),
             headers: MultiHeaders::preallocate(MAX_BATCH, None),
@@ -72,11 +75,12 @@ impl Batch {
         self.packets.len()
     }
 
-    /// Adds `syn` (an IPv4 SYN to `dst`) if it passes the scope check. A refusal is a
+    /// Adds `syn` (an IPv4 SYN to `dst`, for pair `pair`) if it passes the scope check. A refusal is a
     /// bug: it panics in a debug build, and in a release build drops the packet and says
     /// so, for the caller to count and stop.
     pub(super) fn push(
         &mut self,
+        pair: u64,
         syn: &Syn,
         dst: Ipv4Addr,
         targets: &TargetList,
@@ -86,6 +90,7 @@ impl Batch {
         let admitted = admit(targets, packet.get(..len).unwrap_or(&[]), dst);
         debug_assert!(admitted.is_ok(), "scope assertion: {admitted:?}");
         admitted?;
+        self.pairs.push(pair);
         self.packets.push(packet);
         self.dsts
             .push(Some(SockaddrIn::from(SocketAddrV4::new(dst, 0))));
@@ -93,9 +98,17 @@ impl Batch {
     }
 
     /// Sends every packet held (in as many `sendmmsg` calls as the kernel needs) and
-    /// empties the batch.
-    pub(super) fn flush(&mut self, socket: &Socket) -> io::Result<()> {
+    /// empties the batch. `refused` is called with the pair of each packet the kernel
+    /// refused with EACCES, which it does for a broadcast address of a link we are on (a
+    /// raw socket without SO_BROADCAST): those are dropped, the others sent. Returns how
+    /// many were refused.
+    pub(super) fn flush(
+        &mut self,
+        socket: &Socket,
+        mut refused: impl FnMut(u64),
+    ) -> io::Result<u64> {
         let mut done = 0;
+        let mut refusals = 0;
         let mut full_queue = 0;
         while done < self.packets.len() {
             let slices: Vec<[IoSlice<'_>; 1]> = self.packets[done..]
@@ -117,12 +130,21 @@ impl Batch {
                     std::thread::sleep(Duration::from_micros(50));
                 }
                 Err(Errno::EINTR) => {}
+                Err(Errno::EACCES) => {
+                    // sendmmsg stops at the first packet it cannot send: skip that one.
+                    if let Some(&pair) = self.pairs.get(done) {
+                        refused(pair);
+                    }
+                    done += 1;
+                    refusals += 1;
+                }
                 Err(e) => return Err(io::Error::from(e)),
             }
         }
+        self.pairs.clear();
         self.packets.clear();
         self.dsts.clear();
-        Ok(())
+        Ok(refusals)
     }
 }
 
@@ -171,11 +193,11 @@ mod tests {
         let mut batch = Batch::new();
         let t = targets();
         let ok = Ipv4Addr::new(10, 215, 0, 1);
-        batch.push(&syn_to(ok), ok, &t).unwrap();
+        batch.push(0, &syn_to(ok), ok, &t).unwrap();
         let outside = Ipv4Addr::new(10, 215, 0, 4);
         // Release builds: dropped and reported; debug builds panic first.
         assert_eq!(
-            batch.push(&syn_to(outside), outside, &t),
+            batch.push(0, &syn_to(outside), outside, &t),
             Err(OutOfScope { dst: outside })
         );
         assert_eq!(batch.len(), 1);

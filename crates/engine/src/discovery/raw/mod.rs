@@ -332,6 +332,7 @@ fn stats(shared: &Shared, sent: &send::Sent) -> DiscoveryStats {
         cancelled: sent.cancelled,
         skipped_ipv6: sent.skipped_v6,
         out_of_scope: load(&c.out_of_scope),
+        unsendable: sent.unsendable,
         passes: sent.passes,
     }
 }

@@ -50,6 +50,8 @@ pub(super) struct Sent {
     pub(super) sent: u64,
     /// Of those, retransmissions.
     pub(super) retransmitted: u64,
+    /// Packets the kernel refused (a broadcast address of our link).
+    pub(super) unsendable: u64,
     /// IPv6 pairs skipped.
     pub(super) skipped_v6: u64,
     /// Passes begun (a sampled pass and its rest count as one).
@@ -153,7 +155,7 @@ impl<'a> Sweep<'a> {
         let tries = self.plan.tries.clamp(1, MAX_TRIES);
         self.pass(0, Part::All)?;
         let mut attempt = 1;
-        while attempt < MAX_TRIES && tries > 1 && !self.sent.cancelled {
+        while attempt < MAX_TRIES && tries > 1 && !self.sent.cancelled && self.undecided() > 0 {
             self.retry_pause();
             if attempt >= tries && !self.lossy(attempt - 1) {
                 break;
@@ -227,7 +229,7 @@ impl<'a> Sweep<'a> {
                 dst,
             };
             let syn = self.shared.cookie.syn(ips, port, u32::from(attempt));
-            if let Err(refused) = self.batch.push(&syn, dst, &self.shared.targets) {
+            if let Err(refused) = self.batch.push(j, &syn, dst, &self.shared.targets) {
                 self.shared
                     .counts
                     .out_of_scope
@@ -257,15 +259,22 @@ impl<'a> Sweep<'a> {
             return Ok(());
         }
         self.pacer.wait_and_release(n);
-        self.batch.flush(self.socket)?;
+        // A refused destination is never sent to again: its pair is marked decided
+        // (without a report, as nothing answered).
+        let decided = &self.shared.decided;
+        let refused = self.batch.flush(self.socket, |pair| {
+            decided.decide(pair);
+        })?;
         let now = Instant::now();
         self.first_send.get_or_insert(now);
         self.last_send = now;
-        self.sent.sent += n as u64;
+        let sent = n as u64 - refused;
+        self.sent.sent += sent;
+        self.sent.unsendable += refused;
         if attempt > 0 {
-            self.sent.retransmitted += n as u64;
+            self.sent.retransmitted += sent;
         }
-        self.progress.sent.fetch_add(n as u64, Ordering::Relaxed);
+        self.progress.sent.fetch_add(sent, Ordering::Relaxed);
         Ok(())
     }
 }
