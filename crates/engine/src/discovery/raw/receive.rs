@@ -174,3 +174,7 @@ fn attempt_of(cookie: &SynCookie, ip: IpAddr, port: u16, our_port: u16) -> u8 {
     let offset = (u32::from(our_port) + count - first) % count;
     u8::try_from(offset + 1).unwrap_or(u8::MAX)
 }
+
+#[cfg(test)]
+#[path = "receive_tests.rs"]
+mod tests;
