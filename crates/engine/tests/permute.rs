@@ -205,6 +205,30 @@ fn the_index_numbers_the_addresses_as_iteration_yields_them() {
 }
 
 #[test]
+fn position_of_inverts_address_at_the_first_spec_holding_it() {
+    let _serial = serial();
+    let list = mixed_list();
+    let index = list.index().unwrap();
+    for i in 0..index.len() {
+        let Some(ip) = index.address(i) else { continue };
+        let back = index.position_of(ip).unwrap();
+        // 10.0.0.5 is listed twice: both indices lead back to the first.
+        assert_eq!(index.address(back), Some(ip), "index {i}");
+        assert!(back <= i, "index {i}: {back}");
+        if ip != "10.0.0.5".parse::<IpAddr>().unwrap() {
+            assert_eq!(back, i, "{ip}");
+        }
+    }
+    for outside in ["10.0.0.64", "10.1.4.0", "192.168.2.4", "fd00::100", "::2"] {
+        assert_eq!(
+            index.position_of(outside.parse().unwrap()),
+            None,
+            "{outside}"
+        );
+    }
+}
+
+#[test]
 fn a_walk_continues_from_its_position() {
     let _serial = serial();
     let list = mixed_list();

@@ -16,6 +16,8 @@ use std::time::Duration;
 
 use crate::targets::Order;
 
+pub mod raw;
+
 /// The settings of one discovery run.
 #[derive(Debug, Clone)]
 pub struct DiscoveryConfig {
@@ -133,6 +135,39 @@ pub struct DiscoveryStats {
     pub elapsed: Duration,
     /// Whether the run was cancelled.
     pub cancelled: bool,
+    /// IPv6 (address, port) pairs the raw sweep skipped (the pipeline connects to them).
+    pub skipped_ipv6: u64,
+    /// Packets the send path's scope assertion refused (always 0 unless there is a bug).
+    pub out_of_scope: u64,
+    /// Packets the kernel refused to send: a broadcast address of a link the scanner is
+    /// on (a /24 target that is also our subnet has one). Not retried.
+    pub unsendable: u64,
+    /// Passes over the targets begun (the first included; 1 when nothing was retried).
+    pub passes: u8,
+}
+
+impl DiscoveryStats {
+    /// All counts zero, for a stage that ran as `method`.
+    pub fn new(method: Method) -> Self {
+        Self {
+            method,
+            planned: 0,
+            sent: 0,
+            retransmitted: 0,
+            valid_replies: 0,
+            rejected_replies: 0,
+            open: 0,
+            closed: 0,
+            unreachable: 0,
+            send_time: Duration::ZERO,
+            elapsed: Duration::ZERO,
+            cancelled: false,
+            skipped_ipv6: 0,
+            out_of_scope: 0,
+            unsendable: 0,
+            passes: 0,
+        }
+    }
 }
 
 pub mod connect;

@@ -1,0 +1,338 @@
+//! The raw SYN sweep: stateless discovery with raw IPv4 packets, as ZMap and masscan do.
+//!
+//! [`open`] checks what the sweep needs before anything is sent (CAP_NET_RAW, a route,
+//! the interface and its address) and says why not in a [`RawUnavailable`], so the
+//! dispatcher can fall back to `connect()` in one line. [`RawSweep::run`] then runs
+//! two OS threads:
+//!
+//! - **sending** ([`send`]): SYNs written by the wire layer into a reused batch and sent
+//!   by `sendmmsg` on a raw IPv4 socket (`IPPROTO_RAW`, so IP_HDRINCL: we write the IP
+//!   header) bound to the interface with SO_BINDTODEVICE; the kernel routes them and
+//!   resolves the next hop's MAC. Pairs (address × port) are visited in the keyed
+//!   permutation of the configured seed and shard, paced to `rate` ([`pace`]), with
+//!   retransmission passes over the pairs still undecided, then the cooldown. Every
+//!   packet passes the scope assertion ([`batch::admit`]): its destination must be a
+//!   target (included, not excluded).
+//! - **receiving** ([`receive`]): an AF_PACKET socket behind a classic BPF filter
+//!   ([`filter`]); every frame is decoded, its cookie checked, its sender checked to be a
+//!   target address and port, and its pair decided once in a bitmap ([`plan`]).
+//!
+//! IPv6 targets are skipped and counted ([`DiscoveryStats::skipped_ipv6`]): the
+//! pipeline connects to them. The kernel of the scanning host answers each SYN-ACK with a
+//! RST (no socket owns our source ports), as it does for ZMap; nothing suppresses it.
+
+mod batch;
+mod filter;
+mod pace;
+mod plan;
+mod receive;
+mod route;
+mod send;
+
+use std::io;
+use std::net::Ipv4Addr;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+use smbaudit_wire::tcpip::cookie::SynCookie;
+use socket2::{Domain, Protocol, Socket, Type};
+use tokio::sync::mpsc::UnboundedSender;
+use tokio_util::sync::CancellationToken;
+
+pub use batch::OutOfScope;
+
+use super::{DiscoveryConfig, DiscoveryProgress, DiscoveryStats, Found, Method, PortState};
+use crate::targets::TargetList;
+use plan::Decided;
+use route::Egress;
+
+/// Sends per pair at most, whatever `tries` says (the adaptive extra passes included).
+pub const MAX_TRIES: u8 = 8;
+/// The `tries` this stage is meant to run with: one first send and one retransmission
+/// pass (sampled first when big, see [`send`]), more when the path is lossy.
+pub const DEFAULT_TRIES: u8 = 2;
+/// `IPPROTO_RAW`: a raw IPv4 socket that sends the IP header we write (IP_HDRINCL).
+const IPPROTO_RAW: i32 = 255;
+/// How often `run` copies the threads' counts into the caller's progress.
+const PROGRESS_EVERY: Duration = Duration::from_millis(20);
+
+/// Why the raw sweep cannot run here. Each reads as the one line the fallback prints.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum RawUnavailable {
+    /// Raw sockets need CAP_NET_RAW (EPERM or EACCES).
+    #[error("no CAP_NET_RAW ({what}: permission denied)")]
+    NoPermission {
+        /// What was refused.
+        what: &'static str,
+    },
+    /// No route to the first target.
+    #[error("no route to {target}: {error}")]
+    NoRoute {
+        /// The target routed to.
+        target: Ipv4Addr,
+        /// The kernel's answer.
+        error: String,
+    },
+    /// The named interface does not exist.
+    #[error("no such interface {0:?}")]
+    NoSuchInterface(String),
+    /// The named interface has no IPv4 address to send from.
+    #[error("interface {0:?} has no IPv4 address")]
+    NoIpv4Address(String),
+    /// The route's source address is on no interface (it should always be).
+    #[error("no interface holds the route's source address {0}")]
+    NoInterfaceFor(Ipv4Addr),
+    /// A rate of 0 packets per second (a configuration error; the CLI refuses it first).
+    #[error("a rate of 0 packets per second sends nothing")]
+    ZeroRate,
+    /// No TCP port to probe.
+    #[error("no TCP port to probe")]
+    NoPorts,
+    /// More (address, port) pairs than one sweep can number.
+    #[error("too many targets for one raw sweep")]
+    TooManyTargets,
+    /// Another system call failed.
+    #[error("{what}: {error}")]
+    Io {
+        /// What was being done.
+        what: &'static str,
+        /// The error.
+        error: String,
+    },
+}
+
+impl RawUnavailable {
+    /// The error of creating or configuring a socket: no permission, or another.
+    fn from_socket_error(what: &'static str, error: &io::Error) -> Self {
+        match error.kind() {
+            io::ErrorKind::PermissionDenied => Self::NoPermission { what },
+            _ => Self::Io {
+                what,
+                error: error.to_string(),
+            },
+        }
+    }
+
+    /// Whether this is a configuration error rather than a missing capability: falling
+    /// back to `connect()` would not help.
+    pub fn is_config_error(&self) -> bool {
+        matches!(self, Self::ZeroRate | Self::NoPorts | Self::TooManyTargets)
+    }
+}
+
+/// A raw sweep ready to run: its sockets are open and its interface known.
+#[derive(Debug)]
+pub struct RawSweep {
+    egress: Egress,
+    send: Socket,
+    receive: Socket,
+    cookie: SynCookie,
+}
+
+/// Opens the raw sweep for `cfg`, sending towards `first_target`'s route (or through
+/// `cfg.interface`), or says why it cannot run. Sends nothing.
+pub fn open(cfg: &DiscoveryConfig, first_target: Ipv4Addr) -> Result<RawSweep, RawUnavailable> {
+    if cfg.rate == 0 {
+        return Err(RawUnavailable::ZeroRate);
+    }
+    if cfg.ports.is_empty() {
+        return Err(RawUnavailable::NoPorts);
+    }
+    let egress = route::egress(first_target, cfg.interface.as_deref())?;
+    let send = Socket::new(Domain::IPV4, Type::RAW, Some(Protocol::from(IPPROTO_RAW)))
+        .map_err(|e| RawUnavailable::from_socket_error("raw IPv4 socket", &e))?;
+    send.bind_device(Some(egress.interface.as_bytes()))
+        .map_err(|e| RawUnavailable::from_socket_error("binding to the interface", &e))?;
+    // Best effort, capped by net.core.wmem_max: room for bursts of batches.
+    let _ = send.set_send_buffer_size(4 << 20);
+    let receive = receive::open_socket(egress.ifindex)?;
+    Ok(RawSweep {
+        egress,
+        send,
+        receive,
+        cookie: SynCookie::new(rand::random()),
+    })
+}
+
+/// What both threads share: the targets, the cookie, the decisions and the counts.
+#[derive(Debug)]
+struct Shared {
+    targets: TargetList,
+    ports: Vec<u16>,
+    cookie: SynCookie,
+    egress: Egress,
+    decided: Decided,
+    start: Instant,
+    counts: Counts,
+    /// The threads' own progress, copied into the caller's by `run`.
+    progress: DiscoveryProgress,
+    /// Raised by the sender after the cooldown (or on an error): the receiver stops.
+    stop: AtomicBool,
+}
+
+/// Counters of the receiving side (and the sender's scope refusals).
+#[derive(Debug, Default)]
+struct Counts {
+    valid: AtomicU64,
+    rejected: AtomicU64,
+    open: AtomicU64,
+    closed: AtomicU64,
+    unreachable: AtomicU64,
+    /// Pairs decided in all.
+    decided: AtomicU64,
+    /// Pairs decided by an answer to send `a` (0-based), per `a`.
+    by_attempt: [AtomicU64; MAX_TRIES as usize],
+    out_of_scope: AtomicU64,
+}
+
+impl Counts {
+    /// Counts a first decision.
+    fn record(&self, found: &Found) {
+        let state = match found.state {
+            PortState::Open => &self.open,
+            PortState::Closed => &self.closed,
+            PortState::Unreachable { .. } => &self.unreachable,
+        };
+        state.fetch_add(1, Ordering::Relaxed);
+        self.decided.fetch_add(1, Ordering::Relaxed);
+        let attempt = usize::from(found.attempt.saturating_sub(1));
+        if let Some(c) = self.by_attempt.get(attempt) {
+            c.fetch_add(1, Ordering::Relaxed);
+        }
+    }
+
+    /// Pairs decided by answers to send `attempt` (0-based).
+    fn recovered(&self, attempt: u8) -> u64 {
+        self.by_attempt
+            .get(usize::from(attempt))
+            .map_or(0, |c| c.load(Ordering::Relaxed))
+    }
+}
+
+impl RawSweep {
+    /// The interface the sweep sends on.
+    pub fn interface(&self) -> &str {
+        &self.egress.interface
+    }
+
+    /// The address its SYNs come from.
+    pub fn source(&self) -> Ipv4Addr {
+        self.egress.source
+    }
+
+    /// Sweeps `targets` × `cfg.ports`, handing each decided pair to `found` as it comes,
+    /// until the cooldown after the last send is over or `cancel` fires. Errors are I/O
+    /// failures of the sockets, and a scope refusal ([`OutOfScope`]).
+    pub async fn run(
+        self,
+        targets: &TargetList,
+        cfg: &DiscoveryConfig,
+        cancel: &CancellationToken,
+        progress: &DiscoveryProgress,
+        found: UnboundedSender<Found>,
+    ) -> io::Result<DiscoveryStats> {
+        let mut ports = cfg.ports.clone();
+        ports.sort_unstable();
+        ports.dedup();
+        let index = targets.index().map_err(io::Error::other)?;
+        let pairs = index.len().saturating_mul(ports.len() as u64);
+        let decided =
+            Decided::new(pairs).ok_or_else(|| io::Error::other(RawUnavailable::TooManyTargets))?;
+        let shared = Arc::new(Shared {
+            targets: targets.clone(),
+            ports,
+            cookie: self.cookie,
+            egress: self.egress.clone(),
+            decided,
+            start: Instant::now(),
+            counts: Counts::default(),
+            progress: DiscoveryProgress::default(),
+            stop: AtomicBool::new(false),
+        });
+        let plan = send::SendPlan {
+            rate: cfg.rate,
+            tries: cfg.tries,
+            order: cfg.order,
+            cooldown: cfg.cooldown,
+        };
+        progress.planned.store(pairs, Ordering::Relaxed);
+        let receiver = {
+            let shared = Arc::clone(&shared);
+            let socket = self.receive;
+            std::thread::Builder::new()
+                .name("synraw-receive".into())
+                .spawn(move || receive::receive_all(&shared, &socket, &shared.progress, &found))?
+        };
+        let sender = {
+            let shared = Arc::clone(&shared);
+            let socket = self.send;
+            let cancel = cancel.clone();
+            std::thread::Builder::new()
+                .name("synraw-send".into())
+                .spawn(move || {
+                    let _stop = StopOnDrop(&shared.stop);
+                    send::send_all(&shared, &socket, plan, &cancel, &shared.progress)
+                })?
+        };
+        while !(sender.is_finished() && receiver.is_finished()) {
+            tokio::time::sleep(PROGRESS_EVERY).await;
+            copy_progress(&shared.progress, progress);
+        }
+        let sent = join(sender)??;
+        join(receiver)??;
+        copy_progress(&shared.progress, progress);
+        progress.planned.store(sent.planned, Ordering::Relaxed);
+        progress.done.store(true, Ordering::Release);
+        Ok(stats(&shared, &sent))
+    }
+}
+
+/// Raises the stop flag when the sender ends, however it ends (a panic included), so
+/// the receiver never waits for it forever.
+struct StopOnDrop<'a>(&'a AtomicBool);
+
+impl Drop for StopOnDrop<'_> {
+    fn drop(&mut self) {
+        self.0.store(true, Ordering::Release);
+    }
+}
+
+fn join<T>(handle: std::thread::JoinHandle<T>) -> io::Result<T> {
+    handle
+        .join()
+        .map_err(|_| io::Error::other("a raw sweep thread panicked"))
+}
+
+fn copy_progress(from: &DiscoveryProgress, to: &DiscoveryProgress) {
+    to.sent
+        .store(from.sent.load(Ordering::Relaxed), Ordering::Relaxed);
+    to.open
+        .store(from.open.load(Ordering::Relaxed), Ordering::Relaxed);
+}
+
+fn stats(shared: &Shared, sent: &send::Sent) -> DiscoveryStats {
+    let c = &shared.counts;
+    let load = |a: &AtomicU64| a.load(Ordering::Relaxed);
+    DiscoveryStats {
+        method: Method::Raw {
+            interface: shared.egress.interface.clone(),
+        },
+        planned: sent.planned,
+        sent: sent.sent,
+        retransmitted: sent.retransmitted,
+        valid_replies: load(&c.valid),
+        rejected_replies: load(&c.rejected),
+        open: load(&c.open),
+        closed: load(&c.closed),
+        unreachable: load(&c.unreachable),
+        send_time: sent.send_time,
+        elapsed: shared.start.elapsed(),
+        cancelled: sent.cancelled,
+        skipped_ipv6: sent.skipped_v6,
+        out_of_scope: load(&c.out_of_scope),
+        unsendable: sent.unsendable,
+        passes: sent.passes,
+    }
+}

@@ -1,0 +1,164 @@
+//! The (address, port) pairs of a sweep by number, and the one bit per pair that says it
+//! is decided.
+//!
+//! Pair `j` is address `j / ports` of the target index ([`TargetIndex::address`]) and
+//! port `j % ports` of the configured list, so the keyed permutation runs over addresses
+//! and ports together: two ports of one host are as far apart as any two pairs, and no
+//! host or subnet sees a burst. Memory is one bit per pair of the included space
+//! (4 MiB for a /8 on two ports), whatever answers: a reply storm or duplicate SYN-ACKs
+//! only find their bit already set.
+
+use std::net::{IpAddr, Ipv4Addr};
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use crate::targets::{TargetIndex, TargetList};
+
+/// Why pair `j` is not sent to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Skip {
+    /// An IPv6 target: the pipeline connects to those directly.
+    Ipv6,
+    /// Excluded, or an unresolved name.
+    NotTarget,
+}
+
+/// The numbering of pairs over one target index and port list.
+#[derive(Debug)]
+pub(super) struct Pairs<'a> {
+    index: TargetIndex<'a>,
+    targets: &'a TargetList,
+    ports: &'a [u16],
+}
+
+impl<'a> Pairs<'a> {
+    /// The pairs of `targets` × `ports` (`ports` not empty, no port twice).
+    pub(super) fn new(targets: &'a TargetList, index: TargetIndex<'a>, ports: &'a [u16]) -> Self {
+        Self {
+            index,
+            targets,
+            ports,
+        }
+    }
+
+    /// How many pairs there are: included addresses (excluded ones too) times ports.
+    pub(super) fn len(&self) -> u64 {
+        self.index.len().saturating_mul(self.ports.len() as u64)
+    }
+
+    /// The IPv4 target and port of pair `j`, or why it is skipped. An address listed
+    /// twice is sent to twice, as [`TargetList::walk`] visits it; its reply is counted
+    /// under the first spec's number ([`Self::number`]), so it is reported once.
+    pub(super) fn pair(&self, j: u64) -> Result<(Ipv4Addr, u16), Skip> {
+        let n = self.ports.len() as u64;
+        let port = *usize::try_from(j % n)
+            .ok()
+            .and_then(|p| self.ports.get(p))
+            .ok_or(Skip::NotTarget)?;
+        let address = j / n;
+        let ip = self.index.address(address).ok_or(Skip::NotTarget)?;
+        let IpAddr::V4(v4) = ip else {
+            return Err(Skip::Ipv6);
+        };
+        if !self.targets.contains(ip) {
+            return Err(Skip::NotTarget);
+        }
+        Ok((v4, port))
+    }
+
+    /// The number of the pair (`ip`, `port`), if it is a target pair.
+    pub(super) fn number(&self, ip: IpAddr, port: u16) -> Option<u64> {
+        let p = self.ports.iter().position(|&q| q == port)? as u64;
+        if !self.targets.contains(ip) {
+            return None;
+        }
+        let address = self.index.position_of(ip)?;
+        address
+            .checked_mul(self.ports.len() as u64)
+            .and_then(|a| a.checked_add(p))
+    }
+}
+
+/// One bit per pair, set once the pair is decided; shared by the sender (which skips
+/// decided pairs on a retransmission pass) and the receiver (which decides).
+#[derive(Debug)]
+pub(super) struct Decided {
+    words: Vec<AtomicU64>,
+}
+
+impl Decided {
+    /// `pairs` bits, all clear. `None` if they do not fit this machine's address space.
+    pub(super) fn new(pairs: u64) -> Option<Self> {
+        let words = usize::try_from(pairs.div_ceil(64)).ok()?;
+        Some(Self {
+            words: (0..words).map(|_| AtomicU64::new(0)).collect(),
+        })
+    }
+
+    /// Sets bit `j`; true if this call set it (the first decision), false if it was set
+    /// already or is out of range.
+    pub(super) fn decide(&self, j: u64) -> bool {
+        let Some((word, bit)) = self.locate(j) else {
+            return false;
+        };
+        word.fetch_or(bit, Ordering::Relaxed) & bit == 0
+    }
+
+    /// Whether pair `j` is decided (out of range counts as decided: never send to it).
+    pub(super) fn is_decided(&self, j: u64) -> bool {
+        self.locate(j)
+            .is_none_or(|(word, bit)| word.load(Ordering::Relaxed) & bit != 0)
+    }
+
+    fn locate(&self, j: u64) -> Option<(&AtomicU64, u64)> {
+        let word = self.words.get(usize::try_from(j / 64).ok()?)?;
+        Some((word, 1 << (j % 64)))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn list(include: &[&str], exclude: &[&str]) -> TargetList {
+        let mut t = TargetList::new();
+        include.iter().for_each(|s| t.include(s).unwrap());
+        exclude.iter().for_each(|s| t.exclude(s).unwrap());
+        t
+    }
+
+    #[test]
+    fn numbers_pairs_both_ways_and_skips_what_is_not_sent() {
+        let t = list(&["10.0.0.0/30", "10.0.0.1", "fd00::1"], &["10.0.0.2"]);
+        let ports = [445, 139];
+        let pairs = Pairs::new(&t, t.index().unwrap(), &ports);
+        assert_eq!(pairs.len(), 12);
+        let got: Vec<_> = (0..pairs.len()).map(|j| pairs.pair(j)).collect();
+        let v4 = |d| Ok((Ipv4Addr::new(10, 0, 0, d), 445));
+        assert_eq!(got[0], v4(0));
+        assert_eq!(got[1], Ok((Ipv4Addr::new(10, 0, 0, 0), 139)));
+        assert_eq!(got[2], v4(1));
+        assert_eq!(got[4], Err(Skip::NotTarget), "excluded");
+        assert_eq!(got[8], v4(1), "10.0.0.1 again");
+        assert_eq!(got[10], Err(Skip::Ipv6));
+        for (j, pair) in got.iter().enumerate().take(8) {
+            if let Ok((ip, port)) = pair {
+                assert_eq!(pairs.number((*ip).into(), *port), Some(j as u64));
+            }
+        }
+        assert_eq!(pairs.number("10.0.0.1".parse().unwrap(), 445), Some(2));
+        assert_eq!(pairs.number("10.0.0.2".parse().unwrap(), 445), None);
+        assert_eq!(pairs.number("10.0.0.1".parse().unwrap(), 80), None);
+        assert_eq!(pairs.number("10.0.0.9".parse().unwrap(), 445), None);
+    }
+
+    #[test]
+    fn decides_each_pair_once() {
+        let d = Decided::new(130).unwrap();
+        assert!(!d.is_decided(129));
+        assert!(d.decide(129));
+        assert!(!d.decide(129), "a duplicate");
+        assert!(d.is_decided(129) && !d.is_decided(128));
+        assert!(!d.decide(192) && d.is_decided(192), "out of range");
+        assert_eq!(d.words.len(), 3);
+    }
+}

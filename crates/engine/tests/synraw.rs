@@ -1,0 +1,324 @@
+//! The raw SYN sweep (`discovery::raw`) against real Linux TCP stacks in network
+//! namespaces (`synraw/netns.rs`): a scanner, a target namespace holding the bridge and
+//! the targets' addresses, and an injector of forged replies.
+//!
+//! What is proven: an open port (a listener) is found open, a closed one (the kernel's
+//! RST) closed, an ICMP host-unreachable (nft `reject` in the target) unreachable, and a
+//! silent one (nft `drop`, or no host at all) is not reported but retried exactly
+//! `tries` times; an excluded address receives not one SYN (nft counters in the target);
+//! forged SYN-ACKs with wrong acks, from an unprobed port and from a non-target address
+//! are all rejected and counted; listeners whose SYN queue overflows (backlog 32, replies
+//! slowed by a tbf qdisc) are all found thanks to the retransmission passes; and without
+//! CAP_NET_RAW `open` says "no CAP_NET_RAW".
+//!
+//! Network: only the namespaces' 10.215.N.0/24, no default route anywhere. Every test is
+//! bounded: each sweep has a rate, a number of tries and a cooldown, and a timeout.
+//! Without root the tests print a skip line and pass, unless `CI=true`.
+
+#[path = "synraw/netns.rs"]
+mod netns;
+#[path = "synraw/scripts.rs"]
+mod scripts;
+
+use std::collections::BTreeSet;
+use std::net::{IpAddr, Ipv4Addr};
+use std::time::Duration;
+
+use netns::{Net, Role};
+use smbaudit_engine::CancellationToken;
+use smbaudit_engine::discovery::raw::{self, RawUnavailable};
+use smbaudit_engine::discovery::{
+    DiscoveryConfig, DiscoveryProgress, DiscoveryStats, Found, MethodChoice, PortState,
+};
+use smbaudit_engine::targets::{Order, TargetList};
+
+/// A sweep that has not ended after this is a failure.
+const SWEEP_LIMIT: Duration = Duration::from_secs(60);
+
+/// The network, or a skip line and `return`.
+macro_rules! net_or_skip {
+    () => {
+        match Net::start() {
+            Ok(net) => net,
+            Err(skip) => {
+                eprintln!("SKIPPED (needs root + ip, nft, tc, python3): {}", skip.0);
+                return;
+            }
+        }
+    };
+}
+
+fn config(ports: &[u16], rate: u32, tries: u8) -> DiscoveryConfig {
+    DiscoveryConfig {
+        ports: ports.to_vec(),
+        rate,
+        tries,
+        cooldown: Duration::from_millis(500),
+        order: Order {
+            seed: 11,
+            ..Order::default()
+        },
+        interface: None,
+        method: MethodChoice::Raw,
+    }
+}
+
+fn targets(include: &[String], exclude: &[String]) -> TargetList {
+    let mut t = TargetList::new();
+    include.iter().for_each(|s| t.include(s).unwrap());
+    exclude.iter().for_each(|s| t.exclude(s).unwrap());
+    t
+}
+
+/// Opens the sweep in the scanner namespace, runs `between` (after the sockets are open,
+/// before the first send), then sweeps. Returns the stats and every pair found.
+fn sweep(
+    net: &Net,
+    targets: &TargetList,
+    cfg: &DiscoveryConfig,
+    between: impl FnOnce() + Send,
+) -> (DiscoveryStats, Vec<Found>) {
+    let first = match targets.iter().next() {
+        Some(IpAddr::V4(v4)) => v4,
+        other => panic!("first target {other:?}"),
+    };
+    net.enter(Role::Scanner, || {
+        let sweep = raw::open(cfg, first).expect("raw sweep opens as root");
+        assert_eq!(sweep.interface(), "s0");
+        assert_eq!(sweep.source(), net.scanner());
+        between();
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_time()
+            .build()
+            .unwrap();
+        let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+        let cancel = CancellationToken::new();
+        let progress = DiscoveryProgress::default();
+        let stats = rt.block_on(async {
+            tokio::time::timeout(SWEEP_LIMIT, sweep.run(targets, cfg, &cancel, &progress, tx))
+                .await
+                .expect("the sweep ends")
+                .expect("the sweep runs")
+        });
+        let mut found = Vec::new();
+        while let Ok(f) = rx.try_recv() {
+            found.push(f);
+        }
+        assert!(progress.done.load(std::sync::atomic::Ordering::Acquire));
+        (stats, found)
+    })
+}
+
+/// Packets an nft counter named `name` in the target's table `synr` has counted.
+fn counter(net: &Net, name: &str) -> u64 {
+    let out = net.output(Role::Target, &format!("nft list counter ip synr {name}"));
+    let packets = out
+        .split_whitespace()
+        .skip_while(|w| *w != "packets")
+        .nth(1)
+        .unwrap_or_else(|| panic!("counter {name}: {out}"));
+    packets.parse().unwrap()
+}
+
+#[test]
+fn finds_open_closed_and_unreachable_and_retries_the_silent() {
+    let net = net_or_skip!();
+    let n = net.net24();
+    for host in [10, 11, 12, 13, 14] {
+        net.sh(Role::Target, &format!("ip addr add {n}{host}/24 dev br0"));
+    }
+    net.sh(
+        Role::Target,
+        &format!(
+            "nft -f - <<'EOF'
+table ip synr {{
+  counter to_silent {{}}
+  counter to_excluded {{}}
+  chain input {{
+    type filter hook input priority 0;
+    ip daddr {n}12 tcp flags syn counter name to_silent drop
+    ip daddr {n}14 tcp flags syn counter name to_excluded
+    ip daddr {n}13 reject with icmp type host-unreachable
+  }}
+}}
+EOF"
+        ),
+    );
+    let open445 = format!("{n}10:445");
+    let open139 = format!("{n}10:139");
+    net.spawn_ready(
+        Role::Target,
+        "python3",
+        &["-c", scripts::LISTEN, "16", &open445, &open139],
+    );
+    // .8-.15 without .14; .8, .9 and .15 have no host at all.
+    let t = targets(&[format!("{n}8/29")], &[format!("{n}14")]);
+    let tries = 3;
+    let (stats, found) = sweep(&net, &t, &config(&[445, 139], 2000, tries), || {});
+
+    let ip = |h| IpAddr::V4(Ipv4Addr::new(10, 215, net.addr(0).octets()[2], h));
+    let got: BTreeSet<(IpAddr, u16, String)> = found
+        .iter()
+        .map(|f| (f.ip, f.port, format!("{:?}", f.state)))
+        .collect();
+    let unreachable = format!(
+        "{:?}",
+        PortState::Unreachable {
+            icmp_type: 3,
+            code: 1
+        }
+    );
+    let want: BTreeSet<(IpAddr, u16, String)> = [
+        (ip(10), 445, "Open".to_owned()),
+        (ip(10), 139, "Open".to_owned()),
+        (ip(11), 445, "Closed".to_owned()),
+        (ip(11), 139, "Closed".to_owned()),
+        (ip(13), 445, unreachable.clone()),
+        (ip(13), 139, unreachable),
+    ]
+    .into();
+    assert_eq!(got, want);
+    assert_eq!(found.len(), 6, "each pair reported once: {found:?}");
+    assert!(found.iter().all(|f| f.attempt == 1), "{found:?}");
+    // 7 addresses × 2 ports; the 8 silent pairs are sent `tries` times.
+    assert_eq!(stats.planned, 14);
+    assert_eq!(stats.sent, 14 + 8 * u64::from(tries - 1), "{stats:?}");
+    assert_eq!(stats.retransmitted, 8 * u64::from(tries - 1));
+    assert_eq!((stats.open, stats.closed, stats.unreachable), (2, 2, 2));
+    assert_eq!(stats.valid_replies, 6, "{stats:?}");
+    assert_eq!((stats.rejected_replies, stats.out_of_scope), (0, 0));
+    assert_eq!(stats.passes, tries);
+    assert!(!stats.cancelled);
+    assert_eq!(counter(&net, "to_silent"), 2 * u64::from(tries));
+    assert_eq!(
+        counter(&net, "to_excluded"),
+        0,
+        "the excluded address got a SYN"
+    );
+}
+
+#[test]
+fn rejects_and_counts_forged_replies_from_a_third_namespace() {
+    let net = net_or_skip!();
+    let n = net.net24();
+    net.sh(Role::Target, &format!("ip addr add {n}10/24 dev br0"));
+    let open = format!("{n}10:445");
+    net.spawn_ready(
+        Role::Target,
+        "python3",
+        &["-c", scripts::LISTEN, "16", &open],
+    );
+    let t = targets(&[format!("{n}10")], &[]);
+    let scanner = net.scanner().to_string();
+    // Wrong acks from the target's real port, from a port not probed, and from an
+    // address that is not a target (the injector's own).
+    let forged = [
+        format!("{n}10:445:5"),
+        format!("{n}10:8080:5"),
+        format!("{n}200:445:5"),
+    ];
+    let (stats, found) = sweep(&net, &t, &config(&[445], 1000, 2), || {
+        let mut args = vec!["-c", scripts::INJECT, &scanner];
+        args.extend(forged.iter().map(String::as_str));
+        let sent = net.output(Role::Injector, &shell_words(&args));
+        assert_eq!(sent.trim(), "15");
+    });
+    assert_eq!(stats.rejected_replies, 15, "{stats:?}");
+    assert_eq!(stats.valid_replies, 1, "{stats:?}");
+    assert_eq!(found.len(), 1);
+    assert_eq!((found[0].port, found[0].state), (445, PortState::Open));
+}
+
+/// `python3 ARGS...` as one shell command line, each argument single-quoted.
+fn shell_words(args: &[&str]) -> String {
+    let quoted: Vec<String> = args
+        .iter()
+        .map(|a| format!("'{}'", a.replace('\'', r"'\''")))
+        .collect();
+    format!("python3 {}", quoted.join(" "))
+}
+
+#[test]
+fn finds_every_listener_whose_syn_queue_overflows() {
+    let net = net_or_skip!();
+    let n = net.net24();
+    // 128 addresses answered by one listener (AnyIP), backlog 32, no SYN cookies: a SYN
+    // that finds 32 half-open connections is dropped. The target's replies are slowed to
+    // about 160 per second (tbf), so the scanner's RSTs come late and the queue stays
+    // full for the whole first pass. The scanner reaches the /25 through the target's
+    // bridge address, so one ARP exchange serves all of it.
+    net.sh(Role::Scanner, &format!("ip route add {n}128/25 via {n}2"));
+    net.sh(
+        Role::Target,
+        &format!(
+            "ip route add local {n}128/25 dev lo && sysctl -qw net.ipv4.tcp_syncookies=0 \
+             && tc qdisc add dev ts root tbf rate 100kbit burst 1600 latency 5s"
+        ),
+    );
+    net.spawn_ready(
+        Role::Target,
+        "python3",
+        &["-c", scripts::LISTEN, "32", "0.0.0.0:445"],
+    );
+    let t = targets(&[format!("{n}128/25")], &[]);
+    let (stats, found) = sweep(&net, &t, &config(&[445], 10_000, raw::DEFAULT_TRIES), || {});
+    let first_try = found.iter().filter(|f| f.attempt == 1).count();
+    eprintln!("{stats:?}\nfound on the first try: {first_try}");
+    assert!(
+        first_try < 127,
+        "no SYN was dropped: the test proves nothing"
+    );
+    // 10.215.N.255 is the broadcast address of the scanner's own /24: the kernel refuses
+    // to send to it, once, and the sweep goes on without it.
+    assert_eq!(stats.unsendable, 1, "{stats:?}");
+    assert_eq!(found.len(), 127, "{stats:?}");
+    assert!(found.iter().all(|f| f.state == PortState::Open));
+    assert_eq!(stats.open, 127);
+    assert!(
+        stats.passes > raw::DEFAULT_TRIES,
+        "the adaptive passes: {stats:?}"
+    );
+}
+
+#[test]
+fn says_no_cap_net_raw_without_it() {
+    const CHILD: &str = "SYNR_OPEN_UNPRIVILEGED";
+    if std::env::var_os(CHILD).is_some() {
+        let cfg = config(&[445], 1000, 1);
+        let e = raw::open(&cfg, Ipv4Addr::LOCALHOST).unwrap_err();
+        assert!(matches!(e, RawUnavailable::NoPermission { .. }), "{e:?}");
+        assert!(e.to_string().starts_with("no CAP_NET_RAW"), "{e}");
+        assert!(!e.is_config_error());
+        return;
+    }
+    if !nix::unistd::geteuid().is_root() {
+        // Already unprivileged: the check itself is the test.
+        let e = raw::open(&config(&[445], 1000, 1), Ipv4Addr::LOCALHOST).unwrap_err();
+        assert!(matches!(e, RawUnavailable::NoPermission { .. }), "{e:?}");
+        return;
+    }
+    // As root: the same test again as nobody, without any capability.
+    let exe = std::env::current_exe().unwrap();
+    let status = std::process::Command::new("setpriv")
+        .args([
+            "--reuid=65534",
+            "--regid=65534",
+            "--clear-groups",
+            "--inh-caps=-all",
+        ])
+        .arg(exe)
+        .args(["--exact", "says_no_cap_net_raw_without_it", "--nocapture"])
+        .env(CHILD, "1")
+        .status()
+        .expect("setpriv");
+    assert!(status.success(), "the unprivileged run failed");
+}
+
+#[test]
+fn refuses_a_rate_of_zero_and_no_ports_before_anything() {
+    let zero = raw::open(&config(&[445], 0, 1), Ipv4Addr::LOCALHOST).unwrap_err();
+    assert_eq!(zero, RawUnavailable::ZeroRate);
+    assert!(zero.is_config_error());
+    let none = raw::open(&config(&[], 1000, 1), Ipv4Addr::LOCALHOST).unwrap_err();
+    assert_eq!(none, RawUnavailable::NoPorts);
+}
