@@ -107,7 +107,7 @@ impl ConnectSweep {
             .flat_map(|ip| cfg.ports.iter().map(move |&port| (ip, port)));
         let wait = connect_wait(cfg.tries, cfg.cooldown);
         let started = Instant::now();
-        let mut stats = empty_stats(self.method());
+        let mut stats = DiscoveryStats::new(self.method());
         let mut pacer = Pacer::new(cfg.rate, started);
         let mut running: JoinSet<(Ipv4Addr, u16, Answer, Duration)> = JoinSet::new();
         let mut exhausted = false;
@@ -202,24 +202,6 @@ impl ConnectSweep {
 pub fn connect_wait(tries: u8, cooldown: Duration) -> Duration {
     let retransmissions = u32::from(tries.clamp(1, 7)) - 1;
     SYN_RTO * ((1u32 << retransmissions) - 1) + cooldown
-}
-
-/// Counters before anything is sent.
-fn empty_stats(method: Method) -> DiscoveryStats {
-    DiscoveryStats {
-        method,
-        planned: 0,
-        sent: 0,
-        retransmitted: 0,
-        valid_replies: 0,
-        rejected_replies: 0,
-        open: 0,
-        closed: 0,
-        unreachable: 0,
-        send_time: Duration::ZERO,
-        elapsed: Duration::ZERO,
-        cancelled: false,
-    }
 }
 
 /// One handshake to `addr` within `wait`; backs off (10 ms doubling to 500 ms) while the

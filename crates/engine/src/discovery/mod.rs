@@ -172,8 +172,6 @@ impl DiscoveryStats {
 
 pub mod connect;
 mod pace;
-#[path = "raw_shim.rs"]
-pub mod raw;
 mod sweep;
 
 pub use sweep::{DiscoveryError, Sweep, discover, first_ipv4, open};

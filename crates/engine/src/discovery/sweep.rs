@@ -46,7 +46,8 @@ pub fn open(
     };
     match raw::open(cfg, first) {
         Ok(raw) => Ok(Sweep::Raw(raw)),
-        Err(why) if cfg.method == MethodChoice::Raw => {
+        // A bad setting, or raw asked for: connect() would not be what was asked.
+        Err(why) if cfg.method == MethodChoice::Raw || why.is_config_error() => {
             Err(DiscoveryError::RawUnavailable(why.to_string()))
         }
         Err(why) => Ok(Sweep::Connect(ConnectSweep::new(why.to_string()))),
@@ -62,6 +63,25 @@ pub fn first_ipv4(targets: &TargetList, cfg: &DiscoveryConfig) -> Option<Ipv4Add
 }
 
 impl Sweep {
+    /// How the stage will run (the raw sender's interface, or `connect()` and why).
+    pub fn method(&self) -> super::Method {
+        match self {
+            Self::Raw(raw) => super::Method::Raw {
+                interface: raw.interface().to_owned(),
+            },
+            Self::Connect(c) => c.method(),
+        }
+    }
+
+    /// The address raw SYNs leave from: the scanner's own, which a raw SYN cannot probe
+    /// (its reply never comes back through the packet socket); `None` for `connect()`.
+    pub fn raw_source(&self) -> Option<Ipv4Addr> {
+        match self {
+            Self::Raw(raw) => Some(raw.source()),
+            Self::Connect(_) => None,
+        }
+    }
+
     /// Why the `connect()` sweep runs instead of raw packets (`None`: raw).
     pub fn fallback_reason(&self) -> Option<String> {
         match self {

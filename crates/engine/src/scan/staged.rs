@@ -6,8 +6,9 @@
 //! silent too when the `connect()` sweep says so), else when discovery ends (its undecided
 //! ports are then silent). One with a port open is fingerprinted with what discovery
 //! found, so a port found closed or silent gets no second connection; one with none open is
-//! recorded from discovery alone. IPv6 targets are not swept: they go to the fingerprint
-//! as without discovery.
+//! recorded from discovery alone. IPv6 targets are not swept, nor is the raw sender's own
+//! address (a raw SYN to it is never answered through the packet socket): they go to the
+//! fingerprint as without discovery.
 
 use std::collections::{HashMap, VecDeque};
 use std::io;
@@ -42,6 +43,8 @@ struct Stages<'a> {
     congestion: Arc<window::Congestion>,
     /// Hosts recorded from discovery alone.
     recorded: u64,
+    /// The raw sender's own address (fingerprinted without discovery).
+    own: Option<Ipv4Addr>,
 }
 
 /// Runs discovery with `sweep` and the fingerprint of what it finds, calling `on_host`
@@ -61,6 +64,7 @@ pub(super) async fn staged_phase(
     let (found_tx, mut found_rx) = mpsc::unbounded_channel();
     let (silent_tx, mut silent_rx) = mpsc::unbounded_channel();
     let raw = matches!(sweep, Sweep::Raw(_));
+    let own = sweep.raw_source();
     if let Sweep::Connect(connect) = &mut sweep {
         connect.report_silence(silent_tx);
     } else {
@@ -75,7 +79,8 @@ pub(super) async fn staged_phase(
         },
         nbstat,
         known: HashMap::new(),
-        queue: ipv6_targets(targets, cfg)?,
+        queue: not_swept(targets, cfg, own)?,
+        own,
         running: JoinSet::new(),
         window: window::Window::new(cfg.concurrency),
         congestion: Arc::default(),
@@ -177,7 +182,10 @@ impl Stages<'_> {
         progress: &ScanProgress,
         on_host: &mut impl FnMut(HostScan),
     ) {
-        if self.cfg.skip.contains(&IpAddr::V4(ip)) || !self.ports.contains(&port) {
+        if self.cfg.skip.contains(&IpAddr::V4(ip))
+            || !self.ports.contains(&port)
+            || self.own == Some(ip)
+        {
             return;
         }
         let known = self.known.entry(ip).or_default();
@@ -255,7 +263,8 @@ impl Stages<'_> {
         let mut never = self.queue.len() as u64;
         for ip in super::visit(targets, self.cfg)? {
             let IpAddr::V4(v4) = ip else { continue };
-            if self.cfg.skip.contains(&ip) || self.known.get(&v4).is_some_and(|k| k.handed_on) {
+            let handed_on = self.known.get(&v4).is_some_and(|k| k.handed_on);
+            if self.cfg.skip.contains(&ip) || handed_on || self.own == Some(v4) {
                 continue;
             }
             if cancel.is_cancelled() {
@@ -273,10 +282,19 @@ impl Stages<'_> {
     }
 }
 
-/// The IPv6 targets (not swept), in order, resumed ones left out.
-fn ipv6_targets(targets: &TargetList, cfg: &ScanConfig) -> io::Result<VecDeque<Job>> {
+/// The targets discovery does not sweep (IPv6, and `own`), in order, resumed ones left
+/// out.
+fn not_swept(
+    targets: &TargetList,
+    cfg: &ScanConfig,
+    own: Option<Ipv4Addr>,
+) -> io::Result<VecDeque<Job>> {
+    let swept = |ip: &IpAddr| match ip {
+        IpAddr::V4(v4) => own != Some(*v4),
+        IpAddr::V6(_) => false,
+    };
     Ok(super::visit(targets, cfg)?
-        .filter(|ip| ip.is_ipv6() && !cfg.skip.contains(ip))
+        .filter(|ip| !swept(ip) && !cfg.skip.contains(ip))
         .map(|ip| (ip, None))
         .collect())
 }
