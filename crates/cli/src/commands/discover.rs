@@ -75,9 +75,10 @@ pub(crate) fn summary(stats: &DiscoveryStats) -> String {
         String::new()
     };
     format!(
-        "discovery by {method}: {} sent{retransmitted} in {:.2} s, {} open, {} closed, {} unreachable",
+        "discovery by {method}: {} sent{retransmitted} in {:.2} s, done at {:.2} s, {} open, {} closed, {} unreachable",
         stats.sent,
         stats.send_time.as_secs_f64(),
+        stats.elapsed.as_secs_f64(),
         stats.open,
         stats.closed,
         stats.unreachable
