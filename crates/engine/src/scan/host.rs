@@ -12,7 +12,7 @@ use tokio::net::TcpStream;
 
 use super::budget::Budget;
 use super::conn::Conn;
-use super::known::{Evidence, Known};
+use super::known::{Decided, Evidence, Known};
 use super::route::Route;
 use super::suite::SuiteRun;
 use smbaudit_probe::observation::{HostScan, Phase, Port, PortObservation, Role};
@@ -37,14 +37,14 @@ pub(crate) async fn scan_host(
     let budget = &budget;
     let connect = |port: Option<u16>, role: Role| async move {
         let port = port?;
-        let decided =
-            prior.and_then(|(known, evidence)| evidence.observation(port, role, known.get(port)?));
+        let known = prior.and_then(|(known, _)| known.get(port));
+        let decided = prior.and_then(|(_, evidence)| evidence.observation(port, role, known?));
         let attempt = match decided {
             Some(observation) => Err(observation),
             None => budget
                 .connect(ip, port, budget.timeouts.connect)
                 .await
-                .map_err(|state| connect_observation(port, role, state)),
+                .map_err(|state| failed_connect(port, role, state, known)),
         };
         Some((port, attempt))
     };
@@ -166,6 +166,28 @@ async fn session_service(
     (facts, None)
 }
 
+/// The observation of a fingerprint connect that failed: as the connect says, unless
+/// discovery saw the port open (a SYN-ACK), which it then stays.
+fn failed_connect(
+    port: u16,
+    role: Role,
+    state: PortState,
+    known: Option<Decided>,
+) -> PortObservation {
+    let failed = connect_observation(port, role, state);
+    match known {
+        Some(Decided::Open) => PortObservation {
+            state: PortState::Open.observed(),
+            evidence: format!(
+                "SYN-ACK to discovery; the fingerprint's connect: {}",
+                state.evidence()
+            ),
+            ..failed
+        },
+        _ => failed,
+    }
+}
+
 /// The observation of a connect attempt that did not open.
 fn connect_observation(port: u16, role: Role, state: PortState) -> PortObservation {
     PortObservation {
@@ -195,5 +217,23 @@ fn observe(
             scan.ports.push(observation);
             None
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_port_discovery_saw_open_stays_open_when_the_connect_fails() {
+        let obs = failed_connect(445, Role::Smb, PortState::Filtered, Some(Decided::Open));
+        assert_eq!(obs.state, PortState::Open.observed());
+        assert_eq!(
+            obs.evidence,
+            "SYN-ACK to discovery; the fingerprint's connect: no answer (timeout)"
+        );
+        let unknown = failed_connect(445, Role::Smb, PortState::Filtered, None);
+        assert_eq!(unknown.state, PortState::Filtered.observed());
+        assert_eq!(unknown.evidence, "no answer (timeout)");
     }
 }
