@@ -147,6 +147,16 @@ pub fn open(cfg: &DiscoveryConfig, first_target: Ipv4Addr) -> Result<RawSweep, R
         .map_err(|e| RawUnavailable::from_socket_error("binding to the interface", &e))?;
     // Best effort, capped by net.core.wmem_max: room for bursts of batches.
     let _ = send.set_send_buffer_size(4 << 20);
+    // Without IP_RECVERR a raw socket swallows ENOBUFS (the device queue or the veth
+    // peer's backlog is full) and the packet is lost unseen; with it the batch waits and
+    // re-sends. No ICMP error is ever queued on this socket: an IPPROTO_RAW socket only
+    // matches errors quoting protocol 255.
+    nix::sys::socket::setsockopt(&send, nix::sys::socket::sockopt::Ipv4RecvErr, &true).map_err(
+        |e| RawUnavailable::Io {
+            what: "setting IP_RECVERR",
+            error: e.to_string(),
+        },
+    )?;
     let receive = receive::open_socket(egress.ifindex)?;
     Ok(RawSweep {
         egress,
