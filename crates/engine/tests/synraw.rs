@@ -9,7 +9,8 @@
 //! forged SYN-ACKs with wrong acks, from an unprobed port and from a non-target address
 //! are all rejected and counted; listeners whose SYN queue overflows (backlog 32, replies
 //! slowed by a tbf qdisc) are all found thanks to the retransmission passes; and without
-//! CAP_NET_RAW `open` says "no CAP_NET_RAW".
+//! CAP_NET_RAW `open` says "no CAP_NET_RAW"; a cancelled sweep stops without finishing its
+//! pass or waiting for its cooldown.
 //!
 //! Network: only the namespaces' 10.215.N.0/24, no default route anywhere. Every test is
 //! bounded: each sweep has a rate, a number of tries and a cooldown, and a timeout.
@@ -321,4 +322,46 @@ fn refuses_a_rate_of_zero_and_no_ports_before_anything() {
     assert!(zero.is_config_error());
     let none = raw::open(&config(&[], 1000, 1), Ipv4Addr::LOCALHOST).unwrap_err();
     assert_eq!(none, RawUnavailable::NoPorts);
+}
+
+#[test]
+fn stops_soon_after_a_cancellation() {
+    let net = net_or_skip!();
+    let n = net.net24();
+    // 100 ports x 254 silent addresses at 1,000 pps would take 25 s.
+    let t = targets(&[format!("{n}2-{n}255")], &[]);
+    let ports: Vec<u16> = (1..=100).collect();
+    let cfg = DiscoveryConfig {
+        cooldown: Duration::from_secs(5),
+        ..config(&ports, 1000, 1)
+    };
+    let first = Ipv4Addr::new(10, 215, net.addr(0).octets()[2], 2);
+    let (stats, elapsed) = net.enter(Role::Scanner, || {
+        let sweep = raw::open(&cfg, first).unwrap();
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_time()
+            .build()
+            .unwrap();
+        let (tx, _rx) = tokio::sync::mpsc::unbounded_channel();
+        let cancel = CancellationToken::new();
+        let progress = DiscoveryProgress::default();
+        let started = std::time::Instant::now();
+        let stats = rt.block_on(async {
+            let canceller = cancel.clone();
+            tokio::spawn(async move {
+                tokio::time::sleep(Duration::from_millis(300)).await;
+                canceller.cancel();
+            });
+            tokio::time::timeout(SWEEP_LIMIT, sweep.run(&t, &cfg, &cancel, &progress, tx))
+                .await
+                .expect("the sweep ends")
+                .expect("the sweep runs")
+        });
+        (stats, started.elapsed())
+    });
+    assert!(stats.cancelled, "{stats:?}");
+    assert!(stats.sent > 0 && stats.sent < 25_400, "{stats:?}");
+    // Neither the rest of the pass nor the 5 s cooldown was waited for (a bound, not a
+    // benchmark: the whole sweep would take 30 s).
+    assert!(elapsed < Duration::from_secs(5), "{elapsed:?}");
 }

@@ -129,3 +129,26 @@ fn the_attempt_wraps_with_the_source_port_range() {
         assert_eq!(attempt_of(&cookie, ip, 445, port), expected);
     }
 }
+
+proptest::proptest! {
+    /// Whatever arrives, `classify` answers without panicking, and only a frame that
+    /// carries our cookie can decide anything (none of these can: a random key).
+    #[test]
+    fn classifies_any_bytes_without_panicking(
+        frame in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..200),
+        tail in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..60),
+    ) {
+        let cookie = SynCookie::new(KEY);
+        let t = targets();
+        let ports = [445];
+        let pairs = Pairs::new(&t, t.index().unwrap(), &ports);
+        let decided = Decided::new(pairs.len()).unwrap();
+        let verdict = classify(&frame, &cookie, &pairs, &decided, Duration::ZERO);
+        proptest::prop_assert!(!matches!(verdict, Verdict::Decided(_)));
+        // A real frame's head with random bytes after it.
+        let mut framed = answer(&cookie, TARGET, 445, 0, SYN_ACK);
+        framed.truncate(TCP + 4);
+        framed.extend(tail);
+        let _ = classify(&framed, &cookie, &pairs, &decided, Duration::ZERO);
+    }
+}
