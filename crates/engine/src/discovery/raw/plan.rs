@@ -11,7 +11,7 @@
 use std::net::{IpAddr, Ipv4Addr};
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use crate::targets::{TargetIndex, TargetList};
+use crate::targets::{TargetIndex, TargetList, TargetLookup};
 
 /// Why pair `j` is not sent to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -26,18 +26,24 @@ pub(super) enum Skip {
 #[derive(Debug)]
 pub(super) struct Pairs<'a> {
     index: TargetIndex<'a>,
-    targets: &'a TargetList,
+    lookup: TargetLookup<'a>,
     ports: &'a [u16],
 }
 
 impl<'a> Pairs<'a> {
-    /// The pairs of `targets` × `ports` (`ports` not empty, no port twice).
-    pub(super) fn new(targets: &'a TargetList, index: TargetIndex<'a>, ports: &'a [u16]) -> Self {
-        Self {
-            index,
-            targets,
+    /// The pairs of `targets` × `ports` (`ports` not empty, no port twice); `None` if the
+    /// targets number more than `u64::MAX`.
+    pub(super) fn new(targets: &'a TargetList, ports: &'a [u16]) -> Option<Self> {
+        Some(Self {
+            index: targets.index().ok()?,
+            lookup: targets.lookup()?,
             ports,
-        }
+        })
+    }
+
+    /// The membership test of the targets, O(log specs).
+    pub(super) fn lookup(&self) -> &TargetLookup<'a> {
+        &self.lookup
     }
 
     /// How many pairs there are: included addresses (excluded ones too) times ports.
@@ -59,7 +65,8 @@ impl<'a> Pairs<'a> {
         let IpAddr::V4(v4) = ip else {
             return Err(Skip::Ipv6);
         };
-        if !self.targets.contains(ip) {
+        // `address` only gives included addresses: what is left to check is exclusion.
+        if self.lookup.is_excluded(ip) {
             return Err(Skip::NotTarget);
         }
         Ok((v4, port))
@@ -68,10 +75,10 @@ impl<'a> Pairs<'a> {
     /// The number of the pair (`ip`, `port`), if it is a target pair.
     pub(super) fn number(&self, ip: IpAddr, port: u16) -> Option<u64> {
         let p = self.ports.iter().position(|&q| q == port)? as u64;
-        if !self.targets.contains(ip) {
+        if self.lookup.is_excluded(ip) {
             return None;
         }
-        let address = self.index.position_of(ip)?;
+        let address = self.lookup.position_of(ip)?;
         address
             .checked_mul(self.ports.len() as u64)
             .and_then(|a| a.checked_add(p))
@@ -130,7 +137,7 @@ mod tests {
     fn numbers_pairs_both_ways_and_skips_what_is_not_sent() {
         let t = list(&["10.0.0.0/30", "10.0.0.1", "fd00::1"], &["10.0.0.2"]);
         let ports = [445, 139];
-        let pairs = Pairs::new(&t, t.index().unwrap(), &ports);
+        let pairs = Pairs::new(&t, &ports).unwrap();
         assert_eq!(pairs.len(), 12);
         let got: Vec<_> = (0..pairs.len()).map(|j| pairs.pair(j)).collect();
         let v4 = |d| Ok((Ipv4Addr::new(10, 0, 0, d), 445));

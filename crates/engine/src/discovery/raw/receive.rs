@@ -77,8 +77,8 @@ pub(super) fn receive_all(
     progress: &DiscoveryProgress,
     found: &UnboundedSender<Found>,
 ) -> io::Result<()> {
-    let index = shared.targets.index().map_err(io::Error::other)?;
-    let pairs = Pairs::new(&shared.targets, index, &shared.ports);
+    let pairs = Pairs::new(&shared.targets, &shared.ports)
+        .ok_or_else(|| io::Error::other(RawUnavailable::TooManyTargets))?;
     let mut buf = vec![0u8; 65536];
     let counts = &shared.counts;
     while !shared.stop.load(Ordering::Acquire) {

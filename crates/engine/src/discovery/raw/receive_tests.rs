@@ -49,7 +49,7 @@ fn decides_a_pair_once_and_names_the_attempt() {
     let cookie = SynCookie::new(KEY);
     let t = targets();
     let ports = [139, 445];
-    let pairs = Pairs::new(&t, t.index().unwrap(), &ports);
+    let pairs = Pairs::new(&t, &ports).unwrap();
     let decided = Decided::new(pairs.len()).unwrap();
     let at = Duration::from_millis(5);
     let second = answer(&cookie, TARGET, 445, 1, SYN_ACK);
@@ -86,7 +86,7 @@ fn rejects_good_cookies_from_pairs_that_are_not_targets() {
     let cookie = SynCookie::new(KEY);
     let t = targets();
     let ports = [445];
-    let pairs = Pairs::new(&t, t.index().unwrap(), &ports);
+    let pairs = Pairs::new(&t, &ports).unwrap();
     let decided = Decided::new(pairs.len()).unwrap();
     let at = Duration::ZERO;
     let outside = Ipv4Addr::new(10, 215, 0, 200);
@@ -141,7 +141,7 @@ proptest::proptest! {
         let cookie = SynCookie::new(KEY);
         let t = targets();
         let ports = [445];
-        let pairs = Pairs::new(&t, t.index().unwrap(), &ports);
+        let pairs = Pairs::new(&t, &ports).unwrap();
         let decided = Decided::new(pairs.len()).unwrap();
         let verdict = classify(&frame, &cookie, &pairs, &decided, Duration::ZERO);
         proptest::prop_assert!(!matches!(verdict, Verdict::Decided(_)));

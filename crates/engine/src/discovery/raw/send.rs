@@ -135,9 +135,10 @@ impl<'a> Sweep<'a> {
         cancel: &'a CancellationToken,
         progress: &'a DiscoveryProgress,
     ) -> io::Result<Self> {
-        let index = shared.targets.index().map_err(io::Error::other)?;
+        let pairs = Pairs::new(&shared.targets, &shared.ports)
+            .ok_or_else(|| io::Error::other(super::RawUnavailable::TooManyTargets))?;
         Ok(Self {
-            pairs: Pairs::new(&shared.targets, index, &shared.ports),
+            pairs,
             shared,
             socket,
             plan,
@@ -229,7 +230,7 @@ impl<'a> Sweep<'a> {
                 dst,
             };
             let syn = self.shared.cookie.syn(ips, port, u32::from(attempt));
-            if let Err(refused) = self.batch.push(j, &syn, dst, &self.shared.targets) {
+            if let Err(refused) = self.batch.push(j, &syn, dst, self.pairs.lookup()) {
                 self.shared
                     .counts
                     .out_of_scope
