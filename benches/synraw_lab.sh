@@ -9,7 +9,7 @@
 # makes and removes: a veth to the lab router (10.213.0.9/32 <-> 10.213.0.10/32, the
 # router side in smblab-router) and one route, 10.213.0.0/16 via the router; no default
 # route, so nothing can leave the machine. Sweeps 10.213.0.0/16 x {139,445}.
-# Prints one line per run and tool: found open pairs and seconds. Needs root, the
+# Prints one line per run and tool: found open pairs and seconds (and our peak RSS). Needs root, the
 # release example (cargo build --release -p smbaudit-engine --example raw_sweep),
 # zmap and masscan (apt-get install zmap masscan).
 set -euo pipefail
@@ -49,7 +49,9 @@ MAC=$(ip -n "$ROUTER" -br link show synrb1 | awk '{print $3}')
 secs() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", b - a }'; }
 for run in $(seq 1 "$RUNS"); do
     t0=$(date +%s.%N)
-    line=$(in_ns "$SWEEP" --rate "$RATE" --cooldown-ms $((COOLDOWN * 1000)) --ports 139,445 10.213.0.0/16)
+    line=$(in_ns /usr/bin/time -f "max_rss_kib=%M" "$SWEEP" --rate "$RATE" --cooldown-ms $((COOLDOWN * 1000)) \
+        --ports 139,445 10.213.0.0/16 2>&1)
+    line=$(echo $line)
     t1=$(date +%s.%N)
     echo "run $run smbaudit-raw: $line wall_s=$(secs "$t0" "$t1")"
     t0=$(date +%s.%N)

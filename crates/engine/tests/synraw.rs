@@ -365,3 +365,65 @@ fn stops_soon_after_a_cancellation() {
     // benchmark: the whole sweep would take 30 s).
     assert!(elapsed < Duration::from_secs(5), "{elapsed:?}");
 }
+
+#[test]
+fn carries_nbstat_queries_in_the_same_schedule() {
+    let net = net_or_skip!();
+    let n = net.net24();
+    for host in [10, 11] {
+        net.sh(Role::Target, &format!("ip addr add {n}{host}/24 dev br0"));
+    }
+    let responder = format!("{n}10");
+    net.spawn_ready(
+        Role::Target,
+        "python3",
+        &["-c", scripts::NBSTAT_RESPONDER, &responder],
+    );
+    // .10 answers NBSTAT (with a wrong transaction ID first); .11 answers nothing on 137
+    // (an ICMP port unreachable, which quotes no SYN). Both RST 445.
+    let t = targets(&[format!("{n}10-{n}11")], &[]);
+    let cfg = config(&[445], 1000, 2);
+    let first = Ipv4Addr::new(10, 215, net.addr(0).octets()[2], 10);
+    let (stats, found, names) = net.enter(Role::Scanner, || {
+        let (ntx, mut nrx) = tokio::sync::mpsc::unbounded_channel();
+        let sweep = raw::open(&cfg, first).unwrap().with_nbstat(ntx).unwrap();
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_time()
+            .build()
+            .unwrap();
+        let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+        let cancel = CancellationToken::new();
+        let progress = DiscoveryProgress::default();
+        let stats = rt.block_on(async {
+            tokio::time::timeout(SWEEP_LIMIT, sweep.run(&t, &cfg, &cancel, &progress, tx))
+                .await
+                .expect("the sweep ends")
+                .expect("the sweep runs")
+        });
+        let mut found = Vec::new();
+        while let Ok(f) = rx.try_recv() {
+            found.push(f);
+        }
+        let mut names = Vec::new();
+        while let Ok(f) = nrx.try_recv() {
+            names.push(f);
+        }
+        (stats, found, names)
+    });
+    assert_eq!(names.len(), 1, "{names:?}");
+    assert_eq!(names[0].ip, first);
+    let smbaudit_probe::nbns::NbnsReply::NodeStatus(status) = &names[0].reply else {
+        panic!("{:?}", names[0].reply)
+    };
+    let listed: Vec<String> = status.names.iter().map(|n| format!("{:?}", n)).collect();
+    assert!(listed.iter().any(|n| n.contains("SYNRTEST")), "{listed:?}");
+    assert_eq!(stats.nbstat_replies, 1, "{stats:?}");
+    // The reply with the wrong transaction ID; .10 is decided by the right one, so the
+    // retry pass does not ask it again.
+    assert_eq!(stats.rejected_replies, 1, "{stats:?}");
+    assert_eq!(found.len(), 2, "the two RSTs: {found:?}");
+    assert!(found.iter().all(|f| f.state == PortState::Closed));
+    // 2 addresses × (445 + NBSTAT), and the retry of .11's NBSTAT in the same budget.
+    assert_eq!(stats.planned, 4, "{stats:?}");
+    assert_eq!((stats.sent, stats.retransmitted), (5, 1), "{stats:?}");
+}

@@ -23,6 +23,7 @@
 
 mod batch;
 mod filter;
+mod nbstat;
 mod pace;
 mod plan;
 mod receive;
@@ -41,6 +42,7 @@ use tokio::sync::mpsc::UnboundedSender;
 use tokio_util::sync::CancellationToken;
 
 pub use batch::OutOfScope;
+pub use nbstat::{NBNS_PORT, NbstatFound};
 
 use super::{DiscoveryConfig, DiscoveryProgress, DiscoveryStats, Found, Method, PortState};
 use crate::targets::TargetList;
@@ -129,6 +131,7 @@ pub struct RawSweep {
     send: Socket,
     receive: Socket,
     cookie: SynCookie,
+    nbstat: Option<nbstat::Nbstat>,
 }
 
 /// Opens the raw sweep for `cfg`, sending towards `first_target`'s route (or through
@@ -163,6 +166,7 @@ pub fn open(cfg: &DiscoveryConfig, first_target: Ipv4Addr) -> Result<RawSweep, R
         send,
         receive,
         cookie: SynCookie::new(rand::random()),
+        nbstat: None,
     })
 }
 
@@ -173,6 +177,8 @@ struct Shared {
     ports: Vec<u16>,
     cookie: SynCookie,
     egress: Egress,
+    /// The UDP socket NBSTAT queries leave from, when the sweep carries them.
+    nbstat_socket: Option<std::net::UdpSocket>,
     decided: Decided,
     start: Instant,
     counts: Counts,
@@ -180,6 +186,13 @@ struct Shared {
     progress: DiscoveryProgress,
     /// Raised by the sender after the cooldown (or on an error): the receiver stops.
     stop: AtomicBool,
+}
+
+impl Shared {
+    /// The pair layout both threads number by.
+    fn slots(&self) -> plan::Slots {
+        plan::Slots::of(self.nbstat_socket.is_some())
+    }
 }
 
 /// Counters of the receiving side (and the sender's scope refusals).
@@ -195,6 +208,8 @@ struct Counts {
     /// Pairs decided by an answer to send `a` (0-based), per `a`.
     by_attempt: [AtomicU64; MAX_TRIES as usize],
     out_of_scope: AtomicU64,
+    /// Targets that answered an NBSTAT query.
+    nbstat: AtomicU64,
 }
 
 impl Counts {
@@ -232,6 +247,18 @@ impl RawSweep {
         self.egress.source
     }
 
+    /// Adds a UDP 137 NBSTAT query per IPv4 target to the sweep, in the same
+    /// permutation, rate budget and retransmission passes as the SYNs; each target's
+    /// first answer goes to `found`. Fails only if the UDP socket cannot be opened.
+    pub fn with_nbstat(
+        mut self,
+        found: UnboundedSender<NbstatFound>,
+    ) -> Result<Self, RawUnavailable> {
+        let socket = nbstat::open_socket(self.egress.source, &self.egress.interface)?;
+        self.nbstat = Some(nbstat::Nbstat { socket, found });
+        Ok(self)
+    }
+
     /// Sweeps `targets` × `cfg.ports`, handing each decided pair to `found` as it comes,
     /// until the cooldown after the last send is over or `cancel` fires. Errors are I/O
     /// failures of the sockets, and a scope refusal ([`OutOfScope`]).
@@ -247,7 +274,12 @@ impl RawSweep {
         ports.sort_unstable();
         ports.dedup();
         let index = targets.index().map_err(io::Error::other)?;
-        let pairs = index.len().saturating_mul(ports.len() as u64);
+        let slots = ports.len() as u64 + u64::from(self.nbstat.is_some());
+        let pairs = index.len().saturating_mul(slots);
+        let nbstat_socket = match &self.nbstat {
+            Some(n) => Some(n.socket.try_clone()?),
+            None => None,
+        };
         let decided =
             Decided::new(pairs).ok_or_else(|| io::Error::other(RawUnavailable::TooManyTargets))?;
         let shared = Arc::new(Shared {
@@ -255,6 +287,7 @@ impl RawSweep {
             ports,
             cookie: self.cookie,
             egress: self.egress.clone(),
+            nbstat_socket,
             decided,
             start: Instant::now(),
             counts: Counts::default(),
@@ -275,6 +308,17 @@ impl RawSweep {
                 .name("synraw-receive".into())
                 .spawn(move || receive::receive_all(&shared, &socket, &shared.progress, &found))?
         };
+        let nbstat_receiver = match self.nbstat {
+            Some(nbstat) => {
+                let shared = Arc::clone(&shared);
+                Some(
+                    std::thread::Builder::new()
+                        .name("synraw-nbstat".into())
+                        .spawn(move || nbstat::receive_all(&shared, &nbstat))?,
+                )
+            }
+            None => None,
+        };
         let sender = {
             let shared = Arc::clone(&shared);
             let socket = self.send;
@@ -286,12 +330,18 @@ impl RawSweep {
                     send::send_all(&shared, &socket, plan, &cancel, &shared.progress)
                 })?
         };
-        while !(sender.is_finished() && receiver.is_finished()) {
+        let udp_done = |n: &Option<std::thread::JoinHandle<io::Result<()>>>| {
+            n.as_ref().is_none_or(|h| h.is_finished())
+        };
+        while !(sender.is_finished() && receiver.is_finished() && udp_done(&nbstat_receiver)) {
             tokio::time::sleep(PROGRESS_EVERY).await;
             copy_progress(&shared.progress, progress);
         }
         let sent = join(sender)??;
         join(receiver)??;
+        if let Some(n) = nbstat_receiver {
+            join(n)??;
+        }
         copy_progress(&shared.progress, progress);
         progress.planned.store(sent.planned, Ordering::Relaxed);
         progress.done.store(true, Ordering::Release);
@@ -343,6 +393,7 @@ fn stats(shared: &Shared, sent: &send::Sent) -> DiscoveryStats {
         skipped_ipv6: sent.skipped_v6,
         out_of_scope: load(&c.out_of_scope),
         unsendable: sent.unsendable,
+        nbstat_replies: load(&c.nbstat),
         passes: sent.passes,
     }
 }

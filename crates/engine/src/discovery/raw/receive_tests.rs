@@ -6,6 +6,7 @@ use std::net::Ipv4Addr;
 use smbaudit_wire::tcpip::{IpPair, MacPair, Syn};
 
 use super::*;
+use crate::discovery::raw::plan::Slots;
 use crate::targets::TargetList;
 
 const KEY: [u8; 16] = *b"synraw test key!";
@@ -49,7 +50,7 @@ fn decides_a_pair_once_and_names_the_attempt() {
     let cookie = SynCookie::new(KEY);
     let t = targets();
     let ports = [139, 445];
-    let pairs = Pairs::new(&t, &ports).unwrap();
+    let pairs = Pairs::new(&t, &ports, Slots::TcpOnly).unwrap();
     let decided = Decided::new(pairs.len()).unwrap();
     let at = Duration::from_millis(5);
     let second = answer(&cookie, TARGET, 445, 1, SYN_ACK);
@@ -86,7 +87,7 @@ fn rejects_good_cookies_from_pairs_that_are_not_targets() {
     let cookie = SynCookie::new(KEY);
     let t = targets();
     let ports = [445];
-    let pairs = Pairs::new(&t, &ports).unwrap();
+    let pairs = Pairs::new(&t, &ports, Slots::TcpOnly).unwrap();
     let decided = Decided::new(pairs.len()).unwrap();
     let at = Duration::ZERO;
     let outside = Ipv4Addr::new(10, 215, 0, 200);
@@ -109,7 +110,7 @@ fn rejects_good_cookies_from_pairs_that_are_not_targets() {
             Verdict::Rejected
         );
     }
-    assert!(!decided.is_decided(pairs.number(TARGET.into(), 445).unwrap()));
+    assert!(!decided.is_decided(pairs.number(TARGET.into(), Probe::Tcp(445)).unwrap()));
     // An ARP frame reaches nothing.
     let mut arp = answer(&cookie, TARGET, 445, 0, SYN_ACK);
     arp[12..14].copy_from_slice(&0x0806u16.to_be_bytes());
@@ -141,7 +142,7 @@ proptest::proptest! {
         let cookie = SynCookie::new(KEY);
         let t = targets();
         let ports = [445];
-        let pairs = Pairs::new(&t, &ports).unwrap();
+        let pairs = Pairs::new(&t, &ports, Slots::TcpOnly).unwrap();
         let decided = Decided::new(pairs.len()).unwrap();
         let verdict = classify(&frame, &cookie, &pairs, &decided, Duration::ZERO);
         proptest::prop_assert!(!matches!(verdict, Verdict::Decided(_)));

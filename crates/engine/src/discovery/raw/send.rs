@@ -24,8 +24,10 @@ use socket2::Socket;
 use tokio_util::sync::CancellationToken;
 
 use super::batch::Batch;
+use super::batch::OutOfScope;
+use super::nbstat;
 use super::pace::{Pacer, wait_until};
-use super::plan::{Pairs, Skip};
+use super::plan::{Pairs, Probe, Skip};
 use super::{MAX_TRIES, Shared};
 use crate::discovery::DiscoveryProgress;
 use crate::targets::{Order, Permutation};
@@ -125,6 +127,8 @@ struct Sweep<'a> {
     sent: Sent,
     first_send: Option<Instant>,
     last_send: Instant,
+    /// The NBSTAT query, its transaction ID rewritten per target.
+    query: Vec<u8>,
 }
 
 impl<'a> Sweep<'a> {
@@ -135,7 +139,7 @@ impl<'a> Sweep<'a> {
         cancel: &'a CancellationToken,
         progress: &'a DiscoveryProgress,
     ) -> io::Result<Self> {
-        let pairs = Pairs::new(&shared.targets, &shared.ports)
+        let pairs = Pairs::new(&shared.targets, &shared.ports, shared.slots())
             .ok_or_else(|| io::Error::other(super::RawUnavailable::TooManyTargets))?;
         Ok(Self {
             pairs,
@@ -149,6 +153,7 @@ impl<'a> Sweep<'a> {
             sent: Sent::default(),
             first_send: None,
             last_send: Instant::now(),
+            query: nbstat::query_template(),
         })
     }
 
@@ -213,7 +218,7 @@ impl<'a> Sweep<'a> {
             if !part.keeps(position as u64) || self.shared.decided.is_decided(j) {
                 continue;
             }
-            let (dst, port) = match self.pairs.pair(j) {
+            let (dst, probe) = match self.pairs.pair(j) {
                 Ok(pair) => pair,
                 Err(skip) => {
                     if attempt == 0 && skip == Skip::Ipv6 {
@@ -225,6 +230,13 @@ impl<'a> Sweep<'a> {
             if attempt == 0 {
                 self.sent.planned += 1;
             }
+            let port = match probe {
+                Probe::Tcp(port) => port,
+                Probe::Nbstat => {
+                    self.query(dst, attempt)?;
+                    continue;
+                }
+            };
             let ips = IpPair::V4 {
                 src: self.shared.egress.source,
                 dst,
@@ -254,6 +266,37 @@ impl<'a> Sweep<'a> {
         Ok(())
     }
 
+    /// Sends the NBSTAT query to `dst`, paced as one packet, after the scope check.
+    fn query(&mut self, dst: std::net::Ipv4Addr, attempt: u8) -> io::Result<()> {
+        let Some(socket) = &self.shared.nbstat_socket else {
+            return Ok(());
+        };
+        let admitted = self.pairs.lookup().contains(dst.into());
+        debug_assert!(admitted, "scope assertion: NBSTAT to {dst}");
+        if !admitted {
+            self.shared
+                .counts
+                .out_of_scope
+                .fetch_add(1, Ordering::Relaxed);
+            return Err(io::Error::other(OutOfScope { dst }));
+        }
+        self.pacer.wait_and_release(1);
+        nbstat::send_query(socket, &mut self.query, &self.shared.cookie, dst)?;
+        self.count_sent(1, attempt);
+        Ok(())
+    }
+
+    fn count_sent(&mut self, sent: u64, attempt: u8) {
+        let now = Instant::now();
+        self.first_send.get_or_insert(now);
+        self.last_send = now;
+        self.sent.sent += sent;
+        if attempt > 0 {
+            self.sent.retransmitted += sent;
+        }
+        self.progress.sent.fetch_add(sent, Ordering::Relaxed);
+    }
+
     fn flush(&mut self, attempt: u8) -> io::Result<()> {
         let n = self.batch.len();
         if n == 0 {
@@ -266,16 +309,8 @@ impl<'a> Sweep<'a> {
         let refused = self.batch.flush(self.socket, |pair| {
             decided.decide(pair);
         })?;
-        let now = Instant::now();
-        self.first_send.get_or_insert(now);
-        self.last_send = now;
-        let sent = n as u64 - refused;
-        self.sent.sent += sent;
         self.sent.unsendable += refused;
-        if attempt > 0 {
-            self.sent.retransmitted += sent;
-        }
-        self.progress.sent.fetch_add(sent, Ordering::Relaxed);
+        self.count_sent(n as u64 - refused, attempt);
         Ok(())
     }
 }
