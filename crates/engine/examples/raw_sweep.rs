@@ -1,10 +1,11 @@
 //! The raw SYN stage alone, for benchmarks against ZMap and masscan
 //! (`benches/discovery.sh`): sweeps the targets and prints one `key=value` line of
-//! figures, and with `--list` every open pair, one `ADDR PORT` per line.
+//! figures, and with `--list` every open pair, one `ADDR PORT` per line. `--nbstat` adds a
+//! UDP 137 NBSTAT query per address to the same schedule and counts the answers.
 //!
 //! ```text
 //! raw_sweep [--ports 139,445] [--rate 100000] [--tries 2] [--cooldown-ms 3000]
-//!           [--seed N] [--interface IF] [--list] TARGET...
+//!           [--seed N] [--interface IF] [--nbstat] [--list] TARGET...
 //! ```
 //!
 //! Needs CAP_NET_RAW. Sends only to the targets given; point it at the shared lab
@@ -44,6 +45,7 @@ fn run() -> Result<(), String> {
     cfg.order.seed = rand_seed();
     let mut targets = TargetList::new();
     let mut list = false;
+    let mut nbstat = false;
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
         let mut value = || args.next().ok_or_else(|| format!("{arg} needs a value"));
@@ -65,13 +67,18 @@ fn run() -> Result<(), String> {
             "--seed" => cfg.order.seed = value()?.parse().map_err(|e| format!("--seed: {e}"))?,
             "--interface" => cfg.interface = Some(value()?),
             "--list" => list = true,
+            "--nbstat" => nbstat = true,
             token => targets.include(token).map_err(|e| e.to_string())?,
         }
     }
     let Some(std::net::IpAddr::V4(first)) = targets.iter().next() else {
         return Err("give at least one IPv4 target".into());
     };
-    let sweep = raw::open(&cfg, first).map_err(|e| e.to_string())?;
+    let mut sweep = raw::open(&cfg, first).map_err(|e| e.to_string())?;
+    let (ntx, mut nrx) = tokio::sync::mpsc::unbounded_channel();
+    if nbstat {
+        sweep = sweep.with_nbstat(ntx).map_err(|e| e.to_string())?;
+    }
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_time()
         .build()
@@ -88,6 +95,13 @@ fn run() -> Result<(), String> {
             open.push(f);
         }
     }
+    let mut node_status = 0u64;
+    while let Ok(n) = nrx.try_recv() {
+        node_status += u64::from(matches!(
+            n.reply,
+            smbaudit_probe::nbns::NbnsReply::NodeStatus(_)
+        ));
+    }
     if list {
         for f in &open {
             println!("{} {} attempt={}", f.ip, f.port, f.attempt);
@@ -102,7 +116,7 @@ fn run() -> Result<(), String> {
     println!(
         "open={} closed={} unreachable={} planned={} sent={} retransmitted={} passes={} \
          valid={} rejected={} send_s={:.3} elapsed_s={:.3} achieved_pps={:.0} rate={} \
-         unsendable={} progress_sent={}",
+         unsendable={} progress_sent={} nbstat_replies={} node_status={}",
         stats.open,
         stats.closed,
         stats.unreachable,
@@ -118,6 +132,8 @@ fn run() -> Result<(), String> {
         cfg.rate,
         stats.unsendable,
         progress.sent.load(Ordering::Relaxed),
+        stats.nbstat_replies,
+        node_status,
     );
     Ok(())
 }
