@@ -203,7 +203,7 @@ struct Counts {
     open: AtomicU64,
     closed: AtomicU64,
     unreachable: AtomicU64,
-    /// Pairs decided in all.
+    /// Pairs decided in all (answers of any kind, and destinations the kernel refused).
     decided: AtomicU64,
     /// Pairs decided by an answer to send `a` (0-based), per `a`.
     by_attempt: [AtomicU64; MAX_TRIES as usize],

@@ -147,6 +147,7 @@ pub(super) fn receive_all(shared: &Shared, nbstat: &Nbstat) -> io::Result<()> {
         ) {
             Some(Some(ip)) => {
                 counts.nbstat.fetch_add(1, Ordering::Relaxed);
+                counts.decided.fetch_add(1, Ordering::Relaxed);
                 let reply = classify_reply(datagram, RrType::NBSTAT);
                 // The caller may have stopped listening; the counts still hold.
                 let _ = nbstat.found.send(NbstatFound { ip, reply, at });

@@ -40,6 +40,8 @@ pub(super) const SAMPLE: u64 = 16;
 pub(super) const SAMPLE_FROM: u64 = 16 * 1024;
 /// A pass that recovers more than 1 answer in `LOSS_HIGH` earns one more pass.
 pub(super) const LOSS_HIGH: u64 = 100;
+/// Positions of a pass between two looks at the cancellation token when nothing is sent.
+const CANCEL_EVERY: usize = 1 << 16;
 /// How often a wait looks at the cancellation token.
 const CANCEL_POLL: Duration = Duration::from_millis(10);
 
@@ -215,6 +217,12 @@ impl<'a> Sweep<'a> {
         let permutation = Permutation::new(self.pairs.len(), self.plan.order.seed);
         let batch_size = self.pacer.batch_size();
         for (position, j) in self.plan.order.shard.indices(permutation).enumerate() {
+            // A pass over mostly decided or excluded space sends little: look at the
+            // token now and then all the same.
+            if position % CANCEL_EVERY == 0 && self.cancel.is_cancelled() {
+                self.sent.cancelled = true;
+                return Ok(());
+            }
             if !part.keeps(position as u64) || self.shared.decided.is_decided(j) {
                 continue;
             }
@@ -306,8 +314,11 @@ impl<'a> Sweep<'a> {
         // A refused destination is never sent to again: its pair is marked decided
         // (without a report, as nothing answered).
         let decided = &self.shared.decided;
+        let counts = &self.shared.counts;
         let refused = self.batch.flush(self.socket, |pair| {
-            decided.decide(pair);
+            if decided.decide(pair) {
+                counts.decided.fetch_add(1, Ordering::Relaxed);
+            }
         })?;
         self.sent.unsendable += refused;
         self.count_sent(n as u64 - refused, attempt);
