@@ -107,6 +107,8 @@ fn run() -> Result<(), String> {
             println!("{} {} attempt={}", f.ip, f.port, f.attempt);
         }
     }
+    // Over the whole send time: with retries it includes the pauses between passes, so
+    // measure the rate with `--tries 1`.
     let first_pass_secs = stats.send_time.as_secs_f64();
     let rate = if first_pass_secs > 0.0 {
         stats.sent as f64 / first_pass_secs
@@ -115,7 +117,7 @@ fn run() -> Result<(), String> {
     };
     println!(
         "open={} closed={} unreachable={} planned={} sent={} retransmitted={} passes={} \
-         valid={} rejected={} send_s={:.3} elapsed_s={:.3} achieved_pps={:.0} rate={} \
+         valid={} rejected={} send_s={:.3} elapsed_s={:.3} pps_over_send_time={:.0} rate={} \
          unsendable={} progress_sent={} nbstat_replies={} node_status={}",
         stats.open,
         stats.closed,
