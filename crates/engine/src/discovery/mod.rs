@@ -1,7 +1,7 @@
 //! Discovery: which (address, port) pairs answer, found statelessly before any connection.
 //!
 //! The stage sends one SYN per (address × TCP port) in the keyed order of
-//! [`Order`](crate::targets::Order), paced to a rate, with retransmissions to whatever has
+//! [`Order`], paced to a rate, with retransmissions to whatever has
 //! not answered, and a cooldown after the last send. Replies are matched by their SYN
 //! cookie ([`smbaudit_wire::tcpip::cookie`]), never by per-probe state. Without
 //! CAP_NET_RAW it falls back to a `connect()` sweep with many sockets in flight.

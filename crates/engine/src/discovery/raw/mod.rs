@@ -5,23 +5,24 @@
 //! dispatcher can fall back to `connect()` in one line. [`RawSweep::run`] then runs
 //! two OS threads:
 //!
-//! - **sending** ([`send`]): SYNs written by the wire layer into a reused batch and sent
+//! - **sending** (`send`): SYNs written by the wire layer into a reused batch and sent
 //!   by `sendmmsg` on a raw IPv4 socket (`IPPROTO_RAW`, so IP_HDRINCL: we write the IP
 //!   header) bound to the interface with SO_BINDTODEVICE; the kernel routes them and
 //!   resolves the next hop's MAC. Pairs (address × port) are visited in the keyed
-//!   permutation of the configured seed and shard, paced to `rate` ([`pace`]), with
+//!   permutation of the configured seed and shard, paced to `rate` (`pace`), with
 //!   retransmission passes over the pairs still undecided, then the cooldown. Every
-//!   packet passes the scope assertion ([`batch::admit`]): its destination must be a
+//!   packet passes the scope assertion (`batch::admit`): its destination must be a
 //!   target (included, not excluded).
-//! - **receiving** ([`receive`]): an AF_PACKET socket behind a classic BPF filter
-//!   ([`filter`]); every frame is decoded, its cookie checked, its sender checked to be a
-//!   target address and port, and its pair decided once in a bitmap ([`plan`]).
+//! - **receiving** (`receive`): an AF_PACKET socket behind a classic BPF filter
+//!   (`filter`); every frame is decoded, its cookie checked, its sender checked to be a
+//!   target address and port, and its pair decided once in a bitmap (`plan`).
 //!
 //! IPv6 targets are skipped and counted ([`DiscoveryStats::skipped_ipv6`]): the
 //! pipeline connects to them. The kernel of the scanning host answers each SYN-ACK with a
 //! RST (no socket owns our source ports), as it does for ZMap; nothing suppresses it.
 
 mod batch;
+mod error;
 mod filter;
 mod nbstat;
 mod pace;
@@ -42,6 +43,7 @@ use tokio::sync::mpsc::UnboundedSender;
 use tokio_util::sync::CancellationToken;
 
 pub use batch::OutOfScope;
+pub use error::RawUnavailable;
 pub use nbstat::{NBNS_PORT, NbstatFound};
 
 use super::{DiscoveryConfig, DiscoveryProgress, DiscoveryStats, Found, Method, PortState};
@@ -52,77 +54,12 @@ use route::Egress;
 /// Sends per pair at most, whatever `tries` says (the adaptive extra passes included).
 pub const MAX_TRIES: u8 = 8;
 /// The `tries` this stage is meant to run with: one first send and one retransmission
-/// pass (sampled first when big, see [`send`]), more when the path is lossy.
+/// pass (sampled first when big, see `send`), more when the path is lossy.
 pub const DEFAULT_TRIES: u8 = 2;
 /// `IPPROTO_RAW`: a raw IPv4 socket that sends the IP header we write (IP_HDRINCL).
 const IPPROTO_RAW: i32 = 255;
 /// How often `run` copies the threads' counts into the caller's progress.
 const PROGRESS_EVERY: Duration = Duration::from_millis(20);
-
-/// Why the raw sweep cannot run here. Each reads as the one line the fallback prints.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[non_exhaustive]
-pub enum RawUnavailable {
-    /// Raw sockets need CAP_NET_RAW (EPERM or EACCES).
-    #[error("no CAP_NET_RAW ({what}: permission denied)")]
-    NoPermission {
-        /// What was refused.
-        what: &'static str,
-    },
-    /// No route to the first target.
-    #[error("no route to {target}: {error}")]
-    NoRoute {
-        /// The target routed to.
-        target: Ipv4Addr,
-        /// The kernel's answer.
-        error: String,
-    },
-    /// The named interface does not exist.
-    #[error("no such interface {0:?}")]
-    NoSuchInterface(String),
-    /// The named interface has no IPv4 address to send from.
-    #[error("interface {0:?} has no IPv4 address")]
-    NoIpv4Address(String),
-    /// The route's source address is on no interface (it should always be).
-    #[error("no interface holds the route's source address {0}")]
-    NoInterfaceFor(Ipv4Addr),
-    /// A rate of 0 packets per second (a configuration error; the CLI refuses it first).
-    #[error("a rate of 0 packets per second sends nothing")]
-    ZeroRate,
-    /// No TCP port to probe.
-    #[error("no TCP port to probe")]
-    NoPorts,
-    /// More (address, port) pairs than one sweep can number.
-    #[error("too many targets for one raw sweep")]
-    TooManyTargets,
-    /// Another system call failed.
-    #[error("{what}: {error}")]
-    Io {
-        /// What was being done.
-        what: &'static str,
-        /// The error.
-        error: String,
-    },
-}
-
-impl RawUnavailable {
-    /// The error of creating or configuring a socket: no permission, or another.
-    fn from_socket_error(what: &'static str, error: &io::Error) -> Self {
-        match error.kind() {
-            io::ErrorKind::PermissionDenied => Self::NoPermission { what },
-            _ => Self::Io {
-                what,
-                error: error.to_string(),
-            },
-        }
-    }
-
-    /// Whether this is a configuration error rather than a missing capability: falling
-    /// back to `connect()` would not help.
-    pub fn is_config_error(&self) -> bool {
-        matches!(self, Self::ZeroRate | Self::NoPorts | Self::TooManyTargets)
-    }
-}
 
 /// A raw sweep ready to run: its sockets are open and its interface known.
 #[derive(Debug)]
