@@ -214,8 +214,16 @@ fn says_no_cap_net_raw_without_it() {
         assert!(matches!(e, RawUnavailable::NoPermission { .. }), "{e:?}");
         return;
     }
-    // As root: the same test again as nobody, without any capability.
-    let exe = std::env::current_exe().unwrap();
+    // As root: the same test again as nobody, without any capability, from a copy of
+    // this binary that nobody can run (the target directory may sit under a home that
+    // only root can enter).
+    use std::os::unix::fs::PermissionsExt;
+    let dir = std::env::temp_dir().join(format!("synr-{}-nocap", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let exe = dir.join("synraw-test");
+    std::fs::copy(std::env::current_exe().unwrap(), &exe).unwrap();
+    std::fs::set_permissions(&exe, std::fs::Permissions::from_mode(0o755)).unwrap();
     let status = std::process::Command::new("setpriv")
         .args([
             "--reuid=65534",
@@ -223,12 +231,15 @@ fn says_no_cap_net_raw_without_it() {
             "--clear-groups",
             "--inh-caps=-all",
         ])
-        .arg(exe)
+        .arg(&exe)
         .args(["--exact", "says_no_cap_net_raw_without_it", "--nocapture"])
         .env(CHILD, "1")
-        .status()
-        .expect("setpriv");
-    assert!(status.success(), "the unprivileged run failed");
+        .status();
+    let _ = std::fs::remove_dir_all(&dir);
+    assert!(
+        status.expect("setpriv").success(),
+        "the unprivileged run failed"
+    );
 }
 
 #[test]
