@@ -5,10 +5,12 @@
 //! waits [`RETRY_WAIT`] (late answers still count), then sends again to the pairs no
 //! answer decided, each from the next source port ([`SynCookie::source_port`]), so a
 //! target's SYN queue sees a new connection. It is adaptive twice over:
-//! - the second pass is **sampled** first when it is big (at least [`SAMPLE_FROM`]
-//!   pairs undecided): one pair in [`SAMPLE`] is retried, and only if the sample recovers
-//!   an answer (pass 1 lost something) are the others retried. Silent space, most of an
-//!   internet sweep, then costs 1/[`SAMPLE`] of a pass instead of a whole one;
+//! - with `tries` 2 (the default) the second pass is **sampled** first when it is big (at
+//!   least [`SAMPLE_FROM`] pairs undecided): one pair in [`SAMPLE`] is retried, and only
+//!   if the sample recovers an answer (pass 1 lost something) are the others retried.
+//!   Silent space, most of an internet sweep, then costs 1/[`SAMPLE`] of a pass instead
+//!   of a whole one. A loss too rare for the sample to see (a few pairs in a /16) goes
+//!   unretried: `tries` 3 or more asks for whole passes, as ZMap's `--probes`;
 //! - after the last configured pass, one more (up to [`MAX_TRIES`]) whenever the last
 //!   pass recovered more than 1 in [`LOSS_HIGH`] of the answers so far: a lossy path gets
 //!   more tries without the user asking.
@@ -168,7 +170,7 @@ impl<'a> Sweep<'a> {
             if attempt >= tries && !self.lossy(attempt - 1) {
                 break;
             }
-            if attempt == 1 && self.undecided() >= SAMPLE_FROM {
+            if attempt == 1 && tries == 2 && self.undecided() >= SAMPLE_FROM {
                 self.pass(attempt, Part::Sample)?;
                 self.retry_pause();
                 if self.shared.counts.recovered(attempt) > 0 {
