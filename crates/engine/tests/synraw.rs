@@ -11,6 +11,8 @@
 //! slowed by a tbf qdisc) are all found thanks to the retransmission passes; and without
 //! CAP_NET_RAW `open` says "no CAP_NET_RAW"; a cancelled sweep stops without finishing its
 //! pass or waiting for its cooldown.
+//! A big silent retry pass is sampled (exactly 1 in 16, counted by nft in the target), and
+//! NBSTAT queries ride in the same schedule (a wrong transaction ID rejected).
 //!
 //! Network: only the namespaces' 10.215.N.0/24, no default route anywhere. Every test is
 //! bounded: each sweep has a rate, a number of tries and a cooldown, and a timeout.
@@ -353,4 +355,40 @@ fn carries_nbstat_queries_in_the_same_schedule() {
     // 2 addresses × (445 + NBSTAT), and the retry of .11's NBSTAT in the same budget.
     assert_eq!(stats.planned, 4, "{stats:?}");
     assert_eq!((stats.sent, stats.retransmitted), (5, 1), "{stats:?}");
+}
+
+#[test]
+fn samples_a_big_silent_retry_pass_instead_of_resending_it_all() {
+    let net = net_or_skip!();
+    let n = net.net24();
+    let third = net.addr(0).octets()[2];
+    // A /24 next door, routed through the target namespace, which drops (and counts)
+    // everything sent to it: 256 addresses × 100 ports, all silent.
+    let silent = format!("10.215.{}.0/24", third + 128);
+    net.sh(Role::Scanner, &format!("ip route add {silent} via {n}2"));
+    net.sh(
+        Role::Target,
+        &format!(
+            "nft -f - <<'EOF'
+table ip synr {{
+  counter to_silent {{}}
+  chain pre {{
+    type filter hook prerouting priority 0;
+    ip daddr {silent} counter name to_silent drop
+  }}
+}}
+EOF"
+        ),
+    );
+    let ports: Vec<u16> = (1..=100).collect();
+    let t = targets(&[silent], &[]);
+    let (stats, found) = sweep(&net, &t, &config(&ports, 50_000, 2), || {});
+    assert!(found.is_empty(), "{found:?}");
+    assert_eq!(stats.planned, 25_600);
+    // The sample: every 16th position of the permutation, and nothing more, as it
+    // recovered nothing.
+    assert_eq!(stats.retransmitted, 1_600, "{stats:?}");
+    assert_eq!(stats.sent, 27_200);
+    assert_eq!(stats.passes, 2);
+    assert_eq!(counter(&net, "to_silent"), 27_200);
 }
