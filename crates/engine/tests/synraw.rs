@@ -9,12 +9,17 @@
 //! forged SYN-ACKs with wrong acks, from an unprobed port and from a non-target address
 //! are all rejected and counted; listeners whose SYN queue overflows (backlog 32, replies
 //! slowed by a tbf qdisc) are all found thanks to the retransmission passes; and without
-//! CAP_NET_RAW `open` says "no CAP_NET_RAW".
+//! CAP_NET_RAW `open` says "no CAP_NET_RAW"; a cancelled sweep stops without finishing its
+//! pass or waiting for its cooldown.
+//! A big silent retry pass is sampled (exactly 1 in 16, counted by nft in the target), and
+//! NBSTAT queries ride in the same schedule (a wrong transaction ID rejected).
 //!
 //! Network: only the namespaces' 10.215.N.0/24, no default route anywhere. Every test is
 //! bounded: each sweep has a rate, a number of tries and a cooldown, and a timeout.
 //! Without root the tests print a skip line and pass, unless `CI=true`.
 
+#[path = "synraw/helpers.rs"]
+mod helpers;
 #[path = "synraw/netns.rs"]
 mod netns;
 #[path = "synraw/scripts.rs"]
@@ -24,16 +29,11 @@ use std::collections::BTreeSet;
 use std::net::{IpAddr, Ipv4Addr};
 use std::time::Duration;
 
+use helpers::{SWEEP_LIMIT, config, counter, shell_words, sweep, targets};
 use netns::{Net, Role};
 use smbaudit_engine::CancellationToken;
 use smbaudit_engine::discovery::raw::{self, RawUnavailable};
-use smbaudit_engine::discovery::{
-    DiscoveryConfig, DiscoveryProgress, DiscoveryStats, Found, MethodChoice, PortState,
-};
-use smbaudit_engine::targets::{Order, TargetList};
-
-/// A sweep that has not ended after this is a failure.
-const SWEEP_LIMIT: Duration = Duration::from_secs(60);
+use smbaudit_engine::discovery::{DiscoveryConfig, DiscoveryProgress, PortState};
 
 /// The network, or a skip line and `return`.
 macro_rules! net_or_skip {
@@ -46,78 +46,6 @@ macro_rules! net_or_skip {
             }
         }
     };
-}
-
-fn config(ports: &[u16], rate: u32, tries: u8) -> DiscoveryConfig {
-    DiscoveryConfig {
-        ports: ports.to_vec(),
-        rate,
-        tries,
-        cooldown: Duration::from_millis(500),
-        order: Order {
-            seed: 11,
-            ..Order::default()
-        },
-        interface: None,
-        method: MethodChoice::Raw,
-    }
-}
-
-fn targets(include: &[String], exclude: &[String]) -> TargetList {
-    let mut t = TargetList::new();
-    include.iter().for_each(|s| t.include(s).unwrap());
-    exclude.iter().for_each(|s| t.exclude(s).unwrap());
-    t
-}
-
-/// Opens the sweep in the scanner namespace, runs `between` (after the sockets are open,
-/// before the first send), then sweeps. Returns the stats and every pair found.
-fn sweep(
-    net: &Net,
-    targets: &TargetList,
-    cfg: &DiscoveryConfig,
-    between: impl FnOnce() + Send,
-) -> (DiscoveryStats, Vec<Found>) {
-    let first = match targets.iter().next() {
-        Some(IpAddr::V4(v4)) => v4,
-        other => panic!("first target {other:?}"),
-    };
-    net.enter(Role::Scanner, || {
-        let sweep = raw::open(cfg, first).expect("raw sweep opens as root");
-        assert_eq!(sweep.interface(), "s0");
-        assert_eq!(sweep.source(), net.scanner());
-        between();
-        let rt = tokio::runtime::Builder::new_current_thread()
-            .enable_time()
-            .build()
-            .unwrap();
-        let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
-        let cancel = CancellationToken::new();
-        let progress = DiscoveryProgress::default();
-        let stats = rt.block_on(async {
-            tokio::time::timeout(SWEEP_LIMIT, sweep.run(targets, cfg, &cancel, &progress, tx))
-                .await
-                .expect("the sweep ends")
-                .expect("the sweep runs")
-        });
-        let mut found = Vec::new();
-        while let Ok(f) = rx.try_recv() {
-            found.push(f);
-        }
-        assert!(progress.done.load(std::sync::atomic::Ordering::Acquire));
-        (stats, found)
-    })
-}
-
-/// Packets an nft counter named `name` in the target's table `synr` has counted.
-fn counter(net: &Net, name: &str) -> u64 {
-    let out = net.output(Role::Target, &format!("nft list counter ip synr {name}"));
-    let packets = out
-        .split_whitespace()
-        .skip_while(|w| *w != "packets")
-        .nth(1)
-        .unwrap_or_else(|| panic!("counter {name}: {out}"));
-    packets.parse().unwrap()
 }
 
 #[test]
@@ -229,15 +157,6 @@ fn rejects_and_counts_forged_replies_from_a_third_namespace() {
     assert_eq!((found[0].port, found[0].state), (445, PortState::Open));
 }
 
-/// `python3 ARGS...` as one shell command line, each argument single-quoted.
-fn shell_words(args: &[&str]) -> String {
-    let quoted: Vec<String> = args
-        .iter()
-        .map(|a| format!("'{}'", a.replace('\'', r"'\''")))
-        .collect();
-    format!("python3 {}", quoted.join(" "))
-}
-
 #[test]
 fn finds_every_listener_whose_syn_queue_overflows() {
     let net = net_or_skip!();
@@ -297,8 +216,16 @@ fn says_no_cap_net_raw_without_it() {
         assert!(matches!(e, RawUnavailable::NoPermission { .. }), "{e:?}");
         return;
     }
-    // As root: the same test again as nobody, without any capability.
-    let exe = std::env::current_exe().unwrap();
+    // As root: the same test again as nobody, without any capability, from a copy of
+    // this binary that nobody can run (the target directory may sit under a home that
+    // only root can enter).
+    use std::os::unix::fs::PermissionsExt;
+    let dir = std::env::temp_dir().join(format!("synr-{}-nocap", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let exe = dir.join("synraw-test");
+    std::fs::copy(std::env::current_exe().unwrap(), &exe).unwrap();
+    std::fs::set_permissions(&exe, std::fs::Permissions::from_mode(0o755)).unwrap();
     let status = std::process::Command::new("setpriv")
         .args([
             "--reuid=65534",
@@ -306,12 +233,15 @@ fn says_no_cap_net_raw_without_it() {
             "--clear-groups",
             "--inh-caps=-all",
         ])
-        .arg(exe)
+        .arg(&exe)
         .args(["--exact", "says_no_cap_net_raw_without_it", "--nocapture"])
         .env(CHILD, "1")
-        .status()
-        .expect("setpriv");
-    assert!(status.success(), "the unprivileged run failed");
+        .status();
+    let _ = std::fs::remove_dir_all(&dir);
+    assert!(
+        status.expect("setpriv").success(),
+        "the unprivileged run failed"
+    );
 }
 
 #[test]
@@ -321,4 +251,144 @@ fn refuses_a_rate_of_zero_and_no_ports_before_anything() {
     assert!(zero.is_config_error());
     let none = raw::open(&config(&[], 1000, 1), Ipv4Addr::LOCALHOST).unwrap_err();
     assert_eq!(none, RawUnavailable::NoPorts);
+}
+
+#[test]
+fn stops_soon_after_a_cancellation() {
+    let net = net_or_skip!();
+    let n = net.net24();
+    // 100 ports x 254 silent addresses at 1,000 pps would take 25 s.
+    let t = targets(&[format!("{n}2-{n}255")], &[]);
+    let ports: Vec<u16> = (1..=100).collect();
+    let cfg = DiscoveryConfig {
+        cooldown: Duration::from_secs(5),
+        ..config(&ports, 1000, 1)
+    };
+    let first = Ipv4Addr::new(10, 215, net.addr(0).octets()[2], 2);
+    let (stats, elapsed) = net.enter(Role::Scanner, || {
+        let sweep = raw::open(&cfg, first).unwrap();
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_time()
+            .build()
+            .unwrap();
+        let (tx, _rx) = tokio::sync::mpsc::unbounded_channel();
+        let cancel = CancellationToken::new();
+        let progress = DiscoveryProgress::default();
+        let started = std::time::Instant::now();
+        let stats = rt.block_on(async {
+            let canceller = cancel.clone();
+            tokio::spawn(async move {
+                tokio::time::sleep(Duration::from_millis(300)).await;
+                canceller.cancel();
+            });
+            tokio::time::timeout(SWEEP_LIMIT, sweep.run(&t, &cfg, &cancel, &progress, tx))
+                .await
+                .expect("the sweep ends")
+                .expect("the sweep runs")
+        });
+        (stats, started.elapsed())
+    });
+    assert!(stats.cancelled, "{stats:?}");
+    assert!(stats.sent > 0 && stats.sent < 25_400, "{stats:?}");
+    // Neither the rest of the pass nor the 5 s cooldown was waited for (a bound, not a
+    // benchmark: the whole sweep would take 30 s).
+    assert!(elapsed < Duration::from_secs(5), "{elapsed:?}");
+}
+
+#[test]
+fn carries_nbstat_queries_in_the_same_schedule() {
+    let net = net_or_skip!();
+    let n = net.net24();
+    for host in [10, 11] {
+        net.sh(Role::Target, &format!("ip addr add {n}{host}/24 dev br0"));
+    }
+    let responder = format!("{n}10");
+    net.spawn_ready(
+        Role::Target,
+        "python3",
+        &["-c", scripts::NBSTAT_RESPONDER, &responder],
+    );
+    // .10 answers NBSTAT (with a wrong transaction ID first); .11 answers nothing on 137
+    // (an ICMP port unreachable, which quotes no SYN). Both RST 445.
+    let t = targets(&[format!("{n}10-{n}11")], &[]);
+    let cfg = config(&[445], 1000, 2);
+    let first = Ipv4Addr::new(10, 215, net.addr(0).octets()[2], 10);
+    let (stats, found, names) = net.enter(Role::Scanner, || {
+        let (ntx, mut nrx) = tokio::sync::mpsc::unbounded_channel();
+        let sweep = raw::open(&cfg, first).unwrap().with_nbstat(ntx).unwrap();
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_time()
+            .build()
+            .unwrap();
+        let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+        let cancel = CancellationToken::new();
+        let progress = DiscoveryProgress::default();
+        let stats = rt.block_on(async {
+            tokio::time::timeout(SWEEP_LIMIT, sweep.run(&t, &cfg, &cancel, &progress, tx))
+                .await
+                .expect("the sweep ends")
+                .expect("the sweep runs")
+        });
+        let mut found = Vec::new();
+        while let Ok(f) = rx.try_recv() {
+            found.push(f);
+        }
+        let mut names = Vec::new();
+        while let Ok(f) = nrx.try_recv() {
+            names.push(f);
+        }
+        (stats, found, names)
+    });
+    assert_eq!(names.len(), 1, "{names:?}");
+    assert_eq!(names[0].ip, first);
+    let smbaudit_probe::nbns::NbnsReply::NodeStatus(status) = &names[0].reply else {
+        panic!("{:?}", names[0].reply)
+    };
+    let listed: Vec<String> = status.names.iter().map(|n| format!("{:?}", n)).collect();
+    assert!(listed.iter().any(|n| n.contains("SYNRTEST")), "{listed:?}");
+    assert_eq!(stats.nbstat_replies, 1, "{stats:?}");
+    // The reply with the wrong transaction ID; .10 is decided by the right one, so the
+    // retry pass does not ask it again.
+    assert_eq!(stats.rejected_replies, 1, "{stats:?}");
+    assert_eq!(found.len(), 2, "the two RSTs: {found:?}");
+    assert!(found.iter().all(|f| f.state == PortState::Closed));
+    // 2 addresses × (445 + NBSTAT), and the retry of .11's NBSTAT in the same budget.
+    assert_eq!(stats.planned, 4, "{stats:?}");
+    assert_eq!((stats.sent, stats.retransmitted), (5, 1), "{stats:?}");
+}
+
+#[test]
+fn samples_a_big_silent_retry_pass_instead_of_resending_it_all() {
+    let net = net_or_skip!();
+    let n = net.net24();
+    let third = net.addr(0).octets()[2];
+    // A /24 next door, routed through the target namespace, which drops (and counts)
+    // everything sent to it: 256 addresses × 100 ports, all silent.
+    let silent = format!("10.215.{}.0/24", third + 128);
+    net.sh(Role::Scanner, &format!("ip route add {silent} via {n}2"));
+    net.sh(
+        Role::Target,
+        &format!(
+            "nft -f - <<'EOF'
+table ip synr {{
+  counter to_silent {{}}
+  chain pre {{
+    type filter hook prerouting priority 0;
+    ip daddr {silent} counter name to_silent drop
+  }}
+}}
+EOF"
+        ),
+    );
+    let ports: Vec<u16> = (1..=100).collect();
+    let t = targets(&[silent], &[]);
+    let (stats, found) = sweep(&net, &t, &config(&ports, 50_000, 2), || {});
+    assert!(found.is_empty(), "{found:?}");
+    assert_eq!(stats.planned, 25_600);
+    // The sample: every 16th position of the permutation, and nothing more, as it
+    // recovered nothing.
+    assert_eq!(stats.retransmitted, 1_600, "{stats:?}");
+    assert_eq!(stats.sent, 27_200);
+    assert_eq!(stats.passes, 2);
+    assert_eq!(counter(&net, "to_silent"), 27_200);
 }

@@ -1,7 +1,7 @@
 //! Discovery: which (address, port) pairs answer, found statelessly before any connection.
 //!
 //! The stage sends one SYN per (address × TCP port) in the keyed order of
-//! [`Order`](crate::targets::Order), paced to a rate, with retransmissions to whatever has
+//! [`Order`], paced to a rate, with retransmissions to whatever has
 //! not answered, and a cooldown after the last send. Replies are matched by their SYN
 //! cookie ([`smbaudit_wire::tcpip::cookie`]), never by per-probe state. Without
 //! CAP_NET_RAW it falls back to a `connect()` sweep with many sockets in flight.
@@ -142,6 +142,8 @@ pub struct DiscoveryStats {
     /// Packets the kernel refused to send: a broadcast address of a link the scanner is
     /// on (a /24 target that is also our subnet has one). Not retried.
     pub unsendable: u64,
+    /// Targets that answered the raw sweep's UDP 137 NBSTAT query (0 without them).
+    pub nbstat_replies: u64,
     /// Passes over the targets begun (the first included; 1 when nothing was retried).
     pub passes: u8,
 }
@@ -165,6 +167,7 @@ impl DiscoveryStats {
             skipped_ipv6: 0,
             out_of_scope: 0,
             unsendable: 0,
+            nbstat_replies: 0,
             passes: 0,
         }
     }

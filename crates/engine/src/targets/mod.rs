@@ -2,6 +2,7 @@
 //! expanded lazily, one address at a time, so that a /8 is never held in memory.
 
 mod iter;
+mod lookup;
 mod permute;
 mod shard;
 mod spec;
@@ -11,6 +12,7 @@ use std::collections::HashMap;
 use std::net::IpAddr;
 
 pub use iter::TargetIter;
+pub use lookup::TargetLookup;
 pub use permute::{Permutation, ROUNDS};
 pub use shard::{Shard, ShardError, ShardIndices};
 pub use spec::{MIN_V6_PREFIX, OctetRange, TargetError, TargetErrors, TargetSpec};

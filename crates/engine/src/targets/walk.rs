@@ -125,7 +125,7 @@ impl TargetIndex<'_> {
 }
 
 /// Where `ip` is among `spec`'s addresses, in the order of [`spec_address`].
-fn spec_offset(spec: &TargetSpec, ip: IpAddr) -> Option<u64> {
+pub(super) fn spec_offset(spec: &TargetSpec, ip: IpAddr) -> Option<u64> {
     if !spec.contains(ip) {
         return None;
     }

@@ -49,3 +49,29 @@ for spec in sys.argv[2:]:
         sent += 1
 print(sent, flush=True)
 "#;
+
+/// Answers NBSTAT queries on `ADDR` (argv 1) port 137: to each query, first a reply with
+/// the wrong transaction ID, then the right one, naming the node `SYNRTEST<20>`. Prints
+/// `ready` once bound; exits after 60 s at most.
+pub(crate) const NBSTAT_RESPONDER: &str = r#"
+import socket, struct, sys, time
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.bind((sys.argv[1], 137))
+s.settimeout(0.2)
+print("ready", flush=True)
+end = time.time() + 60
+while time.time() < end:
+    try:
+        query, peer = s.recvfrom(2048)
+    except socket.timeout:
+        continue
+    if len(query) < 50:
+        continue
+    (trn,) = struct.unpack("!H", query[:2])
+    name = query[12:46]
+    entry = b"SYNRTEST".ljust(15) + b"\x20" + struct.pack("!H", 0x0400)
+    rdata = b"\x01" + entry + bytes(46)
+    answer = name + struct.pack("!HHIH", 0x21, 1, 0, len(rdata)) + rdata
+    for tid in (trn ^ 0xFFFF, trn):
+        s.sendto(struct.pack("!HHHHHH", tid, 0x8400, 0, 1, 0, 0) + answer, peer)
+"#;

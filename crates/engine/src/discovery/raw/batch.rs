@@ -17,7 +17,7 @@ use smbaudit_wire::tcpip::Syn;
 use socket2::Socket;
 
 use super::pace::MAX_BATCH;
-use crate::targets::TargetList;
+use crate::targets::TargetLookup;
 
 /// Bytes of an IPv4 SYN as [`Syn`] writes it.
 const PACKET_LEN: usize = 44;
@@ -34,8 +34,13 @@ pub struct OutOfScope {
 }
 
 /// The scope assertion's release-mode check: `packet` goes to `dst`, and `dst` is a
-/// target (included, not excluded).
-pub(super) fn admit(targets: &TargetList, packet: &[u8], dst: Ipv4Addr) -> Result<(), OutOfScope> {
+/// target (included, not excluded: [`TargetLookup::contains`], which answers as
+/// `TargetList::contains` in O(log specs)).
+pub(super) fn admit(
+    targets: &TargetLookup<'_>,
+    packet: &[u8],
+    dst: Ipv4Addr,
+) -> Result<(), OutOfScope> {
     let header_dst = packet.get(16..20).and_then(|b| <[u8; 4]>::try_from(b).ok());
     if header_dst == Some(dst.octets()) && targets.contains(IpAddr::V4(dst)) {
         Ok(())
@@ -83,7 +88,7 @@ impl Batch {
         pair: u64,
         syn: &Syn,
         dst: Ipv4Addr,
-        targets: &TargetList,
+        targets: &TargetLookup<'_>,
     ) -> Result<(), OutOfScope> {
         let mut packet = [0u8; PACKET_LEN];
         let len = syn.encode_ip(&mut packet).unwrap_or(0);
@@ -153,8 +158,8 @@ mod tests {
     use super::*;
     use smbaudit_wire::tcpip::IpPair;
 
-    fn targets() -> TargetList {
-        let mut t = TargetList::new();
+    fn targets() -> crate::targets::TargetList {
+        let mut t = crate::targets::TargetList::new();
         t.include("10.215.0.0/30").unwrap();
         t.exclude("10.215.0.2").unwrap();
         t
@@ -170,7 +175,8 @@ mod tests {
 
     #[test]
     fn admits_targets_and_refuses_excluded_outside_and_mismatched() {
-        let t = targets();
+        let list = targets();
+        let t = list.lookup().unwrap();
         let mut packet = [0u8; PACKET_LEN];
         let ok = Ipv4Addr::new(10, 215, 0, 1);
         syn_to(ok).encode_ip(&mut packet).unwrap();
@@ -191,7 +197,8 @@ mod tests {
     #[cfg_attr(debug_assertions, should_panic(expected = "scope assertion"))]
     fn push_refuses_a_destination_outside_the_targets() {
         let mut batch = Batch::new();
-        let t = targets();
+        let list = targets();
+        let t = list.lookup().unwrap();
         let ok = Ipv4Addr::new(10, 215, 0, 1);
         batch.push(0, &syn_to(ok), ok, &t).unwrap();
         let outside = Ipv4Addr::new(10, 215, 0, 4);

@@ -5,24 +5,26 @@
 //! dispatcher can fall back to `connect()` in one line. [`RawSweep::run`] then runs
 //! two OS threads:
 //!
-//! - **sending** ([`send`]): SYNs written by the wire layer into a reused batch and sent
+//! - **sending** (`send`): SYNs written by the wire layer into a reused batch and sent
 //!   by `sendmmsg` on a raw IPv4 socket (`IPPROTO_RAW`, so IP_HDRINCL: we write the IP
 //!   header) bound to the interface with SO_BINDTODEVICE; the kernel routes them and
 //!   resolves the next hop's MAC. Pairs (address × port) are visited in the keyed
-//!   permutation of the configured seed and shard, paced to `rate` ([`pace`]), with
+//!   permutation of the configured seed and shard, paced to `rate` (`pace`), with
 //!   retransmission passes over the pairs still undecided, then the cooldown. Every
-//!   packet passes the scope assertion ([`batch::admit`]): its destination must be a
+//!   packet passes the scope assertion (`batch::admit`): its destination must be a
 //!   target (included, not excluded).
-//! - **receiving** ([`receive`]): an AF_PACKET socket behind a classic BPF filter
-//!   ([`filter`]); every frame is decoded, its cookie checked, its sender checked to be a
-//!   target address and port, and its pair decided once in a bitmap ([`plan`]).
+//! - **receiving** (`receive`): an AF_PACKET socket behind a classic BPF filter
+//!   (`filter`); every frame is decoded, its cookie checked, its sender checked to be a
+//!   target address and port, and its pair decided once in a bitmap (`plan`).
 //!
 //! IPv6 targets are skipped and counted ([`DiscoveryStats::skipped_ipv6`]): the
 //! pipeline connects to them. The kernel of the scanning host answers each SYN-ACK with a
 //! RST (no socket owns our source ports), as it does for ZMap; nothing suppresses it.
 
 mod batch;
+mod error;
 mod filter;
+mod nbstat;
 mod pace;
 mod plan;
 mod receive;
@@ -41,6 +43,8 @@ use tokio::sync::mpsc::UnboundedSender;
 use tokio_util::sync::CancellationToken;
 
 pub use batch::OutOfScope;
+pub use error::RawUnavailable;
+pub use nbstat::{NBNS_PORT, NbstatFound};
 
 use super::{DiscoveryConfig, DiscoveryProgress, DiscoveryStats, Found, Method, PortState};
 use crate::targets::TargetList;
@@ -50,77 +54,12 @@ use route::Egress;
 /// Sends per pair at most, whatever `tries` says (the adaptive extra passes included).
 pub const MAX_TRIES: u8 = 8;
 /// The `tries` this stage is meant to run with: one first send and one retransmission
-/// pass (sampled first when big, see [`send`]), more when the path is lossy.
+/// pass (sampled first when big, see `send`), more when the path is lossy.
 pub const DEFAULT_TRIES: u8 = 2;
 /// `IPPROTO_RAW`: a raw IPv4 socket that sends the IP header we write (IP_HDRINCL).
 const IPPROTO_RAW: i32 = 255;
 /// How often `run` copies the threads' counts into the caller's progress.
 const PROGRESS_EVERY: Duration = Duration::from_millis(20);
-
-/// Why the raw sweep cannot run here. Each reads as the one line the fallback prints.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[non_exhaustive]
-pub enum RawUnavailable {
-    /// Raw sockets need CAP_NET_RAW (EPERM or EACCES).
-    #[error("no CAP_NET_RAW ({what}: permission denied)")]
-    NoPermission {
-        /// What was refused.
-        what: &'static str,
-    },
-    /// No route to the first target.
-    #[error("no route to {target}: {error}")]
-    NoRoute {
-        /// The target routed to.
-        target: Ipv4Addr,
-        /// The kernel's answer.
-        error: String,
-    },
-    /// The named interface does not exist.
-    #[error("no such interface {0:?}")]
-    NoSuchInterface(String),
-    /// The named interface has no IPv4 address to send from.
-    #[error("interface {0:?} has no IPv4 address")]
-    NoIpv4Address(String),
-    /// The route's source address is on no interface (it should always be).
-    #[error("no interface holds the route's source address {0}")]
-    NoInterfaceFor(Ipv4Addr),
-    /// A rate of 0 packets per second (a configuration error; the CLI refuses it first).
-    #[error("a rate of 0 packets per second sends nothing")]
-    ZeroRate,
-    /// No TCP port to probe.
-    #[error("no TCP port to probe")]
-    NoPorts,
-    /// More (address, port) pairs than one sweep can number.
-    #[error("too many targets for one raw sweep")]
-    TooManyTargets,
-    /// Another system call failed.
-    #[error("{what}: {error}")]
-    Io {
-        /// What was being done.
-        what: &'static str,
-        /// The error.
-        error: String,
-    },
-}
-
-impl RawUnavailable {
-    /// The error of creating or configuring a socket: no permission, or another.
-    fn from_socket_error(what: &'static str, error: &io::Error) -> Self {
-        match error.kind() {
-            io::ErrorKind::PermissionDenied => Self::NoPermission { what },
-            _ => Self::Io {
-                what,
-                error: error.to_string(),
-            },
-        }
-    }
-
-    /// Whether this is a configuration error rather than a missing capability: falling
-    /// back to `connect()` would not help.
-    pub fn is_config_error(&self) -> bool {
-        matches!(self, Self::ZeroRate | Self::NoPorts | Self::TooManyTargets)
-    }
-}
 
 /// A raw sweep ready to run: its sockets are open and its interface known.
 #[derive(Debug)]
@@ -129,6 +68,7 @@ pub struct RawSweep {
     send: Socket,
     receive: Socket,
     cookie: SynCookie,
+    nbstat: Option<nbstat::Nbstat>,
 }
 
 /// Opens the raw sweep for `cfg`, sending towards `first_target`'s route (or through
@@ -147,12 +87,23 @@ pub fn open(cfg: &DiscoveryConfig, first_target: Ipv4Addr) -> Result<RawSweep, R
         .map_err(|e| RawUnavailable::from_socket_error("binding to the interface", &e))?;
     // Best effort, capped by net.core.wmem_max: room for bursts of batches.
     let _ = send.set_send_buffer_size(4 << 20);
+    // Without IP_RECVERR a raw socket swallows ENOBUFS (the device queue or the veth
+    // peer's backlog is full) and the packet is lost unseen; with it the batch waits and
+    // re-sends. No ICMP error is ever queued on this socket: an IPPROTO_RAW socket only
+    // matches errors quoting protocol 255.
+    nix::sys::socket::setsockopt(&send, nix::sys::socket::sockopt::Ipv4RecvErr, &true).map_err(
+        |e| RawUnavailable::Io {
+            what: "setting IP_RECVERR",
+            error: e.to_string(),
+        },
+    )?;
     let receive = receive::open_socket(egress.ifindex)?;
     Ok(RawSweep {
         egress,
         send,
         receive,
         cookie: SynCookie::new(rand::random()),
+        nbstat: None,
     })
 }
 
@@ -163,6 +114,8 @@ struct Shared {
     ports: Vec<u16>,
     cookie: SynCookie,
     egress: Egress,
+    /// The UDP socket NBSTAT queries leave from, when the sweep carries them.
+    nbstat_socket: Option<std::net::UdpSocket>,
     decided: Decided,
     start: Instant,
     counts: Counts,
@@ -170,6 +123,13 @@ struct Shared {
     progress: DiscoveryProgress,
     /// Raised by the sender after the cooldown (or on an error): the receiver stops.
     stop: AtomicBool,
+}
+
+impl Shared {
+    /// The pair layout both threads number by.
+    fn slots(&self) -> plan::Slots {
+        plan::Slots::of(self.nbstat_socket.is_some())
+    }
 }
 
 /// Counters of the receiving side (and the sender's scope refusals).
@@ -180,11 +140,13 @@ struct Counts {
     open: AtomicU64,
     closed: AtomicU64,
     unreachable: AtomicU64,
-    /// Pairs decided in all.
+    /// Pairs decided in all (answers of any kind, and destinations the kernel refused).
     decided: AtomicU64,
     /// Pairs decided by an answer to send `a` (0-based), per `a`.
     by_attempt: [AtomicU64; MAX_TRIES as usize],
     out_of_scope: AtomicU64,
+    /// Targets that answered an NBSTAT query.
+    nbstat: AtomicU64,
 }
 
 impl Counts {
@@ -222,6 +184,18 @@ impl RawSweep {
         self.egress.source
     }
 
+    /// Adds a UDP 137 NBSTAT query per IPv4 target to the sweep, in the same
+    /// permutation, rate budget and retransmission passes as the SYNs; each target's
+    /// first answer goes to `found`. Fails only if the UDP socket cannot be opened.
+    pub fn with_nbstat(
+        mut self,
+        found: UnboundedSender<NbstatFound>,
+    ) -> Result<Self, RawUnavailable> {
+        let socket = nbstat::open_socket(self.egress.source, &self.egress.interface)?;
+        self.nbstat = Some(nbstat::Nbstat { socket, found });
+        Ok(self)
+    }
+
     /// Sweeps `targets` × `cfg.ports`, handing each decided pair to `found` as it comes,
     /// until the cooldown after the last send is over or `cancel` fires. Errors are I/O
     /// failures of the sockets, and a scope refusal ([`OutOfScope`]).
@@ -237,7 +211,12 @@ impl RawSweep {
         ports.sort_unstable();
         ports.dedup();
         let index = targets.index().map_err(io::Error::other)?;
-        let pairs = index.len().saturating_mul(ports.len() as u64);
+        let slots = ports.len() as u64 + u64::from(self.nbstat.is_some());
+        let pairs = index.len().saturating_mul(slots);
+        let nbstat_socket = match &self.nbstat {
+            Some(n) => Some(n.socket.try_clone()?),
+            None => None,
+        };
         let decided =
             Decided::new(pairs).ok_or_else(|| io::Error::other(RawUnavailable::TooManyTargets))?;
         let shared = Arc::new(Shared {
@@ -245,6 +224,7 @@ impl RawSweep {
             ports,
             cookie: self.cookie,
             egress: self.egress.clone(),
+            nbstat_socket,
             decided,
             start: Instant::now(),
             counts: Counts::default(),
@@ -265,6 +245,17 @@ impl RawSweep {
                 .name("synraw-receive".into())
                 .spawn(move || receive::receive_all(&shared, &socket, &shared.progress, &found))?
         };
+        let nbstat_receiver = match self.nbstat {
+            Some(nbstat) => {
+                let shared = Arc::clone(&shared);
+                Some(
+                    std::thread::Builder::new()
+                        .name("synraw-nbstat".into())
+                        .spawn(move || nbstat::receive_all(&shared, &nbstat))?,
+                )
+            }
+            None => None,
+        };
         let sender = {
             let shared = Arc::clone(&shared);
             let socket = self.send;
@@ -276,12 +267,18 @@ impl RawSweep {
                     send::send_all(&shared, &socket, plan, &cancel, &shared.progress)
                 })?
         };
-        while !(sender.is_finished() && receiver.is_finished()) {
+        let udp_done = |n: &Option<std::thread::JoinHandle<io::Result<()>>>| {
+            n.as_ref().is_none_or(|h| h.is_finished())
+        };
+        while !(sender.is_finished() && receiver.is_finished() && udp_done(&nbstat_receiver)) {
             tokio::time::sleep(PROGRESS_EVERY).await;
             copy_progress(&shared.progress, progress);
         }
         let sent = join(sender)??;
         join(receiver)??;
+        if let Some(n) = nbstat_receiver {
+            join(n)??;
+        }
         copy_progress(&shared.progress, progress);
         progress.planned.store(sent.planned, Ordering::Relaxed);
         progress.done.store(true, Ordering::Release);
@@ -333,6 +330,7 @@ fn stats(shared: &Shared, sent: &send::Sent) -> DiscoveryStats {
         skipped_ipv6: sent.skipped_v6,
         out_of_scope: load(&c.out_of_scope),
         unsendable: sent.unsendable,
+        nbstat_replies: load(&c.nbstat),
         passes: sent.passes,
     }
 }

@@ -11,7 +11,7 @@ use smbaudit_wire::tcpip::{Incoming, ReplyFlags};
 use socket2::{Domain, Protocol, Socket, Type};
 use tokio::sync::mpsc::UnboundedSender;
 
-use super::plan::{Decided, Pairs};
+use super::plan::{Decided, Pairs, Probe};
 use super::{RawUnavailable, Shared, filter};
 use crate::discovery::{DiscoveryProgress, Found, PortState};
 
@@ -77,8 +77,8 @@ pub(super) fn receive_all(
     progress: &DiscoveryProgress,
     found: &UnboundedSender<Found>,
 ) -> io::Result<()> {
-    let index = shared.targets.index().map_err(io::Error::other)?;
-    let pairs = Pairs::new(&shared.targets, index, &shared.ports);
+    let pairs = Pairs::new(&shared.targets, &shared.ports, shared.slots())
+        .ok_or_else(|| io::Error::other(RawUnavailable::TooManyTargets))?;
     let mut buf = vec![0u8; 65536];
     let counts = &shared.counts;
     while !shared.stop.load(Ordering::Acquire) {
@@ -151,7 +151,7 @@ pub(super) fn classify(
             (error.probe.dst, error.probe.dport, error.probe.sport, state)
         }
     };
-    let Some(j) = pairs.number(ip, port).filter(|_| ip.is_ipv4()) else {
+    let Some(j) = pairs.number(ip, Probe::Tcp(port)).filter(|_| ip.is_ipv4()) else {
         return Verdict::Rejected;
     };
     if !decided.decide(j) {

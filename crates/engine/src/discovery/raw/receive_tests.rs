@@ -6,6 +6,7 @@ use std::net::Ipv4Addr;
 use smbaudit_wire::tcpip::{IpPair, MacPair, Syn};
 
 use super::*;
+use crate::discovery::raw::plan::Slots;
 use crate::targets::TargetList;
 
 const KEY: [u8; 16] = *b"synraw test key!";
@@ -49,7 +50,7 @@ fn decides_a_pair_once_and_names_the_attempt() {
     let cookie = SynCookie::new(KEY);
     let t = targets();
     let ports = [139, 445];
-    let pairs = Pairs::new(&t, t.index().unwrap(), &ports);
+    let pairs = Pairs::new(&t, &ports, Slots::TcpOnly).unwrap();
     let decided = Decided::new(pairs.len()).unwrap();
     let at = Duration::from_millis(5);
     let second = answer(&cookie, TARGET, 445, 1, SYN_ACK);
@@ -86,7 +87,7 @@ fn rejects_good_cookies_from_pairs_that_are_not_targets() {
     let cookie = SynCookie::new(KEY);
     let t = targets();
     let ports = [445];
-    let pairs = Pairs::new(&t, t.index().unwrap(), &ports);
+    let pairs = Pairs::new(&t, &ports, Slots::TcpOnly).unwrap();
     let decided = Decided::new(pairs.len()).unwrap();
     let at = Duration::ZERO;
     let outside = Ipv4Addr::new(10, 215, 0, 200);
@@ -109,7 +110,7 @@ fn rejects_good_cookies_from_pairs_that_are_not_targets() {
             Verdict::Rejected
         );
     }
-    assert!(!decided.is_decided(pairs.number(TARGET.into(), 445).unwrap()));
+    assert!(!decided.is_decided(pairs.number(TARGET.into(), Probe::Tcp(445)).unwrap()));
     // An ARP frame reaches nothing.
     let mut arp = answer(&cookie, TARGET, 445, 0, SYN_ACK);
     arp[12..14].copy_from_slice(&0x0806u16.to_be_bytes());
@@ -127,5 +128,28 @@ fn the_attempt_wraps_with_the_source_port_range() {
         let port = cookie.source_port(ip, 445, attempt);
         let expected = u8::try_from(attempt + 1).unwrap_or(u8::MAX);
         assert_eq!(attempt_of(&cookie, ip, 445, port), expected);
+    }
+}
+
+proptest::proptest! {
+    /// Whatever arrives, `classify` answers without panicking, and only a frame that
+    /// carries our cookie can decide anything (none of these can: a random key).
+    #[test]
+    fn classifies_any_bytes_without_panicking(
+        frame in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..200),
+        tail in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..60),
+    ) {
+        let cookie = SynCookie::new(KEY);
+        let t = targets();
+        let ports = [445];
+        let pairs = Pairs::new(&t, &ports, Slots::TcpOnly).unwrap();
+        let decided = Decided::new(pairs.len()).unwrap();
+        let verdict = classify(&frame, &cookie, &pairs, &decided, Duration::ZERO);
+        proptest::prop_assert!(!matches!(verdict, Verdict::Decided(_)));
+        // A real frame's head with random bytes after it.
+        let mut framed = answer(&cookie, TARGET, 445, 0, SYN_ACK);
+        framed.truncate(TCP + 4);
+        framed.extend(tail);
+        let _ = classify(&framed, &cookie, &pairs, &decided, Duration::ZERO);
     }
 }

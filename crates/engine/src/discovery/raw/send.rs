@@ -5,10 +5,12 @@
 //! waits [`RETRY_WAIT`] (late answers still count), then sends again to the pairs no
 //! answer decided, each from the next source port ([`SynCookie::source_port`]), so a
 //! target's SYN queue sees a new connection. It is adaptive twice over:
-//! - the second pass is **sampled** first when it is big (at least [`SAMPLE_FROM`]
-//!   pairs undecided): one pair in [`SAMPLE`] is retried, and only if the sample recovers
-//!   an answer (pass 1 lost something) are the others retried. Silent space, most of an
-//!   internet sweep, then costs 1/[`SAMPLE`] of a pass instead of a whole one;
+//! - with `tries` 2 (the default) the second pass is **sampled** first when it is big (at
+//!   least [`SAMPLE_FROM`] pairs undecided): one pair in [`SAMPLE`] is retried, and only
+//!   if the sample recovers an answer (pass 1 lost something) are the others retried.
+//!   Silent space, most of an internet sweep, then costs 1/[`SAMPLE`] of a pass instead
+//!   of a whole one. A loss too rare for the sample to see (a few pairs in a /16) goes
+//!   unretried: `tries` 3 or more asks for whole passes, as ZMap's `--probes`;
 //! - after the last configured pass, one more (up to [`MAX_TRIES`]) whenever the last
 //!   pass recovered more than 1 in [`LOSS_HIGH`] of the answers so far: a lossy path gets
 //!   more tries without the user asking.
@@ -24,8 +26,10 @@ use socket2::Socket;
 use tokio_util::sync::CancellationToken;
 
 use super::batch::Batch;
+use super::batch::OutOfScope;
+use super::nbstat;
 use super::pace::{Pacer, wait_until};
-use super::plan::{Pairs, Skip};
+use super::plan::{Pairs, Probe, Skip};
 use super::{MAX_TRIES, Shared};
 use crate::discovery::DiscoveryProgress;
 use crate::targets::{Order, Permutation};
@@ -38,6 +42,8 @@ pub(super) const SAMPLE: u64 = 16;
 pub(super) const SAMPLE_FROM: u64 = 16 * 1024;
 /// A pass that recovers more than 1 answer in `LOSS_HIGH` earns one more pass.
 pub(super) const LOSS_HIGH: u64 = 100;
+/// Positions of a pass between two looks at the cancellation token when nothing is sent.
+const CANCEL_EVERY: usize = 1 << 16;
 /// How often a wait looks at the cancellation token.
 const CANCEL_POLL: Duration = Duration::from_millis(10);
 
@@ -125,6 +131,8 @@ struct Sweep<'a> {
     sent: Sent,
     first_send: Option<Instant>,
     last_send: Instant,
+    /// The NBSTAT query, its transaction ID rewritten per target.
+    query: Vec<u8>,
 }
 
 impl<'a> Sweep<'a> {
@@ -135,9 +143,10 @@ impl<'a> Sweep<'a> {
         cancel: &'a CancellationToken,
         progress: &'a DiscoveryProgress,
     ) -> io::Result<Self> {
-        let index = shared.targets.index().map_err(io::Error::other)?;
+        let pairs = Pairs::new(&shared.targets, &shared.ports, shared.slots())
+            .ok_or_else(|| io::Error::other(super::RawUnavailable::TooManyTargets))?;
         Ok(Self {
-            pairs: Pairs::new(&shared.targets, index, &shared.ports),
+            pairs,
             shared,
             socket,
             plan,
@@ -148,6 +157,7 @@ impl<'a> Sweep<'a> {
             sent: Sent::default(),
             first_send: None,
             last_send: Instant::now(),
+            query: nbstat::query_template(),
         })
     }
 
@@ -160,7 +170,7 @@ impl<'a> Sweep<'a> {
             if attempt >= tries && !self.lossy(attempt - 1) {
                 break;
             }
-            if attempt == 1 && self.undecided() >= SAMPLE_FROM {
+            if attempt == 1 && tries == 2 && self.undecided() >= SAMPLE_FROM {
                 self.pass(attempt, Part::Sample)?;
                 self.retry_pause();
                 if self.shared.counts.recovered(attempt) > 0 {
@@ -209,10 +219,16 @@ impl<'a> Sweep<'a> {
         let permutation = Permutation::new(self.pairs.len(), self.plan.order.seed);
         let batch_size = self.pacer.batch_size();
         for (position, j) in self.plan.order.shard.indices(permutation).enumerate() {
+            // A pass over mostly decided or excluded space sends little: look at the
+            // token now and then all the same.
+            if position % CANCEL_EVERY == 0 && self.cancel.is_cancelled() {
+                self.sent.cancelled = true;
+                return Ok(());
+            }
             if !part.keeps(position as u64) || self.shared.decided.is_decided(j) {
                 continue;
             }
-            let (dst, port) = match self.pairs.pair(j) {
+            let (dst, probe) = match self.pairs.pair(j) {
                 Ok(pair) => pair,
                 Err(skip) => {
                     if attempt == 0 && skip == Skip::Ipv6 {
@@ -224,12 +240,19 @@ impl<'a> Sweep<'a> {
             if attempt == 0 {
                 self.sent.planned += 1;
             }
+            let port = match probe {
+                Probe::Tcp(port) => port,
+                Probe::Nbstat => {
+                    self.query(dst, attempt)?;
+                    continue;
+                }
+            };
             let ips = IpPair::V4 {
                 src: self.shared.egress.source,
                 dst,
             };
             let syn = self.shared.cookie.syn(ips, port, u32::from(attempt));
-            if let Err(refused) = self.batch.push(j, &syn, dst, &self.shared.targets) {
+            if let Err(refused) = self.batch.push(j, &syn, dst, self.pairs.lookup()) {
                 self.shared
                     .counts
                     .out_of_scope
@@ -253,6 +276,37 @@ impl<'a> Sweep<'a> {
         Ok(())
     }
 
+    /// Sends the NBSTAT query to `dst`, paced as one packet, after the scope check.
+    fn query(&mut self, dst: std::net::Ipv4Addr, attempt: u8) -> io::Result<()> {
+        let Some(socket) = &self.shared.nbstat_socket else {
+            return Ok(());
+        };
+        let admitted = self.pairs.lookup().contains(dst.into());
+        debug_assert!(admitted, "scope assertion: NBSTAT to {dst}");
+        if !admitted {
+            self.shared
+                .counts
+                .out_of_scope
+                .fetch_add(1, Ordering::Relaxed);
+            return Err(io::Error::other(OutOfScope { dst }));
+        }
+        self.pacer.wait_and_release(1);
+        nbstat::send_query(socket, &mut self.query, &self.shared.cookie, dst)?;
+        self.count_sent(1, attempt);
+        Ok(())
+    }
+
+    fn count_sent(&mut self, sent: u64, attempt: u8) {
+        let now = Instant::now();
+        self.first_send.get_or_insert(now);
+        self.last_send = now;
+        self.sent.sent += sent;
+        if attempt > 0 {
+            self.sent.retransmitted += sent;
+        }
+        self.progress.sent.fetch_add(sent, Ordering::Relaxed);
+    }
+
     fn flush(&mut self, attempt: u8) -> io::Result<()> {
         let n = self.batch.len();
         if n == 0 {
@@ -262,19 +316,14 @@ impl<'a> Sweep<'a> {
         // A refused destination is never sent to again: its pair is marked decided
         // (without a report, as nothing answered).
         let decided = &self.shared.decided;
+        let counts = &self.shared.counts;
         let refused = self.batch.flush(self.socket, |pair| {
-            decided.decide(pair);
+            if decided.decide(pair) {
+                counts.decided.fetch_add(1, Ordering::Relaxed);
+            }
         })?;
-        let now = Instant::now();
-        self.first_send.get_or_insert(now);
-        self.last_send = now;
-        let sent = n as u64 - refused;
-        self.sent.sent += sent;
         self.sent.unsendable += refused;
-        if attempt > 0 {
-            self.sent.retransmitted += sent;
-        }
-        self.progress.sent.fetch_add(sent, Ordering::Relaxed);
+        self.count_sent(n as u64 - refused, attempt);
         Ok(())
     }
 }
