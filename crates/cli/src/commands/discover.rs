@@ -9,7 +9,7 @@ use smbaudit_engine::discovery::{
     self, DiscoveryConfig, DiscoveryError, DiscoveryStats, Method, MethodChoice, Sweep,
 };
 use smbaudit_engine::scan::{ScanConfig, discovery_config};
-use smbaudit_engine::targets::{Order, TargetList};
+use smbaudit_engine::targets::{Order, Permutation, TargetList};
 use smbaudit_wire::tcpip::IpPair;
 use smbaudit_wire::tcpip::cookie::SynCookie;
 
@@ -85,9 +85,10 @@ pub(crate) fn summary(stats: &DiscoveryStats) -> String {
     )
 }
 
-/// `--dry-run`'s discovery lines: the settings, how many probes, and the first SYNs with
-/// the source address the route gives, source port and sequence cookie under a key drawn
-/// for the dry run (a real scan draws its own).
+/// `--dry-run`'s discovery lines: the settings, how many probes, and the first SYNs in the
+/// order the sender would send them (raw's unless `--discovery connect`), with the source
+/// address the route gives, source port and sequence cookie under a key drawn for the dry
+/// run (a real scan draws its own).
 pub(crate) fn print_plan(
     out: &mut impl Write,
     cfg: &ScanConfig,
@@ -115,17 +116,11 @@ pub(crate) fn print_plan(
         dcfg.tries,
         dcfg.cooldown
     )?;
-    let Ok(walk) = targets.walk(dcfg.order) else {
-        return Ok(());
-    };
     let cookie = SynCookie::new(rand::random());
-    let first = walk
-        .filter_map(|ip| match ip {
-            IpAddr::V4(v4) => Some(v4),
-            IpAddr::V6(_) => None,
-        })
-        .flat_map(|ip| dcfg.ports.iter().map(move |&p| (ip, p)))
-        .take(FIRST_PACKETS);
+    let first = match dcfg.method {
+        MethodChoice::Connect => connect_order(targets, &dcfg),
+        MethodChoice::Auto | MethodChoice::Raw => raw_order(targets, &dcfg),
+    };
     for (ip, port) in first {
         let src = source_for(ip);
         let line = match IpPair::new(src.into(), ip.into()) {
@@ -141,6 +136,43 @@ pub(crate) fn print_plan(
         writeln!(out, "{line}")?;
     }
     Ok(())
+}
+
+/// The first pairs of the `connect()` sweep: addresses in the keyed order, each with its
+/// ports.
+fn connect_order(targets: &TargetList, dcfg: &DiscoveryConfig) -> Vec<(Ipv4Addr, u16)> {
+    let Ok(walk) = targets.walk(dcfg.order) else {
+        return Vec::new();
+    };
+    walk.filter_map(|ip| match ip {
+        IpAddr::V4(v4) => Some(v4),
+        IpAddr::V6(_) => None,
+    })
+    .flat_map(|ip| dcfg.ports.iter().map(move |&p| (ip, p)))
+    .take(FIRST_PACKETS)
+    .collect()
+}
+
+/// The first pairs of the raw sweep: its keyed permutation runs over (address × port)
+/// together (pair `j` is address `j / ports`, port `j % ports`; `discovery::raw`).
+fn raw_order(targets: &TargetList, dcfg: &DiscoveryConfig) -> Vec<(Ipv4Addr, u16)> {
+    let Ok(index) = targets.index() else {
+        return Vec::new();
+    };
+    let slots = dcfg.ports.len() as u64;
+    let permutation = Permutation::new(index.len().saturating_mul(slots), dcfg.order.seed);
+    dcfg.order
+        .shard
+        .indices(permutation)
+        .filter_map(|j| {
+            let port = *dcfg.ports.get(usize::try_from(j % slots).ok()?)?;
+            match index.address(j / slots)? {
+                IpAddr::V4(v4) if targets.contains(v4.into()) => Some((v4, port)),
+                _ => None,
+            }
+        })
+        .take(FIRST_PACKETS)
+        .collect()
 }
 
 /// The source address the routing table picks for `dst` (a UDP socket connected, which

@@ -164,3 +164,51 @@ fn bad_rates_seeds_and_shards_exit_2_before_sending() {
         assert!(out.stdout.is_empty(), "{flags:?}");
     }
 }
+
+#[test]
+fn dry_run_prints_the_first_syns_and_the_count_and_sends_nothing() {
+    let run = |extra: &[&str]| {
+        let out = std::process::Command::new(BIN)
+            .args([
+                "scan",
+                "--dry-run",
+                "--no-store",
+                "--seed",
+                "3",
+                "-p",
+                "139,445",
+            ])
+            .args(extra)
+            .arg("10.0.0.0/24")
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(0));
+        let text = String::from_utf8_lossy(&out.stdout).into_owned();
+        let syns: Vec<(String, String)> = text
+            .lines()
+            .filter_map(|l| l.trim().strip_prefix("SYN "))
+            .map(|l| {
+                let dst = l.split(" -> ").nth(1).unwrap().split(' ').next().unwrap();
+                let (ip, port) = dst.rsplit_once(':').unwrap();
+                assert!(l.contains(" seq 0x"), "{l}");
+                (ip.to_owned(), port.to_owned())
+            })
+            .collect();
+        (text, syns)
+    };
+    let (text, raw) = run(&[]);
+    assert!(
+        text.contains("512 probes to tcp 139,445 at 10000 pps"),
+        "{text}"
+    );
+    assert_eq!(raw.len(), 8, "{text}");
+    assert!(raw.iter().all(|(ip, _)| ip.starts_with("10.0.0.")));
+    let (_, connect) = run(&["--discovery", "connect"]);
+    // connect(): each address's ports together; raw: pairs permuted on their own.
+    assert_eq!(connect[0].0, connect[1].0);
+    assert_eq!(
+        (connect[0].1.as_str(), connect[1].1.as_str()),
+        ("139", "445")
+    );
+    assert_ne!(raw, connect);
+}
