@@ -20,6 +20,7 @@ mod postgres;
 mod resume;
 mod run;
 mod scan;
+mod scope;
 mod sessions;
 mod shares;
 mod signals;
