@@ -8,6 +8,7 @@ mod cli;
 mod creds;
 mod findings;
 mod html;
+mod ipv6;
 pub mod lab;
 mod lab_selftest;
 mod local;
