@@ -6,6 +6,7 @@ mod audit;
 mod audit_here;
 mod cli;
 mod creds;
+mod deploy;
 mod findings;
 mod html;
 mod ipv6;
