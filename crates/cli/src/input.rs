@@ -209,3 +209,58 @@ pub(crate) fn check_source_port(port: u16) -> Result<(), Fatal> {
         "--source-port {port}: UDP port {port} {why}"
     )))
 }
+
+#[cfg(test)]
+mod tests {
+    use std::net::IpAddr;
+
+    use super::*;
+
+    fn tokens(list: &[&str]) -> Result<TargetList, Fatal> {
+        let tokens: Vec<String> = list.iter().map(|t| (*t).to_owned()).collect();
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .build()
+            .expect("runtime");
+        rt.block_on(load_tokens(&tokens, Resolver::System))
+    }
+
+    fn ip(s: &str) -> IpAddr {
+        s.parse().unwrap()
+    }
+
+    #[test]
+    fn a_recorded_allow_reserved_is_kept_by_a_resumed_scan() {
+        let list = tokens(&[ALLOW_RESERVED, "224.0.0.1", "10.0.0.0/31"]).unwrap();
+        assert_eq!(list.scope(), Scope::Everything);
+        assert!(list.contains(ip("224.0.0.1")));
+        assert_eq!(list.iter().count(), 3);
+        let refused = tokens(&["224.0.0.1", "10.0.0.0/31"]).unwrap_err();
+        assert_eq!(refused.code, crate::exit::USAGE);
+        assert!(
+            refused.error.to_string().contains("multicast"),
+            "{}",
+            refused.error
+        );
+    }
+
+    #[test]
+    fn exclusions_and_the_scope_leave_nothing_with_their_own_messages() {
+        let excluded = tokens(&["10.0.0.0/30", &format!("{EXCLUDED}10.0.0.0/29")]).unwrap_err();
+        assert!(
+            excluded
+                .error
+                .to_string()
+                .contains("the exclusions leave no target")
+        );
+        let reserved = tokens(&["240.0.0.0/30", "224.0.0.0/31"]).unwrap_err();
+        let why = reserved.error.to_string();
+        assert!(
+            why.contains("6 addresses skipped") && why.contains("--allow-reserved"),
+            "{why}"
+        );
+        assert_eq!(
+            skipped_note(1),
+            "targets: skipping 1 address in reserved, multicast, broadcast or documentation space (--allow-reserved to scan them)"
+        );
+    }
+}
