@@ -9,6 +9,7 @@ mod creds;
 mod deploy;
 mod findings;
 mod html;
+mod icmp_order;
 mod ipv6;
 pub mod lab;
 mod lab_selftest;
