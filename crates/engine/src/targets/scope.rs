@@ -84,12 +84,33 @@ impl Scope {
     }
 }
 
-/// The kind of the [`RESERVED`] block holding `ip`, if one does.
+/// The kind of the [`RESERVED`] block holding `ip`, if one does. Integer compares only:
+/// it runs for every address a walk visits.
 pub fn reserved_kind(ip: IpAddr) -> Option<&'static str> {
+    if !may_be_reserved(ip) {
+        return None;
+    }
+    let (v4, x) = (ip.is_ipv4(), bits(ip));
     RESERVED
         .iter()
-        .find(|b| block(b).contains(&ip))
+        .find(|(net, len, _)| net.is_ipv4() == v4 && x & mask(v4, *len) == bits(*net))
         .map(|(_, _, kind)| *kind)
+}
+
+/// A first look at the leading octet (v4) or group (v6): false for every address outside
+/// the [`RESERVED`] blocks' leading values, which is nearly every address of a scan.
+fn may_be_reserved(ip: IpAddr) -> bool {
+    match ip {
+        IpAddr::V4(a) => matches!(a.octets()[0], 0 | 192 | 198 | 203 | 224..),
+        IpAddr::V6(a) => matches!(a.segments()[0], 0 | 0x0100 | 0x2001 | 0x3fff | 0xfe80..),
+    }
+}
+
+/// The mask of a prefix of `len` bits in a 32-bit (v4) or 128-bit address, as a u128.
+fn mask(v4: bool, len: u8) -> u128 {
+    let width = if v4 { 32 } else { 128 };
+    let ones = u128::MAX >> (128 - width);
+    ones & !(ones.checked_shr(u32::from(len)).unwrap_or(0))
 }
 
 fn block(&(addr, len, _): &(IpAddr, u8, &str)) -> IpNet {
@@ -145,6 +166,8 @@ mod tests {
         for (i, a) in RESERVED.iter().enumerate() {
             let net = IpNet::new(a.0, a.1).expect("prefix fits");
             assert_eq!(net.network(), a.0, "{} starts its block", a.0);
+            // Each block lies within one leading value or the top range: its ends suffice.
+            assert!(may_be_reserved(net.network()) && may_be_reserved(net.broadcast()));
             for b in &RESERVED[i + 1..] {
                 let other = block(b);
                 assert!(
