@@ -1,7 +1,8 @@
 //! `smbaudit scan` over IPv6 against a real smbd bound to the lab's ULA prefix
 //! (`Lab::start_dual_stack`): an address and a /120 find 445 and 139, the SMB fingerprint is
-//! the one the same host shows over IPv4, 137/udp is never probed over IPv6, a /32 is
-//! refused with exit 2, and nmap -6 agrees on the ports.
+//! the one the same host shows over IPv4, 137/udp is never probed over IPv6, a target file
+//! of IPv6 addresses and an IPv6 exclusion are honoured, a /32 is refused with exit 2, and
+//! nmap -6 agrees on the ports.
 //!
 //! Network: the lab's namespaces only (fd00:5a7:<n>::/64, on-link, no other route).
 
@@ -118,6 +119,27 @@ fn v6_address_and_prefix_find_smb_with_the_v4_fingerprint_and_no_netbios() {
     let client = lab.v6_of(2).to_string();
     let own = swept.iter().find(|h| h["ip"] == client.as_str()).unwrap();
     assert_eq!(own["ports"]["445/tcp"], "closed", "{own}");
+
+    // A target file of IPv6 addresses, one of them excluded.
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("v6.txt");
+    std::fs::write(&file, format!("# lab\n{v6}\n{client} # the scanner\n")).unwrap();
+    lab.check_target(&client);
+    let from_file = scan(
+        &lab,
+        &[
+            "-p",
+            "445",
+            "-i",
+            file.to_str().unwrap(),
+            "--exclude",
+            &client,
+        ],
+        &[],
+    );
+    let ips: Vec<&str> = from_file.iter().filter_map(|h| h["ip"].as_str()).collect();
+    assert_eq!(ips, [v6.as_str()], "the excluded address is not scanned");
+    assert_eq!(open_ports(&from_file[0]), ["445/tcp"]);
 }
 
 #[test]
