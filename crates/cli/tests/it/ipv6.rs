@@ -148,10 +148,46 @@ fn a_v6_slash_32_is_refused_before_anything_is_sent() {
     let (net, _) = lab.prefix6();
     let wide = format!("{net}/32");
     // Not check_target: it is wider than the lab; the point is that it is refused unsent.
+    let before = sent_by_client(&lab);
     let (code, out, err) = smbaudit(&lab, &["scan", "--no-store", &wide], &[]);
     assert_eq!(code, 2, "{err}");
     assert!(out.is_empty(), "{out}");
     assert!(err.contains("larger than /104"), "{err}");
+    assert_eq!(
+        sent_by_client(&lab),
+        before,
+        "nothing sent from the client namespace"
+    );
+}
+
+/// IPv4 and IPv6 datagrams the client namespace has sent (`OutRequests`, `Ip6OutRequests`).
+fn sent_by_client(lab: &Lab) -> (u64, u64) {
+    let read = |file: &str| {
+        let mut cmd = lab.client_command("cat");
+        cmd.arg(file);
+        let out = output_within(&mut cmd, std::time::Duration::from_secs(10)).unwrap();
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    let snmp = read("/proc/net/snmp");
+    let mut ip = snmp.lines().filter(|l| l.starts_with("Ip:"));
+    let (header, values) = (ip.next().unwrap(), ip.next().unwrap());
+    let column = header
+        .split_whitespace()
+        .position(|h| h == "OutRequests")
+        .unwrap();
+    let v4 = values
+        .split_whitespace()
+        .nth(column)
+        .unwrap()
+        .parse()
+        .unwrap();
+    let snmp6 = read("/proc/net/snmp6");
+    let v6 = snmp6
+        .lines()
+        .find_map(|l| l.strip_prefix("Ip6OutRequests"))
+        .and_then(|v| v.trim().parse().ok())
+        .unwrap();
+    (v4, v6)
 }
 
 #[test]
