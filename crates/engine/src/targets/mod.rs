@@ -2,6 +2,7 @@
 //! expanded lazily, one address at a time, so that a /8 is never held in memory.
 
 mod iter;
+mod lookup;
 mod permute;
 mod scope;
 mod shard;
@@ -12,6 +13,7 @@ use std::collections::HashMap;
 use std::net::IpAddr;
 
 pub use iter::TargetIter;
+pub use lookup::TargetLookup;
 pub use permute::{Permutation, ROUNDS};
 pub use scope::{RESERVED, Scope, reserved_kind};
 pub use shard::{Shard, ShardError, ShardIndices};

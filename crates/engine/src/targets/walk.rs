@@ -108,6 +108,46 @@ impl TargetIndex<'_> {
         };
         spec_address(self.include.get(s)?, i - start)
     }
+
+    /// The inverse of [`Self::address`]: the number of `ip` in the first spec that holds
+    /// it, or `None` if no spec does. O(k) for k specs: it is for the few packets that
+    /// answer (a reply's sender), not for every send.
+    pub fn position_of(&self, ip: IpAddr) -> Option<u64> {
+        let mut start = 0u64;
+        for (spec, &end) in self.include.iter().zip(&self.ends) {
+            if let Some(offset) = spec_offset(spec, ip) {
+                return start.checked_add(offset);
+            }
+            start = end;
+        }
+        None
+    }
+}
+
+/// Where `ip` is among `spec`'s addresses, in the order of [`spec_address`].
+pub(super) fn spec_offset(spec: &TargetSpec, ip: IpAddr) -> Option<u64> {
+    if !spec.contains(ip) {
+        return None;
+    }
+    let from = |base: Ipv4Addr, ip: Ipv4Addr| u64::from(u32::from(ip) - u32::from(base));
+    match (spec, ip) {
+        (TargetSpec::Addr(_), _) => Some(0),
+        (TargetSpec::Net(IpNet::V4(n)), IpAddr::V4(v4)) => Some(from(n.network(), v4)),
+        (TargetSpec::Net(IpNet::V6(n)), IpAddr::V6(v6)) => {
+            u64::try_from(u128::from(v6) - u128::from(n.network())).ok()
+        }
+        (TargetSpec::Span(a, _), IpAddr::V4(v4)) => Some(from(*a, v4)),
+        (TargetSpec::Octets(sets), IpAddr::V4(v4)) => {
+            // Mixed radix, the last octet fastest, as spec_address counts.
+            let mut offset = 0u64;
+            for (set, o) in sets.0.iter().zip(v4.octets()) {
+                let digit = set.binary_search(&o).ok()?;
+                offset = offset * (set.len() as u64) + (digit as u64);
+            }
+            Some(offset)
+        }
+        _ => None,
+    }
 }
 
 /// The `offset`-th address of `spec`, in the order [`TargetList::iter`] yields them.
