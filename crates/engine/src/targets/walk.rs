@@ -19,7 +19,7 @@ use ipnet::IpNet;
 
 use super::permute::Permutation;
 use super::shard::{Shard, ShardIndices};
-use super::{TargetError, TargetIter, TargetList, TargetSpec};
+use super::{Skip, TargetError, TargetIter, TargetList, TargetSpec};
 
 /// The order a scan visits its targets in: the permutation of `seed`, and this machine's
 /// shard of it.
@@ -80,7 +80,7 @@ impl TargetList {
         Ok(Walk {
             indices: order.shard.indices_from(permutation, done),
             index,
-            exclude: &self.exclude,
+            skip: self.skip(),
             skipped: 0,
         })
     }
@@ -181,11 +181,11 @@ fn spec_address(spec: &TargetSpec, offset: u64) -> Option<IpAddr> {
     .filter(|ip| spec.contains(*ip))
 }
 
-/// The targets of one shard in permuted order, excluded ones skipped.
+/// The targets of one shard in permuted order, excluded and out-of-scope ones skipped.
 #[derive(Debug, Clone)]
 pub struct Walk<'a> {
     index: TargetIndex<'a>,
-    exclude: &'a [TargetSpec],
+    skip: Skip<'a>,
     indices: ShardIndices,
     skipped: u64,
 }
@@ -197,7 +197,7 @@ impl Walk<'_> {
         self.indices.position()
     }
 
-    /// Indices skipped so far: excluded addresses and unresolved names.
+    /// Indices skipped so far: excluded and out-of-scope addresses, unresolved names.
     pub fn skipped(&self) -> u64 {
         self.skipped
     }
@@ -215,7 +215,7 @@ impl Iterator for Walk<'_> {
         loop {
             let i = self.indices.next()?;
             match self.index.address(i) {
-                Some(ip) if !self.exclude.iter().any(|x| x.contains(ip)) => return Some(ip),
+                Some(ip) if !self.skip.skips(ip) => return Some(ip),
                 _ => self.skipped += 1,
             }
         }
