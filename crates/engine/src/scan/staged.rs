@@ -32,6 +32,7 @@ type Job = (IpAddr, Option<Known>);
 
 /// The state of the two stages.
 struct Stages<'a> {
+    targets: &'a TargetList,
     cfg: &'a ScanConfig,
     ports: Vec<u16>,
     evidence: Evidence,
@@ -71,6 +72,7 @@ pub(super) async fn staged_phase(
         drop(silent_tx);
     }
     let mut stages = Stages {
+        targets,
         cfg,
         ports: tcp_ports(cfg.ports).into_iter().map(|(p, _)| p).collect(),
         evidence: Evidence {
@@ -182,9 +184,11 @@ impl Stages<'_> {
         progress: &ScanProgress,
         on_host: &mut impl FnMut(HostScan),
     ) {
+        // Only targets are reported, whatever the sender hands on.
         if self.cfg.skip.contains(&IpAddr::V4(ip))
             || !self.ports.contains(&port)
             || self.own == Some(ip)
+            || !self.targets.contains(IpAddr::V4(ip))
         {
             return;
         }
