@@ -77,7 +77,7 @@ for run in $(seq 1 "$RUNS"); do
   found445=$(grep -c '"445/tcp":"open"' "$OUT/scan.jsonl" || true)
   found139=$(grep -c '"139/tcp":"open"' "$OUT/scan.jsonl" || true)
   echo "run $run smbaudit: $(stage "$OUT/scan.err") (139: $found139, 445: $found445 in the output) scan_wall_s=$(secs "$t0" "$t1")"
-  grep '^scan: ' "$OUT/scan.err" | head -1
+  grep '^scan: [0-9]' "$OUT/scan.err" | head -1
   t0=$(date +%s.%N)
   for port in 139 445; do # zmap 2.1 probes one port per run
     in_ns zmap -q -p "$port" -i plb0 -G "$MAC" -S 10.213.0.17 -r "$RATE" -c "$COOLDOWN" \
@@ -117,7 +117,7 @@ e2e() { # LABEL
   in_ns /usr/bin/time -v "$BIN" scan 10.213.0.0/16 --no-store -f jsonl >"$OUT/e2e.jsonl" 2>"$OUT/e2e.err" || true
   t1=$(date +%s.%N)
   echo "$1: wall_s=$(secs "$t0" "$t1") smb_hosts=$(grep -c '"smb":{' "$OUT/e2e.jsonl" || true) hosts=$(wc -l <"$OUT/e2e.jsonl") peak_rss_kib=$(awk '/Maximum resident/ {print $6}' "$OUT/e2e.err")"
-  grep '^scan: ' "$OUT/e2e.err" | head -2
+  grep '^scan: [0-9]' "$OUT/e2e.err" | head -1
 }
 part c && e2e "no added delay"
 # netem needs sch_netem in the kernel (tc says "Specified qdisc kind is unknown" without it).
