@@ -4,7 +4,7 @@
 #
 #   sudo ../shared/lab/lab up --farm 4096 --no-wait
 #   sudo benches/discovery.sh [RUNS=3] [RATE=100000] [COOLDOWN_S=3]
-#   PARTS=cd sudo benches/discovery.sh       # only parts (c) and (d) below
+#   PARTS=cd sudo benches/discovery.sh       # only parts (c) and (d) below; e: (e) too
 #
 # (a) discovery of 10.213.0.0/16 x {139,445}, RUNS times each: `smbaudit scan -p 139,445`
 #     (its summary gives the stage's counts and times; the fingerprint of the responders
@@ -17,7 +17,8 @@
 #     peak RSS; then the same with 50 ms of netem delay on the lab router's links to the
 #     farm and the lab hosts (RTT + 50 ms; removed on exit), and nmap -sT on one /24 of
 #     the farm under that delay for reference;
-# (d) peak RSS of `--dry-run` of a /8 (nothing sent).
+# (d) peak RSS of `--dry-run` of a /8 (nothing sent);
+# (e) with PARTS containing e: the end to end scan without CAP_NET_RAW (setpriv).
 #
 # Network rule: every raw sender is bound to plb0 in the namespace pl-bench, which this
 # script makes and removes: a veth to the lab router (10.213.0.17/32 <-> 10.213.0.18/32,
@@ -112,11 +113,12 @@ for rate in 10000 50000; do
 done
 
 part c && echo "== (c) end to end: smbaudit scan 10.213.0.0/16 (defaults)"
-e2e() { # LABEL
+e2e() { # LABEL [WRAPPER...]: the scan, run through WRAPPER (e.g. setpriv) if given
+  local label=$1; shift
   t0=$(date +%s.%N)
-  in_ns /usr/bin/time -v "$BIN" scan 10.213.0.0/16 --no-store -f jsonl >"$OUT/e2e.jsonl" 2>"$OUT/e2e.err" || true
+  in_ns /usr/bin/time -v "$@" "$BIN" scan 10.213.0.0/16 --no-store -f jsonl >"$OUT/e2e.jsonl" 2>"$OUT/e2e.err" || true
   t1=$(date +%s.%N)
-  echo "$1: wall_s=$(secs "$t0" "$t1") smb_hosts=$(grep -c '"smb":{' "$OUT/e2e.jsonl" || true) hosts=$(wc -l <"$OUT/e2e.jsonl") peak_rss_kib=$(awk '/Maximum resident/ {print $6}' "$OUT/e2e.err")"
+  echo "$label: wall_s=$(secs "$t0" "$t1") smb_hosts=$(grep -c '"smb":{' "$OUT/e2e.jsonl" || true) hosts=$(wc -l <"$OUT/e2e.jsonl") peak_rss_kib=$(awk '/Maximum resident/ {print $6}' "$OUT/e2e.err")"
   grep '^scan: [0-9]' "$OUT/e2e.err" | head -1
 }
 part c && e2e "no added delay"
@@ -140,6 +142,9 @@ fi
 for dev in "${DELAYED[@]}"; do ip netns exec "$ROUTER" tc qdisc del dev "$dev" root; done
 DELAYED=()
 
+# (e) the fallback: the same scan without CAP_NET_RAW (PARTS must name e: not by default).
+[[ $PARTS == *e* ]] && e2e "end to end without CAP_NET_RAW (connect() discovery)" \
+  setpriv --inh-caps=-net_raw --bounding-set=-net_raw
 part d || exit 0
 echo "== (d) peak RSS of a /8 dry run"
 /usr/bin/time -v "$BIN" scan --dry-run --yes 10.0.0.0/8 >/dev/null 2>"$OUT/dry.err"
