@@ -21,6 +21,7 @@ use smbaudit_wire::smb2::Dialect;
 use super::reply::Refusal;
 use super::shares::{Identity, smb1_walk::Smb1ShareWalk, walk::ShareWalk};
 use super::smb1::{self as probe1, Smb1Reply};
+use super::smb1_login::Who;
 use super::smb2 as probe2;
 use super::smb2::{
     ClientNonce, FloorProbe, NegotiateReply, dialect_set, floor_candidates, negotiate_request,
@@ -101,8 +102,11 @@ enum Step {
     Smb1Peek(u16, u16),
     /// The DoublePulsar ping on the same tree (UID, TID).
     Smb1DoublePulsar(u16, u16),
-    /// An SMB1-only host's share walk on the same null session and IPC$ tree.
-    Smb1Shares(Box<Smb1ShareWalk>),
+    /// An SMB1-only host's share walk: on the null session and the MS17-010 IPC$ tree
+    /// (`None`), or on the guest's or the user's session.
+    Smb1Shares(Box<Smb1ShareWalk>, Option<Who>),
+    /// An SMB1-only host's guest attempt or login ([`smb1_sessions`]).
+    Smb1Session(Box<smb1_sessions::SessionStep>),
     FloorConnect(usize),
     FloorNegotiate(usize),
     Done,
@@ -118,7 +122,8 @@ impl Step {
                 | Self::Smb1Ipc(_)
                 | Self::Smb1Peek(..)
                 | Self::Smb1DoublePulsar(..)
-                | Self::Smb1Shares(_)
+                | Self::Smb1Shares(..)
+                | Self::Smb1Session(_)
         )
     }
 }
@@ -156,6 +161,9 @@ pub struct Suite {
     /// Whether the share checks prove write access with a DELETE_ON_CLOSE file.
     write_check: bool,
     user: super::user_login::UserLogin,
+    /// Connection B's SMB1 signer and the sequence number of its next request, once an
+    /// SMB1 login on a server that requires signing holds a key.
+    smb1_signing: Option<(super::signing::Smb1Signer, u32)>,
 }
 
 impl Suite {
@@ -188,6 +196,7 @@ impl Suite {
             write_check: false,
             user: super::user_login::UserLogin::default(),
             smb1_null: None,
+            smb1_signing: None,
         }
     }
 
@@ -247,7 +256,7 @@ impl Suite {
             ),
             Step::Smb1Connect | Step::FloorConnect(_) => Action::Reconnect,
             Step::Done => Action::Done,
-            step if step.on_connection_b() => self.smb1_request(),
+            step if step.on_connection_b() => self.signed(self.smb1_request()),
             _ => self.session_request(),
         }
     }
@@ -261,7 +270,10 @@ impl Suite {
                 }
                 self.negotiated(reply);
             }
-            step if step.on_connection_b() => self.smb1_reply(step, reply),
+            step if step.on_connection_b() => {
+                let reply = self.check_signature(reply);
+                self.smb1_reply(step, reply);
+            }
             Step::Smb1Negotiate => self.smb1_negotiated(reply),
             Step::PortSmb1Negotiate => self.port_smb1_negotiated(reply),
             Step::FloorNegotiate(i) => self.floor_reply(i, reply),
@@ -297,6 +309,7 @@ mod floor;
 mod negotiate;
 mod sessions;
 mod smb1;
+mod smb1_sessions;
 
 #[cfg(test)]
 mod tests;

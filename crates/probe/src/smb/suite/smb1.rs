@@ -33,10 +33,11 @@ impl Suite {
                 ms17_010::doublepulsar_request(*uid, *tid),
                 "TRANSACTION2 response",
             ),
-            Step::Smb1Shares(walk) => match walk.request() {
+            Step::Smb1Shares(walk, _) => match walk.request() {
                 Some((request, waiting_for)) => exchange(request, waiting_for),
                 None => Action::Done,
             },
+            Step::Smb1Session(session) => self.smb1_session_request(session),
             _ => Action::Done,
         }
     }
@@ -55,7 +56,7 @@ impl Suite {
                 if self.null_session {
                     self.ms17_after_setup(&resp, reply);
                 } else {
-                    self.smb1_concluded(Ok(()));
+                    self.smb1_next_session(None);
                 }
             }
             Step::Smb1Anonymous(_) => {
@@ -101,14 +102,15 @@ impl Suite {
                 self.facts.doublepulsar = Some(ms17_010::judge_doublepulsar(reply));
                 self.smb1_share_walk(uid, tid);
             }
-            Step::Smb1Shares(mut walk) => {
+            Step::Smb1Shares(mut walk, who) => {
                 walk.handle(reply);
                 if !walk.is_done() {
-                    self.step = Step::Smb1Shares(walk);
+                    self.step = Step::Smb1Shares(walk, who);
                     return;
                 }
-                self.smb1_walked(*walk);
+                self.smb1_walked(*walk, who);
             }
+            Step::Smb1Session(session) => self.smb1_session_reply(*session, reply),
             step => self.step = step,
         }
     }
@@ -182,7 +184,7 @@ impl Suite {
     /// connection B concludes.
     pub(super) fn smb1_share_walk(&mut self, uid: u16, tid: u16) {
         if !self.shares || self.max.is_some() || self.facts.shares.is_some() {
-            return self.smb1_concluded(Ok(()));
+            return self.smb1_next_session(None);
         }
         let random = (self.env.nonce)().salt;
         let write_name = self.write_check.then(|| {
@@ -204,23 +206,24 @@ impl Suite {
             &random,
             write_name,
         );
-        self.step = Step::Smb1Shares(Box::new(walk));
+        self.step = Step::Smb1Shares(Box::new(walk), None);
     }
 
-    /// The SMB1 share walk's results; then connection B concludes.
-    pub(super) fn smb1_walked(&mut self, walk: Smb1ShareWalk) {
+    /// The SMB1 share walk's results (of the null session, or of `who`'s session); then
+    /// the next SMB1 session.
+    pub(super) fn smb1_walked(&mut self, walk: Smb1ShareWalk, who: Option<Who>) {
         let (listing, any_share_name) = walk.finish();
         self.facts.shares = Some(listing);
         if self.facts.any_share_name.is_none() {
             self.facts.any_share_name = any_share_name;
         }
-        self.smb1_concluded(Ok(()));
+        self.smb1_next_session(who);
     }
 
-    /// The MS17-010 check stopped short: unknown, with `why`; then connection B concludes.
+    /// The MS17-010 check stopped short: unknown, with `why`; then the next SMB1 session.
     pub(super) fn ms17_unknown(&mut self, why: String) {
         self.facts.ms17_010 = Some(ms17_010::VulnVerdict::unknown(why));
-        self.smb1_concluded(Ok(()));
+        self.smb1_next_session(None);
     }
 
     /// Connection B's verdict; then the floor probes.
