@@ -23,6 +23,7 @@ mod scan;
 mod sessions;
 mod shares;
 mod signals;
+mod smb1_auth;
 mod smb1_only;
 mod store;
 mod vendor;

@@ -5,7 +5,6 @@
 
 use smbaudit_wire::Encode;
 use smbaudit_wire::smb2::{self, session_flags};
-use smbaudit_wire::spnego::ntlm_resp_token;
 
 use super::ProbeError;
 use super::credentials::Credentials;
@@ -44,7 +43,7 @@ pub fn login_setup_request(
     let request = smb2::SessionSetupRequest {
         message_id: 0,
         session_id: 0,
-        security_blob: &ntlm_resp_token(&leg.message),
+        security_blob: &leg.spnego_token(),
     }
     .to_vec();
     Ok(LoginLeg {

@@ -13,6 +13,7 @@ pub mod ms17_010;
 pub mod ntlm;
 pub mod ntlm_auth;
 pub mod ntlm_keys;
+pub mod ntlm_mic;
 pub mod ntlmv2;
 pub mod reply;
 pub mod session;

@@ -4,10 +4,11 @@
 //!
 //! With a MIC the client also follows the rest of 3.1.5.1.2: its blob's AV pairs carry
 //! MsvAvFlags bit 0x2, its time is the server's MsvAvTimestamp, and the LmChallengeResponse
-//! is Z(24).
+//! is Z(24); and the SPNEGO token carries a mechListMIC ([`super::ntlm_mic`]).
 
 use smbaudit_wire::Encode;
 use smbaudit_wire::ntlm::{Authenticate, Challenge, flags, write_mic};
+use smbaudit_wire::spnego;
 
 use super::credentials::Credentials;
 use super::ntlm_keys::{KeyExchange, SessionKeys, mic, session_keys};
@@ -20,8 +21,18 @@ pub struct AuthenticateLeg {
     pub message: Vec<u8>,
     /// ExportedSessionKey and what was sent of it.
     pub keys: SessionKeys,
-    /// Whether the message carries a MIC.
-    pub mic: bool,
+    /// The SPNEGO mechListMIC that goes with a MIC (see [`super::ntlm_mic`]).
+    pub mech_list_mic: Option<[u8; 16]>,
+}
+
+impl AuthenticateLeg {
+    /// The message in its SPNEGO NegTokenResp, with the mechListMIC when there is one.
+    pub fn spnego_token(&self) -> Vec<u8> {
+        match &self.mech_list_mic {
+            Some(mic) => spnego::ntlm_resp_token_with_mic(&self.message, mic),
+            None => spnego::ntlm_resp_token(&self.message),
+        }
+    }
 }
 
 /// The NTLM messages the AUTHENTICATE answers, as they travelled (the MIC covers them).
@@ -98,9 +109,16 @@ pub fn login_authenticate(
         );
         write_mic(&mut message, &code);
     }
+    let mech_list_mic = with_mic.then(|| {
+        super::ntlm_mic::client_mic(
+            &keys.exported,
+            negotiated | flags::NTLM,
+            &spnego::ntlm_mech_type_list(),
+        )
+    });
     Ok(AuthenticateLeg {
         message,
         keys,
-        mic: with_mic,
+        mech_list_mic,
     })
 }

@@ -35,13 +35,13 @@ pub fn negotiate_leg_request(flags: u32, mid: u16) -> Vec<u8> {
     .to_vec()
 }
 
-/// The second leg: `authenticate` (a raw AUTHENTICATE_MESSAGE) on the first leg's `uid`.
-pub fn authenticate_leg_request(authenticate: &[u8], uid: u16, mid: u16) -> Vec<u8> {
-    let blob = spnego::ntlm_resp_token(authenticate);
+/// The second leg: `blob` (the AUTHENTICATE in its SPNEGO NegTokenResp) on the first
+/// leg's `uid`.
+pub fn authenticate_leg_request(blob: &[u8], uid: u16, mid: u16) -> Vec<u8> {
     SessionSetupRequest {
         uid,
         mid,
-        security: SessionSecurity::Extended(&blob),
+        security: SessionSecurity::Extended(blob),
     }
     .to_vec()
 }

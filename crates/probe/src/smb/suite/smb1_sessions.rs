@@ -14,6 +14,7 @@ use crate::smb::session::{SessionVerdict, guest_authenticate};
 use crate::smb::signing::{FIRST_SIGNED_REQUEST, Smb1Signer};
 use crate::smb::smb1_login::{self as login1, Who};
 use smbaudit_wire::ntlm::{SCANNER_NEGOTIATE_FLAGS, negotiate_message};
+use smbaudit_wire::spnego;
 use std::sync::Arc;
 
 /// MIDs of the sessions' legs and tree connect (the null session uses 0 to 4 and 65, the
@@ -115,9 +116,11 @@ impl Suite {
                 let status = answer.as_ref().map(|h| h.status).map_err(Clone::clone);
                 let verdict = crate::smb::smb1_null::with_ipc(verdict, &status);
                 let tid = answer.ok().filter(|h| h.status == 0).map(|h| h.tid);
-                self.smb1_session_over(who, verdict.clone());
-                if let Some(tid) = tid.filter(|_| verdict.session_granted() && self.shares) {
-                    self.smb1_session_walk(who, uid, tid);
+                let walk = tid.filter(|_| verdict.session_granted() && self.shares);
+                self.record_smb1_session(who, verdict);
+                match walk {
+                    Some(tid) => self.smb1_session_walk(who, uid, tid),
+                    None => self.smb1_next_session(Some(who)),
                 }
             }
         }
@@ -136,8 +139,11 @@ impl Suite {
         };
         let random = (self.env.nonce)().salt;
         let now = (self.env.unix_nanos)();
-        let (authenticate, key) = match credentials {
-            None => (guest_authenticate(&challenge, &random, now), None),
+        let (token_out, key) = match credentials {
+            None => {
+                let auth = guest_authenticate(&challenge, &random, now);
+                (spnego::ntlm_resp_token(&auth), None)
+            }
             Some(credentials) => {
                 let negotiate = negotiate_message(LOGIN_NEGOTIATE_FLAGS);
                 let exchanged = Exchanged {
@@ -151,14 +157,14 @@ impl Suite {
                     &random,
                     now,
                 ) {
-                    Ok(leg) => (leg.message, Some(leg.keys.exported)),
+                    Ok(leg) => (leg.spnego_token(), Some(leg.keys.exported)),
                     Err(why) => {
                         return self.smb1_session_over(who, SessionVerdict::unknown(why));
                     }
                 }
             }
         };
-        let request = login1::authenticate_leg_request(&authenticate, uid, MID_AUTHENTICATE);
+        let request = login1::authenticate_leg_request(&token_out, uid, MID_AUTHENTICATE);
         let step = SessionStep::Authenticate {
             who,
             uid,
@@ -201,11 +207,15 @@ impl Suite {
 
     /// Records `who`'s verdict and moves on to the next session.
     fn smb1_session_over(&mut self, who: Who, verdict: SessionVerdict) {
+        self.record_smb1_session(who, verdict);
+        self.smb1_next_session(Some(who));
+    }
+
+    fn record_smb1_session(&mut self, who: Who, verdict: SessionVerdict) {
         match who {
             Who::Guest => self.facts.guest_session = Some(verdict),
             Who::User => self.facts.user_session = Some(verdict),
         }
-        self.smb1_next_session(Some(who));
     }
 
     /// The SMB1 share walk on `who`'s session `uid` and its IPC$ tree `tid`: it checks the
