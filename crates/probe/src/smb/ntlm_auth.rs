@@ -122,3 +122,7 @@ pub fn login_authenticate(
         mech_list_mic,
     })
 }
+
+#[cfg(test)]
+#[path = "ntlm_auth_tests.rs"]
+mod tests;

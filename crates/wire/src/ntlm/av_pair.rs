@@ -388,4 +388,44 @@ mod tests {
             })
         );
     }
+
+    #[test]
+    fn the_client_copy_ends_at_one_eol_and_carries_the_mic_flag() {
+        let info = TargetInfo {
+            pairs: vec![
+                AvPair {
+                    id: MSV_AV_NB_DOMAIN_NAME,
+                    value: vec![b'L', 0],
+                },
+                AvPair {
+                    id: MSV_AV_FLAGS,
+                    value: 1u32.to_le_bytes().to_vec(),
+                },
+                AvPair {
+                    id: MSV_AV_EOL,
+                    value: Vec::new(),
+                },
+            ],
+        };
+        let plain = info.client_copy(false);
+        assert_eq!(
+            plain,
+            [2, 0, 2, 0, b'L', 0, 6, 0, 4, 0, 1, 0, 0, 0, 0, 0, 0, 0]
+        );
+        let with_mic = TargetInfo::decode(&info.client_copy(true)).unwrap();
+        assert_eq!(
+            with_mic.flags(),
+            Some(1 | MSV_AV_FLAG_MIC),
+            "the server's flag kept"
+        );
+        assert_eq!(
+            with_mic
+                .pairs
+                .iter()
+                .filter(|p| p.id == MSV_AV_FLAGS)
+                .count(),
+            1
+        );
+        assert_eq!(with_mic.pairs.last().map(|p| p.id), Some(MSV_AV_EOL));
+    }
 }
