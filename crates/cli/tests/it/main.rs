@@ -4,6 +4,7 @@
 
 mod audit;
 mod audit_here;
+mod capture;
 mod cli;
 mod creds;
 mod findings;
