@@ -123,6 +123,8 @@ fn smb1_only_hosts_get_guest_and_user_sessions_and_their_walks() {
         assert_eq!(access(smb, "private", "guest")["connect"], false);
         assert_eq!(access(smb, "public", "guest")["read"], true);
         assert_eq!(h["errors"], Value::Array(vec![]), "no errors: {h}");
+        let fired = crate::findings::finding_ids(&h);
+        assert!(fired.contains("guest-fallback"), "{fired:?}");
         // On 445 A (its SMB2 NEGOTIATE closed) and B, where the null, guest and user
         // sessions share one connection; on 139 one for its NEGOTIATE.
         assert_eq!(h["connections"], 3, "{h}");
