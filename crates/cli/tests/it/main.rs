@@ -7,6 +7,7 @@ mod audit_here;
 mod capture;
 mod cli;
 mod creds;
+mod deploy;
 mod findings;
 mod html;
 pub mod lab;
