@@ -299,3 +299,7 @@ fn negotiate_flags(who: Who) -> u32 {
         Who::User => LOGIN_NEGOTIATE_FLAGS,
     }
 }
+
+#[cfg(test)]
+#[path = "smb1_sessions_tests.rs"]
+mod tests;
