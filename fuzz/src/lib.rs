@@ -515,7 +515,11 @@ fn check_target_info(info: &TargetInfo) {
         for mic in [false, true] {
             let copy = TargetInfo::decode(&info.client_copy(mic)).expect("the copy decodes");
             assert_eq!(copy.pairs.last().map(|p| p.id), Some(ntlm::MSV_AV_EOL));
-            let eols = copy.pairs.iter().filter(|p| p.id == ntlm::MSV_AV_EOL).count();
+            let eols = copy
+                .pairs
+                .iter()
+                .filter(|p| p.id == ntlm::MSV_AV_EOL)
+                .count();
             assert_eq!(eols, 1);
             if mic {
                 let server = info.flags().unwrap_or(0);

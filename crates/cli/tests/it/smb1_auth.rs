@@ -31,13 +31,15 @@ fn nt1(id: &'static str, name: &'static str, extra: &str) -> HostSpec {
     )
 }
 
-/// One JSON scan of `targets` as labuser with `password` (from SMBAUDIT_PASSWORD).
-fn scan_as_labuser(lab: &Lab, password: &str, targets: &[String]) -> Vec<Value> {
+/// One JSON scan of `targets` as labuser with `password` (from SMBAUDIT_PASSWORD), with
+/// `extra` arguments.
+fn scan_as_labuser(lab: &Lab, password: &str, targets: &[String], extra: &[&str]) -> Vec<Value> {
     for t in targets {
         lab.check_target(t);
     }
     let mut cmd = lab.client_command(env!("CARGO_BIN_EXE_smbaudit"));
     cmd.args(["scan", "-f", "json", "--no-store", "--user", "labuser"])
+        .args(extra)
         .args(targets)
         .env("SMBAUDIT_PASSWORD", password);
     let out = output_within(&mut cmd, std::time::Duration::from_secs(120)).expect("ends");
@@ -88,7 +90,7 @@ fn smb1_only_hosts_get_guest_and_user_sessions_and_their_walks() {
         .iter()
         .map(|id| lab.ip(id).to_string())
         .collect();
-    for h in scan_as_labuser(&lab, PASSWORD, &targets) {
+    for h in scan_as_labuser(&lab, PASSWORD, &targets, &[]) {
         let smb = &h["smb"];
         assert_eq!(smb["max_dialect"], "NT LM 0.12", "{h}");
         let guest = &smb["guest_session"];
@@ -129,6 +131,14 @@ fn smb1_only_hosts_get_guest_and_user_sessions_and_their_walks() {
         // sessions share one connection; on 139 one for its NEGOTIATE.
         assert_eq!(h["connections"], 3, "{h}");
     }
+    // Over the NetBIOS session service alone (445 left out): the same sessions on B.
+    for h in scan_as_labuser(&lab, PASSWORD, &targets, &["-p", "139"]) {
+        let smb = &h["smb"];
+        assert_eq!(smb["guest_session"]["guest"], true, "{h}");
+        assert_eq!(smb["user_session"]["accepted"], true, "{h}");
+        assert_eq!(access(smb, "private", "user")["read"], true);
+        assert_eq!(h["connections"], 2, "{h}");
+    }
 }
 
 /// A wrong password: a "logon failure" verdict, and Samba saw exactly one authentication
@@ -141,7 +151,7 @@ fn a_wrong_password_is_one_logon_failure_per_host() {
         .iter()
         .map(|id| lab.ip(id).to_string())
         .collect();
-    for h in scan_as_labuser(&lab, "WrongPass9?", &targets) {
+    for h in scan_as_labuser(&lab, "WrongPass9?", &targets, &[]) {
         let user = &h["smb"]["user_session"];
         assert_eq!(user["accepted"], false, "{} {user}", h["ip"]);
         assert_eq!(user["reason"], "logon failure", "{user}");
