@@ -9,11 +9,11 @@
 //! time, so a server answering for many addresses (a NAS, a cluster, the lab's farm) never
 //! sees two from one host at once.
 //!
-//! The steps live beside this file, by connection: [`negotiate`] (connection A's NEGOTIATE,
-//! an SMB1-only host's other port), [`sessions`] (connection A's null, guest and
-//! credentialed sessions and their share walks), [`smb1`] (connection B: SMB1, MS17-010,
-//! DoublePulsar, an SMB1-only host's sessions and walks), [`floor`] (connection C: the
-//! lowest dialect).
+//! The steps live beside this file, by connection: `negotiate.rs` (connection A's
+//! NEGOTIATE, an SMB1-only host's other port), `sessions.rs` (connection A's null, guest and
+//! credentialed sessions and their share walks), `smb1.rs` (connection B: SMB1, MS17-010,
+//! DoublePulsar, an SMB1-only host's null-session walk), `smb1_sessions.rs` (its guest and
+//! user sessions and SMB1 signing), `floor.rs` (connection C: the lowest dialect).
 
 use smbaudit_wire::smb1::NegotiateResponse as Smb1Negotiate;
 use smbaudit_wire::smb2::Dialect;
