@@ -165,6 +165,11 @@ pub(crate) struct TargetArgs {
     /// Read targets to leave out from a file.
     #[arg(long, value_name = "FILE")]
     pub(crate) exclude_file: Option<PathBuf>,
+    /// Also scan reserved, multicast, broadcast and documentation space (0.0.0.0/8,
+    /// 224.0.0.0/4, 240.0.0.0/4, 2001:db8::/32, ff00::/8, fe80::/10, ...), which is
+    /// skipped by default.
+    #[arg(long)]
+    pub(crate) allow_reserved: bool,
 }
 
 /// How names are resolved and where name queries go.
