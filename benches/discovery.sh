@@ -9,7 +9,7 @@
 # (a) discovery of 10.213.0.0/16 x {139,445}, RUNS times each: `smbaudit scan -p 139,445`
 #     (its summary gives the stage's counts and times; the fingerprint of the responders
 #     follows), zmap (one run per port) and masscan (both ports), open pairs found of the
-#     8,205 the lab has (hosts.tsv: 4,103 on 445, 4,102 on 139);
+#     8,200 the lab has (hosts.tsv: 4,100 on 445, 4,100 on 139);
 # (b) the SYN rate on the wire vs --rate: a capture of the stage's SYNs (source ports
 #     61000-65535) in our namespace, on the /16 less the lab's hosts (60,928 silent
 #     addresses: no fingerprint follows);

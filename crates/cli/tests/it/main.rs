@@ -4,6 +4,7 @@
 
 mod audit;
 mod audit_here;
+mod capture;
 mod cli;
 mod creds;
 mod deploy;
@@ -28,6 +29,7 @@ mod scope;
 mod sessions;
 mod shares;
 mod signals;
+mod smb1_auth;
 mod smb1_only;
 mod store;
 mod vendor;
