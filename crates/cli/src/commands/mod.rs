@@ -4,6 +4,7 @@ mod audit;
 mod audits;
 mod confirm;
 mod diff;
+mod discover;
 mod docs;
 mod dry_run;
 mod history;

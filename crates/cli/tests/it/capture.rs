@@ -14,8 +14,11 @@ use serde_json::Value;
 
 use crate::lab::{HostSpec, Lab, output_within, require_lab};
 
-/// The capture filter: the handshakes' SYNs and SYN-ACKs.
-const SYN_FILTER: &str = "tcp[tcpflags] & tcp-syn != 0";
+/// The capture filter: the handshakes' SYNs and SYN-ACKs, without discovery's raw SYNs
+/// (source ports 61000-65535, `wire::tcpip::cookie::SOURCE_PORTS`): a SYN-ACK to one of
+/// them is reset by our kernel, a half-open probe the discovery stage counts, not a
+/// connection.
+const SYN_FILTER: &str = "tcp[tcpflags] & tcp-syn != 0 and not portrange 61000-65535";
 /// How long tshark may take to start capturing, and to stop.
 const TSHARK_LIMIT: Duration = Duration::from_secs(20);
 

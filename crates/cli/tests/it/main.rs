@@ -8,6 +8,7 @@ mod capture;
 mod cli;
 mod creds;
 mod deploy;
+mod discovery;
 mod findings;
 mod html;
 mod icmp_order;

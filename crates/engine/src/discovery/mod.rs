@@ -172,3 +172,9 @@ impl DiscoveryStats {
         }
     }
 }
+
+pub mod connect;
+mod pace;
+mod sweep;
+
+pub use sweep::{DiscoveryError, Sweep, discover, first_ipv4, open};
