@@ -79,6 +79,11 @@ impl<'a> Pairs<'a> {
         &self.lookup
     }
 
+    /// Probes per address: pair `j` belongs to address `j / slots`.
+    pub(super) fn slots(&self) -> u64 {
+        self.slots
+    }
+
     /// How many pairs there are: included addresses (excluded ones too) times slots.
     pub(super) fn len(&self) -> u64 {
         self.index.len().saturating_mul(self.slots)
@@ -152,6 +157,19 @@ impl Decided {
     pub(super) fn is_decided(&self, j: u64) -> bool {
         self.locate(j)
             .is_none_or(|(word, bit)| word.load(Ordering::Relaxed) & bit != 0)
+    }
+
+    /// Whether another pair of pair `j`'s address (pairs `j / slots * slots ..` onwards,
+    /// `slots` of them) is decided: the address is alive, so its silence on `j` is more
+    /// likely a lost packet than a filter.
+    pub(super) fn sibling_decided(&self, j: u64, slots: u64) -> bool {
+        let first = j - j % slots.max(1);
+        (first..first.saturating_add(slots))
+            .filter(|&k| k != j)
+            .any(|k| {
+                self.locate(k)
+                    .is_some_and(|(w, bit)| w.load(Ordering::Relaxed) & bit != 0)
+            })
     }
 
     fn locate(&self, j: u64) -> Option<(&AtomicU64, u64)> {
@@ -231,5 +249,16 @@ mod tests {
         assert!(d.is_decided(129) && !d.is_decided(128));
         assert!(!d.decide(192) && d.is_decided(192), "out of range");
         assert_eq!(d.words.len(), 3);
+    }
+
+    #[test]
+    fn a_pair_is_live_when_another_pair_of_its_address_is_decided() {
+        let d = Decided::new(12).unwrap();
+        assert!(d.decide(4));
+        // three slots per address: pairs 3, 4, 5 are the second address
+        assert!(d.sibling_decided(3, 3) && d.sibling_decided(5, 3));
+        assert!(!d.sibling_decided(4, 3), "its own decision does not count");
+        assert!(!d.sibling_decided(2, 3) && !d.sibling_decided(6, 3));
+        assert!(!d.sibling_decided(4, 1), "one slot: no siblings");
     }
 }

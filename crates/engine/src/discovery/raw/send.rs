@@ -5,15 +5,18 @@
 //! waits [`RETRY_WAIT`] (late answers still count), then sends again to the pairs no
 //! answer decided, each from the next source port ([`SynCookie::source_port`]), so a
 //! target's SYN queue sees a new connection. It is adaptive twice over:
-//! - with `tries` 2 (the default) the second pass is **sampled** first when it is big (at
-//!   least [`SAMPLE_FROM`] pairs undecided): one pair in [`SAMPLE`] is retried, and only
-//!   if the sample recovers an answer (pass 1 lost something) are the others retried.
-//!   Silent space, most of an internet sweep, then costs 1/[`SAMPLE`] of a pass instead
-//!   of a whole one. A loss too rare for the sample to see (a few pairs in a /16) goes
-//!   unretried: `tries` 3 or more asks for whole passes, as ZMap's `--probes`;
+//! - a big retry pass (at least [`SAMPLE_FROM`] pairs undecided) tells **live** pairs
+//!   (another port of the address answered: a lost SYN is likely) from **dark** ones
+//!   (nothing of the address answered: most likely filtered or empty). Dark pairs are
+//!   **sampled** first: one in [`SAMPLE`] is retried, and only if the sample recovers an
+//!   answer are the other dark pairs retried; live pairs are always retried. Silent
+//!   space, most of an internet sweep, then costs 1/[`SAMPLE`] of a pass instead of a
+//!   whole one, and a busy server that dropped a few SYNs still gets them again. A loss
+//!   too rare for the sample to see (a few dark hosts in a /16) goes unretried: `tries` 3
+//!   or more makes each of the configured passes whole, as ZMap's `--probes`;
 //! - after the last configured pass, one more (up to [`MAX_TRIES`]) whenever the last
 //!   pass recovered more than 1 in [`LOSS_HIGH`] of the answers so far: a lossy path gets
-//!   more tries without the user asking.
+//!   more tries without the user asking (these extra passes are sampled like any big one).
 //!
 //! [`SynCookie::source_port`]: smbaudit_wire::tcpip::cookie::SynCookie::source_port
 
@@ -36,9 +39,9 @@ use crate::targets::{Order, Permutation};
 
 /// The pause before a retransmission pass, after the pass before it.
 pub(super) const RETRY_WAIT: Duration = Duration::from_millis(250);
-/// One undecided pair in `SAMPLE` is retried first on a big second pass.
+/// One dark undecided pair in `SAMPLE` is retried first on a big retry pass.
 pub(super) const SAMPLE: u64 = 16;
-/// Undecided pairs from which the second pass is sampled first.
+/// Undecided pairs from which a retry pass samples its dark pairs first.
 pub(super) const SAMPLE_FROM: u64 = 16 * 1024;
 /// A pass that recovers more than 1 answer in `LOSS_HIGH` earns one more pass.
 pub(super) const LOSS_HIGH: u64 = 100;
@@ -68,22 +71,27 @@ pub(super) struct Sent {
     pub(super) cancelled: bool,
 }
 
-/// Which pairs of the permutation a pass visits, by position.
+/// Which undecided pairs of the permutation a pass visits.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Part {
     All,
-    /// Positions `p` with `p % SAMPLE == 0`.
-    Sample,
-    /// The other positions.
-    Rest,
+    /// Dark pairs (no other pair of the address decided) at positions `p % SAMPLE == 0`.
+    DarkSample,
+    /// Live pairs, and the dark pairs the sample left out if `dark_rest`.
+    AfterSample {
+        dark_rest: bool,
+    },
 }
 
 impl Part {
-    fn keeps(self, position: u64) -> bool {
+    /// Whether the pair at `position` is visited; `live` says whether another pair of
+    /// its address is decided (asked only when it matters).
+    fn keeps(self, position: u64, live: impl FnOnce() -> bool) -> bool {
+        let sampled = position % SAMPLE == 0;
         match self {
             Self::All => true,
-            Self::Sample => position % SAMPLE == 0,
-            Self::Rest => position % SAMPLE != 0,
+            Self::DarkSample => sampled && !live(),
+            Self::AfterSample { dark_rest } => live() || (dark_rest && !sampled),
         }
     }
 }
@@ -170,12 +178,13 @@ impl<'a> Sweep<'a> {
             if attempt >= tries && !self.lossy(attempt - 1) {
                 break;
             }
-            if attempt == 1 && tries == 2 && self.undecided() >= SAMPLE_FROM {
-                self.pass(attempt, Part::Sample)?;
+            // The configured passes of `tries` 3 or more are whole, as asked.
+            let whole = tries >= 3 && attempt < tries;
+            if !whole && self.undecided() >= SAMPLE_FROM {
+                self.pass(attempt, Part::DarkSample)?;
                 self.retry_pause();
-                if self.shared.counts.recovered(attempt) > 0 {
-                    self.pass(attempt, Part::Rest)?;
-                }
+                let dark_rest = self.shared.counts.recovered(attempt) > 0;
+                self.pass(attempt, Part::AfterSample { dark_rest })?;
             } else {
                 self.pass(attempt, Part::All)?;
             }
@@ -213,11 +222,12 @@ impl<'a> Sweep<'a> {
         if self.sent.cancelled {
             return Ok(());
         }
-        if part != Part::Rest {
+        if !matches!(part, Part::AfterSample { .. }) {
             self.sent.passes += 1;
         }
         let permutation = Permutation::new(self.pairs.len(), self.plan.order.seed);
         let batch_size = self.pacer.batch_size();
+        let slots = self.pairs.slots();
         for (position, j) in self.plan.order.shard.indices(permutation).enumerate() {
             // A pass over mostly decided or excluded space sends little: look at the
             // token now and then all the same.
@@ -225,7 +235,10 @@ impl<'a> Sweep<'a> {
                 self.sent.cancelled = true;
                 return Ok(());
             }
-            if !part.keeps(position as u64) || self.shared.decided.is_decided(j) {
+            let decided = &self.shared.decided;
+            if decided.is_decided(j)
+                || !part.keeps(position as u64, || decided.sibling_decided(j, slots))
+            {
                 continue;
             }
             let (dst, probe) = match self.pairs.pair(j) {
@@ -336,5 +349,31 @@ fn pause(deadline: Instant, cancel: &CancellationToken) {
             return;
         }
         wait_until(deadline.min(now + CANCEL_POLL));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_sampled_pass_retries_live_pairs_and_only_sampled_dark_ones() {
+        let (sampled, other) = (SAMPLE * 3, SAMPLE * 3 + 1);
+        assert!(Part::DarkSample.keeps(sampled, || false));
+        assert!(
+            !Part::DarkSample.keeps(sampled, || true),
+            "live: the rest has it"
+        );
+        assert!(!Part::DarkSample.keeps(other, || false));
+        let without_dark = Part::AfterSample { dark_rest: false };
+        assert!(without_dark.keeps(other, || true) && without_dark.keeps(sampled, || true));
+        assert!(!without_dark.keeps(other, || false));
+        let with_dark = Part::AfterSample { dark_rest: true };
+        assert!(with_dark.keeps(other, || false));
+        assert!(
+            !with_dark.keeps(sampled, || false),
+            "sent in the sample already"
+        );
+        assert!(Part::All.keeps(other, || false));
     }
 }
