@@ -4,13 +4,15 @@
 # impacket's share listing on the lab hosts.
 #
 #   sudo ../shared/lab/lab up --farm 4096      # once: 5 hosts + 4096 farm addresses
+#   (needs tshark and jq)
 #   sudo benches/shares.sh [RUNS]               # default 3 runs of each smbaudit variant
 #
 # (a) 10.213.16.0/20 (4096 farm addresses, each a Samba with a guest-readable share):
 #     `scan -p 445` (null session, guest, shares, MS17-010) vs `scan -p 445 --no-null-session`
 #     (the fingerprint only), alternating; the ratio of the medians.
-# (b) connections per host: SYNs to 445 per address, from a capture in the farm namespace
-#     during one full scan of 10.213.16.0/24.
+# (b) connections per host: TCP streams each address accepted (SYN-ACK), from a tshark
+#     capture on the client side of the lab (the router's uplink) during one full scan of
+#     10.213.16.0/24, against the `connections` the same scan reports.
 # (c) the lab hosts A, B, C, E: smbaudit shares vs nmap --script smb-enum-shares,smb-vuln-ms17-010
 #     vs impacket smbclient.py (`shares`, anonymous), share names and verdicts side by side.
 #
@@ -20,7 +22,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 RUNS=${1:-3}
 LAB=${LAB:-../shared/lab/lab}
-BIN=target/release/smbaudit
+BIN=${CARGO_TARGET_DIR:-target}/release/smbaudit
 OUT=${OUT:-/tmp/smbaudit-bench-shares}
 mkdir -p "$OUT"
 # shellcheck source=common.sh
@@ -46,14 +48,20 @@ awk -v a="$full" -v b="$fp" 'BEGIN{printf "ratio %.2f (target <= 2)\n", a/b}'
   | jq -r '[.smb.shares.listed, ([.smb.shares.shares[]? | select(.access[]?.read == true) | .name] | unique | join(","))] | @tsv' \
   | sort | uniq -c | sed 's/^/  listed, readable shares: /'
 
-echo "== (b) connections per host (SYNs to 445 in the farm namespace, 10.213.16.0/24)"
-"$LAB" exec farm timeout 120 tcpdump -ni any -w "$OUT/syn.pcap" 'tcp dst port 445 and tcp[tcpflags] & tcp-syn != 0 and tcp[tcpflags] & tcp-ack == 0' >/dev/null 2>&1 &
+echo "== (b) connections per host, from a capture on the client side (router uplink), 10.213.16.0/24"
+# A connection is a TCP stream the host accepted (its SYN-ACK): a refused SYN is none, a
+# retransmitted SYN belongs to its stream. The same run's JSON gives smbaudit's own count.
+"$LAB" exec router tshark -n -q -i uplink -f 'tcp[tcpflags] & tcp-syn != 0' -w "$OUT/syn.pcapng" >/dev/null 2>&1 &
+CAP=$!
+sleep 3   # tshark reports "Capturing on" before it captures
+"$BIN" scan --no-store -p 445 -f jsonl 10.213.16.0/24 >"$OUT/b.jsonl" 2>/dev/null || true
 sleep 2
-"$BIN" scan --no-store -q -p 445 10.213.16.0/24 >/dev/null 2>&1 || true
-sleep 1
-kill %1 2>/dev/null || true; wait 2>/dev/null || true
-tcpdump -nr "$OUT/syn.pcap" 2>/dev/null | awk '{print $5}' | sed 's/\.445:$//' | sort | uniq -c \
-  | awk '{print $1}' | sort -n | uniq -c | sed 's/^/  addresses with N SYNs: /'
+kill -INT "$CAP" 2>/dev/null || true; wait "$CAP" 2>/dev/null || true
+tshark -n -r "$OUT/syn.pcapng" -Y 'tcp.flags.syn == 1 && tcp.flags.ack == 1' -T fields -e ip.src -e tcp.stream 2>/dev/null \
+  | sort -u | awk '{print $1}' | sort | uniq -c | awk '{print $2, $1}' | sort >"$OUT/captured.txt"
+jq -r '"\(.ip) \(.connections)"' "$OUT/b.jsonl" | sort >"$OUT/reported.txt"
+awk '{print $2}' "$OUT/captured.txt" | sort -n | uniq -c | sed 's/^/  captured: addresses with N connections: /'
+echo "  hosts whose reported connections equal the capture: $(join "$OUT/captured.txt" "$OUT/reported.txt" | awk '$2==$3' | wc -l) of $(wc -l <"$OUT/reported.txt")"
 
 echo "== (c) lab hosts: smbaudit shares vs nmap vs impacket"
 HOSTS="10.213.1.10 10.213.1.11 10.213.1.12 10.213.1.14"

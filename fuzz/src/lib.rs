@@ -509,6 +509,24 @@ fn smb1_share_payloads(parameters: &[u8], data: &[u8]) {
 /// that decode to the same pairs.
 fn check_target_info(info: &TargetInfo) {
     assert!(info.pairs.len() <= ntlm::MAX_AV_PAIRS);
+    // What a client echoes in its NTLMv2 blob: one EOL at the end, and with a MIC one
+    // MsvAvFlags carrying bit 0x2 and the server's bits.
+    if info.pairs.len() + 1 < ntlm::MAX_AV_PAIRS {
+        for mic in [false, true] {
+            let copy = TargetInfo::decode(&info.client_copy(mic)).expect("the copy decodes");
+            assert_eq!(copy.pairs.last().map(|p| p.id), Some(ntlm::MSV_AV_EOL));
+            let eols = copy
+                .pairs
+                .iter()
+                .filter(|p| p.id == ntlm::MSV_AV_EOL)
+                .count();
+            assert_eq!(eols, 1);
+            if mic {
+                let server = info.flags().unwrap_or(0);
+                assert_eq!(copy.flags(), Some(server | ntlm::MSV_AV_FLAG_MIC));
+            }
+        }
+    }
     for pair in &info.pairs {
         let _ = ntlm::av_id_name(pair.id);
         assert!(info.value(pair.id).is_some());

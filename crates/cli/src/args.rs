@@ -194,6 +194,11 @@ pub(crate) struct TargetArgs {
     /// Read targets to leave out from a file.
     #[arg(long, value_name = "FILE")]
     pub(crate) exclude_file: Option<PathBuf>,
+    /// Also scan reserved, multicast, broadcast and documentation space (0.0.0.0/8,
+    /// 224.0.0.0/4, 240.0.0.0/4, 2001:db8::/32, ff00::/8, fe80::/10, ...), which is
+    /// skipped by default.
+    #[arg(long)]
+    pub(crate) allow_reserved: bool,
 }
 
 /// How names are resolved and where name queries go.
@@ -207,12 +212,9 @@ pub(crate) struct NameServiceArgs {
     pub(crate) broadcast: Option<Ipv4Addr>,
 }
 
-/// Pacing and patience of UDP 137 probes.
+/// Patience of UDP 137 probes.
 #[derive(Debug, Args)]
 pub(crate) struct UdpArgs {
-    /// Most packets per second (0: no limit). Loss lowers the rate by itself.
-    #[arg(long, default_value_t = 0, value_name = "PPS")]
-    pub(crate) rate: u32,
     /// Longest wait for a reply after the last query to a host: 500ms, 2s, or milliseconds.
     #[arg(long, default_value = "1s", value_parser = parse_duration, value_name = "TIME")]
     pub(crate) timeout: Duration,
@@ -229,6 +231,9 @@ pub(crate) struct UdpArgs {
 pub(crate) struct NbstatArgs {
     #[command(flatten)]
     pub(crate) targets: TargetArgs,
+    /// Most packets per second (0: no limit). Loss lowers the rate by itself.
+    #[arg(long, default_value_t = 0, value_name = "PPS")]
+    pub(crate) rate: u32,
     #[command(flatten)]
     pub(crate) udp: UdpArgs,
     #[command(flatten)]
@@ -266,10 +271,48 @@ pub(crate) enum NbstatFormat {
     Lmhosts,
 }
 
+/// The discovery stage: how SYNs (or connects) and NBSTAT queries are sent.
+#[derive(Debug, Args)]
+pub(crate) struct DiscoveryArgs {
+    /// Packets per second of TCP discovery: SYNs (or connects) and their retransmissions
+    /// together (1 to 10000000). The NBSTAT sweep of 137/udp before it paces itself, as
+    /// `nbstat` does with no --rate.
+    #[arg(long, default_value_t = 10_000, value_name = "PPS", value_parser = parse_rate)]
+    pub(crate) rate: u32,
+    /// How TCP ports are discovered: auto (raw SYNs with CAP_NET_RAW, else connect()),
+    /// raw (raw SYNs or an error), connect (connect() only, no privilege needed).
+    #[arg(long, value_enum, default_value_t = DiscoveryMethod::Auto, value_name = "HOW")]
+    pub(crate) discovery: DiscoveryMethod,
+    /// SYNs per (address, port) at most, the first included (1 to 7; with connect() the
+    /// kernel's retransmissions, 1 s and 3 s after the first).
+    #[arg(long, default_value_t = 2, value_name = "N", value_parser = clap::value_parser!(u8).range(1..=7))]
+    pub(crate) tries: u8,
+    /// How long discovery listens after its last SYN (with connect(): how long each
+    /// connect waits after its last SYN).
+    #[arg(long, default_value = "3s", value_parser = parse_duration, value_name = "TIME")]
+    pub(crate) cooldown: Duration,
+}
+
+/// `--discovery`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum DiscoveryMethod {
+    /// Raw SYNs when CAP_NET_RAW allows, else connect() (said in one line on stderr).
+    Auto,
+    /// Raw SYNs, or exit 2 if they cannot be sent.
+    Raw,
+    /// connect() only.
+    Connect,
+}
+
+/// The highest `--rate`: 10 Mpps of 60-byte SYNs is ~5 Gbit/s, beyond any one sender.
+pub(crate) const MAX_RATE: u32 = 10_000_000;
+
 #[derive(Debug, Args)]
 pub(crate) struct ScanArgs {
     #[command(flatten)]
     pub(crate) targets: TargetArgs,
+    #[command(flatten)]
+    pub(crate) discovery: DiscoveryArgs,
     #[command(flatten)]
     pub(crate) udp: UdpArgs,
     #[command(flatten)]
@@ -277,9 +320,10 @@ pub(crate) struct ScanArgs {
     /// Ports to look at, comma separated, from 135, 137 (UDP, NBSTAT), 139 and 445.
     #[arg(short, long, value_delimiter = ',', default_value = "135,137,139,445", value_parser = parse_scan_port)]
     pub(crate) ports: Vec<u16>,
-    /// Hosts probed at once over TCP (lowered to fit the open-file limit). Each holds up to
-    /// three connections; more at once rarely helps, as servers pay per connection.
-    #[arg(short = 'c', long, default_value_t = 64, value_name = "N", value_parser = parse_count)]
+    /// Hosts fingerprinted at once over TCP (lowered to fit the open-file limit, and
+    /// halved while handshakes stall). Each holds up to three connections; hundreds at
+    /// once hide round trips of internet latency.
+    #[arg(short = 'c', long, default_value_t = 256, value_name = "N", value_parser = parse_count)]
     pub(crate) concurrency: usize,
     /// Longest TCP handshake (4s lets the kernel send the SYN three times: at 0, 1 and 3 s).
     #[arg(long, default_value = "4s", value_parser = parse_duration, value_name = "TIME")]
@@ -530,6 +574,18 @@ fn parse_scan_name(s: &str) -> Result<String, String> {
         ));
     }
     Ok(t.to_owned())
+}
+
+/// A `--rate`: 1 to [`MAX_RATE`] packets per second.
+fn parse_rate(s: &str) -> Result<u32, String> {
+    match s.trim().parse::<u64>() {
+        Ok(0) => Err("a rate of 0 would send nothing: give packets per second, e.g. 10000".into()),
+        Ok(n) if n > u64::from(MAX_RATE) => Err(format!(
+            "{n} packets per second is beyond what one machine can send (at most {MAX_RATE})"
+        )),
+        Ok(n) => u32::try_from(n).map_err(|e| e.to_string()),
+        Err(_) => Err(format!("{s:?} is not a whole number of packets per second")),
+    }
 }
 
 /// A `--shard I/N`.

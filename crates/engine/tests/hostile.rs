@@ -113,6 +113,7 @@ async fn scan_farm(farm: &Farm, timeouts: Timeouts) -> Results {
         skip: Default::default(),
         credentials: None,
         order: None,
+        discovery: None,
     };
     let mut hosts = BTreeMap::new();
     let (cancel, progress) = (CancellationToken::new(), ScanProgress::default());

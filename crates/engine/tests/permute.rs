@@ -205,6 +205,30 @@ fn the_index_numbers_the_addresses_as_iteration_yields_them() {
 }
 
 #[test]
+fn position_of_inverts_address_at_the_first_spec_holding_it() {
+    let _serial = serial();
+    let list = mixed_list();
+    let index = list.index().unwrap();
+    for i in 0..index.len() {
+        let Some(ip) = index.address(i) else { continue };
+        let back = index.position_of(ip).unwrap();
+        // 10.0.0.5 is listed twice: both indices lead back to the first.
+        assert_eq!(index.address(back), Some(ip), "index {i}");
+        assert!(back <= i, "index {i}: {back}");
+        if ip != "10.0.0.5".parse::<IpAddr>().unwrap() {
+            assert_eq!(back, i, "{ip}");
+        }
+    }
+    for outside in ["10.0.0.64", "10.1.4.0", "192.168.2.4", "fd00::100", "::2"] {
+        assert_eq!(
+            index.position_of(outside.parse().unwrap()),
+            None,
+            "{outside}"
+        );
+    }
+}
+
+#[test]
 fn a_walk_continues_from_its_position() {
     let _serial = serial();
     let list = mixed_list();
@@ -254,4 +278,58 @@ fn walking_a_slash_eight_allocates_nothing_per_address() {
         "{in_first_slash_sixteen} of 10.0.0.0/16 in the first quarter"
     );
     assert!(walk.skipped() > 0, "the excluded /16 was never met");
+}
+
+#[test]
+fn the_lookup_agrees_with_contains_and_position_of() {
+    let _serial = serial();
+    let mut list = mixed_list();
+    // Overlaps, an interval inside another, and a late big CIDR over early addresses.
+    for spec in ["10.0.0.60-10.0.1.3", "10.0.0.2", "10.0.0.0/16", "fd00::5"] {
+        list.include(spec).unwrap();
+    }
+    list.exclude("10.0.0.62-10.0.0.70").unwrap();
+    list.exclude("10.0.0.66/31").unwrap();
+    let index = list.index().unwrap();
+    let lookup = list.lookup().unwrap();
+    let mut probes: Vec<IpAddr> = (0..index.len()).filter_map(|i| index.address(i)).collect();
+    for extra in [
+        "10.0.2.0",
+        "10.0.255.255",
+        "10.1.0.0",
+        "9.255.255.255",
+        "fd00::100",
+        "::2",
+    ] {
+        probes.push(extra.parse().unwrap());
+    }
+    for ip in probes {
+        assert_eq!(lookup.contains(ip), list.contains(ip), "{ip}");
+        assert_eq!(lookup.position_of(ip), index.position_of(ip), "{ip}");
+    }
+}
+
+#[test]
+fn the_lookup_of_a_million_addresses_answers_without_walking_them() {
+    let _serial = serial();
+    let mut text = String::with_capacity(16 << 20);
+    for i in 0..1_000_000u32 {
+        let ip = std::net::Ipv4Addr::from(0x0A00_0000 + i * 3);
+        text.push_str(&ip.to_string());
+        text.push('\n');
+    }
+    let mut list = TargetList::new();
+    list.include_text(&text, "million.txt").unwrap();
+    let lookup = list.lookup().unwrap();
+    let index = list.index().unwrap();
+    for i in (0..1_000_000u64).step_by(997) {
+        let ip = index.address(i).unwrap();
+        assert_eq!(lookup.position_of(ip), Some(i));
+        assert!(lookup.contains(ip));
+        let next: u32 = match ip {
+            IpAddr::V4(v4) => u32::from(v4) + 1,
+            IpAddr::V6(_) => unreachable!(),
+        };
+        assert!(!lookup.contains(std::net::Ipv4Addr::from(next).into()));
+    }
 }

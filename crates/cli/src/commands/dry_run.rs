@@ -73,6 +73,8 @@ pub(crate) fn print_plan(
         t.connect, t.reply, t.host
     )?;
     writeln!(out, "concurrency: {} hosts at once", cfg.concurrency)?;
+    let ipv4 = (hint <= COUNTED).then(|| targets.iter().filter(|ip| ip.is_ipv4()).count() as u64);
+    super::discover::print_plan(out, cfg, targets, ipv4)?;
     writeln!(out, "store: {store}")
 }
 

@@ -32,6 +32,7 @@ pub(crate) async fn run(args: LocalArgs) -> Result<u8, Fatal> {
         targets: &targets,
         whole_scan: None,
         cfg: &cfg,
+        sweep: None,
         // What other machines on the network could reach, if the ports are not bound to
         // loopback alone.
         vantage: Vantage::Lan,
@@ -80,5 +81,6 @@ fn local_config(args: &LocalArgs) -> ScanConfig {
         skip: HashSet::<IpAddr>::new(),
         credentials: None,
         order: None,
+        discovery: None,
     }
 }

@@ -5,6 +5,7 @@ mod audits;
 mod confirm;
 mod cursor;
 mod diff;
+mod discover;
 mod docs;
 mod dry_run;
 mod groups;

@@ -30,7 +30,7 @@ pub(crate) async fn run(args: NbstatArgs) -> Result<u8, Fatal> {
     }
     input::check_source_port(args.udp.source_port)?;
     let cfg = SweepConfig {
-        rate: args.udp.rate,
+        rate: args.rate,
         timeout: args.udp.timeout,
         retries: args.udp.retries,
         source_port: args.udp.source_port,

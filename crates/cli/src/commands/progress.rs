@@ -64,41 +64,73 @@ pub(crate) fn steady_eta(elapsed: Duration, done: u64, total: Option<u64>) -> St
 }
 
 /// Moves `bar` along the engine's counters until it is finished (the NBSTAT counter only
-/// when 137/udp is probed).
-pub(crate) fn tick(bar: &ProgressBar, progress: Arc<ScanProgress>, udp137: bool) {
+/// when 137/udp is probed; both stages' counters when the scan has discovery).
+pub(crate) fn tick(bar: &ProgressBar, progress: Arc<ScanProgress>, udp137: bool, staged: bool) {
     if bar.is_hidden() {
         return;
     }
     let ticker = bar.clone();
     tokio::spawn(async move {
         while !ticker.is_finished() {
-            let udp_done = progress.udp_done.load(Ordering::Relaxed);
             ticker.set_position(progress.done.load(Ordering::Relaxed));
-            let nbstat = if udp137 {
-                format!(
-                    "{} NBSTAT replies, ",
-                    progress.nbstat_replies.load(Ordering::Relaxed)
-                )
-            } else {
-                String::new()
-            };
-            ticker.set_message(format!(
-                "{}: {nbstat}{} SMB hosts",
-                if udp_done || !udp137 {
-                    "TCP"
-                } else {
-                    "UDP 137"
-                },
-                progress.smb_hosts.load(Ordering::Relaxed),
-            ));
+            ticker.set_message(message(&progress, udp137, staged));
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
     });
 }
 
+/// The bar's words: the stage under way and its counts.
+fn message(progress: &ScanProgress, udp137: bool, staged: bool) -> String {
+    let load = |n: &std::sync::atomic::AtomicU64| n.load(Ordering::Relaxed);
+    let udp_done = progress.udp_done.load(Ordering::Relaxed);
+    let nbstat = if udp137 {
+        format!("{} NBSTAT replies, ", load(&progress.nbstat_replies))
+    } else {
+        String::new()
+    };
+    if !udp_done && udp137 {
+        return format!("UDP 137: {nbstat}");
+    }
+    if staged {
+        let d = &progress.discovery;
+        let swept = if d.done.load(Ordering::Relaxed) {
+            "done"
+        } else {
+            "sending"
+        };
+        return format!(
+            "discovery ({swept}): {} sent, {} open; fingerprinted {} of {} found; {nbstat}{} SMB hosts",
+            load(&d.sent),
+            load(&d.open),
+            load(&progress.fingerprinted),
+            load(&progress.found),
+            load(&progress.smb_hosts),
+        );
+    }
+    format!("TCP: {nbstat}{} SMB hosts", load(&progress.smb_hosts))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_message_names_both_stages() {
+        let p = ScanProgress::default();
+        p.udp_done.store(true, Ordering::Relaxed);
+        p.discovery.sent.store(512, Ordering::Relaxed);
+        p.discovery.open.store(3, Ordering::Relaxed);
+        p.found.store(2, Ordering::Relaxed);
+        p.fingerprinted.store(1, Ordering::Relaxed);
+        assert_eq!(
+            message(&p, false, true),
+            "discovery (sending): 512 sent, 3 open; fingerprinted 1 of 2 found; 0 SMB hosts"
+        );
+        assert_eq!(
+            message(&p, true, false),
+            "TCP: 0 NBSTAT replies, 0 SMB hosts"
+        );
+    }
 
     #[test]
     fn eta_waits_until_the_pace_is_known_then_follows_the_average() {

@@ -21,7 +21,7 @@ use smbaudit_probe::smb::credentials::Credentials;
 use smbaudit_store::{Chunk, ScanId, ScanMeta, ScanStore, StoreLocation};
 
 use super::scan::{Run, command_line, scan_config};
-use super::{resume, shards};
+use super::{discover, resume, shards};
 use crate::args::ScanArgs;
 use crate::pipeline::Shown;
 use crate::{Fatal, exit};
@@ -129,11 +129,15 @@ impl Worker<'_> {
         // The chunk is listed in the scan's order already.
         cfg.order = None;
         cfg.credentials.clone_from(&self.credentials);
+        // Each run takes its discovery sender; every chunk opens its own (the first worker's
+        // check that it can be opened ran before the scan was joined).
+        let sweep = discover::open(&cfg, &list, true)?;
         let renewer = Renewer::start(self.db.location().clone(), id, chunk.index, self.args.lease);
         let run = Run {
             targets: &list,
             whole_scan: None,
             cfg: &cfg,
+            sweep,
             vantage: self.vantage,
             shown: if self.args.all {
                 Shown::All

@@ -6,10 +6,11 @@ use std::sync::Arc;
 
 use anyhow::Context;
 use indicatif::ProgressBar;
+use smbaudit_engine::discovery::Sweep;
 use smbaudit_engine::nbns::SweepConfig;
 use smbaudit_engine::scan::{
     PortSet, SOCKETS_PER_HOST, ScanConfig, ScanProgress, ScanStats, Timeouts, hosts_for_limit,
-    raise_nofile_limit, scan,
+    raise_nofile_limit, scan_with,
 };
 
 use smbaudit_engine::targets::TargetList;
@@ -19,7 +20,7 @@ use smbaudit_store::{ScanId, ScanMeta, ScanStatus, ScanStore, ScanSummary, ScanW
 
 use super::order::{self, SeedSource};
 use super::progress::{progress_bar, tick};
-use super::{confirm, dry_run, queue, resume, shards, stored};
+use super::{confirm, discover, dry_run, queue, resume, shards, stored};
 use crate::args::{ScanArgs, ScanFormat};
 use crate::pipeline::{Finished, Pipeline, Report, Shown};
 use crate::render::findings::{colour_stdout, plural};
@@ -99,6 +100,13 @@ pub(crate) async fn run(mut args: ScanArgs) -> Result<u8, Fatal> {
             (list, tokens, None)
         }
     };
+    // Opened before the scan is stored or anything sent: `--discovery raw` without the
+    // privilege stops here.
+    let sweep = discover::open(
+        &scan_config(&args, HashSet::new(), order),
+        &targets,
+        args.quiet,
+    )?;
     let vantage = args
         .vantage
         .or_else(|| resumed.as_ref().and_then(|s| s.vantage.parse().ok()))
@@ -148,6 +156,7 @@ pub(crate) async fn run(mut args: ScanArgs) -> Result<u8, Fatal> {
         targets: &targets,
         whole_scan: whole.as_ref(),
         cfg: &cfg,
+        sweep,
         vantage,
         shown: if args.all { Shown::All } else { Shown::Exposed },
         format: args.format,
@@ -305,6 +314,8 @@ pub(crate) struct Run<'a> {
     /// targets given): the scan is finished only when all of them are done.
     pub(crate) whole_scan: Option<&'a TargetList>,
     pub(crate) cfg: &'a ScanConfig,
+    /// The discovery sender, opened (`None`: every target's ports connected to).
+    pub(crate) sweep: Option<Sweep>,
     pub(crate) vantage: Vantage,
     pub(crate) shown: Shown,
     pub(crate) format: ScanFormat,
@@ -323,7 +334,12 @@ impl Run<'_> {
     ) -> Result<Outcome, Fatal> {
         let cancel = super::cancel_on_ctrl_c();
         let progress = Arc::new(ScanProgress::default());
-        tick(&self.bar, Arc::clone(&progress), self.cfg.ports.udp137);
+        tick(
+            &self.bar,
+            Arc::clone(&progress),
+            self.cfg.ports.udp137,
+            self.sweep.is_some(),
+        );
         let stdout = std::io::stdout();
         let sink = render::scan::sink(self.format, self.verbose, colour_stdout(), stdout.lock());
         let ctx = RuleContext {
@@ -332,11 +348,19 @@ impl Run<'_> {
         let mut pipeline = Pipeline::new(ctx, writer, sink, self.shown, self.keep_all, self.bar)
             .with_gate(self.fail_on);
         pipeline.begin()?;
-        let stats = scan(self.targets, self.cfg, &cancel, &progress, |host| {
+        let on_host = |host| {
             if !pipeline.host(host) {
                 cancel.cancel();
             }
-        })
+        };
+        let stats = scan_with(
+            self.targets,
+            self.cfg,
+            self.sweep,
+            &cancel,
+            &progress,
+            on_host,
+        )
         .await
         .context("scan")?;
         let worst = pipeline.worst();
@@ -382,7 +406,8 @@ pub(crate) fn scan_config(
     skip: HashSet<std::net::IpAddr>,
     order: smbaudit_engine::targets::Order,
 ) -> ScanConfig {
-    let nofile = raise_nofile_limit().unwrap_or(1024);
+    // Half the descriptors for the fingerprint, half for a connect() discovery beside it.
+    let nofile = raise_nofile_limit().unwrap_or(1024) / 2;
     ScanConfig {
         ports: PortSet {
             udp137: args.ports.contains(&137),
@@ -402,7 +427,9 @@ pub(crate) fn scan_config(
             .concurrency
             .clamp(1, hosts_for_limit(nofile, SOCKETS_PER_HOST)),
         sweep: SweepConfig {
-            rate: args.udp.rate,
+            // As before discovery: adaptive (AIMD on loss), not held to --rate, until the
+            // NBSTAT queries join the raw sender's schedule.
+            rate: 0,
             timeout: args.udp.timeout,
             retries: args.udp.retries,
             source_port: args.udp.source_port,
@@ -411,6 +438,7 @@ pub(crate) fn scan_config(
         skip,
         credentials: None,
         order: Some(order),
+        discovery: Some(discover::settings(&args.discovery, order)),
     }
 }
 
@@ -439,6 +467,13 @@ fn summary(stats: &ScanStats, concurrency: usize, vantage: Vantage) {
     let udp = stats.sweep.as_ref().map_or_else(String::new, |s| {
         format!("; 137/udp: {} of {} answered NBSTAT", s.replied, s.targets)
     });
+    let discovery = stats.discovery.as_ref().map_or_else(String::new, |d| {
+        format!(
+            "; {}; {} fingerprinted",
+            discover::summary(d),
+            plural(stats.fingerprinted, "host")
+        )
+    });
     let at_once = if stats.lowest_concurrency < concurrency {
         format!(
             "{concurrency} at once (down to {} after stalled handshakes)",
@@ -449,7 +484,7 @@ fn summary(stats: &ScanStats, concurrency: usize, vantage: Vantage) {
     };
     let _ = writeln!(
         err,
-        "scan: {} in {:.2} s, {}, {at_once}, vantage {vantage}{udp}{}",
+        "scan: {} in {:.2} s, {}, {at_once}, vantage {vantage}{udp}{discovery}{}",
         plural(stats.hosts, "host"),
         stats.elapsed.as_secs_f64(),
         plural(stats.connections, "TCP connection"),

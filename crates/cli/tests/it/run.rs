@@ -14,7 +14,7 @@ pub(crate) fn smbaudit(lab: &Lab, args: &[&str], targets: &[String]) -> (i32, St
     // Names are resolved inside the client namespace, which reaches only the lab.
     for t in targets
         .iter()
-        .filter(|t| t.starts_with(|c: char| c.is_ascii_digit() || c == ':'))
+        .filter(|t| t.starts_with(|c: char| c.is_ascii_digit()) || t.contains(':'))
     {
         lab.check_target(t);
     }

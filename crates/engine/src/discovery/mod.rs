@@ -1,7 +1,7 @@
 //! Discovery: which (address, port) pairs answer, found statelessly before any connection.
 //!
 //! The stage sends one SYN per (address × TCP port) in the keyed order of
-//! [`Order`](crate::targets::Order), paced to a rate, with retransmissions to whatever has
+//! [`Order`], paced to a rate, with retransmissions to whatever has
 //! not answered, and a cooldown after the last send. Replies are matched by their SYN
 //! cookie ([`smbaudit_wire::tcpip::cookie`]), never by per-probe state. Without
 //! CAP_NET_RAW it falls back to a `connect()` sweep with many sockets in flight.
@@ -15,6 +15,8 @@ use std::sync::atomic::{AtomicBool, AtomicU64};
 use std::time::Duration;
 
 use crate::targets::Order;
+
+pub mod raw;
 
 /// The settings of one discovery run.
 #[derive(Debug, Clone)]
@@ -133,4 +135,46 @@ pub struct DiscoveryStats {
     pub elapsed: Duration,
     /// Whether the run was cancelled.
     pub cancelled: bool,
+    /// IPv6 (address, port) pairs the raw sweep skipped (the pipeline connects to them).
+    pub skipped_ipv6: u64,
+    /// Packets the send path's scope assertion refused (always 0 unless there is a bug).
+    pub out_of_scope: u64,
+    /// Packets the kernel refused to send: a broadcast address of a link the scanner is
+    /// on (a /24 target that is also our subnet has one). Not retried.
+    pub unsendable: u64,
+    /// Targets that answered the raw sweep's UDP 137 NBSTAT query (0 without them).
+    pub nbstat_replies: u64,
+    /// Passes over the targets begun (the first included; 1 when nothing was retried).
+    pub passes: u8,
 }
+
+impl DiscoveryStats {
+    /// All counts zero, for a stage that ran as `method`.
+    pub fn new(method: Method) -> Self {
+        Self {
+            method,
+            planned: 0,
+            sent: 0,
+            retransmitted: 0,
+            valid_replies: 0,
+            rejected_replies: 0,
+            open: 0,
+            closed: 0,
+            unreachable: 0,
+            send_time: Duration::ZERO,
+            elapsed: Duration::ZERO,
+            cancelled: false,
+            skipped_ipv6: 0,
+            out_of_scope: 0,
+            unsendable: 0,
+            nbstat_replies: 0,
+            passes: 0,
+        }
+    }
+}
+
+pub mod connect;
+mod pace;
+mod sweep;
+
+pub use sweep::{DiscoveryError, Sweep, discover, first_ipv4, open};

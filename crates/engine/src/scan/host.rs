@@ -12,6 +12,7 @@ use tokio::net::TcpStream;
 
 use super::budget::Budget;
 use super::conn::Conn;
+use super::known::{Decided, Evidence, Known};
 use super::route::Route;
 use super::suite::SuiteRun;
 use smbaudit_probe::observation::{HostScan, Phase, Port, PortObservation, Role};
@@ -20,35 +21,41 @@ use smbaudit_probe::smb::suite::Scope;
 use super::PortSet;
 use crate::tcp::PortState;
 
-/// Probes one host. `nbstat` is what UDP 137 revealed (for the called name on 139).
+/// Probes one host. `nbstat` is what UDP 137 revealed (for the called name on 139);
+/// `prior`, what discovery decided: a port it found not open is recorded as it found it,
+/// with no connection.
 pub(crate) async fn scan_host(
     ip: IpAddr,
     ports: PortSet,
     budget: Budget,
     nbstat: Option<&NbstatReport>,
     credentials: Option<std::sync::Arc<smbaudit_probe::smb::credentials::Credentials>>,
+    prior: Option<(&Known, Evidence)>,
 ) -> HostScan {
     let started = Instant::now();
     let mut scan = HostScan::new(ip);
     let budget = &budget;
     let connect = |port: Option<u16>, role: Role| async move {
-        match port {
-            Some(port) => Some((
-                port,
-                role,
-                budget.connect(ip, port, budget.timeouts.connect).await,
-            )),
-            None => None,
-        }
+        let port = port?;
+        let known = prior.and_then(|(known, _)| known.get(port));
+        let decided = prior.and_then(|(_, evidence)| evidence.observation(port, role, known?));
+        let attempt = match decided {
+            Some(observation) => Err(observation),
+            None => budget
+                .connect(ip, port, budget.timeouts.connect)
+                .await
+                .map_err(|state| failed_connect(port, role, state, known)),
+        };
+        Some((port, attempt))
     };
     let (epm, nbss, direct) = tokio::join!(
         connect(ports.epm, Role::EndpointMapper),
         connect(ports.nbss, Role::NetbiosSession),
         connect(ports.direct, Role::Smb)
     );
-    drop(observe(&mut scan, epm));
-    let nbss = observe(&mut scan, nbss);
-    let direct = observe(&mut scan, direct);
+    drop(observe(&mut scan, Role::EndpointMapper, epm));
+    let nbss = observe(&mut scan, Role::NetbiosSession, nbss);
+    let direct = observe(&mut scan, Role::Smb, direct);
 
     // A suite that ran sets `facts.port`: that is what "SMB answered" means below.
     let mut facts = SmbFacts::default();
@@ -159,24 +166,74 @@ async fn session_service(
     (facts, None)
 }
 
-/// Records a connect attempt's verdict; returns the port and stream if it is open.
-fn observe(
-    scan: &mut HostScan,
-    attempt: Option<(u16, Role, Result<TcpStream, PortState>)>,
-) -> Option<(u16, TcpStream)> {
-    let (port, role, result) = attempt?;
-    let state = match &result {
-        Ok(_) => {
-            scan.connections += 1;
-            PortState::Open
-        }
-        Err(state) => *state,
-    };
-    scan.ports.push(PortObservation {
+/// The observation of a fingerprint connect that failed: as the connect says, unless
+/// discovery saw the port open (a SYN-ACK), which it then stays.
+fn failed_connect(
+    port: u16,
+    role: Role,
+    state: PortState,
+    known: Option<Decided>,
+) -> PortObservation {
+    let failed = connect_observation(port, role, state);
+    match known {
+        Some(Decided::Open) => PortObservation {
+            state: PortState::Open.observed(),
+            evidence: format!(
+                "SYN-ACK to discovery; the fingerprint's connect: {}",
+                state.evidence()
+            ),
+            ..failed
+        },
+        _ => failed,
+    }
+}
+
+/// The observation of a connect attempt that did not open.
+fn connect_observation(port: u16, role: Role, state: PortState) -> PortObservation {
+    PortObservation {
         port: Port::tcp(port),
         role,
         state: state.observed(),
         evidence: state.evidence().to_owned(),
-    });
-    result.ok().map(|stream| (port, stream))
+    }
+}
+
+/// Records a port's verdict (a connection, or why there is none); returns the port and
+/// stream if it is open.
+fn observe(
+    scan: &mut HostScan,
+    role: Role,
+    attempt: Option<(u16, Result<TcpStream, PortObservation>)>,
+) -> Option<(u16, TcpStream)> {
+    let (port, result) = attempt?;
+    match result {
+        Ok(stream) => {
+            scan.connections += 1;
+            scan.ports
+                .push(connect_observation(port, role, PortState::Open));
+            Some((port, stream))
+        }
+        Err(observation) => {
+            scan.ports.push(observation);
+            None
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_port_discovery_saw_open_stays_open_when_the_connect_fails() {
+        let obs = failed_connect(445, Role::Smb, PortState::Filtered, Some(Decided::Open));
+        assert_eq!(obs.state, PortState::Open.observed());
+        assert_eq!(
+            obs.evidence,
+            "SYN-ACK to discovery; the fingerprint's connect: no answer (timeout)"
+        );
+        let unknown = failed_connect(445, Role::Smb, PortState::Filtered, None);
+        assert_eq!(unknown.state, PortState::Filtered.observed());
+        assert_eq!(unknown.evidence, "no answer (timeout)");
+    }
 }

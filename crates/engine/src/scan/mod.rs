@@ -6,7 +6,9 @@ mod budget;
 mod conn;
 mod fdlimit;
 mod host;
+mod known;
 mod route;
+mod staged;
 mod suite;
 mod window;
 
@@ -27,6 +29,9 @@ pub use fdlimit::{hosts_for_limit, raise_nofile_limit};
 pub use smbaudit_probe::smb::ProbeError;
 pub use smbaudit_probe::smb::connection::MAX_REPLY;
 
+use crate::discovery::{
+    self, DiscoveryConfig, DiscoveryError, DiscoveryProgress, DiscoveryStats, Sweep,
+};
 use crate::nbns::{HostResult, Outcome, Query, SweepConfig, SweepStats, sweep};
 use crate::targets::{Order, TargetList};
 
@@ -72,6 +77,9 @@ pub struct ScanConfig {
     /// The order targets are visited in, both phases alike: as listed (`None`) or
     /// permuted by a seed, one shard of it.
     pub order: Option<Order>,
+    /// The discovery stage before the fingerprint (`None`: every target's TCP ports are
+    /// connected to, as without it). Its order is `order`'s.
+    pub discovery: Option<DiscoveryConfig>,
 }
 
 /// Live counts for a progress display.
@@ -85,6 +93,12 @@ pub struct ScanProgress {
     pub nbstat_replies: AtomicU64,
     /// Whether the UDP phase is over.
     pub udp_done: std::sync::atomic::AtomicBool,
+    /// The discovery stage's counts (untouched when the scan has none).
+    pub discovery: DiscoveryProgress,
+    /// Hosts discovery handed to the fingerprint (IPv6 targets, not swept, included).
+    pub found: AtomicU64,
+    /// Of those, hosts whose fingerprint finished.
+    pub fingerprinted: AtomicU64,
 }
 
 /// Counters for the whole scan.
@@ -92,8 +106,13 @@ pub struct ScanProgress {
 pub struct ScanStats {
     /// The UDP 137 sweep (None if 137 was not probed).
     pub sweep: Option<SweepStats>,
+    /// The discovery stage (None if the scan had none).
+    pub discovery: Option<DiscoveryStats>,
     /// Hosts whose TCP phase finished.
     pub hosts: u64,
+    /// Of those, hosts fingerprinted after discovery found a port open (0 without
+    /// discovery, where every host is).
+    pub fingerprinted: u64,
     /// TCP connections opened in all.
     pub connections: u64,
     /// Hosts started but not finished when the scan was cancelled.
@@ -110,9 +129,43 @@ pub struct ScanStats {
 }
 
 /// Scans `targets`, calling `on_host` with each host as it finishes (in completion order).
+/// With [`ScanConfig::discovery`] and TCP ports, the discovery sender is opened here (see
+/// [`scan_with`] to open it first).
 pub async fn scan(
     targets: &TargetList,
     cfg: &ScanConfig,
+    cancel: &CancellationToken,
+    progress: &ScanProgress,
+    on_host: impl FnMut(HostScan),
+) -> Result<ScanStats, DiscoveryError> {
+    let sweep = match discovery_config(cfg) {
+        Some(dcfg) => Some(discovery::open(
+            &dcfg,
+            discovery::first_ipv4(targets, &dcfg),
+        )?),
+        None => None,
+    };
+    Ok(scan_with(targets, cfg, sweep, cancel, progress, on_host).await?)
+}
+
+/// The discovery settings a scan runs with: [`ScanConfig::discovery`] in the scan's order,
+/// on its TCP ports; `None` without discovery or TCP ports.
+pub fn discovery_config(cfg: &ScanConfig) -> Option<DiscoveryConfig> {
+    let mut dcfg = cfg.discovery.clone()?;
+    dcfg.ports = known::tcp_ports(cfg.ports)
+        .into_iter()
+        .map(|(p, _)| p)
+        .collect();
+    dcfg.order = cfg.order.unwrap_or_default();
+    (!dcfg.ports.is_empty()).then_some(dcfg)
+}
+
+/// As [`scan`], with the discovery sender already opened (`None`: no discovery stage;
+/// ignored when the scan has no TCP port).
+pub async fn scan_with(
+    targets: &TargetList,
+    cfg: &ScanConfig,
+    sweep: Option<Sweep>,
     cancel: &CancellationToken,
     progress: &ScanProgress,
     mut on_host: impl FnMut(HostScan),
@@ -124,16 +177,34 @@ pub async fn scan(
         stats.sweep = Some(udp_phase(targets, cfg, cancel, progress, &mut nbstat).await?);
     }
     progress.udp_done.store(true, Ordering::Relaxed);
-    tcp_phase(
-        targets,
-        cfg,
-        cancel,
-        progress,
-        nbstat,
-        &mut stats,
-        &mut on_host,
-    )
-    .await?;
+    match (sweep, discovery_config(cfg)) {
+        (Some(sweep), Some(dcfg)) => {
+            staged::staged_phase(
+                targets,
+                cfg,
+                &dcfg,
+                sweep,
+                cancel,
+                progress,
+                nbstat,
+                &mut stats,
+                &mut on_host,
+            )
+            .await?;
+        }
+        _ => {
+            tcp_phase(
+                targets,
+                cfg,
+                cancel,
+                progress,
+                nbstat,
+                &mut stats,
+                &mut on_host,
+            )
+            .await?;
+        }
+    }
     stats.cancelled = cancel.is_cancelled();
     stats.elapsed = started.elapsed();
     Ok(stats)
@@ -199,6 +270,7 @@ async fn tcp_phase(
                 budget,
                 nb,
                 credentials,
+                None,
             ));
         }
         if running.is_empty() {
@@ -239,7 +311,7 @@ fn visit<'a>(targets: &'a TargetList, cfg: &ScanConfig) -> io::Result<crate::tar
         .map_err(|e| io::Error::new(io::ErrorKind::InvalidInput, e))
 }
 
-/// One host's TCP phase, with what its UDP 137 answer (`nb`) said.
+/// One host's TCP phase, with what its UDP 137 answer (`nb`) and discovery (`prior`) said.
 async fn probe_host(
     ip: IpAddr,
     ports: PortSet,
@@ -247,6 +319,7 @@ async fn probe_host(
     budget: budget::Budget,
     nb: Option<HostResult>,
     credentials: Option<Arc<smbaudit_probe::smb::credentials::Credentials>>,
+    prior: Option<(known::Known, known::Evidence)>,
 ) -> HostScan {
     let tcp_wanted = ports.epm.is_some() || ports.nbss.is_some() || ports.direct.is_some();
     // The name table only matters for the called name on 139.
@@ -254,11 +327,17 @@ async fn probe_host(
         .as_ref()
         .filter(|_| ports.nbss.is_some())
         .and_then(HostResult::node_status_report);
-    let mut host = if tcp_wanted {
-        host::scan_host(ip, ports, budget, report.as_ref(), credentials).await
+    let host = if tcp_wanted {
+        let prior = prior.as_ref().map(|(k, e)| (k, *e));
+        host::scan_host(ip, ports, budget, report.as_ref(), credentials, prior).await
     } else {
         HostScan::new(ip)
     };
+    with_nbstat(host, nb, udp_port)
+}
+
+/// `host` with its UDP 137 result (first among its ports).
+fn with_nbstat(mut host: HostScan, nb: Option<HostResult>, udp_port: u16) -> HostScan {
     if let Some(nb) = &nb {
         host.ports
             .insert(0, nb.port_observation(Port::udp(udp_port)));

@@ -4,14 +4,14 @@ use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
 use ipnet::IpNet;
 
-use super::{OctetRange, TargetSpec};
+use super::{OctetRange, Skip, TargetSpec};
 
-/// Yields the addresses of a list of specs in order, skipping excluded ones. Holds only a
-/// cursor into the current spec, never a list of addresses.
+/// Yields the addresses of a list of specs in order, skipping those its [`Skip`] leaves
+/// out. Holds only a cursor into the current spec, never a list of addresses.
 #[derive(Debug)]
 pub struct TargetIter<'a> {
     specs: std::slice::Iter<'a, TargetSpec>,
-    exclude: &'a [TargetSpec],
+    skip: Skip<'a>,
     current: Option<Cursor<'a>>,
 }
 
@@ -34,10 +34,10 @@ enum Cursor<'a> {
 }
 
 impl<'a> TargetIter<'a> {
-    pub(super) fn new(include: &'a [TargetSpec], exclude: &'a [TargetSpec]) -> Self {
+    pub(super) fn new(include: &'a [TargetSpec], skip: Skip<'a>) -> Self {
         Self {
             specs: include.iter(),
-            exclude,
+            skip,
             current: None,
         }
     }
@@ -118,7 +118,7 @@ impl Iterator for TargetIter<'_> {
         loop {
             if let Some(cursor) = &mut self.current {
                 if let Some(ip) = cursor.next() {
-                    if self.exclude.iter().any(|x| x.contains(ip)) {
+                    if self.skip.skips(ip) {
                         continue;
                     }
                     return Some(ip);
@@ -154,8 +154,9 @@ mod tests {
             ["10.0.0.254", "10.0.0.255", "10.0.1.0", "10.0.1.1"]
         );
         assert_eq!(
-            expand(&["255.255.255.254/31"], &[]),
-            ["255.255.255.254", "255.255.255.255"]
+            expand(&["223.255.255.254/31", "224.0.0.0/31"], &[]),
+            ["223.255.255.254", "223.255.255.255"],
+            "multicast is out of the default scope"
         );
         assert_eq!(expand(&["::1"], &[]), ["::1"]);
         assert_eq!(expand(&["10.0.0.0/24"], &["10.0.0.0/24"]).len(), 0);

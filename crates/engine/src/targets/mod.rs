@@ -2,7 +2,9 @@
 //! expanded lazily, one address at a time, so that a /8 is never held in memory.
 
 mod iter;
+mod lookup;
 mod permute;
+mod scope;
 mod shard;
 mod spec;
 mod walk;
@@ -11,22 +13,82 @@ use std::collections::HashMap;
 use std::net::IpAddr;
 
 pub use iter::TargetIter;
+pub use lookup::TargetLookup;
 pub use permute::{Permutation, ROUNDS};
+pub use scope::{RESERVED, Scope, reserved_kind};
 pub use shard::{Shard, ShardError, ShardIndices};
 pub use spec::{MIN_V6_PREFIX, OctetRange, TargetError, TargetErrors, TargetSpec};
 pub use walk::{Order, TargetIndex, Visit, Walk};
 
-/// What to scan: the included specs minus the excluded ones.
+/// What to scan: the included specs minus the excluded ones and, unless the scope is
+/// [`Scope::Everything`], minus the [`RESERVED`] blocks. [`TargetList::contains`],
+/// [`TargetList::iter`] and [`TargetList::walk`] all leave addresses out through the one
+/// [`Skip`], so every stage agrees on what a target is.
 #[derive(Debug, Clone, Default)]
 pub struct TargetList {
     include: Vec<TargetSpec>,
     exclude: Vec<TargetSpec>,
+    scope: Scope,
+}
+
+/// What a target list leaves out of its included addresses: the exclusions and the
+/// addresses outside its scope.
+#[derive(Debug, Clone, Copy)]
+pub struct Skip<'a> {
+    exclude: &'a [TargetSpec],
+    scope: Scope,
+}
+
+impl Skip<'_> {
+    /// Whether `ip` is left out.
+    pub fn skips(&self, ip: IpAddr) -> bool {
+        self.scope.excludes(ip).is_some() || self.exclude.iter().any(|x| x.contains(ip))
+    }
 }
 
 impl TargetList {
     /// An empty list.
     pub fn new() -> Self {
         Self::default()
+    }
+
+    /// Sets which addresses may be targets (default [`Scope::Unicast`]).
+    pub fn set_scope(&mut self, scope: Scope) {
+        self.scope = scope;
+    }
+
+    /// Which addresses may be targets.
+    pub fn scope(&self) -> Scope {
+        self.scope
+    }
+
+    /// Every included single address the scope leaves out, each an error naming its kind
+    /// (a range that spans reserved space is not an error: that part is skipped).
+    pub fn refused_by_scope(&self) -> TargetErrors {
+        let refused = self.include.iter().filter_map(|spec| match spec {
+            TargetSpec::Addr(ip) => self.scope.excludes(*ip).map(|kind| {
+                TargetError::new(
+                    &ip.to_string(),
+                    format!("{kind} is not scanned (--allow-reserved to scan it anyway)"),
+                )
+            }),
+            _ => None,
+        });
+        TargetErrors(refused.collect())
+    }
+
+    /// How many included addresses the scope leaves out, counted per spec by arithmetic
+    /// (before exclusions; an address listed twice counts twice).
+    pub fn skipped_by_scope(&self) -> u128 {
+        self.include.iter().map(|s| self.scope.excluded_in(s)).sum()
+    }
+
+    /// What this list leaves out of its included addresses.
+    pub fn skip(&self) -> Skip<'_> {
+        Skip {
+            exclude: &self.exclude,
+            scope: self.scope,
+        }
     }
 
     /// Adds one token (an address, CIDR, range or name).
@@ -55,28 +117,40 @@ impl TargetList {
         Ok(())
     }
 
-    /// Whether at least one address is left once the exclusions are taken out. Looks at
-    /// the first 16 M included addresses at most (a fraction of a second); past them it
-    /// answers yes and leaves the rest to the scan.
+    /// Whether at least one address is left once the exclusions and the scope are taken
+    /// out. Looks at the first 16 M included addresses at most (a fraction of a second);
+    /// past them it answers yes and leaves the rest to the scan.
     pub fn any_left(&self) -> bool {
         const LOOK: usize = 1 << 24;
-        let mut included = TargetIter::new(&self.include, &[]).take(LOOK).peekable();
+        if self.skipped_by_scope() >= self.len_hint() {
+            // Every included address is out of scope (names are resolved by now).
+            return false;
+        }
+        let nothing = Skip {
+            exclude: &[],
+            scope: Scope::Everything,
+        };
+        let mut included = TargetIter::new(&self.include, nothing)
+            .take(LOOK)
+            .peekable();
         if included.peek().is_none() {
             return false;
         }
+        let skip = self.skip();
         let mut seen = 0;
         for ip in included {
             seen += 1;
-            if !self.exclude.iter().any(|e| e.contains(ip)) {
+            if !skip.skips(ip) {
                 return true;
             }
         }
         seen == LOOK
     }
 
-    /// Whether `ip` is a target: included and not excluded (names resolved first).
+    /// Whether `ip` is a target: included, not excluded and in scope (names resolved
+    /// first).
     pub fn contains(&self, ip: IpAddr) -> bool {
-        self.include.iter().any(|s| s.contains(ip)) && !self.exclude.iter().any(|s| s.contains(ip))
+        self.include.iter().any(|s| s.contains(ip)) && !self.skip().skips(ip)
     }
 
     /// Whether nothing was included.
@@ -122,9 +196,10 @@ impl TargetList {
         self.include.iter().map(TargetSpec::len).sum()
     }
 
-    /// Every target address in order, excluded ones skipped, produced lazily.
+    /// Every target address in order, excluded and out-of-scope ones skipped, produced
+    /// lazily.
     pub fn iter(&self) -> TargetIter<'_> {
-        TargetIter::new(&self.include, &self.exclude)
+        TargetIter::new(&self.include, self.skip())
     }
 }
 

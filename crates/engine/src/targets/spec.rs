@@ -194,7 +194,12 @@ fn parse_cidr(token: &str, addr: &str, len: &str) -> Result<TargetSpec, TargetEr
     if ip.is_ipv6() && prefix < MIN_V6_PREFIX {
         return Err(TargetError::new(
             token,
-            format!("IPv6 blocks larger than /{MIN_V6_PREFIX} are not swept address by address"),
+            format!(
+                "IPv6 blocks larger than /{MIN_V6_PREFIX} (16 M addresses) are not swept address \
+                 by address: a /{prefix} holds 2^{} addresses; list the hosts, or give a target \
+                 file",
+                128 - u32::from(prefix)
+            ),
         ));
     }
     let net = IpNet::new(ip, prefix).map_err(|e| TargetError::new(token, e.to_string()))?;

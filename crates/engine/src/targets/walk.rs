@@ -19,7 +19,7 @@ use ipnet::IpNet;
 
 use super::permute::Permutation;
 use super::shard::{Shard, ShardIndices};
-use super::{TargetError, TargetIter, TargetList, TargetSpec};
+use super::{Skip, TargetError, TargetIter, TargetList, TargetSpec};
 
 /// The order a scan visits its targets in: the permutation of `seed`, and this machine's
 /// shard of it.
@@ -80,7 +80,7 @@ impl TargetList {
         Ok(Walk {
             indices: order.shard.indices_from(permutation, done),
             index,
-            exclude: &self.exclude,
+            skip: self.skip(),
             skipped: 0,
         })
     }
@@ -107,6 +107,46 @@ impl TargetIndex<'_> {
             None => 0,
         };
         spec_address(self.include.get(s)?, i - start)
+    }
+
+    /// The inverse of [`Self::address`]: the number of `ip` in the first spec that holds
+    /// it, or `None` if no spec does. O(k) for k specs: it is for the few packets that
+    /// answer (a reply's sender), not for every send.
+    pub fn position_of(&self, ip: IpAddr) -> Option<u64> {
+        let mut start = 0u64;
+        for (spec, &end) in self.include.iter().zip(&self.ends) {
+            if let Some(offset) = spec_offset(spec, ip) {
+                return start.checked_add(offset);
+            }
+            start = end;
+        }
+        None
+    }
+}
+
+/// Where `ip` is among `spec`'s addresses, in the order of [`spec_address`].
+pub(super) fn spec_offset(spec: &TargetSpec, ip: IpAddr) -> Option<u64> {
+    if !spec.contains(ip) {
+        return None;
+    }
+    let from = |base: Ipv4Addr, ip: Ipv4Addr| u64::from(u32::from(ip) - u32::from(base));
+    match (spec, ip) {
+        (TargetSpec::Addr(_), _) => Some(0),
+        (TargetSpec::Net(IpNet::V4(n)), IpAddr::V4(v4)) => Some(from(n.network(), v4)),
+        (TargetSpec::Net(IpNet::V6(n)), IpAddr::V6(v6)) => {
+            u64::try_from(u128::from(v6) - u128::from(n.network())).ok()
+        }
+        (TargetSpec::Span(a, _), IpAddr::V4(v4)) => Some(from(*a, v4)),
+        (TargetSpec::Octets(sets), IpAddr::V4(v4)) => {
+            // Mixed radix, the last octet fastest, as spec_address counts.
+            let mut offset = 0u64;
+            for (set, o) in sets.0.iter().zip(v4.octets()) {
+                let digit = set.binary_search(&o).ok()?;
+                offset = offset * (set.len() as u64) + (digit as u64);
+            }
+            Some(offset)
+        }
+        _ => None,
     }
 }
 
@@ -141,11 +181,11 @@ fn spec_address(spec: &TargetSpec, offset: u64) -> Option<IpAddr> {
     .filter(|ip| spec.contains(*ip))
 }
 
-/// The targets of one shard in permuted order, excluded ones skipped.
+/// The targets of one shard in permuted order, excluded and out-of-scope ones skipped.
 #[derive(Debug, Clone)]
 pub struct Walk<'a> {
     index: TargetIndex<'a>,
-    exclude: &'a [TargetSpec],
+    skip: Skip<'a>,
     indices: ShardIndices,
     skipped: u64,
 }
@@ -157,7 +197,7 @@ impl Walk<'_> {
         self.indices.position()
     }
 
-    /// Indices skipped so far: excluded addresses and unresolved names.
+    /// Indices skipped so far: excluded and out-of-scope addresses, unresolved names.
     pub fn skipped(&self) -> u64 {
         self.skipped
     }
@@ -175,7 +215,7 @@ impl Iterator for Walk<'_> {
         loop {
             let i = self.indices.next()?;
             match self.index.address(i) {
-                Some(ip) if !self.exclude.iter().any(|x| x.contains(ip)) => return Some(ip),
+                Some(ip) if !self.skip.skips(ip) => return Some(ip),
                 _ => self.skipped += 1,
             }
         }

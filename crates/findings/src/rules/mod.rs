@@ -12,6 +12,7 @@ mod clock;
 mod dialect;
 mod exposure;
 mod fix_text;
+mod ipv6;
 mod nbss;
 mod nbstat;
 mod ntlm;
@@ -124,7 +125,7 @@ impl Rule {
     }
 }
 
-static REGISTRY: [Rule; 22] = [
+static REGISTRY: [Rule; 23] = [
     exposure::SMB_EXPOSED,
     exposure::NETBIOS_EXPOSED,
     nbstat::USERS_AND_MAC,
@@ -147,6 +148,7 @@ static REGISTRY: [Rule; 22] = [
     dialect::NO_SMB3,
     clock::CLOCK_SKEW,
     nbss::SMBSERVER_ACCEPTED,
+    ipv6::SMB_IPV6_GLOBAL,
 ];
 
 /// Every rule, in a fixed order.

@@ -10,7 +10,7 @@ use crate::finding::{Platform, Severity};
 
 /// The ids, in registry order. Ids are an interface (reports, the store, suppressions):
 /// changing this list is a breaking change.
-const STABLE_IDS: [&str; 22] = [
+const STABLE_IDS: [&str; 23] = [
     "smb-exposed",
     "netbios-exposed",
     "nbstat-discloses-users-mac",
@@ -33,6 +33,7 @@ const STABLE_IDS: [&str; 22] = [
     "no-smb3",
     "clock-skew",
     "nbss-smbserver-accepted",
+    "smb-ipv6-global",
 ];
 
 fn is_kebab(id: &str) -> bool {
@@ -111,6 +112,7 @@ fn corpus() -> Vec<Value> {
         json!({}),
         json!({"ip": "8.8.8.8", "ports": {"445/tcp": "open", "139/tcp": "open", "137/udp": "open"}}),
         json!({"ip": "192.168.1.2", "ports": {"445/tcp": "open", "139/tcp": "open"}}),
+        json!({"ip": "2a00:1450:4001::1", "ports": {"445/tcp": "open"}}),
         // Windows 10 1909 with 3.1.1 compression.
         json!({"smb": {
             "contexts": [{"type": 3, "name": "compression", "data": "",

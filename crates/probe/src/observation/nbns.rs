@@ -10,6 +10,8 @@ use crate::nbstat::NbstatReport;
 
 /// Code 3 of ICMP destination unreachable: nothing listens on the port.
 const PORT_UNREACHABLE: u8 = 3;
+/// Code 1 of ICMP destination unreachable: the host's link-layer address was not found.
+const HOST_UNREACHABLE: u8 = 1;
 
 /// An ICMP destination-unreachable answer to one of our datagrams.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -24,6 +26,18 @@ impl Unreachable {
     /// Whether the target said nothing listens on the port: the port is closed.
     pub fn port_closed(self) -> bool {
         self.code == PORT_UNREACHABLE
+    }
+
+    /// Whether this is a host unreachable (code 1): a neighbour resolution (ARP, ND) of the
+    /// target failed, in this machine's stack or in a router's. It is not an answer to this
+    /// query: when it arrives depends on when the resolution started (an earlier probe of
+    /// the same address, by another stage or scan, may have started it), and whether it
+    /// arrives at all on ICMP rate limits (Linux sends a burst of 50 a second machine-wide,
+    /// 6 to one peer), so a sweep that counted it would judge the same silent address
+    /// differently by the order of the targets. The sweep ignores it: the host ends silent
+    /// (`open|filtered`), as it does when the message comes too late.
+    pub fn is_neighbour_failure(self) -> bool {
+        self.code == HOST_UNREACHABLE
     }
 
     /// The code's name (RFC 792, RFC 1812 §5.2.7.1).

@@ -166,8 +166,10 @@ impl Login {
             hash.update(&msg);
         }
         let offered = LOGIN_NEGOTIATE_FLAGS;
+        let negotiate = negotiate_message(LOGIN_NEGOTIATE_FLAGS);
         let leg = login_setup_request(
             &msg,
+            &negotiate,
             &self.credentials,
             offered,
             &self.random,

@@ -22,6 +22,7 @@ fn challenge_reply() -> Vec<u8> {
 fn expected_key() -> [u8; 16] {
     let leg = login_setup_request(
         &challenge_reply(),
+        &negotiate_message(LOGIN_NEGOTIATE_FLAGS),
         &credentials(),
         LOGIN_NEGOTIATE_FLAGS,
         &RANDOM,

@@ -8,6 +8,8 @@ use super::*;
 use crate::smb::test_peer::{ntlm_challenge, session_setup_response};
 
 const PASSWORD: &str = "LabPass1!";
+/// Stands in for our NEGOTIATE_MESSAGE (only the MIC covers it).
+const NEGOTIATE: &[u8] = b"NTLMSSP\0\x01\0\0\0";
 
 fn credentials() -> Credentials {
     Credentials::new("LAB\\labuser", Zeroizing::new(PASSWORD.to_owned())).unwrap()
@@ -33,6 +35,7 @@ fn utf16(s: &str) -> Vec<u8> {
 fn authenticate_names_the_user_and_never_carries_the_password() {
     let leg = login_setup_request(
         &challenge_reply(0),
+        NEGOTIATE,
         &credentials(),
         SCANNER_NEGOTIATE_FLAGS,
         &[3; 32],
@@ -53,6 +56,7 @@ fn key_exchange_sends_a_random_session_key_rc4_encrypted() {
     let random = [5; 32];
     let leg = login_setup_request(
         &challenge_reply(flags::KEY_EXCH | flags::SIGN),
+        NEGOTIATE,
         &credentials(),
         offered,
         &random,
@@ -65,8 +69,15 @@ fn key_exchange_sends_a_random_session_key_rc4_encrypted() {
     assert!(contains(&leg.request, &leg.keys.encrypted));
 
     // The server did not set KEY_EXCH: the session key is the SessionBaseKey.
-    let plain =
-        login_setup_request(&challenge_reply(0), &credentials(), offered, &random, 0).unwrap();
+    let plain = login_setup_request(
+        &challenge_reply(0),
+        NEGOTIATE,
+        &credentials(),
+        offered,
+        &random,
+        0,
+    )
+    .unwrap();
     assert!(plain.keys.encrypted.is_empty());
     assert_ne!(*plain.keys.exported, random[8..24]);
 }
@@ -74,7 +85,7 @@ fn key_exchange_sends_a_random_session_key_rc4_encrypted() {
 #[test]
 fn a_refused_first_leg_is_an_error_not_a_request() {
     let refused = session_setup_response(1, status::ACCESS_DENIED, 0, &[]);
-    assert!(login_setup_request(&refused, &credentials(), 0, &[0; 32], 0).is_err());
+    assert!(login_setup_request(&refused, NEGOTIATE, &credentials(), 0, &[0; 32], 0).is_err());
 }
 
 #[test]

@@ -6,7 +6,7 @@
 //! evidence.
 
 use serde::{Deserialize, Serialize};
-use smbaudit_wire::ntlm::{Authenticate, SCANNER_NEGOTIATE_FLAGS};
+use smbaudit_wire::ntlm::{Authenticate, Challenge, SCANNER_NEGOTIATE_FLAGS};
 use smbaudit_wire::smb2::{self, SessionSetupResponse, TreeConnectResponse, session_flags};
 use smbaudit_wire::spnego::ntlm_resp_token;
 use smbaudit_wire::{Encode, ResponseError};
@@ -248,25 +248,32 @@ pub fn guest_setup_request(
     random: &[u8; 32],
     unix_nanos: i128,
 ) -> Result<Vec<u8>, String> {
-    use smbaudit_wire::ntlm::flags;
     let challenge = super::smb2::read_challenge(challenge_reply)?;
-    let mut target_info = Vec::new();
-    challenge.target_info.encode(&mut target_info);
-    target_info.extend_from_slice(&[0, 0, 0, 0]); // MsvAvEOL
+    let auth = guest_authenticate(&challenge, random, unix_nanos);
+    Ok(smb2::SessionSetupRequest {
+        message_id: 0,
+        session_id: 0,
+        security_blob: &ntlm_resp_token(&auth),
+    }
+    .to_vec())
+}
+
+/// The guest attempt's AUTHENTICATE_MESSAGE to `challenge`, whichever dialect carries it
+/// (no MIC: the random password cannot settle a key the server shares).
+pub fn guest_authenticate(challenge: &Challenge, random: &[u8; 32], unix_nanos: i128) -> Vec<u8> {
+    use smbaudit_wire::ntlm::flags;
     let user = stranger(random);
     let password = zeroize::Zeroizing::new(crate::hex(&random[4..20]));
     let key = super::ntlmv2::response_key(&password, &user, "");
     let client_challenge: [u8; 8] = random[20..28].try_into().unwrap_or_default();
-    // FILETIME: 100 ns ticks since 1601.
-    let filetime = u64::try_from(unix_nanos / 100 + 116_444_736_000_000_000).unwrap_or(0);
     let v2 = super::ntlmv2::v2_response(
         &key,
         challenge.server_challenge,
         client_challenge,
-        filetime,
-        &target_info,
+        super::ntlm_auth::filetime(unix_nanos),
+        &challenge.target_info.client_copy(false),
     );
-    let auth = Authenticate {
+    Authenticate {
         flags: (SCANNER_NEGOTIATE_FLAGS & challenge.flags) | flags::NTLM,
         lm_response: v2.lm_response,
         nt_response: v2.nt_response,
@@ -274,14 +281,9 @@ pub fn guest_setup_request(
         user,
         workstation: String::new(),
         session_key: Vec::new(),
+        mic: None,
     }
-    .to_vec();
-    Ok(smb2::SessionSetupRequest {
-        message_id: 0,
-        session_id: 0,
-        security_blob: &ntlm_resp_token(&auth),
-    }
-    .to_vec())
+    .to_vec()
 }
 
 /// Judges the guest attempt's final leg: `accepted` says whether an unknown user is let in

@@ -82,6 +82,13 @@ pub fn read_session_setup(msg: &[u8]) -> Result<NtlmFacts, String> {
 /// The NTLM CHALLENGE a first SESSION_SETUP leg answered with (status
 /// STATUS_MORE_PROCESSING_REQUIRED), or why there is none.
 pub fn read_challenge(msg: &[u8]) -> Result<Challenge, String> {
+    let token = challenge_token(msg)?;
+    Challenge::decode(&token).map_err(|e| format!("NTLM CHALLENGE: {e}"))
+}
+
+/// The raw NTLM CHALLENGE_MESSAGE of a first SESSION_SETUP leg's answer (out of SPNEGO):
+/// what the MIC covers.
+pub fn challenge_token(msg: &[u8]) -> Result<Vec<u8>, String> {
     let resp =
         SessionSetupResponse::decode(msg).map_err(|e| format!("SESSION_SETUP response: {e}"))?;
     check_status(
@@ -89,7 +96,8 @@ pub fn read_challenge(msg: &[u8]) -> Result<Challenge, String> {
         &[smb2::status::MORE_PROCESSING_REQUIRED],
     )
     .map_err(|refusal| format!("SESSION_SETUP answered {refusal} instead of an NTLM challenge"))?;
-    super::ntlm::challenge(&resp.security_buffer)
+    smbaudit_wire::spnego::ntlm_token(&resp.security_buffer)
+        .map_err(|e| format!("SPNEGO response: {e}"))
 }
 
 /// What a port answered to the every-dialect NEGOTIATE, for `by_port`.

@@ -97,6 +97,16 @@ impl UserLogin {
         true
     }
 
+    /// The credentials, when no login has started with them (a host that speaks SMB1 only
+    /// logs in over SMB1 instead); taken, so a host gets one attempt whichever dialect
+    /// carries it.
+    pub fn take_unused(&mut self) -> Option<Arc<Credentials>> {
+        if self.login.is_some() {
+            return None;
+        }
+        self.credentials.take()
+    }
+
     /// The login's request to send (`None` once it has its verdict).
     pub fn poll_request(&self) -> Option<(Vec<u8>, &'static str, bool)> {
         match self.login.as_ref()?.poll_action() {

@@ -136,9 +136,11 @@ impl<I: Iterator<Item = Ipv4Addr>> Sweep<I> {
     }
 
     /// An ICMP destination unreachable for a datagram sent to `dst`, seen at `now`: that
-    /// target ends at once. Ignored when no query to `dst` is in flight.
+    /// target ends at once. Ignored when no query to `dst` is in flight, and for host
+    /// unreachable (see [`Unreachable::is_neighbour_failure`]): whether one arrives within
+    /// the wait depends on the order of the targets, not on the target.
     pub fn handle_unreachable(&mut self, dst: Ipv4Addr, why: Unreachable, now: Instant) {
-        if self.cancelled {
+        if self.cancelled || why.is_neighbour_failure() {
             return;
         }
         let Some(p) = self.pending.remove(&dst) else {

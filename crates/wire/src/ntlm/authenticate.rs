@@ -11,18 +11,25 @@
 //! 52  EncryptedRandomSessionKeyFields       8
 //! 60  NegotiateFlags                        4
 //! 64  Version                               8  (the VERSION flag set)
-//! 72  Payload: the fields' bytes, in the order above
+//! 72  MIC                                  16  (only when `mic` is set)
+//! 72|88  Payload: the fields' bytes, in the order above
 //! ```
 //!
-//! No MIC is sent: it is only required when the CHALLENGE's AV pairs carry a timestamp and
-//! the client adds MsvAvFlags bit 0x2 to its own, which this client does not.
+//! The MIC ([MS-NLMP] 3.1.5.1.2) is HMAC_MD5(ExportedSessionKey, NEGOTIATE || CHALLENGE ||
+//! AUTHENTICATE with the MIC zeroed): encode with [`Authenticate::mic`] set to zeros,
+//! compute, then [`write_mic`]. It is sent when the CHALLENGE's AV pairs carry
+//! MsvAvTimestamp (and the client's own carry MsvAvFlags bit 0x2, [`TargetInfo::client_copy`]).
 //! Strings are UTF-16LE (the UNICODE flag is always set).
+//!
+//! [`TargetInfo::client_copy`]: super::TargetInfo::client_copy
 
 use super::{MESSAGE_TYPE_AUTHENTICATE, SIGNATURE, flags};
 use crate::Encode;
 
-/// Offset of the payload: the fixed fields and the Version.
+/// Offset of the payload without a MIC: the fixed fields and the Version.
 const PAYLOAD_OFFSET: usize = 72;
+/// Where the MIC sits when there is one.
+pub const MIC_RANGE: std::ops::Range<usize> = 72..88;
 
 /// One AUTHENTICATE_MESSAGE.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -41,6 +48,9 @@ pub struct Authenticate {
     pub workstation: String,
     /// EncryptedRandomSessionKey (empty without KEY_EXCH).
     pub session_key: Vec<u8>,
+    /// The MIC field, present or not (its value is usually written after encoding, see
+    /// [`write_mic`]).
+    pub mic: Option<[u8; 16]>,
 }
 
 impl Authenticate {
@@ -55,7 +65,12 @@ impl Authenticate {
             user: String::new(),
             workstation: String::new(),
             session_key: Vec::new(),
+            mic: None,
         }
+    }
+
+    fn payload_offset(&self) -> usize {
+        PAYLOAD_OFFSET + if self.mic.is_some() { 16 } else { 0 }
     }
 
     fn fields(&self) -> [Vec<u8>; 6] {
@@ -75,16 +90,24 @@ pub fn utf16le(s: &str) -> Vec<u8> {
     s.encode_utf16().flat_map(u16::to_le_bytes).collect()
 }
 
+/// Writes `mic` into an encoded AUTHENTICATE that has a MIC field (nothing when `msg` is
+/// too short).
+pub fn write_mic(msg: &mut [u8], mic: &[u8; 16]) {
+    if let Some(field) = msg.get_mut(MIC_RANGE) {
+        field.copy_from_slice(mic);
+    }
+}
+
 impl Encode for Authenticate {
     fn encoded_len(&self) -> usize {
-        PAYLOAD_OFFSET + self.fields().iter().map(Vec::len).sum::<usize>()
+        self.payload_offset() + self.fields().iter().map(Vec::len).sum::<usize>()
     }
 
     fn encode(&self, out: &mut Vec<u8>) {
         let fields = self.fields();
         out.extend_from_slice(&SIGNATURE);
         out.extend_from_slice(&MESSAGE_TYPE_AUTHENTICATE.to_le_bytes());
-        let mut offset = PAYLOAD_OFFSET;
+        let mut offset = self.payload_offset();
         for field in &fields {
             // A field longer than 64 KiB cannot be described; it is cut to fit (never
             // happens for what a client sends: names and 16-byte-plus-AV-pair responses).
@@ -97,6 +120,9 @@ impl Encode for Authenticate {
         let flags = self.flags | flags::UNICODE | flags::VERSION;
         out.extend_from_slice(&flags.to_le_bytes());
         super::SCANNER_VERSION.encode(out);
+        if let Some(mic) = &self.mic {
+            out.extend_from_slice(mic);
+        }
         for field in &fields {
             let cut = field.len().min(usize::from(u16::MAX));
             out.extend_from_slice(field.get(..cut).unwrap_or_default());
@@ -139,6 +165,7 @@ mod tests {
             user: "User".into(),
             workstation: "COMPUTER".into(),
             session_key: vec![3; 16],
+            mic: None,
         };
         let msg = auth.to_vec();
         assert_eq!(msg.len(), auth.encoded_len());
@@ -149,5 +176,21 @@ mod tests {
         assert_eq!(field(&msg, 44), utf16le("COMPUTER"));
         assert_eq!(field(&msg, 52), [3; 16]);
         assert_eq!(u32::from_le_bytes(msg[16..20].try_into().unwrap()), 72);
+    }
+
+    #[test]
+    fn a_mic_field_moves_the_payload_by_16() {
+        let auth = Authenticate {
+            user: "User".into(),
+            mic: Some([0; 16]),
+            ..Authenticate::anonymous(0)
+        };
+        let mut msg = auth.to_vec();
+        assert_eq!(msg.len(), auth.encoded_len());
+        assert_eq!(u32::from_le_bytes(msg[16..20].try_into().unwrap()), 88);
+        assert_eq!(field(&msg, 36), utf16le("User"));
+        write_mic(&mut msg, &[7; 16]);
+        assert_eq!(msg[MIC_RANGE], [7; 16]);
+        assert_eq!(field(&msg, 36), utf16le("User"), "the payload is untouched");
     }
 }

@@ -23,6 +23,8 @@ pub const MSV_AV_DNS_DOMAIN_NAME: u16 = 4;
 pub const MSV_AV_DNS_TREE_NAME: u16 = 5;
 /// `MsvAvFlags`: a 32-bit flag field.
 pub const MSV_AV_FLAGS: u16 = 6;
+/// MsvAvFlags bit 0x2: the AUTHENTICATE carries a MIC.
+pub const MSV_AV_FLAG_MIC: u32 = 0x2;
 /// `MsvAvTimestamp`: the server's clock as a FILETIME.
 pub const MSV_AV_TIMESTAMP: u16 = 7;
 /// `MsvAvSingleHost`: a Single_Host_Data structure.
@@ -115,6 +117,32 @@ impl TargetInfo {
             put_len16_le(out, value.len());
             out.extend_from_slice(value);
         }
+    }
+
+    /// The AV pairs a client puts in its NTLMv2 blob ([MS-NLMP] 3.1.5.1.2): the server's,
+    /// without `MsvAvEOL`, with MsvAvFlags bit 0x2 ("the MIC is present") added to the
+    /// server's flags or as a new pair when `mic`, then `MsvAvEOL`.
+    pub fn client_copy(&self, mic: bool) -> Vec<u8> {
+        let mut pairs: Vec<AvPair> = self
+            .pairs
+            .iter()
+            .filter(|p| p.id != MSV_AV_EOL && !(mic && p.id == MSV_AV_FLAGS))
+            .cloned()
+            .collect();
+        if mic {
+            let flags = self.flags().unwrap_or(0) | MSV_AV_FLAG_MIC;
+            pairs.push(AvPair {
+                id: MSV_AV_FLAGS,
+                value: flags.to_le_bytes().to_vec(),
+            });
+        }
+        pairs.push(AvPair {
+            id: MSV_AV_EOL,
+            value: Vec::new(),
+        });
+        let mut out = Vec::new();
+        Self { pairs }.encode(&mut out);
+        out
     }
 
     /// The value of the first pair with AvId `id`.
@@ -359,5 +387,45 @@ mod tests {
                 limit: MAX_AV_PAIRS
             })
         );
+    }
+
+    #[test]
+    fn the_client_copy_ends_at_one_eol_and_carries_the_mic_flag() {
+        let info = TargetInfo {
+            pairs: vec![
+                AvPair {
+                    id: MSV_AV_NB_DOMAIN_NAME,
+                    value: vec![b'L', 0],
+                },
+                AvPair {
+                    id: MSV_AV_FLAGS,
+                    value: 1u32.to_le_bytes().to_vec(),
+                },
+                AvPair {
+                    id: MSV_AV_EOL,
+                    value: Vec::new(),
+                },
+            ],
+        };
+        let plain = info.client_copy(false);
+        assert_eq!(
+            plain,
+            [2, 0, 2, 0, b'L', 0, 6, 0, 4, 0, 1, 0, 0, 0, 0, 0, 0, 0]
+        );
+        let with_mic = TargetInfo::decode(&info.client_copy(true)).unwrap();
+        assert_eq!(
+            with_mic.flags(),
+            Some(1 | MSV_AV_FLAG_MIC),
+            "the server's flag kept"
+        );
+        assert_eq!(
+            with_mic
+                .pairs
+                .iter()
+                .filter(|p| p.id == MSV_AV_FLAGS)
+                .count(),
+            1
+        );
+        assert_eq!(with_mic.pairs.last().map(|p| p.id), Some(MSV_AV_EOL));
     }
 }

@@ -17,10 +17,10 @@ pub mod flags;
 mod negotiate;
 mod version;
 
-pub use authenticate::{Authenticate, utf16le};
+pub use authenticate::{Authenticate, MIC_RANGE, utf16le, write_mic};
 pub use av_pair::{
     AvPair, MAX_AV_PAIRS, MSV_AV_CHANNEL_BINDINGS, MSV_AV_DNS_COMPUTER_NAME,
-    MSV_AV_DNS_DOMAIN_NAME, MSV_AV_DNS_TREE_NAME, MSV_AV_EOL, MSV_AV_FLAGS,
+    MSV_AV_DNS_DOMAIN_NAME, MSV_AV_DNS_TREE_NAME, MSV_AV_EOL, MSV_AV_FLAG_MIC, MSV_AV_FLAGS,
     MSV_AV_NB_COMPUTER_NAME, MSV_AV_NB_DOMAIN_NAME, MSV_AV_SINGLE_HOST, MSV_AV_TARGET_NAME,
     MSV_AV_TIMESTAMP, TargetInfo, av_id_name,
 };

@@ -154,14 +154,17 @@ fn neg_hints<'a>(parent: &Der<'a>, field: Tlv<'a>) -> Result<Option<String>, Dec
     Ok(None)
 }
 
+/// The DER MechTypeList of [`ntlm_init_token`] (`SEQUENCE { OID NTLMSSP }`): what the
+/// SPNEGO mechListMIC signs (RFC 4178 5).
+pub fn ntlm_mech_type_list() -> Vec<u8> {
+    tlv(TAG_SEQUENCE, &tlv(TAG_OID, &OID_NTLMSSP_DER))
+}
+
 /// The client's first SESSION_SETUP token, shaped byte-for-byte as Windows sends it:
 /// `[APPLICATION 0] { OID spnego, [0] NegTokenInit { [0] mechTypes { NTLMSSP },
 /// [2] mechToken <ntlm_negotiate> } }` (RFC 2743 3.1, RFC 4178 4.2.1).
 pub fn ntlm_init_token(ntlm_negotiate: &[u8]) -> Vec<u8> {
-    let mech_types = tlv(
-        context(0),
-        &tlv(TAG_SEQUENCE, &tlv(TAG_OID, &OID_NTLMSSP_DER)),
-    );
+    let mech_types = tlv(context(0), &ntlm_mech_type_list());
     let mech_token = tlv(context(2), &tlv(TAG_OCTET_STRING, ntlm_negotiate));
     let neg_token_init = tlv(
         context(0),

@@ -14,8 +14,8 @@ mod der;
 mod init;
 mod resp;
 
-pub use init::{MAX_MECH_TYPES, NegTokenInit, decode_init, ntlm_init_token};
-pub use resp::{NegTokenResp, decode_resp, ntlm_resp_token, ntlm_token};
+pub use init::{MAX_MECH_TYPES, NegTokenInit, decode_init, ntlm_init_token, ntlm_mech_type_list};
+pub use resp::{NegTokenResp, decode_resp, ntlm_resp_token, ntlm_resp_token_with_mic, ntlm_token};
 
 /// SPNEGO itself (RFC 4178), the `thisMech` of the GSS-API framing.
 pub const OID_SPNEGO: &str = "1.3.6.1.5.5.2";

@@ -120,10 +120,29 @@ pub fn ntlm_resp_token(ntlm_authenticate: &[u8]) -> Vec<u8> {
     tlv(context(1), &tlv(TAG_SEQUENCE, &response_token))
 }
 
+/// [`ntlm_resp_token`] with a `[3] mechListMIC`: what a client sends when its NTLM
+/// AUTHENTICATE carries a MIC (the server then requires the SPNEGO MIC too, RFC 4178 5).
+pub fn ntlm_resp_token_with_mic(ntlm_authenticate: &[u8], mech_list_mic: &[u8]) -> Vec<u8> {
+    let response_token = tlv(context(2), &tlv(TAG_OCTET_STRING, ntlm_authenticate));
+    let mic = tlv(context(3), &tlv(TAG_OCTET_STRING, mech_list_mic));
+    tlv(
+        context(1),
+        &tlv(TAG_SEQUENCE, &[response_token, mic].concat()),
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::spnego::OID_NTLMSSP;
+
+    #[test]
+    fn the_mech_list_mic_decodes_back() {
+        let token = ntlm_resp_token_with_mic(b"NTLMSSP\0\x03", &[9; 16]);
+        let resp = decode_resp(&token).unwrap();
+        assert_eq!(resp.response_token.as_deref(), Some(&b"NTLMSSP\0\x03"[..]));
+        assert_eq!(resp.mech_list_mic, Some(vec![9; 16]));
+    }
     use crate::test_util::unhex;
 
     /// Samba 4.4.16's SESSION_SETUP_ANDX blob (frame 44 of suricata-verify smb1_osx.pcap),

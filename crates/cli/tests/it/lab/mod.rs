@@ -57,6 +57,7 @@ use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 mod guard;
+mod ipv6;
 mod net;
 mod process;
 mod ready;
@@ -215,6 +216,8 @@ pub struct Lab {
     client_conf: PathBuf,
     keep_dir: bool,
     daemons: Mutex<HashMap<(usize, Daemon), Child>>,
+    /// Hosts and client also have IPv6 addresses ([`Lab::start_dual_stack`]).
+    ipv6: bool,
     /// Abstract unix socket holding the claim on 10.214.<net>.0/24 (released
     /// by the kernel when the process dies). Dropped last.
     _claim: UnixListener,
@@ -245,8 +248,15 @@ impl fmt::Debug for Lab {
 
 /// Prints the skip line for `test` and evaluates to `None` when the lab cannot
 /// run (see [`Lab::start_or_skip`]); use as
-/// `let lab = require_lab!(&hosts);` at the top of a test.
+/// `let lab = require_lab!(&hosts);` at the top of a test
+/// (`require_lab!(dual_stack: &hosts)` for a dual-stack lab).
 macro_rules! require_lab {
+    (dual_stack: $hosts:expr) => {
+        match $crate::lab::Lab::start_or_skip_with($hosts, true) {
+            Some(lab) => lab,
+            None => return,
+        }
+    };
     ($hosts:expr) => {
         match $crate::lab::Lab::start_or_skip($hosts) {
             Some(lab) => lab,
@@ -267,6 +277,16 @@ impl Lab {
     /// when the environment has `CI=true`. Any other failure panics, with the
     /// daemon logs in the message.
     pub fn start(hosts: &[HostSpec]) -> Result<Self, Skip> {
+        Self::start_with(hosts, false)
+    }
+
+    /// [`Lab::start`], every host and the client also given an IPv6 address (see
+    /// `lab/ipv6.rs`).
+    pub fn start_dual_stack(hosts: &[HostSpec]) -> Result<Self, Skip> {
+        Self::start_with(hosts, true)
+    }
+
+    fn start_with(hosts: &[HostSpec], ipv6: bool) -> Result<Self, Skip> {
         validate(hosts);
         let tools = match find_tools(hosts) {
             Ok(t) => t,
@@ -305,6 +325,7 @@ impl Lab {
             keep_dir,
             tools,
             daemons: Mutex::new(HashMap::new()),
+            ipv6,
             _claim: claim,
         };
         // From here on, a panic drops `lab`, which removes whatever was made.
@@ -342,7 +363,12 @@ impl Lab {
     /// the lab cannot run (the test then returns early). The test name is the
     /// current thread's name, which the test harness sets to the test's path.
     pub fn start_or_skip(hosts: &[HostSpec]) -> Option<Self> {
-        match Self::start(hosts) {
+        Self::start_or_skip_with(hosts, false)
+    }
+
+    /// [`Lab::start_or_skip`], dual-stack when `ipv6`.
+    pub fn start_or_skip_with(hosts: &[HostSpec], ipv6: bool) -> Option<Self> {
+        match Self::start_with(hosts, ipv6) {
             Ok(lab) => Some(lab),
             Err(skip) => {
                 let thread = std::thread::current();
@@ -416,6 +442,12 @@ impl Lab {
     /// `10.214.7.*`, `10.214.7.1,3,5-9`; or `::1`) lies entirely inside
     /// 127.0.0.0/8 or the lab prefix. Call it on every target before a scan.
     pub fn check_target(&self, target: &str) {
+        if let Some(v6) = self.v6_target_inside(target) {
+            if let Err(e) = v6 {
+                panic!("lab: refusing target outside the lab: {e}");
+            }
+            return;
+        }
         let allowed = [(Ipv4Addr::new(127, 0, 0, 0), 8), self.prefix()];
         if let Err(e) = target_within(target, &allowed) {
             panic!("lab: refusing target outside the lab: {e}");

@@ -21,9 +21,14 @@ impl Lab {
     pub(super) fn add_namespace(&mut self, ns: &str) -> Result<(), String> {
         ip(&self.tools, &["netns", "add", ns])?;
         self.namespaces.push(ns.to_owned());
-        // no IPv6 in the lab (no DAD, no link-local addresses for Samba to bind)
-        let script = "cd /proc/sys/net/ipv6/conf 2>/dev/null || exit 0; \
-                      echo 1 > all/disable_ipv6 && echo 1 > default/disable_ipv6";
+        // no IPv6 in the lab (no DAD, no link-local addresses for Samba to bind), unless
+        // dual-stack: then nothing automatic (super::ipv6::SYSCTLS); the hub only bridges
+        let script = if self.ipv6 && *ns != self.hub_ns {
+            super::ipv6::SYSCTLS
+        } else {
+            "cd /proc/sys/net/ipv6/conf 2>/dev/null || exit 0; \
+             echo 1 > all/disable_ipv6 && echo 1 > default/disable_ipv6"
+        };
         ip(&self.tools, &["netns", "exec", ns, "sh", "-c", script])?;
         ip(&self.tools, &["-n", ns, "link", "set", "lo", "up"]).map(drop)
     }
@@ -42,6 +47,20 @@ impl Lab {
             "stp_state",
             "0",
         ]);
+        if self.ipv6 {
+            // no MLD querier in the lab: flood multicast (neighbour solicitations) to all
+            self.ip_cmd(&[
+                "-n",
+                &hub,
+                "link",
+                "set",
+                "br0",
+                "type",
+                "bridge",
+                "mcast_snooping",
+                "0",
+            ]);
+        }
         self.ip_cmd(&["-n", &hub, "link", "set", "br0", "up"]);
         let mut ends = vec![("c0".to_owned(), self.client_ns.clone(), CLIENT_OCTET)];
         for (i, spec) in hosts.iter().enumerate() {
@@ -61,6 +80,7 @@ impl Lab {
             self.ip_cmd(&["-n", &ns, "link", "set", "eth0", "address", &mac]);
             let addr = format!("10.214.{net}.{octet}/24");
             self.ip_cmd(&["-n", &ns, "addr", "add", &addr, "brd", "+", "dev", "eth0"]);
+            self.add_v6_address(&ns, octet);
             self.ip_cmd(&["-n", &ns, "link", "set", "eth0", "up"]);
         }
         let client = self.client_ns.clone();
@@ -80,6 +100,7 @@ impl Lab {
             "nud",
             "permanent",
         ]);
+        self.add_v6_phantom(&client, &phantom);
         // the network rule: nothing but the /24 (and loopback) is routable from the lab
         for ns in &self.namespaces {
             let routes = ip(
@@ -99,6 +120,9 @@ impl Lab {
                 ip(&self.tools, &["-n", ns, "route", "get", "192.0.2.1"]).is_err(),
                 "lab: {ns} can route to 192.0.2.1; refusing to go on"
             );
+            if self.ipv6 && *ns != self.hub_ns {
+                self.assert_v6_routes(ns);
+            }
         }
     }
 }

@@ -88,6 +88,32 @@ impl Smb1ShareWalk {
         }
     }
 
+    /// Checks the shares of a list another identity obtained, as `identity` on the
+    /// session `uid` (`ipc_tid` its IPC$ tree).
+    pub fn check(
+        identity: Identity,
+        netname: String,
+        (uid, ipc_tid): (u16, u16),
+        listing: ShareListing,
+        write_name: Option<String>,
+    ) -> Self {
+        let mut walk = Self {
+            identity,
+            netname,
+            uid,
+            ipc_tid,
+            mid: FIRST_MID,
+            write_name,
+            step: Step::Done,
+            listing,
+            srvsvc_failure: None,
+            any_share_name: None,
+            checked: 0,
+        };
+        walk.next_share(0);
+        walk
+    }
+
     /// Whether the conversation is over.
     pub fn is_done(&self) -> bool {
         matches!(self.step, Step::Done)

@@ -8,6 +8,8 @@
 //! | 3.0, 3.0.2 | KDF(session key, "SMB2AESCMAC\0", "SmbSign\0") | AES-128-CMAC ([`CmacSigner`]) |
 //! | 3.1.1 | KDF(session key, "SMBSigningKey\0", preauth hash) | AES-128-CMAC, or AES-128-GMAC ([`GmacSigner`]) when negotiated |
 //!
+//! SMB1 signs with MD5 over the session key and the message ([`Smb1Signer`]).
+//!
 //! Every key lives in a [`zeroize::Zeroizing`] buffer and is wiped when the signer drops.
 
 mod cmac;
@@ -15,6 +17,7 @@ mod gmac;
 mod hmac_sha256;
 mod kdf;
 mod preauth;
+mod smb1;
 #[cfg(test)]
 mod vectors;
 
@@ -23,6 +26,7 @@ pub use gmac::GmacSigner;
 pub use hmac_sha256::HmacSha256Signer;
 pub use kdf::{signing_key, smb3_kdf};
 pub use preauth::PreauthHash;
+pub use smb1::{FIRST_SIGNED_REQUEST, SMB1_SIGNATURE, Smb1Signer};
 
 use smbaudit_wire::smb2::{Dialect, signing_algorithm};
 

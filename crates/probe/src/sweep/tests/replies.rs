@@ -234,6 +234,30 @@ fn icmp_unreachable_ends_the_host_at_once() {
     assert_eq!((stats.unreachable, stats.silent, stats.sent), (1, 1, 3));
 }
 
+#[test]
+fn host_unreachable_is_ignored_so_the_order_of_targets_cannot_change_the_verdict() {
+    let mut lab = Lab::new([ip(2)].into_iter(), fast());
+    lab.step(ms(0));
+    let arp_failed = Unreachable {
+        code: 1,
+        from: Some(ip(1)),
+    };
+    lab.sweep
+        .handle_unreachable(ip(2), arp_failed, lab.at(ms(1)));
+    lab.run_until(ms(2000));
+    let [(_, host)] = lab.events.as_slice() else {
+        panic!("one result: {:?}", lab.events);
+    };
+    assert_eq!(
+        host.outcome,
+        Outcome::NoReply,
+        "silent, as without the ICMP"
+    );
+    assert_eq!(lab.sends_to(ip(2)), vec![ms(0), ms(250)], "retransmitted");
+    let stats = lab.sweep.stats(lab.at(ms(2000)));
+    assert_eq!((stats.unreachable, stats.silent), (0, 1));
+}
+
 /// A WACK holds the query open (no retransmission) until the time it asks for, capped at
 /// 10 s; an answer inside that time is a first-attempt reply.
 #[test]

@@ -435,7 +435,7 @@ fn an_smb1_only_host_gets_its_shares_walked_on_connection_b() {
     fn unhex(s: &str) -> Vec<u8> {
         crate::unhex(s).expect("hex fixture")
     }
-    let replies = include_str!("../../../wire/tests/data/smb1-samba417-share-walk-replies.txt");
+    let replies = include_str!("../../../../wire/tests/data/smb1-samba417-share-walk-replies.txt");
     let walk: Vec<Peer> = replies
         .lines()
         .filter(|l| l.starts_with("walk "))
