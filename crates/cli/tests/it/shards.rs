@@ -23,8 +23,9 @@ use crate::store::{history, hosts};
 
 const BIN: &str = env!("CARGO_BIN_EXE_smbaudit");
 
-/// Options that keep a scan of the lab short: silent addresses give up quickly.
-const QUICK: [&str; 8] = [
+/// Options that keep a scan of the lab short: silent addresses give up quickly. Discovery
+/// by connect(): four raw-SYN senders in one namespace would see each other's answers.
+const QUICK: [&str; 14] = [
     "--connect-timeout",
     "400ms",
     "--timeout",
@@ -33,6 +34,12 @@ const QUICK: [&str; 8] = [
     "0",
     "-c",
     "4",
+    "--discovery",
+    "connect",
+    "--tries",
+    "1",
+    "--cooldown",
+    "400ms",
 ];
 
 /// The fields of a host's JSON that differ from run to run whatever is scanned: times
@@ -137,7 +144,8 @@ fn worker_args<'a>(db: &'a str, name: &'a str, seed: &'a str, shard: &'a str) ->
     args
 }
 
-/// Starts a slow worker (two hosts at a time, not four) in the background.
+/// Starts a slow worker (two hosts at a time, not four, and 20 connects a second) in the
+/// background.
 fn spawn_slow(lab: &Lab, args: &[&str], target: &str) -> Child {
     let mut slow: Vec<&str> = Vec::new();
     let mut rest = args.iter();
@@ -150,7 +158,7 @@ fn spawn_slow(lab: &Lab, args: &[&str], target: &str) -> Child {
     }
     lab.client_command(BIN)
         .args(slow)
-        .args(["-c", "2", target])
+        .args(["-c", "2", "--rate", "20", target])
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
         .spawn()
@@ -450,24 +458,28 @@ fn a_killed_workers_shard_resumes_with_no_host_lost_or_doubled(
     let two = spawn_slow(lab, &worker_args(&url, "slow", "9", "2/2"), targets);
     let first_hosts = "SELECT coalesce(max(hosts), 0) FROM scan_shards WHERE shard_index = 1";
     wait_until(cluster, &db, first_hosts, 1, &mut one);
-    kill_9(&mut one);
-    let before: u64 = cluster.psql(&db, first_hosts).parse().unwrap();
-    assert!((1..128).contains(&before), "{before}");
-    // Shard 2's worker lives: its shard cannot be taken, by a second worker or a resume.
+    // Shard 1's worker lives: its shard cannot be taken, by a second worker or a resume.
     let (code, _, err) = smbaudit(
         lab,
-        &worker_args(&url, "slow", "9", "2/2"),
+        &worker_args(&url, "slow", "9", "1/2"),
         &[targets.to_owned()],
     );
     assert_eq!(code, 2, "{err}");
-    assert!(err.contains("shard 2/2 is already claimed by"), "{err}");
+    assert!(err.contains("shard 1/2 is already claimed by"), "{err}");
     let (code, _, err) = smbaudit(
         lab,
-        &["scan", "--db", &url, "--resume", "slow", "--shard", "2/2"],
+        &["scan", "--db", &url, "--resume", "slow", "--shard", "1/2"],
         &[],
     );
     assert_eq!(code, 2, "{err}");
     assert!(err.contains("already claimed by"), "{err}");
+    assert!(
+        one.try_wait().unwrap().is_none(),
+        "shard 1 ended too soon for the test"
+    );
+    kill_9(&mut one);
+    let before: u64 = cluster.psql(&db, first_hosts).parse().unwrap();
+    assert!((1..128).contains(&before), "{before}");
     let out = two.wait_with_output().unwrap();
     assert!(
         out.status.success(),
