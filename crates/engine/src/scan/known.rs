@@ -121,7 +121,13 @@ impl Known {
         self.ports.iter().any(|&(_, d)| d == Decided::Open)
     }
 
-    /// Every port of `ports` without a verdict is silent (discovery is over).
+    /// Whether some port answered (open, closed or unreachable): the host is up.
+    pub(crate) fn any_answer(&self) -> bool {
+        self.ports.iter().any(|&(_, d)| d != Decided::Silent)
+    }
+
+    /// Every port of `ports` without a verdict is silent.
+    #[cfg(test)]
     pub(crate) fn rest_silent(&mut self, ports: &[u16]) {
         for &p in ports {
             self.record(p, Decided::Silent);
@@ -198,9 +204,14 @@ mod tests {
         k.record(445, Decided::Open);
         k.record(445, Decided::Closed);
         assert_eq!(k.get(445), Some(Decided::Open), "the first verdict stays");
-        assert!(!k.all_decided(&[139, 445]) && k.any_open());
+        assert!(!k.all_decided(&[139, 445]) && k.any_open() && k.any_answer());
         k.rest_silent(&[139, 445]);
         assert_eq!(k.get(139), Some(Decided::Silent));
         assert!(k.all_decided(&[139, 445]));
+        let mut silent = Known::default();
+        silent.rest_silent(&[445]);
+        assert!(!silent.any_answer(), "silence is no answer");
+        silent.record(139, Decided::Closed);
+        assert!(silent.any_answer() && !silent.any_open(), "a RST is");
     }
 }

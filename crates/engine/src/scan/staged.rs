@@ -210,12 +210,14 @@ impl Stages<'_> {
         }
     }
 
-    /// Discovery is over: every host with a port open not yet handed on goes to the
-    /// fingerprint, its undecided ports silent.
+    /// Discovery is over: every host that answered on some port and is not yet handed on
+    /// goes to the fingerprint, which connects to its undecided ports itself. A host that
+    /// is up and lost a SYN there (a busy server's full accept queue drops SYNs in bursts,
+    /// often while its other ports are being fingerprinted) is then not called filtered
+    /// on a port it serves; silent space never gets here.
     fn flush_open(&mut self) {
         for (ip, known) in &mut self.known {
-            if !known.handed_on && known.any_open() {
-                known.rest_silent(&self.ports);
+            if !known.handed_on && known.any_answer() {
                 known.handed_on = true;
                 self.queue.push_back(((*ip).into(), Some(known.clone())));
             }
