@@ -41,6 +41,9 @@ pub(crate) enum Command {
     Show(ShowArgs),
     /// What changed between two stored scans: ports, findings, dialects, signing, SMB1.
     Diff(DiffArgs),
+    /// A summary of a stored scan (all shards of a sharded one): hosts per finding and
+    /// severity, per /16, and per group of prefixes (--groups).
+    Report(ReportArgs),
     /// Which of this machine's interfaces expose NetBIOS and SMB, and the fix for each: reads
     /// interfaces, listeners, the Samba configuration and the firewall; sends nothing.
     Audit(AuditArgs),
@@ -110,8 +113,34 @@ pub(crate) struct HistoryArgs {
 }
 
 #[derive(Debug, Args)]
+pub(crate) struct ReportArgs {
+    /// The scan: its number, its --scan-name, or `last` (the default).
+    pub(crate) scan: Option<String>,
+    #[command(flatten)]
+    pub(crate) store: StoreArgs,
+    /// Also count hosts per group: a file of `PREFIX NAME` lines (e.g.
+    /// `10.20.0.0/16 AS64500 Example`; `#` comments). An address belongs to the group of
+    /// its longest matching prefix.
+    #[arg(long, value_name = "FILE")]
+    pub(crate) groups: Option<PathBuf>,
+    /// Output format.
+    #[arg(short, long, value_enum, default_value_t = ReportFormat::Table)]
+    pub(crate) format: ReportFormat,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum ReportFormat {
+    /// Tables for people.
+    Table,
+    /// One JSON document.
+    Json,
+    /// Long-form CSV: kind,key,severity,hosts.
+    Csv,
+}
+
+#[derive(Debug, Args)]
 pub(crate) struct ShowArgs {
-    /// The scan: its number (see `history`) or `last`.
+    /// The scan: its number (see `history`), its --scan-name, or `last`.
     pub(crate) scan: String,
     #[command(flatten)]
     pub(crate) store: StoreArgs,
@@ -326,8 +355,9 @@ pub(crate) struct ScanArgs {
     /// Do not keep the scan in the database.
     #[arg(long, conflicts_with = "db")]
     pub(crate) no_store: bool,
-    /// Continue an interrupted scan (its number, or the last unfinished one): hosts it
-    /// finished are not probed again. Targets default to the scan's own.
+    /// Continue an interrupted scan (its number or --scan-name, or the last unfinished
+    /// one): hosts it finished are not probed again. Targets default to the scan's own.
+    /// A sharded scan is resumed one shard at a time, with --shard I/N.
     #[arg(long, value_name = "SCAN", num_args = 0..=1, default_missing_value = "last", conflicts_with = "no_store")]
     pub(crate) resume: Option<String>,
     /// Show each host's details under its line, and each finding's evidence and fix (table).
@@ -378,6 +408,24 @@ pub(crate) struct ScanArgs {
     /// them. Needs --seed.
     #[arg(long, value_name = "I/N", value_parser = parse_shard)]
     pub(crate) shard: Option<Shard>,
+    /// Write into the one scan of this name, shared by every worker of a sharded scan
+    /// (`--shard I/N --seed S`): the first worker creates it, the others must give the
+    /// same targets, seed and shard count. Each shard is claimed once; `--resume NAME
+    /// --shard I/N` re-runs one whose worker failed or died.
+    #[arg(long, value_name = "NAME", conflicts_with_all = ["resume", "no_store"], value_parser = parse_scan_name)]
+    pub(crate) scan_name: Option<String>,
+    /// With --scan-name and --seed: take chunks of the scan's order from a work queue in
+    /// the database (PostgreSQL) instead of a fixed --shard, so that faster machines do
+    /// more of it; a chunk whose worker dies is taken over when its lease expires.
+    #[arg(long, requires_all = ["scan_name", "seed"], conflicts_with = "shard")]
+    pub(crate) queue: bool,
+    /// Targets per chunk of the work queue (--queue).
+    #[arg(long, value_name = "N", default_value_t = 1024, requires = "queue", value_parser = parse_chunk_size)]
+    pub(crate) chunk_size: u64,
+    /// How long a worker's chunk stays its own without renewal (--queue): a dead worker's
+    /// chunk is taken over after this. Renewed every third of it.
+    #[arg(long, value_name = "TIME", default_value = "2m", value_parser = parse_duration, requires = "queue")]
+    pub(crate) lease: Duration,
     /// The options given on the command line (clap ids), not defaulted.
     #[arg(skip)]
     pub(crate) given: std::collections::BTreeSet<String>,
@@ -512,6 +560,22 @@ fn parse_seed(s: &str) -> Result<u64, String> {
         .map_err(|_| format!("{s:?} is not a seed: it must be at most {}", u64::MAX))
 }
 
+/// A `--scan-name`: printable, not a number (numbers are scan ids), at most 200 bytes.
+fn parse_scan_name(s: &str) -> Result<String, String> {
+    let t = s.trim();
+    if t.is_empty() || t.len() > 200 || t.chars().any(char::is_control) {
+        return Err(format!(
+            "{s:?} is not a scan name: give 1 to 200 printable characters"
+        ));
+    }
+    if t == "last" || t.bytes().all(|c| c.is_ascii_digit()) {
+        return Err(format!(
+            "{s:?} is not a scan name: numbers and \"last\" name scans already"
+        ));
+    }
+    Ok(t.to_owned())
+}
+
 /// A `--rate`: 1 to [`MAX_RATE`] packets per second.
 fn parse_rate(s: &str) -> Result<u32, String> {
     match s.trim().parse::<u64>() {
@@ -527,6 +591,14 @@ fn parse_rate(s: &str) -> Result<u32, String> {
 /// A `--shard I/N`.
 fn parse_shard(s: &str) -> Result<Shard, String> {
     s.parse::<Shard>().map_err(|e| e.to_string())
+}
+
+/// A `--chunk-size`: 1 to 1,048,576 targets.
+fn parse_chunk_size(s: &str) -> Result<u64, String> {
+    match s.trim().parse::<u64>() {
+        Ok(n @ 1..=1_048_576) => Ok(n),
+        _ => Err(format!("{s:?}: a chunk has 1 to 1048576 targets")),
+    }
 }
 
 /// A count of at least 1.

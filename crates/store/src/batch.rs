@@ -31,10 +31,18 @@ pub(crate) struct PendingFinding {
 
 /// How one backend writes on the writer's thread.
 pub(crate) trait BatchSink: Send + 'static {
-    /// Writes `batch` in one transaction; returns the number of findings written.
-    fn commit(&mut self, batch: &[Pending]) -> Result<u64, StoreError>;
+    /// Writes `batch` in one transaction; returns the number of findings written. A shard
+    /// writer stamps its shard's row in the same transaction (hosts added, `position`: the
+    /// latest received before the commit), so the row never disagrees with the hosts.
+    fn commit(&mut self, batch: &[Pending], position: Option<u64>) -> Result<u64, StoreError>;
     /// Sets the scan's status (after the last batch).
     fn set_status(&mut self, status: ScanStatus) -> Result<(), StoreError>;
+    /// Every `Limits::heartbeat` without a commit: a shard writer stamps its row (and
+    /// the latest position). Nothing by default.
+    fn heartbeat(&mut self, position: Option<u64>) -> Result<(), StoreError> {
+        let _ = position;
+        Ok(())
+    }
 }
 
 /// The batch limits of one backend.
@@ -46,10 +54,14 @@ pub(crate) struct Limits {
     pub(crate) delay: Duration,
     /// Hosts queued before `send` blocks.
     pub(crate) queue: usize,
+    /// How often [`BatchSink::heartbeat`] is called while nothing is committed (`None`:
+    /// only after commits).
+    pub(crate) heartbeat: Option<Duration>,
 }
 
 enum Msg {
     Host(Pending),
+    Advance(u64),
     Finish(ScanStatus),
 }
 
@@ -112,6 +124,15 @@ impl BatchWriter {
             .map_err(|_| StoreError::WriterStopped)
     }
 
+    /// Queues `position` (see `ScanWriter::advance`), stored after the hosts sent before it.
+    pub(crate) fn advance(&self, position: u64) -> Result<(), StoreError> {
+        self.tx
+            .as_ref()
+            .ok_or(StoreError::WriterStopped)?
+            .send(Msg::Advance(position))
+            .map_err(|_| StoreError::WriterStopped)
+    }
+
     /// Commits what is queued, sets the scan's status and reports what was written (or
     /// the error that stopped the writer).
     pub(crate) fn finish(mut self, status: ScanStatus) -> Result<WriterStats, StoreError> {
@@ -144,56 +165,75 @@ impl Drop for BatchWriter {
 /// The writer thread: collects batches and commits them until told to finish or until
 /// every sender is gone.
 fn run(
-    mut sink: impl BatchSink,
+    sink: impl BatchSink,
     limits: Limits,
     rx: &mpsc::Receiver<Msg>,
 ) -> Result<WriterStats, StoreError> {
-    let mut stats = WriterStats::default();
-    let mut batch: Vec<Pending> = Vec::with_capacity(limits.hosts);
+    let mut w = Thread {
+        sink,
+        stats: WriterStats::default(),
+        batch: Vec::with_capacity(limits.hosts),
+        position: None,
+    };
     let mut deadline: Option<Instant> = None;
     loop {
-        let msg = match deadline {
+        let wait = deadline
+            .map(|d| d.saturating_duration_since(Instant::now()))
+            .or(limits.heartbeat);
+        let msg = match wait {
             None => rx.recv().map_err(|_| RecvTimeoutError::Disconnected),
-            Some(d) => rx.recv_timeout(d.saturating_duration_since(Instant::now())),
+            Some(wait) => rx.recv_timeout(wait),
         };
         match msg {
             Ok(Msg::Host(p)) => {
                 deadline.get_or_insert_with(|| Instant::now() + limits.delay);
-                batch.push(p);
-                if batch.len() >= limits.hosts {
-                    commit(&mut sink, &mut batch, &mut stats)?;
+                w.batch.push(p);
+                if w.batch.len() >= limits.hosts {
+                    w.commit()?;
                     deadline = None;
                 }
             }
+            Ok(Msg::Advance(position)) => w.position = Some(position),
             Ok(Msg::Finish(status)) => {
-                commit(&mut sink, &mut batch, &mut stats)?;
-                sink.set_status(status)?;
-                return Ok(stats);
+                w.commit()?;
+                w.sink.set_status(status)?;
+                return Ok(w.stats);
+            }
+            Err(RecvTimeoutError::Timeout) if deadline.is_none() => {
+                // Idle: the heartbeat.
+                w.sink.heartbeat(w.position)?;
             }
             Err(RecvTimeoutError::Timeout) => {
-                commit(&mut sink, &mut batch, &mut stats)?;
+                w.commit()?;
                 deadline = None;
             }
             Err(RecvTimeoutError::Disconnected) => {
-                commit(&mut sink, &mut batch, &mut stats)?;
-                return Ok(stats);
+                w.commit()?;
+                return Ok(w.stats);
             }
         }
     }
 }
 
-/// Writes and empties the batch.
-fn commit(
-    sink: &mut impl BatchSink,
-    batch: &mut Vec<Pending>,
-    stats: &mut WriterStats,
-) -> Result<(), StoreError> {
-    if batch.is_empty() {
-        return Ok(());
+/// The writer thread's state.
+struct Thread<S> {
+    sink: S,
+    stats: WriterStats,
+    batch: Vec<Pending>,
+    /// The latest position received.
+    position: Option<u64>,
+}
+
+impl<S: BatchSink> Thread<S> {
+    /// Writes and empties the batch.
+    fn commit(&mut self) -> Result<(), StoreError> {
+        if self.batch.is_empty() {
+            return Ok(());
+        }
+        self.stats.findings += self.sink.commit(&self.batch, self.position)?;
+        self.stats.hosts += self.batch.len() as u64;
+        self.stats.batches += 1;
+        self.batch.clear();
+        Ok(())
     }
-    stats.findings += sink.commit(batch)?;
-    stats.hosts += batch.len() as u64;
-    stats.batches += 1;
-    batch.clear();
-    Ok(())
 }

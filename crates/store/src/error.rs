@@ -13,7 +13,8 @@ use serde::de::DeserializeOwned;
 
 use crate::audit::AuditId;
 use crate::location::StoreLocation;
-use crate::scan::ScanId;
+use crate::scan::{ScanId, StoredShard};
+use crate::shards::ShardState;
 
 /// A store operation failed.
 #[derive(Debug, thiserror::Error)]
@@ -74,6 +75,40 @@ pub enum StoreError {
         /// The finding's rule.
         rule_id: String,
     },
+    /// Another worker claimed the shard: a shard is claimed once, and taken over (with
+    /// `--resume`) only from a worker known to be gone.
+    #[error(
+        "scan {scan}: shard {shard} is already claimed by {worker} ({state}); a shard runs on one worker at a time{}",
+        if *.state == ShardState::Started { "" } else { "; `--resume` re-runs a failed shard" }
+    )]
+    ShardTaken {
+        /// The scan.
+        scan: ScanId,
+        /// The shard.
+        shard: StoredShard,
+        /// Who holds it (host and pid).
+        worker: String,
+        /// Its state.
+        state: ShardState,
+    },
+    /// A shard to resume that already finished.
+    #[error("scan {scan}: shard {shard} is already finished")]
+    ShardFinished {
+        /// The scan.
+        scan: ScanId,
+        /// The shard.
+        shard: StoredShard,
+    },
+    /// A feature one backend does not have (the chunk queue on SQLite).
+    #[error(
+        "{location}: {what} needs PostgreSQL (a database many machines share); give --db postgres://..."
+    )]
+    NeedsPostgres {
+        /// The store.
+        location: StoreLocation,
+        /// The feature, e.g. "--queue".
+        what: &'static str,
+    },
     /// The writer stopped early (a write failed); finishing it reports the cause.
     #[error("the store writer stopped early; finishing it reports the cause")]
     WriterStopped,
@@ -129,6 +164,8 @@ pub enum StoreErrorKind {
     Missing,
     /// The caller sent something inconsistent (a finding for another host).
     Invalid,
+    /// Another worker holds what was claimed (a shard), or it is finished.
+    Conflict,
     /// A file system operation failed (permissions, a full disk, ...).
     Io,
     /// The backend failed, or the writer stopped because it did.
@@ -149,6 +186,8 @@ impl StoreError {
             Self::Missing(_) | Self::NoDirectory(..) => StoreErrorKind::Missing,
             Self::Connect(..) => StoreErrorKind::Connect,
             Self::FindingForOtherHost { .. } => StoreErrorKind::Invalid,
+            Self::ShardTaken { .. } | Self::ShardFinished { .. } => StoreErrorKind::Conflict,
+            Self::NeedsPostgres { .. } => StoreErrorKind::Unsupported,
             Self::Io { .. } => StoreErrorKind::Io,
             Self::WriterStopped | Self::Backend { .. } => StoreErrorKind::Backend,
             Self::Json { .. } => StoreErrorKind::Encoding,

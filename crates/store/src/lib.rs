@@ -10,10 +10,13 @@
 //! - [`postgres`]: one PostgreSQL database shared by many scanning processes, written by
 //!   binary COPY and upsert.
 //! - [`ScanDiff`] is what changed between two scans.
+//! - [`ShardRow`]: one scan written by many workers, each claiming its shard;
+//!   [`Chunk`]: the work queue of chunks leased to workers (PostgreSQL).
 #![forbid(unsafe_code)]
 
 mod audit;
 mod batch;
+mod chunks;
 mod diff;
 mod diff_shares;
 mod error;
@@ -21,10 +24,12 @@ mod location;
 mod owner;
 pub mod postgres;
 mod scan;
+mod shards;
 pub mod sqlite;
 mod store;
 
 pub use audit::{AuditDiff, AuditId, AuditSummary, CellChange};
+pub use chunks::{Chunk, ChunksDone, LEASE, chunk_count};
 pub use diff::{DiffScope, ScanDiff};
 pub use diff_shares::ShareChange;
 pub use error::{StoreError, StoreErrorKind};
@@ -33,6 +38,7 @@ pub use owner::ScanOwner;
 pub use scan::{
     ParseScanIdError, ScanId, ScanMeta, ScanOptions, ScanStatus, ScanSummary, StoredShard,
 };
+pub use shards::{HEARTBEAT, STALE_AFTER, ShardRow, ShardState, ShardsDone};
 pub use store::{ScanStore, ScanWriter, WriterStats};
 
 /// Opens (or creates: a file, or the schema in an empty PostgreSQL database) the store at

@@ -8,7 +8,9 @@ use std::time::SystemTime;
 use serde::{Deserialize, Serialize};
 use smbaudit_findings::Severity;
 
+use crate::chunks::ChunksDone;
 use crate::owner::ScanOwner;
+use crate::shards::ShardsDone;
 
 /// The current time as RFC 3339 UTC with milliseconds, as scans and hosts are stamped.
 pub(crate) fn now() -> String {
@@ -184,6 +186,15 @@ pub struct ScanSummary {
     pub options: Option<ScanOptions>,
     /// The process that last ran it.
     pub owner: Option<ScanOwner>,
+    /// Its name, if it was started with one (`--scan-name`).
+    #[serde(default)]
+    pub name: Option<String>,
+    /// How far its shards are, if many workers write it (`--shard` with `--scan-name`).
+    #[serde(default)]
+    pub shards: Option<ShardsDone>,
+    /// How far its work queue is, if its workers take chunks from one (`--queue`).
+    #[serde(default)]
+    pub chunks: Option<ChunksDone>,
 }
 
 impl ScanSummary {
@@ -197,9 +208,18 @@ impl ScanSummary {
         self.status != ScanStatus::Finished
     }
 
-    /// The status as stored, except that a scan stored as running whose process is gone
+    /// The status as stored (a sharded scan's: finished when every shard is, see
+    /// [`ShardsDone::status`]), except that a scan stored as running whose process is gone
     /// (killed without a chance to say so) is interrupted.
     pub(crate) fn with_live_status(mut self) -> Self {
+        if let Some(shards) = self.shards {
+            self.status = shards.status();
+            return self;
+        }
+        if let Some(chunks) = self.chunks {
+            self.status = chunks.status();
+            return self;
+        }
         let gone = self.owner.as_ref().and_then(ScanOwner::alive) == Some(false);
         if self.status == ScanStatus::Running && gone {
             self.status = ScanStatus::Interrupted;

@@ -8,16 +8,19 @@
 use std::collections::HashSet;
 use std::fmt;
 use std::net::IpAddr;
+use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 use smbaudit_findings::record::HostRecord;
 use smbaudit_findings::{Finding, Vantage};
 
 use crate::audit::{AuditId, AuditSummary};
+use crate::chunks::Chunk;
 use crate::diff::ScanDiff;
 use crate::error::StoreError;
 use crate::location::StoreLocation;
-use crate::scan::{ScanId, ScanMeta, ScanStatus, ScanSummary};
+use crate::scan::{ScanId, ScanMeta, ScanStatus, ScanSummary, StoredShard};
+use crate::shards::ShardRow;
 
 /// A scan history: scans, their hosts and findings.
 ///
@@ -84,6 +87,55 @@ pub trait ScanStore: fmt::Debug + Send {
     /// Starts writing `scan`'s results over a connection of the writer's own, and marks the
     /// scan running (resuming an interrupted scan).
     fn writer(&self, scan: ScanId) -> Result<Box<dyn ScanWriter>, StoreError>;
+
+    /// Records a new scan named `name` for `shard_count` workers, or finds the scan of that
+    /// name: its id, and whether this call created it. Two workers starting at once get
+    /// the same scan (the name is unique). The caller checks that a found scan has the
+    /// targets and options it was given.
+    fn begin_named_scan(
+        &self,
+        meta: &ScanMeta,
+        name: &str,
+        shard_count: u64,
+    ) -> Result<(ScanId, bool), StoreError>;
+
+    /// The scan named `name`, if any.
+    fn scan_named(&self, name: &str) -> Result<Option<ScanSummary>, StoreError>;
+
+    /// Claims `shard` of `scan` for this process: a shard never claimed, or one whose
+    /// worker is known dead ([`ShardRow::worker_dead`]). Returns the shard's row as claimed
+    /// (taken over: with the hosts and position its earlier workers reached).
+    /// [`StoreError::ShardTaken`] when a live worker holds it, [`StoreError::ShardFinished`]
+    /// when it is finished.
+    fn claim_shard(&self, scan: ScanId, shard: StoredShard) -> Result<ShardRow, StoreError>;
+
+    /// The shards of `scan` that were ever claimed, by index.
+    fn shards(&self, scan: ScanId) -> Result<Vec<ShardRow>, StoreError>;
+
+    /// A writer for one claimed shard of `scan`: as [`ScanStore::writer`], and it keeps the
+    /// shard's row current (hosts, [`ScanWriter::advance`], a heartbeat every
+    /// [`crate::HEARTBEAT`]); finishing it sets the shard's state, and the scan's status
+    /// from all of its shards.
+    fn shard_writer(
+        &self,
+        scan: ScanId,
+        shard: StoredShard,
+    ) -> Result<Box<dyn ScanWriter>, StoreError>;
+
+    /// Cuts a queued scan's `positions` into chunks of `len` (see [`crate::Chunk`]), once:
+    /// later calls add nothing. Returns the number of chunks. PostgreSQL only (elsewhere
+    /// [`StoreError::NeedsPostgres`]).
+    fn queue_chunks(&self, scan: ScanId, positions: u64, len: u64) -> Result<u64, StoreError>;
+
+    /// Claims the first chunk to do, or one whose lease expired, for `lease`; `None` when
+    /// every chunk is done or leased. Workers claiming at once get different chunks.
+    fn claim_chunk(&self, scan: ScanId, lease: Duration) -> Result<Option<Chunk>, StoreError>;
+
+    /// Extends the lease of a claimed chunk; false if it is no longer leased (done).
+    fn renew_chunk(&self, scan: ScanId, chunk: u64, lease: Duration) -> Result<bool, StoreError>;
+
+    /// Marks a chunk done (after its hosts are committed).
+    fn chunk_done(&self, scan: ScanId, chunk: u64) -> Result<(), StoreError>;
 }
 
 /// Writes one scan's results, committed in batches: a process killed mid-scan loses at
@@ -100,6 +152,11 @@ pub trait ScanWriter: fmt::Debug + Send {
     /// Commits what is queued, sets the scan's status and reports what was written (or
     /// the error that stopped the writer).
     fn finish(self: Box<Self>, status: ScanStatus) -> Result<WriterStats, StoreError>;
+
+    /// Says that every target before `position` of the shard's order has been sent: a shard
+    /// writer stores it (after those hosts are committed) as the shard's `last_index`. A
+    /// writer of a whole scan ignores it.
+    fn advance(&self, position: u64) -> Result<(), StoreError>;
 }
 
 /// What a writer did.

@@ -8,6 +8,7 @@
 mod common;
 mod conformance;
 mod pg;
+mod queue;
 
 use std::time::{Duration, Instant};
 
@@ -18,6 +19,7 @@ use std::thread::sleep;
 
 use common::{bare_host_json, meta, nth_ip, nth_result, record};
 use pg::Cluster;
+use queue::chunk_claims_skip_locked_rows_and_take_over_expired_leases;
 use smbaudit_store::postgres::{BATCH_HOSTS, PostgresWriter};
 use smbaudit_store::{PostgresUrl, ScanId};
 use smbaudit_store::{ScanStatus, StoreError, StoreErrorKind, StoreLocation};
@@ -68,6 +70,10 @@ const REFUSALS: &[Check] = &[
         "a_killed_writer_loses_at_most_a_batch",
         a_killed_writer_loses_at_most_a_batch,
     ),
+    (
+        "chunk_claims_skip_locked_rows_and_take_over_expired_leases",
+        chunk_claims_skip_locked_rows_and_take_over_expired_leases,
+    ),
     // Last: it turns TLS on for the rest of the cluster's life.
     ("sslmode_require_uses_tls", sslmode_require_uses_tls),
 ];
@@ -92,7 +98,7 @@ fn reopening_keeps_the_data(cluster: &Cluster) {
     let db = url.split('/').nth(3).unwrap().split('?').next().unwrap();
     assert_eq!(
         cluster.psql(db, "SELECT application, version FROM smbaudit_schema"),
-        "smbaudit|3"
+        "smbaudit|4"
     );
 }
 
@@ -153,7 +159,7 @@ fn a_too_new_schema_is_refused(cluster: &Cluster) {
                 e,
                 StoreError::TooNew {
                     found: 99,
-                    supported: 3,
+                    supported: 4,
                     ..
                 }
             ),
@@ -233,7 +239,7 @@ const ENV_SCAN: &str = "SMBAUDIT_PG_TEST_CHILD_SCAN";
 /// Hosts the child sends at once (a full batch and a partial one).
 const FAST: u32 = BATCH_HOSTS as u32 + 88;
 /// Hosts in the scan; those after `FAST` trickle in every `SLOW_GAP`.
-const TOTAL: u32 = 1200;
+const TOTAL: u32 = FAST + 600;
 const SLOW_GAP: Duration = Duration::from_millis(20);
 
 fn pg_url(url: &str) -> PostgresUrl {

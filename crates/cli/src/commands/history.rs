@@ -4,6 +4,7 @@ use std::collections::BTreeMap;
 use std::io::Write;
 
 use smbaudit_findings::Severity;
+use smbaudit_store::ScanSummary;
 
 use super::stored;
 use crate::args::{HistoryArgs, ListFormat};
@@ -24,24 +25,38 @@ pub(crate) fn run(args: &HistoryArgs) -> Result<u8, Fatal> {
         ListFormat::Table => {
             writeln!(
                 out,
-                "{:>5}  {:<24} {:<11} {:>6}  {:<26} Targets",
+                "{:>5}  {:<24} {:<22} {:>6}  {:<26} Targets",
                 "Scan", "Started", "Status", "Hosts", "Findings (crit/high/med/low/info)"
             )?;
             for s in &scans {
                 writeln!(
                     out,
-                    "{:>5}  {:<24} {:<11} {:>6}  {:<26} {}",
+                    "{:>5}  {:<24} {:<22} {:>6}  {:<26} {}{}",
                     s.id.to_string(),
                     s.started,
-                    s.status.to_string(),
+                    status_cell(s),
                     s.hosts,
                     severity_counts(&s.findings_by_severity),
+                    s.name
+                        .as_ref()
+                        .map(|n| format!("[{n}] "))
+                        .unwrap_or_default(),
                     s.targets.join(" ")
                 )?;
             }
         }
     }
     Ok(exit::OK)
+}
+
+/// The status, and for a scan of many workers how many shards finished:
+/// "running, 3/4 shards".
+fn status_cell(s: &ScanSummary) -> String {
+    match (s.shards, s.chunks) {
+        (Some(shards), _) => format!("{}, {shards}", s.status),
+        (None, Some(chunks)) => format!("{}, {chunks}", s.status),
+        (None, None) => s.status.to_string(),
+    }
 }
 
 /// "1/0/2/0/5": findings per severity, most severe first, as the history tables show them.

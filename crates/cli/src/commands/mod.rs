@@ -3,18 +3,23 @@
 mod audit;
 mod audits;
 mod confirm;
+mod cursor;
 mod diff;
 mod discover;
 mod docs;
 mod dry_run;
+mod groups;
 mod history;
 mod local;
 mod lookup;
 mod nbstat;
 mod order;
 mod progress;
+mod queue;
+mod report;
 mod resume;
 mod scan;
+mod shards;
 mod show;
 mod stored;
 
@@ -38,6 +43,7 @@ pub(crate) async fn run(cli: Cli) -> Result<u8, Fatal> {
         Some(Command::Show(args)) => show::run(&args),
         Some(Command::Diff(args)) if args.audits => audits::diff(&args),
         Some(Command::Diff(args)) => diff::run(&args),
+        Some(Command::Report(args)) => report::run(&args),
         Some(Command::Audit(args)) => audit::run(&args),
         Some(Command::Local(args)) => local::run(args).await,
         Some(Command::Completions(args)) => docs::completions(&args),

@@ -64,6 +64,13 @@ pub(crate) fn resumable(db: &dyn ScanStore, name: &str) -> Result<ScanSummary, F
     } else {
         stored::resolve(db, name)?
     };
+    if summary.chunks.is_some() {
+        return Err(Fatal::usage(anyhow::anyhow!(
+            "--resume: scan {} takes its work from a queue: run a worker again with --queue --scan-name {} and the scan's targets and --seed",
+            summary.id,
+            summary.name.as_deref().unwrap_or("NAME")
+        )));
+    }
     if !summary.unfinished() {
         return Err(Fatal::usage(anyhow::anyhow!(
             "--resume: scan {} is already finished",
@@ -72,7 +79,8 @@ pub(crate) fn resumable(db: &dyn ScanStore, name: &str) -> Result<ScanSummary, F
     }
     // Running with a live owner: another process is on it. An owner this machine cannot
     // judge (another machine, an older smbaudit's scan) does not stop a resume.
-    let live = summary.status == ScanStatus::Running;
+    // (A sharded scan runs on many workers: its shards are claimed one by one instead.)
+    let live = summary.status == ScanStatus::Running && summary.shards.is_none();
     if let Some(owner) = summary
         .owner
         .as_ref()
@@ -192,9 +200,10 @@ pub(crate) fn adopt_options(args: &mut ScanArgs, summary: &ScanSummary) -> Resul
             .seed
             .map_or_else(|| "the listed order".into(), |s| format!("--seed {s}")),
     );
+    // A sharded scan's workers each give their own shard (checked when it is claimed).
     check(
         &["shard"],
-        now.shard != stored.shard,
+        summary.shards.is_none() && now.shard != stored.shard,
         stored
             .shard
             .map_or_else(|| "no --shard".into(), |s| format!("--shard {s}")),
@@ -218,12 +227,15 @@ pub(crate) fn adopt_options(args: &mut ScanArgs, summary: &ScanSummary) -> Resul
 /// Sets `args` to the stored options.
 fn apply(args: &mut ScanArgs, stored: &ScanOptions, summary: &ScanSummary) -> Result<(), Fatal> {
     args.seed = stored.seed;
-    args.shard = match stored.shard {
-        None => None,
-        Some(s) => Some(Shard::new(s.index, s.count).map_err(|e| {
-            anyhow::anyhow!("scan {}: the stored shard {s} is not one: {e}", summary.id)
-        })?),
-    };
+    // A sharded scan's worker keeps the shard it gave.
+    if summary.shards.is_none() {
+        args.shard = match stored.shard {
+            None => None,
+            Some(s) => Some(Shard::new(s.index, s.count).map_err(|e| {
+                anyhow::anyhow!("scan {}: the stored shard {s} is not one: {e}", summary.id)
+            })?),
+        };
+    }
     args.ports.clone_from(&stored.ports);
     args.connect_timeout = Duration::from_millis(stored.connect_timeout_ms);
     args.reply_timeout = Duration::from_millis(stored.reply_timeout_ms);
@@ -342,6 +354,9 @@ mod tests {
             findings_by_severity: Default::default(),
             options: Some(options),
             owner: None,
+            name: None,
+            shards: None,
+            chunks: None,
         }
     }
 

@@ -20,7 +20,7 @@ use smbaudit_store::{ScanId, ScanMeta, ScanStatus, ScanStore, ScanSummary, ScanW
 
 use super::order::{self, SeedSource};
 use super::progress::{progress_bar, tick};
-use super::{confirm, discover, dry_run, resume, stored};
+use super::{confirm, discover, dry_run, queue, resume, shards, stored};
 use crate::args::{ScanArgs, ScanFormat};
 use crate::pipeline::{Finished, Pipeline, Report, Shown};
 use crate::render::findings::{colour_stdout, plural};
@@ -111,6 +111,21 @@ pub(crate) async fn run(mut args: ScanArgs) -> Result<u8, Fatal> {
         .vantage
         .or_else(|| resumed.as_ref().and_then(|s| s.vantage.parse().ok()))
         .unwrap_or_else(|| default_vantage(targets.iter().take(VANTAGE_SAMPLE)));
+    if args.queue {
+        let db = store.as_deref().ok_or_else(|| {
+            Fatal::usage(anyhow::anyhow!("--queue needs a database (not --no-store)"))
+        })?;
+        let worker = queue::Worker {
+            args: &args,
+            db,
+            tokens,
+            targets: &targets,
+            vantage,
+            seed: order.seed,
+            credentials,
+        };
+        return worker.run().await;
+    }
     let storing = match &store {
         Some(db) => Some(start_storing(
             &**db,
@@ -118,6 +133,7 @@ pub(crate) async fn run(mut args: ScanArgs) -> Result<u8, Fatal> {
             tokens,
             vantage,
             &args,
+            (&targets, order),
         )?),
         None => None,
     };
@@ -252,7 +268,25 @@ fn start_storing(
     tokens: Vec<String>,
     vantage: Vantage,
     args: &ScanArgs,
+    (targets, order): (&TargetList, smbaudit_engine::targets::Order),
 ) -> Result<Storing, Fatal> {
+    if shards::sharded(args, resumed) {
+        let mut options = resume::options_of(args);
+        // The scan's options are every worker's: each worker's shard is its own row.
+        options.shard = None;
+        let meta = ScanMeta {
+            targets: tokens,
+            command: command_line(),
+            vantage: vantage.to_string(),
+            options: Some(options),
+        };
+        let claimed = shards::claim(db, resumed, meta, args, targets, order)?;
+        return Ok(Storing {
+            id: claimed.id,
+            writer: claimed.writer,
+            skip: claimed.skip,
+        });
+    }
     let id = match resumed {
         Some(summary) => summary.id,
         None => db
@@ -367,7 +401,7 @@ pub(crate) struct Outcome {
 }
 
 /// The engine settings the flags ask for.
-fn scan_config(
+pub(crate) fn scan_config(
     args: &ScanArgs,
     skip: HashSet<std::net::IpAddr>,
     order: smbaudit_engine::targets::Order,
@@ -412,7 +446,7 @@ fn scan_config(
 const VANTAGE_SAMPLE: usize = 65_536;
 
 /// The command line as run, for reports.
-fn command_line() -> String {
+pub(crate) fn command_line() -> String {
     std::env::args().collect::<Vec<_>>().join(" ")
 }
 

@@ -85,7 +85,7 @@ fn refused(e: StoreError) -> Fatal {
     }
 }
 
-/// A scan named on the command line: its number, or `last` (the newest).
+/// A scan named on the command line: its number, its `--scan-name`, or `last` (the newest).
 pub(crate) fn resolve(store: &dyn ScanStore, name: &str) -> Result<ScanSummary, Fatal> {
     if name == "last" {
         return store
@@ -93,8 +93,16 @@ pub(crate) fn resolve(store: &dyn ScanStore, name: &str) -> Result<ScanSummary, 
             .map_err(Fatal::from)?
             .ok_or_else(|| Fatal::usage(anyhow::anyhow!("the database holds no scan yet")));
     }
-    let id: ScanId = name
-        .parse()
-        .map_err(|e| Fatal::usage(anyhow::anyhow!("scan {name:?}: {e}")))?;
+    let id: ScanId = match name.parse() {
+        Ok(id) => id,
+        // Not a number: a scan's --scan-name.
+        Err(e) => {
+            return store.scan_named(name).map_err(Fatal::from)?.ok_or_else(|| {
+                Fatal::usage(anyhow::anyhow!(
+                    "scan {name:?}: no scan has this name ({e}, or a --scan-name)"
+                ))
+            });
+        }
+    };
     store.scan(id).map_err(Fatal::usage)
 }

@@ -27,6 +27,8 @@ mod run;
 mod scan;
 mod scope;
 mod sessions;
+mod shards;
+mod shards_bench;
 mod shares;
 mod signals;
 mod smb1_auth;

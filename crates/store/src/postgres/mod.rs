@@ -6,6 +6,8 @@
 //! - `pgpass.rs`: the password file's lookup rules.
 //! - `schema.rs`: the tables and migrations, versioned in `smbaudit_schema`; a database
 //!   that is not ours or too new is refused untouched.
+//! - `chunks.rs`: the work queue of `--queue` (`scan_chunks`, SKIP LOCKED claims, leases).
+//! - `shards.rs`: named scans and their workers' shards (`scan_shards`).
 //! - `store.rs`, [`PostgresStore`]: one connection; starts scans and reads them back.
 //! - `writer.rs`, [`PostgresWriter`]: one thread and connection per scan; batches go in by
 //!   binary COPY into a staging table, then are upserted.
@@ -14,15 +16,17 @@
 //! blocks on it. tokio-postgres' errors stay in this module: they leave it as
 //! [`StoreError::Backend`] or [`StoreError::Connect`].
 
+mod chunks;
 mod connect;
 mod pgpass;
 mod schema;
+mod shards;
 mod store;
 mod writer;
 
 pub use connect::CONNECT_TIMEOUT;
 pub use store::PostgresStore;
-pub use writer::{BATCH_DELAY, BATCH_HOSTS, PostgresWriter};
+pub use writer::{BATCH_DELAY, BATCH_HOSTS, PostgresWriter, RECONNECT_DELAYS};
 
 use crate::error::StoreError;
 

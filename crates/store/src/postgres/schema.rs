@@ -16,7 +16,7 @@ use crate::location::StoreLocation;
 pub(crate) const APPLICATION: &str = "smbaudit";
 
 /// The migrations, oldest first.
-pub(crate) const MIGRATIONS: &[&str] = &[V1, V2, V3];
+pub(crate) const MIGRATIONS: &[&str] = &[V1, V2, V3, V4];
 
 /// The schema version this build writes.
 pub(crate) const LATEST: i64 = MIGRATIONS.len() as i64;
@@ -79,6 +79,41 @@ CREATE TABLE audits (
     summary_json TEXT NOT NULL,
     report_json  TEXT NOT NULL
 );
+";
+
+/// Version 4: one scan written by many workers (the SQLite schema's version 4): a scan's
+/// unique name and shard count, `scan_shards` (one row per claimed shard, kept current by
+/// its writer; the heartbeat in milliseconds since 1970 by the server's clock), and
+/// `scan_chunks`, the work queue of `--queue` (claimed `FOR UPDATE SKIP LOCKED`, leased
+/// until `expires_ms`).
+const V4: &str = "
+ALTER TABLE scans ADD COLUMN name TEXT, ADD COLUMN shard_count BIGINT;
+CREATE UNIQUE INDEX scans_by_name ON scans (name) WHERE name IS NOT NULL;
+
+CREATE TABLE scan_shards (
+    scan_id      BIGINT NOT NULL REFERENCES scans (id) ON DELETE CASCADE,
+    shard_index  BIGINT NOT NULL CHECK (shard_index >= 1),
+    shard_count  BIGINT NOT NULL CHECK (shard_index <= shard_count),
+    state        TEXT NOT NULL CHECK (state IN ('started', 'finished', 'failed')),
+    hosts        BIGINT NOT NULL DEFAULT 0,
+    last_index   BIGINT NOT NULL DEFAULT 0,
+    worker_json  TEXT,
+    started      TEXT NOT NULL,
+    heartbeat_ms BIGINT NOT NULL,
+    PRIMARY KEY (scan_id, shard_index)
+);
+
+CREATE TABLE scan_chunks (
+    scan_id     BIGINT NOT NULL REFERENCES scans (id) ON DELETE CASCADE,
+    chunk       BIGINT NOT NULL,
+    first       BIGINT NOT NULL,
+    len         BIGINT NOT NULL,
+    state       TEXT NOT NULL CHECK (state IN ('todo', 'leased', 'done')),
+    worker_json TEXT,
+    expires_ms  BIGINT,
+    PRIMARY KEY (scan_id, chunk)
+);
+CREATE INDEX scan_chunks_todo ON scan_chunks (scan_id, state, chunk);
 ";
 
 /// What the database in the session's current schema is.

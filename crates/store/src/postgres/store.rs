@@ -2,6 +2,7 @@
 
 use std::collections::{BTreeMap, HashSet};
 use std::net::IpAddr;
+use std::time::Duration;
 
 use smbaudit_findings::record::HostRecord;
 use smbaudit_findings::{Finding, Severity};
@@ -10,16 +11,20 @@ use tokio_postgres::{Client, Row};
 use super::connect::{Session, block_on, connect};
 use super::schema::{LATEST, prepare};
 use super::writer::PostgresWriter;
-use super::{Pg, pg_error};
+use super::{Pg, chunks, pg_error, shards};
 use crate::audit::{AuditId, AuditSummary};
+use crate::chunks::Chunk;
 use crate::error::{StoreError, from_json, to_json};
 use crate::location::{PostgresUrl, StoreLocation};
 use crate::owner::ScanOwner;
-use crate::scan::{ScanId, ScanMeta, ScanStatus, ScanSummary, now};
+use crate::scan::{ScanId, ScanMeta, ScanStatus, ScanSummary, StoredShard, now};
+use crate::shards::{ShardRow, ShardsDone};
 use crate::store::{ScanStore, ScanWriter};
 
 /// The first schema version with the `audits` table.
 const AUDITS_SINCE: i64 = 3;
+/// The first schema version with named, sharded scans.
+const SHARDS_SINCE: i64 = 4;
 
 /// A scan history in one PostgreSQL database. Each `PostgresStore` owns one connection
 /// (and a private runtime to block on); open one per thread or process.
@@ -98,11 +103,43 @@ impl PostgresStore {
 
     /// The `scans` columns [`ScanRow::read`] reads.
     fn scan_columns(&self) -> String {
-        if self.version >= 2 {
-            format!("{SCAN_COLUMNS_V1}, options_json, owner_json")
+        let v2 = if self.version >= 2 {
+            "options_json, owner_json"
         } else {
-            format!("{SCAN_COLUMNS_V1}, NULL::text, NULL::text")
+            "NULL::text, NULL::text"
+        };
+        let v4 = if self.version >= SHARDS_SINCE {
+            "name, shard_count"
+        } else {
+            "NULL::text, NULL::bigint"
+        };
+        format!("{SCAN_COLUMNS_V1}, {v2}, {v4}")
+    }
+
+    /// The shards of a sharded scan (`count` of them) as `history` counts them.
+    fn shards_done(
+        &self,
+        scan: ScanId,
+        count: Option<i64>,
+    ) -> Result<Option<ShardsDone>, StoreError> {
+        let Some(count) = count.filter(|&n| n > 0) else {
+            return Ok(None);
+        };
+        let rows = self.session.block_on(shards::rows(self.client(), scan))?;
+        Ok(Some(ShardsDone::of(
+            u64::try_from(count).unwrap_or(0),
+            &rows,
+        )))
+    }
+
+    fn writable(&self) -> Result<(), StoreError> {
+        if self.read_only || self.version < LATEST {
+            return Err(StoreError::backend(
+                super::BACKEND,
+                std::io::Error::other("the database was opened read-only"),
+            ));
         }
+        Ok(())
     }
 
     fn newest(&self, filter: &str) -> Result<Option<ScanSummary>, StoreError> {
@@ -167,6 +204,13 @@ impl PostgresStore {
                 .owner_json
                 .map(|j| from_json(&j, || format!("scan {id}: owner")))
                 .transpose()?,
+            shards: self.shards_done(id, row.shard_count)?,
+            // A shard count of 0: the scan's workers take chunks from its queue.
+            chunks: match row.shard_count {
+                Some(0) => Some(self.session.block_on(chunks::progress(self.client(), id))?),
+                _ => None,
+            },
+            name: row.name,
         }
         .with_live_status())
     }
@@ -359,13 +403,88 @@ impl ScanStore for PostgresStore {
 
     /// A [`PostgresWriter`] on its own connection to the same database.
     fn writer(&self, scan: ScanId) -> Result<Box<dyn ScanWriter>, StoreError> {
-        if self.read_only || self.version < LATEST {
-            return Err(StoreError::backend(
-                super::BACKEND,
-                std::io::Error::other("the database was opened read-only"),
-            ));
-        }
+        self.writable()?;
         Ok(Box::new(PostgresWriter::start(&self.url, scan)?))
+    }
+
+    fn begin_named_scan(
+        &self,
+        meta: &ScanMeta,
+        name: &str,
+        shard_count: u64,
+    ) -> Result<(ScanId, bool), StoreError> {
+        self.writable()?;
+        let owner = owner_json()?;
+        self.session.block_on(shards::begin_named(
+            self.client(),
+            meta,
+            name,
+            shard_count,
+            owner,
+        ))
+    }
+
+    fn scan_named(&self, name: &str) -> Result<Option<ScanSummary>, StoreError> {
+        if self.version < SHARDS_SINCE {
+            return Ok(None);
+        }
+        self.session
+            .block_on(shards::id_named(self.client(), name))?
+            .map(|id| self.scan(id))
+            .transpose()
+    }
+
+    fn claim_shard(&self, scan: ScanId, shard: StoredShard) -> Result<ShardRow, StoreError> {
+        self.writable()?;
+        self.ensure_exists(scan)?;
+        // A claim is one transaction of its own, on a connection of its own (the store's
+        // client is shared, and `transaction` needs it exclusively).
+        let mut session = connect(&self.url)?;
+        let Session { rt, client } = &mut session;
+        block_on(rt, shards::claim(client, scan, shard))
+    }
+
+    fn shards(&self, scan: ScanId) -> Result<Vec<ShardRow>, StoreError> {
+        self.ensure_exists(scan)?;
+        if self.version < SHARDS_SINCE {
+            return Ok(Vec::new());
+        }
+        self.session.block_on(shards::rows(self.client(), scan))
+    }
+
+    fn shard_writer(
+        &self,
+        scan: ScanId,
+        shard: StoredShard,
+    ) -> Result<Box<dyn ScanWriter>, StoreError> {
+        self.writable()?;
+        Ok(Box::new(PostgresWriter::start_shard(
+            &self.url, scan, shard,
+        )?))
+    }
+
+    fn queue_chunks(&self, scan: ScanId, positions: u64, len: u64) -> Result<u64, StoreError> {
+        self.writable()?;
+        self.session
+            .block_on(chunks::queue(self.client(), scan, positions, len))
+    }
+
+    fn claim_chunk(&self, scan: ScanId, lease: Duration) -> Result<Option<Chunk>, StoreError> {
+        self.writable()?;
+        // One transaction on a connection of its own, as `claim_shard`.
+        let mut session = connect(&self.url)?;
+        let Session { rt, client } = &mut session;
+        block_on(rt, chunks::claim(client, scan, lease))
+    }
+
+    fn renew_chunk(&self, scan: ScanId, chunk: u64, lease: Duration) -> Result<bool, StoreError> {
+        self.session
+            .block_on(chunks::renew(self.client(), scan, chunk, lease))
+    }
+
+    fn chunk_done(&self, scan: ScanId, chunk: u64) -> Result<(), StoreError> {
+        self.session
+            .block_on(chunks::done(self.client(), scan, chunk))
     }
 }
 
@@ -380,6 +499,8 @@ struct ScanRow {
     vantage: String,
     options_json: Option<String>,
     owner_json: Option<String>,
+    name: Option<String>,
+    shard_count: Option<i64>,
 }
 
 impl ScanRow {
@@ -394,6 +515,8 @@ impl ScanRow {
             vantage: r.try_get(6).pg()?,
             options_json: r.try_get(7).pg()?,
             owner_json: r.try_get(8).pg()?,
+            name: r.try_get(9).pg()?,
+            shard_count: r.try_get(10).pg()?,
         })
     }
 }

@@ -6,6 +6,7 @@
 //! - `store.rs`, [`SqliteStore`]: one connection; starts scans and reads them back.
 //! - `writer.rs`, [`SqliteWriter`]: one thread and connection per scan, committing in batches.
 //! - `audits.rs`: the stored audits of a machine.
+//! - `shards.rs`: named scans and their workers' shards (`scan_shards`).
 //!
 //! rusqlite's errors stay in this module: they leave it as [`StoreError::Backend`] (or
 //! are classified as [`StoreError::Corrupt`]), never as a rusqlite type.
@@ -13,6 +14,7 @@
 mod audits;
 mod open;
 mod schema;
+mod shards;
 mod store;
 mod writer;
 

@@ -7,7 +7,7 @@
 pub(crate) const APPLICATION_ID: i32 = 0x534D_4241;
 
 /// The migrations, oldest first.
-pub(crate) const MIGRATIONS: &[&str] = &[V1, V2, V3];
+pub(crate) const MIGRATIONS: &[&str] = &[V1, V2, V3, V4];
 
 /// The schema version this build writes.
 pub(crate) const LATEST: i64 = MIGRATIONS.len() as i64;
@@ -65,5 +65,41 @@ CREATE TABLE audits (
     hostname       TEXT NOT NULL,
     summary_json   TEXT NOT NULL,
     report_json    TEXT NOT NULL
+);
+";
+
+/// Version 4: one scan written by many workers. A scan may have a name (unique) and a
+/// shard count; each worker's shard is a row of `scan_shards`, claimed once (the primary
+/// key), kept current by its writer (hosts, the position below which every target is
+/// done, a heartbeat in milliseconds since 1970 by the database's clock). `scan_chunks`
+/// is the work queue of the PostgreSQL backend (`--queue`); SQLite keeps the table so that
+/// both schemas stay version for version, but never fills it.
+const V4: &str = "
+ALTER TABLE scans ADD COLUMN name TEXT;
+ALTER TABLE scans ADD COLUMN shard_count INTEGER;
+CREATE UNIQUE INDEX scans_by_name ON scans (name) WHERE name IS NOT NULL;
+
+CREATE TABLE scan_shards (
+    scan_id      INTEGER NOT NULL REFERENCES scans (id) ON DELETE CASCADE,
+    shard_index  INTEGER NOT NULL CHECK (shard_index >= 1),
+    shard_count  INTEGER NOT NULL CHECK (shard_index <= shard_count),
+    state        TEXT NOT NULL CHECK (state IN ('started', 'finished', 'failed')),
+    hosts        INTEGER NOT NULL DEFAULT 0,
+    last_index   INTEGER NOT NULL DEFAULT 0,
+    worker_json  TEXT,
+    started      TEXT NOT NULL,
+    heartbeat_ms INTEGER NOT NULL,
+    PRIMARY KEY (scan_id, shard_index)
+);
+
+CREATE TABLE scan_chunks (
+    scan_id     INTEGER NOT NULL REFERENCES scans (id) ON DELETE CASCADE,
+    chunk       INTEGER NOT NULL,
+    first       INTEGER NOT NULL,
+    len         INTEGER NOT NULL,
+    state       TEXT NOT NULL CHECK (state IN ('todo', 'leased', 'done')),
+    worker_json TEXT,
+    expires_ms  INTEGER,
+    PRIMARY KEY (scan_id, chunk)
 );
 ";

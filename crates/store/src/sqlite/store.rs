@@ -3,6 +3,7 @@
 use std::collections::{BTreeMap, HashSet};
 use std::net::IpAddr;
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 use rusqlite::{Connection, OptionalExtension, Row, params};
 use smbaudit_findings::record::HostRecord;
@@ -11,12 +12,14 @@ use smbaudit_findings::{Finding, Severity};
 use super::open::{connect, connect_read_only};
 use super::schema::LATEST;
 use super::writer::SqliteWriter;
-use super::{Sql, audits, location};
+use super::{Sql, audits, location, shards};
 use crate::audit::{AuditId, AuditSummary};
+use crate::chunks::Chunk;
 use crate::error::{StoreError, from_json, to_json};
 use crate::location::StoreLocation;
 use crate::owner::ScanOwner;
-use crate::scan::{ScanId, ScanMeta, ScanStatus, ScanSummary, now};
+use crate::scan::{ScanId, ScanMeta, ScanStatus, ScanSummary, StoredShard, now};
+use crate::shards::{ShardRow, ShardsDone};
 use crate::store::{ScanStore, ScanWriter};
 
 /// A scan history in one SQLite file. Each `SqliteStore` owns one connection; open one per
@@ -29,6 +32,9 @@ pub struct SqliteStore {
     /// The schema version: [`LATEST`], or older in a database opened read-only.
     version: i64,
 }
+
+/// The first schema version with named, sharded scans.
+const SHARDS_SINCE: i64 = 4;
 
 const SCAN_COLUMNS_V1: &str = "id, started, finished, status, targets_json, command, vantage";
 
@@ -65,10 +71,41 @@ impl SqliteStore {
     /// The `scans` columns [`ScanRow::read`] reads (the options and owner are NULL in a
     /// database older than version 2).
     fn scan_columns(&self) -> String {
-        if self.version >= 2 {
-            format!("{SCAN_COLUMNS_V1}, options_json, owner_json")
+        let v2 = if self.version >= 2 {
+            "options_json, owner_json"
         } else {
-            format!("{SCAN_COLUMNS_V1}, NULL, NULL")
+            "NULL, NULL"
+        };
+        let v4 = if self.version >= SHARDS_SINCE {
+            "name, shard_count"
+        } else {
+            "NULL, NULL"
+        };
+        format!("{SCAN_COLUMNS_V1}, {v2}, {v4}")
+    }
+
+    /// The shards of a sharded scan (`count` of them) as `history` counts them.
+    fn shards_done(
+        &self,
+        scan: ScanId,
+        count: Option<i64>,
+    ) -> Result<Option<ShardsDone>, StoreError> {
+        // (0: a queued scan's, which SQLite never makes.)
+        let Some(count) = count.filter(|&n| n > 0) else {
+            return Ok(None);
+        };
+        let rows = shards::rows(&self.conn, scan)?;
+        Ok(Some(ShardsDone::of(
+            u64::try_from(count).unwrap_or(0),
+            &rows,
+        )))
+    }
+
+    /// The work queue's refusal: one file is no queue for many machines.
+    fn needs_postgres(&self) -> StoreError {
+        StoreError::NeedsPostgres {
+            location: self.location.clone(),
+            what: "the work queue (--queue)",
         }
     }
 
@@ -152,6 +189,9 @@ impl SqliteStore {
                 .owner_json
                 .map(|j| from_json(&j, || format!("scan {id}: owner")))
                 .transpose()?,
+            shards: self.shards_done(id, row.shard_count)?,
+            chunks: None,
+            name: row.name,
         }
         .with_live_status())
     }
@@ -309,6 +349,63 @@ impl ScanStore for SqliteStore {
     fn writer(&self, scan: ScanId) -> Result<Box<dyn ScanWriter>, StoreError> {
         Ok(Box::new(SqliteWriter::start(&self.path, scan)?))
     }
+
+    fn begin_named_scan(
+        &self,
+        meta: &ScanMeta,
+        name: &str,
+        shard_count: u64,
+    ) -> Result<(ScanId, bool), StoreError> {
+        shards::begin_named(&self.conn, meta, name, shard_count, owner_json()?)
+    }
+
+    fn scan_named(&self, name: &str) -> Result<Option<ScanSummary>, StoreError> {
+        if self.version < SHARDS_SINCE {
+            return Ok(None);
+        }
+        shards::id_named(&self.conn, name)?
+            .map(|id| self.scan(id))
+            .transpose()
+    }
+
+    fn claim_shard(&self, scan: ScanId, shard: StoredShard) -> Result<ShardRow, StoreError> {
+        self.ensure_exists(scan)?;
+        shards::claim(&self.conn, scan, shard)
+    }
+
+    fn shards(&self, scan: ScanId) -> Result<Vec<ShardRow>, StoreError> {
+        self.ensure_exists(scan)?;
+        if self.version < SHARDS_SINCE {
+            return Ok(Vec::new());
+        }
+        shards::rows(&self.conn, scan)
+    }
+
+    fn shard_writer(
+        &self,
+        scan: ScanId,
+        shard: StoredShard,
+    ) -> Result<Box<dyn ScanWriter>, StoreError> {
+        Ok(Box::new(SqliteWriter::start_shard(
+            &self.path, scan, shard,
+        )?))
+    }
+
+    fn queue_chunks(&self, _: ScanId, _: u64, _: u64) -> Result<u64, StoreError> {
+        Err(self.needs_postgres())
+    }
+
+    fn claim_chunk(&self, _: ScanId, _: Duration) -> Result<Option<Chunk>, StoreError> {
+        Err(self.needs_postgres())
+    }
+
+    fn renew_chunk(&self, _: ScanId, _: u64, _: Duration) -> Result<bool, StoreError> {
+        Err(self.needs_postgres())
+    }
+
+    fn chunk_done(&self, _: ScanId, _: u64) -> Result<(), StoreError> {
+        Err(self.needs_postgres())
+    }
 }
 
 /// A `scans` row as stored.
@@ -322,6 +419,8 @@ struct ScanRow {
     vantage: String,
     options_json: Option<String>,
     owner_json: Option<String>,
+    name: Option<String>,
+    shard_count: Option<i64>,
 }
 
 impl ScanRow {
@@ -336,6 +435,8 @@ impl ScanRow {
             vantage: r.get(6)?,
             options_json: r.get(7)?,
             owner_json: r.get(8)?,
+            name: r.get(9)?,
+            shard_count: r.get(10)?,
         })
     }
 }

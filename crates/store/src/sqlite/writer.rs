@@ -12,12 +12,13 @@ use rusqlite::{Connection, TransactionBehavior, params};
 use smbaudit_findings::Finding;
 use smbaudit_findings::record::HostRecord;
 
-use super::Sql;
 use super::open::connect;
 use super::store::set_status;
+use super::{Sql, shards};
 use crate::batch::{BatchSink, BatchWriter, Limits, Pending};
 use crate::error::StoreError;
-use crate::scan::{ScanId, ScanStatus, now};
+use crate::scan::{ScanId, ScanStatus, StoredShard, now};
+use crate::shards::HEARTBEAT;
 use crate::store::{ScanWriter, WriterStats};
 
 /// Most hosts in one transaction.
@@ -35,19 +36,31 @@ const CHANNEL_CAPACITY: usize = 1024;
 #[derive(Debug)]
 pub struct SqliteWriter(BatchWriter);
 
-/// The writer thread's side: its connection and scan.
+/// The writer thread's side: its connection, scan and shard (if one of many workers).
 struct Sink {
     conn: Connection,
     scan: ScanId,
+    shard: Option<StoredShard>,
 }
 
 impl BatchSink for Sink {
-    fn commit(&mut self, batch: &[Pending]) -> Result<u64, StoreError> {
-        write_batch(&mut self.conn, self.scan, batch).sql()
+    fn commit(&mut self, batch: &[Pending], position: Option<u64>) -> Result<u64, StoreError> {
+        let shard = self.shard.map(|s| (s, position));
+        write_batch(&mut self.conn, self.scan, batch, shard).sql()
     }
 
     fn set_status(&mut self, status: ScanStatus) -> Result<(), StoreError> {
-        set_status(&self.conn, self.scan, status)
+        match self.shard {
+            Some(shard) => shards::finish(&self.conn, self.scan, shard, status),
+            None => set_status(&self.conn, self.scan, status),
+        }
+    }
+
+    fn heartbeat(&mut self, position: Option<u64>) -> Result<(), StoreError> {
+        match self.shard {
+            Some(shard) => shards::progress(&self.conn, self.scan, shard, 0, position).sql(),
+            None => Ok(()),
+        }
     }
 }
 
@@ -55,16 +68,31 @@ impl SqliteWriter {
     /// Opens its own connection to the database at `path` and starts writing for `scan`,
     /// which must exist. The scan is marked running (resuming an interrupted scan).
     pub fn start(path: &Path, scan: ScanId) -> Result<Self, StoreError> {
+        Self::start_with(path, scan, None)
+    }
+
+    /// As [`SqliteWriter::start`], for one claimed shard of `scan`: it keeps the shard's
+    /// row current, and finishing sets the shard's state.
+    pub fn start_shard(path: &Path, scan: ScanId, shard: StoredShard) -> Result<Self, StoreError> {
+        Self::start_with(path, scan, Some(shard))
+    }
+
+    fn start_with(
+        path: &Path,
+        scan: ScanId,
+        shard: Option<StoredShard>,
+    ) -> Result<Self, StoreError> {
         let conn = connect(path)?;
         set_status(&conn, scan, ScanStatus::Running)?;
         let limits = Limits {
             hosts: BATCH_HOSTS,
             delay: BATCH_DELAY,
             queue: CHANNEL_CAPACITY,
+            heartbeat: shard.map(|_| HEARTBEAT),
         };
         BatchWriter::start(
             format!("smbaudit-store-writer-{scan}"),
-            Sink { conn, scan },
+            Sink { conn, scan, shard },
             limits,
         )
         .map(Self)
@@ -95,10 +123,20 @@ impl ScanWriter for SqliteWriter {
     fn finish(self: Box<Self>, status: ScanStatus) -> Result<WriterStats, StoreError> {
         Self::finish(*self, status)
     }
+
+    fn advance(&self, position: u64) -> Result<(), StoreError> {
+        self.0.advance(position)
+    }
 }
 
-/// Writes `batch` in one immediate transaction; returns the number of findings written.
-fn write_batch(conn: &mut Connection, scan: ScanId, batch: &[Pending]) -> rusqlite::Result<u64> {
+/// Writes `batch` in one immediate transaction (with the shard's row, if a shard's);
+/// returns the number of findings written.
+fn write_batch(
+    conn: &mut Connection,
+    scan: ScanId,
+    batch: &[Pending],
+    shard: Option<(StoredShard, Option<u64>)>,
+) -> rusqlite::Result<u64> {
     let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
     let written = now();
     let mut findings = 0u64;
@@ -124,6 +162,9 @@ fn write_batch(conn: &mut Connection, scan: ScanId, batch: &[Pending]) -> rusqli
                 findings += 1;
             }
         }
+    }
+    if let Some((shard, position)) = shard {
+        shards::progress(&tx, scan, shard, batch.len() as u64, position)?;
     }
     tx.commit()?;
     Ok(findings)

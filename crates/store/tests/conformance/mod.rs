@@ -3,6 +3,8 @@
 //! A backend's test file runs [`CASES`], each on a fresh, empty store of its own (see
 //! `sqlite_conformance.rs`); a PostgreSQL backend adds one such file and nothing else.
 
+mod shards;
+
 use std::collections::{BTreeMap, HashSet};
 use std::net::IpAddr;
 
@@ -40,6 +42,15 @@ pub(crate) const CASES: &[Case] = &[
         a_dropped_writer_commits_what_it_had,
     ),
     ("diff_compares_two_scans", diff_compares_two_scans),
+    (
+        "a_named_scan_is_created_once",
+        shards::a_named_scan_is_created_once,
+    ),
+    ("a_shard_is_claimed_once", shards::a_shard_is_claimed_once),
+    (
+        "shard_writers_keep_their_rows_and_the_scans_status",
+        shards::shard_writers_keep_their_rows_and_the_scans_status,
+    ),
 ];
 
 fn ip(s: &str) -> IpAddr {

@@ -26,6 +26,8 @@ pub(crate) struct Cluster {
     /// The TCP port on 127.0.0.1 (also the socket's number).
     pub(crate) port: u16,
     next_db: AtomicU32,
+    /// The server's options (`pg_ctl start -o`), for starting it again.
+    options: String,
 }
 
 /// The directory holding initdb and pg_ctl, if PostgreSQL is installed.
@@ -100,12 +102,13 @@ impl Cluster {
             .and_then(|l| l.local_addr())
             .expect("free port")
             .port();
-        let cluster = Self {
+        let mut cluster = Self {
             bin,
             dir,
             run_as,
             port,
             next_db: AtomicU32::new(0),
+            options: String::new(),
         };
         let data = cluster.data();
         check(
@@ -126,22 +129,38 @@ impl Cluster {
                 .arg(&data)
                 .output(),
         );
-        let options = format!(
+        cluster.options = format!(
             "-c listen_addresses=127.0.0.1 -p {port} -k {} -c fsync={fsync} -c max_connections=50",
             cluster.socket_dir().display()
         );
+        cluster.pg_ctl_start();
+        Some(cluster)
+    }
+
+    /// Starts the (stopped) server, waiting up to 60 s until it accepts connections.
+    pub(crate) fn pg_ctl_start(&self) {
         check(
             "pg_ctl start",
-            cluster
-                .tool("pg_ctl")
+            self.tool("pg_ctl")
                 .arg("-D")
-                .arg(&data)
+                .arg(self.data())
                 .arg("-l")
-                .arg(cluster.dir.path().join("server.log"))
-                .args(["-o", &options, "-w", "-t", "60", "start"])
+                .arg(self.dir.path().join("server.log"))
+                .args(["-o", &self.options, "-w", "-t", "60", "start"])
                 .output(),
         );
-        Some(cluster)
+    }
+
+    /// Stops the server at once (`-m immediate`: every session is cut, as in a crash).
+    pub(crate) fn pg_ctl_stop(&self) {
+        check(
+            "pg_ctl stop",
+            self.tool("pg_ctl")
+                .arg("-D")
+                .arg(self.data())
+                .args(["-m", "immediate", "-w", "-t", "60", "stop"])
+                .output(),
+        );
     }
 
     fn data(&self) -> PathBuf {
