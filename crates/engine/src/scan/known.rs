@@ -125,14 +125,6 @@ impl Known {
     pub(crate) fn any_answer(&self) -> bool {
         self.ports.iter().any(|&(_, d)| d != Decided::Silent)
     }
-
-    /// Every port of `ports` without a verdict is silent.
-    #[cfg(test)]
-    pub(crate) fn rest_silent(&mut self, ports: &[u16]) {
-        for &p in ports {
-            self.record(p, Decided::Silent);
-        }
-    }
 }
 
 /// The TCP ports of `ports` with their roles, in the order a host's observations list them.
@@ -205,11 +197,12 @@ mod tests {
         k.record(445, Decided::Closed);
         assert_eq!(k.get(445), Some(Decided::Open), "the first verdict stays");
         assert!(!k.all_decided(&[139, 445]) && k.any_open() && k.any_answer());
-        k.rest_silent(&[139, 445]);
+        k.record(139, Decided::Silent);
+        k.record(445, Decided::Silent);
         assert_eq!(k.get(139), Some(Decided::Silent));
         assert!(k.all_decided(&[139, 445]));
         let mut silent = Known::default();
-        silent.rest_silent(&[445]);
+        silent.record(445, Decided::Silent);
         assert!(!silent.any_answer(), "silence is no answer");
         silent.record(139, Decided::Closed);
         assert!(silent.any_answer() && !silent.any_open(), "a RST is");

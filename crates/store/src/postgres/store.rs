@@ -116,6 +116,24 @@ impl PostgresStore {
         format!("{SCAN_COLUMNS_V1}, {v2}, {v4}")
     }
 
+    /// The rows of `sql` (its one parameter the scan) decoded from their last column's
+    /// JSON; `what` names a row in the message of a decoding error.
+    fn scan_json_rows<T: serde::de::DeserializeOwned, N: FnOnce() -> String>(
+        &self,
+        sql: &str,
+        scan: ScanId,
+        what: impl Fn(&Row) -> Result<N, StoreError>,
+    ) -> Result<Vec<T>, StoreError> {
+        self.ensure_exists(scan)?;
+        self.query(sql, &[&scan.0])?
+            .iter()
+            .map(|r| {
+                let json: String = r.try_get(r.len() - 1).pg()?;
+                from_json::<T>(&json, what(r)?)
+            })
+            .collect()
+    }
+
     /// The shards of a sharded scan (`count` of them) as `history` counts them.
     fn shards_done(
         &self,
@@ -292,38 +310,22 @@ impl ScanStore for PostgresStore {
     }
 
     fn hosts(&self, scan: ScanId) -> Result<Vec<HostRecord>, StoreError> {
-        self.ensure_exists(scan)?;
-        let rows = self.query(
-            "SELECT ip, record_json FROM hosts WHERE scan_id = $1",
-            &[&scan.0],
-        )?;
-        let mut hosts = rows
-            .iter()
-            .map(|r| {
-                let ip: String = r.try_get(0).pg()?;
-                let json: String = r.try_get(1).pg()?;
-                from_json::<HostRecord>(&json, || format!("scan {scan}, host {ip}: record"))
-            })
-            .collect::<Result<Vec<_>, _>>()?;
+        let sql = "SELECT ip, record_json FROM hosts WHERE scan_id = $1";
+        let mut hosts: Vec<HostRecord> = self.scan_json_rows(sql, scan, |r| {
+            let ip: String = r.try_get(0).pg()?;
+            Ok(move || format!("scan {scan}, host {ip}: record"))
+        })?;
         hosts.sort_by_key(|h| h.ip);
         Ok(hosts)
     }
 
     fn findings(&self, scan: ScanId) -> Result<Vec<Finding>, StoreError> {
-        self.ensure_exists(scan)?;
-        let rows = self.query(
-            "SELECT ip, rule_id, finding_json FROM findings WHERE scan_id = $1",
-            &[&scan.0],
-        )?;
-        let mut findings = rows
-            .iter()
-            .map(|r| {
-                let ip: String = r.try_get(0).pg()?;
-                let rule: String = r.try_get(1).pg()?;
-                let json: String = r.try_get(2).pg()?;
-                from_json::<Finding>(&json, || format!("scan {scan}, host {ip}: finding {rule}"))
-            })
-            .collect::<Result<Vec<_>, _>>()?;
+        let sql = "SELECT ip, rule_id, finding_json FROM findings WHERE scan_id = $1";
+        let mut findings: Vec<Finding> = self.scan_json_rows(sql, scan, |r| {
+            let ip: String = r.try_get(0).pg()?;
+            let rule: String = r.try_get(1).pg()?;
+            Ok(move || format!("scan {scan}, host {ip}: finding {rule}"))
+        })?;
         findings.sort_by(|a, b| (a.ip, &a.rule_id).cmp(&(b.ip, &b.rule_id)));
         Ok(findings)
     }
