@@ -106,7 +106,7 @@ fn bad_input_exits_2_naming_the_fault_and_sends_nothing() {
         (&["scan", "224.0.0.1"], "multicast"),
         (&["scan", "255.255.255.255"], "broadcast"),
         (&["scan", "0.0.0.0"], "this network"),
-        (&["scan", "ff02::1"], "IPv6 multicast"),
+        (&["scan", "ff02::1"], "multicast (ff00::/8)"),
         (&["scan", "fe80::1"], "link-local"),
         (&["nbstat", "192.0.2.7"], "documentation"),
         (&["scan", "224.0.0.0/4", "240.0.0.0/24"], "no target left"),

@@ -15,15 +15,16 @@ use std::net::IpAddr;
 pub use iter::TargetIter;
 pub use lookup::TargetLookup;
 pub use permute::{Permutation, ROUNDS};
-pub use scope::{RESERVED, Scope, reserved_kind};
+pub use scope::Scope;
 pub use shard::{Shard, ShardError, ShardIndices};
 pub use spec::{MIN_V6_PREFIX, OctetRange, TargetError, TargetErrors, TargetSpec};
 pub use walk::{Order, TargetIndex, Visit, Walk};
 
 /// What to scan: the included specs minus the excluded ones and, unless the scope is
-/// [`Scope::Everything`], minus the [`RESERVED`] blocks. [`TargetList::contains`],
-/// [`TargetList::iter`] and [`TargetList::walk`] all leave addresses out through the one
-/// [`Skip`], so every stage agrees on what a target is.
+/// [`Scope::Everything`], minus the blocks a scan skips
+/// ([`smbaudit_netspace::scan_skip_block`]). [`TargetList::contains`], [`TargetList::iter`]
+/// and [`TargetList::walk`] all leave addresses out through the one [`Skip`], so every
+/// stage agrees on what a target is.
 #[derive(Debug, Clone, Default)]
 pub struct TargetList {
     include: Vec<TargetSpec>,

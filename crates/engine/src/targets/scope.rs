@@ -1,5 +1,6 @@
-//! The address space a scan never sends to unless told to ([`Scope::Everything`]): blocks
-//! that hold no unicast host to probe, or that a packet must not be sent to.
+//! The address space a scan never sends to unless told to ([`Scope::Everything`]): the
+//! blocks of the shared special-purpose table that hold no unicast host to probe, or that
+//! a packet must not be sent to ([`smbaudit_netspace::Block::scan_skips`]).
 //!
 //! Like ZMap's default blocklist and masscan's `--exclude` defaults, but for a tool that
 //! scans its owner's own networks: private (RFC 1918), CGNAT, loopback and IPv4 link-local
@@ -11,66 +12,28 @@
 use std::net::IpAddr;
 
 use ipnet::IpNet;
+use smbaudit_netspace::{BLOCKS, Block, bits, scan_skip_block};
 
 use super::TargetSpec;
 
 /// Which addresses a [`super::TargetList`] may hold.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub enum Scope {
-    /// Unicast addresses only: the [`RESERVED`] blocks are skipped in ranges and refused as
-    /// single addresses.
+    /// Unicast addresses only: the blocks a scan skips are skipped in ranges and refused
+    /// as single addresses.
     #[default]
     Unicast,
     /// Every address listed, reserved ones included (`--allow-reserved`).
     Everything,
 }
 
-/// The blocks out of [`Scope::Unicast`]: (first address, prefix length, kind), IPv4 then
-/// IPv6, disjoint within a family.
-pub const RESERVED: &[(IpAddr, u8, &str)] = &[
-    (v4(0, 0, 0, 0), 8, "\"this network\" (0.0.0.0/8)"),
-    (v4(192, 0, 2, 0), 24, "documentation (192.0.2.0/24)"),
-    (v4(198, 51, 100, 0), 24, "documentation (198.51.100.0/24)"),
-    (v4(203, 0, 113, 0), 24, "documentation (203.0.113.0/24)"),
-    (v4(224, 0, 0, 0), 4, "multicast (224.0.0.0/4)"),
-    (
-        v4(240, 0, 0, 0),
-        4,
-        "reserved or broadcast (240.0.0.0/4, 255.255.255.255)",
-    ),
-    (v6(0, 0), 128, "unspecified (::)"),
-    (v6(0, 0xffff_0000_0000), 96, "IPv4-mapped (::ffff:0:0/96)"),
-    (v6(0x0100_0000_0000_0000, 0), 64, "discard-only (100::/64)"),
-    (
-        v6(0x2001_0db8 << 32, 0),
-        32,
-        "documentation (2001:db8::/32)",
-    ),
-    (v6(0x3fff << 48, 0), 20, "documentation (3fff::/20)"),
-    (
-        v6(0xfe80 << 48, 0),
-        10,
-        "IPv6 link-local (fe80::/10, needs a zone)",
-    ),
-    (v6(0xff00 << 48, 0), 8, "IPv6 multicast (ff00::/8)"),
-];
-
-const fn v4(a: u8, b: u8, c: u8, d: u8) -> IpAddr {
-    IpAddr::V4(std::net::Ipv4Addr::new(a, b, c, d))
-}
-
-const fn v6(high: u64, low: u64) -> IpAddr {
-    IpAddr::V6(std::net::Ipv6Addr::from_bits(
-        ((high as u128) << 64) | low as u128,
-    ))
-}
-
 impl Scope {
-    /// The kind of reserved block `ip` is in, when this scope leaves it out.
-    pub fn excludes(self, ip: IpAddr) -> Option<&'static str> {
+    /// The block `ip` is in, when this scope leaves it out; it prints as
+    /// "documentation (192.0.2.0/24)".
+    pub fn excludes(self, ip: IpAddr) -> Option<&'static Block> {
         match self {
             Self::Everything => None,
-            Self::Unicast => reserved_kind(ip),
+            Self::Unicast => scan_skip_block(ip),
         }
     }
 
@@ -79,43 +42,19 @@ impl Scope {
     pub fn excluded_in(self, spec: &TargetSpec) -> u128 {
         match self {
             Self::Everything => 0,
-            Self::Unicast => RESERVED.iter().map(|b| overlap(spec, block(b))).sum(),
+            Self::Unicast => skipped_blocks().map(|b| overlap(spec, net(b))).sum(),
         }
     }
 }
 
-/// The kind of the [`RESERVED`] block holding `ip`, if one does. Integer compares only:
-/// it runs for every address a walk visits.
-pub fn reserved_kind(ip: IpAddr) -> Option<&'static str> {
-    if !may_be_reserved(ip) {
-        return None;
-    }
-    let (v4, x) = (ip.is_ipv4(), bits(ip));
-    RESERVED
-        .iter()
-        .find(|(net, len, _)| net.is_ipv4() == v4 && x & mask(v4, *len) == bits(*net))
-        .map(|(_, _, kind)| *kind)
+/// The blocks [`Scope::Unicast`] leaves out, disjoint within a family.
+fn skipped_blocks() -> impl Iterator<Item = &'static Block> {
+    BLOCKS.iter().filter(|b| b.scan_skips)
 }
 
-/// A first look at the leading octet (v4) or group (v6): false for every address outside
-/// the [`RESERVED`] blocks' leading values, which is nearly every address of a scan.
-fn may_be_reserved(ip: IpAddr) -> bool {
-    match ip {
-        IpAddr::V4(a) => matches!(a.octets()[0], 0 | 192 | 198 | 203 | 224..),
-        IpAddr::V6(a) => matches!(a.segments()[0], 0 | 0x0100 | 0x2001 | 0x3fff | 0xfe80..),
-    }
-}
-
-/// The mask of a prefix of `len` bits in a 32-bit (v4) or 128-bit address, as a u128.
-fn mask(v4: bool, len: u8) -> u128 {
-    let width = if v4 { 32 } else { 128 };
-    let ones = u128::MAX >> (128 - width);
-    ones & !(ones.checked_shr(u32::from(len)).unwrap_or(0))
-}
-
-fn block(&(addr, len, _): &(IpAddr, u8, &str)) -> IpNet {
-    // Every entry's length fits its family (checked by a test), so this never falls back.
-    IpNet::new(addr, len).unwrap_or_else(|_| IpNet::from(addr))
+fn net(block: &Block) -> IpNet {
+    // Every block's length fits its family (checked by the table's tests).
+    IpNet::new(block.first, block.len).unwrap_or_else(|_| IpNet::from(block.first))
 }
 
 /// How many addresses of `spec` lie in `net`.
@@ -146,36 +85,12 @@ fn overlap(spec: &TargetSpec, net: IpNet) -> u128 {
     }
 }
 
-fn bits(ip: IpAddr) -> u128 {
-    match ip {
-        IpAddr::V4(v4) => u32::from(v4).into(),
-        IpAddr::V6(v6) => v6.to_bits(),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     fn ip(s: &str) -> IpAddr {
         s.parse().unwrap()
-    }
-
-    #[test]
-    fn blocks_are_valid_and_disjoint() {
-        for (i, a) in RESERVED.iter().enumerate() {
-            let net = IpNet::new(a.0, a.1).expect("prefix fits");
-            assert_eq!(net.network(), a.0, "{} starts its block", a.0);
-            // Each block lies within one leading value or the top range: its ends suffice.
-            assert!(may_be_reserved(net.network()) && may_be_reserved(net.broadcast()));
-            for b in &RESERVED[i + 1..] {
-                let other = block(b);
-                assert!(
-                    !net.contains(&other.addr()) && !other.contains(&a.0),
-                    "{a:?} {b:?}"
-                );
-            }
-        }
     }
 
     #[test]
@@ -219,7 +134,8 @@ mod tests {
         for a in kept {
             assert_eq!(Scope::Unicast.excludes(ip(a)), None, "{a} kept");
         }
-        assert!(reserved_kind(ip("ff02::1")).unwrap().contains("multicast"));
+        let multicast = Scope::Unicast.excludes(ip("ff02::1")).unwrap();
+        assert_eq!(multicast.to_string(), "multicast (ff00::/8)");
     }
 
     #[test]

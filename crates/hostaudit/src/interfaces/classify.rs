@@ -1,6 +1,6 @@
 //! Which side each interface faces, from its routes and addresses or the user's word.
 
-use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+use std::net::IpAddr;
 
 use super::{Facing, Interface};
 
@@ -84,7 +84,7 @@ fn by_routes_and_addresses(iface: &Interface) -> (Facing, String) {
         .map(|net| {
             format!(
                 "{net} ({})",
-                non_global_kind(net.addr()).unwrap_or("global")
+                smbaudit_netspace::inside_kind(net.addr()).unwrap_or("global")
             )
         })
         .collect();
@@ -97,68 +97,14 @@ fn by_routes_and_addresses(iface: &Interface) -> (Facing, String) {
     )
 }
 
-/// Whether this address is globally routable, as the classification counts it.
-///
-/// Not global: IPv4 0/8, private 10/8, 172.16/12 and 192.168/16, CGNAT 100.64/10,
-/// loopback 127/8, link-local 169.254/16, multicast and broadcast; IPv6 `::`, `::1`,
-/// link-local fe80::/10, ULA fc00::/7, the deprecated site-local fec0::/10 and
-/// multicast; an IPv4-mapped IPv6 address as its IPv4 address. Everything else is
-/// global, documentation and benchmarking prefixes (192.0.2.0/24, 2001:db8::/32,
-/// 198.18.0.0/15, ...) included: no standard makes them private, so an interface
-/// that holds one is treated the cautious way, as reachable from outside.
+/// Whether this address is globally routable, as the classification counts it: not when
+/// an interface holding it faces inside one network ([`smbaudit_netspace::faces_inside`]:
+/// private, CGNAT, loopback, link-local, ULA, multicast, reserved ...). Documentation and
+/// benchmarking prefixes (192.0.2.0/24, 2001:db8::/32, 198.18.0.0/15, ...) count as global:
+/// no standard makes them private, so an interface that holds one is treated the cautious
+/// way, as reachable from outside.
 pub fn is_global(addr: IpAddr) -> bool {
-    non_global_kind(addr).is_none()
-}
-
-/// The kind of a not-globally-routable address ("private", "CGNAT", ...), `None` for global.
-fn non_global_kind(addr: IpAddr) -> Option<&'static str> {
-    match addr {
-        IpAddr::V4(v4) => v4_kind(v4),
-        IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
-            Some(v4) => v4_kind(v4),
-            None => v6_kind(v6),
-        },
-    }
-}
-
-fn v4_kind(v4: Ipv4Addr) -> Option<&'static str> {
-    let [a, b, ..] = v4.octets();
-    if a == 0 {
-        Some("this network")
-    } else if v4.is_private() {
-        Some("private")
-    } else if a == 100 && (b & 0xc0) == 64 {
-        Some("CGNAT")
-    } else if v4.is_loopback() {
-        Some("loopback")
-    } else if v4.is_link_local() {
-        Some("link-local")
-    } else if v4.is_multicast() {
-        Some("multicast")
-    } else if v4.is_broadcast() {
-        Some("broadcast")
-    } else {
-        None
-    }
-}
-
-fn v6_kind(v6: Ipv6Addr) -> Option<&'static str> {
-    let first = v6.segments()[0];
-    if v6.is_unspecified() {
-        Some("unspecified")
-    } else if v6.is_loopback() {
-        Some("loopback")
-    } else if first & 0xffc0 == 0xfe80 {
-        Some("link-local")
-    } else if first & 0xfe00 == 0xfc00 {
-        Some("ULA")
-    } else if first & 0xffc0 == 0xfec0 {
-        Some("site-local")
-    } else if v6.is_multicast() {
-        Some("multicast")
-    } else {
-        None
-    }
+    !smbaudit_netspace::faces_inside(addr)
 }
 
 #[cfg(test)]
