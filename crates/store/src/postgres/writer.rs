@@ -2,9 +2,10 @@
 //!
 //! Results arrive over a bounded channel and are committed in one transaction per batch
 //! (at most [`BATCH_HOSTS`] hosts, or whatever arrived within [`BATCH_DELAY`] of the
-//! batch's first host). Each batch goes in by binary COPY into temporary staging tables
-//! and is then upserted (`INSERT ... ON CONFLICT DO UPDATE`), so a host sent again, or a
-//! shard run again, replaces its row. A process killed mid-scan loses at most the batch in
+//! batch's first host). Each batch goes in by binary COPY straight into the tables when
+//! its hosts are new, and through a staging table and an upsert (`INSERT ... ON CONFLICT
+//! DO UPDATE`) when one was stored before, so a host sent again, or a shard run again,
+//! replaces its row. A process killed mid-scan loses at most the batch in
 //! flight, and every committed host has all of its findings. A connection lost mid-scan
 //! (the server restarted) is opened again a few times ([`RECONNECT_DELAYS`]) before the
 //! writer gives up.
@@ -17,6 +18,7 @@ use smbaudit_findings::Finding;
 use smbaudit_findings::record::HostRecord;
 use tokio_postgres::Client;
 use tokio_postgres::binary_copy::BinaryCopyInWriter;
+use tokio_postgres::error::SqlState;
 use tokio_postgres::types::Type;
 
 use super::connect::{Session, block_on, connect};
@@ -38,13 +40,11 @@ pub const BATCH_DELAY: Duration = Duration::from_millis(250);
 /// Hosts queued before `send` blocks (back-pressure on a scan faster than the server).
 const CHANNEL_CAPACITY: usize = 4096;
 
-/// The session's staging tables, emptied by every commit.
+/// The session's staging table for batches that store a host again, emptied by every
+/// commit.
 const STAGING: &str = "
 CREATE TEMP TABLE smbaudit_staging_hosts (ip TEXT NOT NULL, record_json TEXT NOT NULL)
     ON COMMIT DELETE ROWS;
-CREATE TEMP TABLE smbaudit_staging_findings (
-    ip TEXT NOT NULL, rule_id TEXT NOT NULL, severity TEXT NOT NULL, finding_json TEXT NOT NULL
-) ON COMMIT DELETE ROWS;
 ";
 
 /// Writes one scan's results on its own thread and connection (the shared
@@ -253,9 +253,15 @@ fn last_sent(batch: &[Pending]) -> Vec<(&Pending, Vec<&PendingFinding>)> {
         .collect()
 }
 
-/// Writes `batch` in one transaction: COPY into the staging tables, upsert the records,
-/// then replace the findings of each host stored again; a shard's row is stamped in the
-/// same transaction (hosts added: those stored for the first time).
+/// Writes `batch` in one transaction; a shard's row is stamped in the same transaction
+/// (hosts added: those stored for the first time).
+///
+/// Hosts: binary COPY straight into `hosts` under a savepoint, the fast path of a scan
+/// whose hosts are new (nearly every batch). A batch holding a host stored before fails
+/// that COPY on the primary key as a whole; it is then rolled back to the savepoint and
+/// upserted from the staging table instead. Findings: the old findings of every host
+/// stored again are deleted first, so no finding of the batch can conflict, and they are
+/// copied straight into `findings`. Both COPYs keep every constraint and index checked.
 async fn write_batch(
     client: &mut Client,
     scan: ScanId,
@@ -263,55 +269,12 @@ async fn write_batch(
     shard: Option<(StoredShard, Option<u64>)>,
 ) -> Result<(), tokio_postgres::Error> {
     let hosts = last_sent(batch);
-    let tx = client.transaction().await?;
-    {
-        let sink = tx
-            .copy_in("COPY smbaudit_staging_hosts (ip, record_json) FROM STDIN (FORMAT binary)")
-            .await?;
-        let mut w = pin!(BinaryCopyInWriter::new(sink, &[Type::TEXT, Type::TEXT]));
-        for (p, _) in &hosts {
-            w.as_mut().write(&[&p.ip, &p.record_json]).await?;
-        }
-        w.finish().await?;
-    }
-    if hosts.iter().any(|(_, f)| !f.is_empty()) {
-        let sink = tx
-            .copy_in(
-                "COPY smbaudit_staging_findings (ip, rule_id, severity, finding_json)
-                 FROM STDIN (FORMAT binary)",
-            )
-            .await?;
-        let types = [Type::TEXT, Type::TEXT, Type::TEXT, Type::TEXT];
-        let mut w = pin!(BinaryCopyInWriter::new(sink, &types));
-        for (p, findings) in &hosts {
-            for f in findings {
-                w.as_mut()
-                    .write(&[&p.ip, &f.rule_id, &f.severity, &f.json])
-                    .await?;
-            }
-        }
-        w.finish().await?;
-    }
-    // The hosts stored before this batch (an upserted row's xmax is set, a new one's is
-    // 0): only their old findings need deleting. Deleting by every address of the batch
-    // is planned as a scan of all the scan's findings, which grows with the scan.
-    let upserted = tx
-        .query(
-            "INSERT INTO hosts (scan_id, ip, record_json, written)
-             SELECT $1::bigint, ip, record_json, $2::text FROM smbaudit_staging_hosts
-             ON CONFLICT (scan_id, ip)
-             DO UPDATE SET record_json = EXCLUDED.record_json, written = EXCLUDED.written
-             RETURNING ip, xmax::text <> '0'",
-            &[&scan.0, &now()],
-        )
-        .await?;
-    let replaced: Vec<String> = upserted
-        .iter()
-        .filter_map(|row| match (row.try_get(0), row.try_get::<_, bool>(1)) {
-            (Ok(ip), Ok(true)) => Some(ip),
-            _ => None,
-        })
-        .collect();
+    let written = now();
+    let mut tx = client.transaction().await?;
+    let replaced = match copy_new_hosts(&mut tx, scan, &hosts, &written).await? {
+        true => Vec::new(),
+        false => upsert_hosts(&tx, scan, &hosts, &written).await?,
+    };
     if !replaced.is_empty() {
         tx.execute(
             "DELETE FROM findings WHERE scan_id = $1 AND ip = ANY($2)",
@@ -319,17 +282,111 @@ async fn write_batch(
         )
         .await?;
     }
-    tx.execute(
-        "INSERT INTO findings (scan_id, ip, rule_id, severity, finding_json)
-         SELECT $1::bigint, ip, rule_id, severity, finding_json FROM smbaudit_staging_findings
-         ON CONFLICT (scan_id, ip, rule_id)
-         DO UPDATE SET severity = EXCLUDED.severity, finding_json = EXCLUDED.finding_json",
-        &[&scan.0],
-    )
-    .await?;
+    copy_findings(&tx, scan, &hosts).await?;
     if let Some((shard, position)) = shard {
-        let new_hosts = (upserted.len() - replaced.len()) as u64;
+        let new_hosts = (hosts.len() - replaced.len()) as u64;
         shards::progress(&tx, scan, shard, new_hosts, position).await?;
     }
     tx.commit().await
+}
+
+type LastSent<'a> = [(&'a Pending, Vec<&'a PendingFinding>)];
+
+/// COPYs `hosts` straight into `hosts` under a savepoint: true if they were all new,
+/// false (and nothing written) if one of them was stored before.
+async fn copy_new_hosts(
+    tx: &mut tokio_postgres::Transaction<'_>,
+    scan: ScanId,
+    hosts: &LastSent<'_>,
+    written: &str,
+) -> Result<bool, tokio_postgres::Error> {
+    let savepoint = tx.savepoint("smbaudit_new_hosts").await?;
+    let copied = async {
+        let sink = savepoint
+            .copy_in("COPY hosts (scan_id, ip, record_json, written) FROM STDIN (FORMAT binary)")
+            .await?;
+        let types = [Type::INT8, Type::TEXT, Type::TEXT, Type::TEXT];
+        let mut w = pin!(BinaryCopyInWriter::new(sink, &types));
+        for (p, _) in hosts {
+            w.as_mut()
+                .write(&[&scan.0, &p.ip, &p.record_json, &written])
+                .await?;
+        }
+        w.finish().await
+    }
+    .await;
+    match copied {
+        Ok(_) => savepoint.commit().await.map(|()| true),
+        Err(e) if e.code() == Some(&SqlState::UNIQUE_VIOLATION) => {
+            savepoint.rollback().await.map(|()| false)
+        }
+        Err(e) => Err(e),
+    }
+}
+
+/// Upserts `hosts` through the staging table; returns the addresses that were stored
+/// before (an upserted row's xmax is set, a new one's is 0): only their old findings need
+/// deleting. Deleting by every address of the batch is planned as a scan of all the
+/// scan's findings, which grows with the scan.
+async fn upsert_hosts(
+    tx: &tokio_postgres::Transaction<'_>,
+    scan: ScanId,
+    hosts: &LastSent<'_>,
+    written: &str,
+) -> Result<Vec<String>, tokio_postgres::Error> {
+    {
+        let sink = tx
+            .copy_in("COPY smbaudit_staging_hosts (ip, record_json) FROM STDIN (FORMAT binary)")
+            .await?;
+        let mut w = pin!(BinaryCopyInWriter::new(sink, &[Type::TEXT, Type::TEXT]));
+        for (p, _) in hosts {
+            w.as_mut().write(&[&p.ip, &p.record_json]).await?;
+        }
+        w.finish().await?;
+    }
+    let upserted = tx
+        .query(
+            "INSERT INTO hosts (scan_id, ip, record_json, written)
+             SELECT $1::bigint, ip, record_json, $2::text FROM smbaudit_staging_hosts
+             ON CONFLICT (scan_id, ip)
+             DO UPDATE SET record_json = EXCLUDED.record_json, written = EXCLUDED.written
+             RETURNING ip, xmax::text <> '0'",
+            &[&scan.0, &written],
+        )
+        .await?;
+    Ok(upserted
+        .iter()
+        .filter_map(|row| match (row.try_get(0), row.try_get::<_, bool>(1)) {
+            (Ok(ip), Ok(true)) => Some(ip),
+            _ => None,
+        })
+        .collect())
+}
+
+/// COPYs the findings of `hosts` straight into `findings` (none of them can exist: see
+/// [`write_batch`]).
+async fn copy_findings(
+    tx: &tokio_postgres::Transaction<'_>,
+    scan: ScanId,
+    hosts: &LastSent<'_>,
+) -> Result<(), tokio_postgres::Error> {
+    if hosts.iter().all(|(_, f)| f.is_empty()) {
+        return Ok(());
+    }
+    let sink = tx
+        .copy_in(
+            "COPY findings (scan_id, ip, rule_id, severity, finding_json)
+             FROM STDIN (FORMAT binary)",
+        )
+        .await?;
+    let types = [Type::INT8, Type::TEXT, Type::TEXT, Type::TEXT, Type::TEXT];
+    let mut w = pin!(BinaryCopyInWriter::new(sink, &types));
+    for (p, findings) in hosts {
+        for f in findings {
+            w.as_mut()
+                .write(&[&scan.0, &p.ip, &f.rule_id, &f.severity, &f.json])
+                .await?;
+        }
+    }
+    w.finish().await.map(drop)
 }
