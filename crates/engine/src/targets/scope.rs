@@ -94,44 +94,19 @@ mod tests {
     }
 
     #[test]
-    fn unicast_scope_leaves_out_non_unicast_space_only() {
-        let out = [
-            "0.0.0.0",
+    fn unicast_scope_leaves_out_the_blocks_scans_skip() {
+        // The table itself is tested in smbaudit-netspace; here, the two scopes over it.
+        for a in [
             "0.1.2.3",
             "192.0.2.9",
-            "198.51.100.1",
-            "203.0.113.200",
-            "224.0.0.251",
-            "239.255.255.250",
-            "240.0.0.1",
             "255.255.255.255",
-            "::",
             "::ffff:10.0.0.1",
-            "100::1",
-            "2001:db8::1",
-            "3fff::1",
             "fe80::1",
-            "ff02::1",
-        ];
-        let kept = [
-            "10.0.0.1",
-            "127.0.0.1",
-            "169.254.1.1",
-            "100.64.0.1",
-            "172.16.0.1",
-            "192.168.1.1",
-            "198.18.0.1",
-            "8.8.8.8",
-            "223.255.255.255",
-            "::1",
-            "fd00:5a7:1::10",
-            "2a00:1450:4001::1",
-        ];
-        for a in out {
+        ] {
             assert!(Scope::Unicast.excludes(ip(a)).is_some(), "{a} out");
             assert_eq!(Scope::Everything.excludes(ip(a)), None, "{a} allowed");
         }
-        for a in kept {
+        for a in ["10.0.0.1", "169.254.1.1", "198.18.0.1", "8.8.8.8", "::1"] {
             assert_eq!(Scope::Unicast.excludes(ip(a)), None, "{a} kept");
         }
         let multicast = Scope::Unicast.excludes(ip("ff02::1")).unwrap();
