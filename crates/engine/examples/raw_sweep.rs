@@ -77,7 +77,7 @@ fn run() -> Result<(), String> {
     let mut sweep = raw::open(&cfg, first).map_err(|e| e.to_string())?;
     let (ntx, mut nrx) = tokio::sync::mpsc::unbounded_channel();
     if nbstat {
-        sweep = sweep.with_nbstat(ntx).map_err(|e| e.to_string())?;
+        sweep.with_nbstat(ntx).map_err(|e| e.to_string())?;
     }
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_time()
@@ -98,8 +98,10 @@ fn run() -> Result<(), String> {
     let mut node_status = 0u64;
     while let Ok(n) = nrx.try_recv() {
         node_status += u64::from(matches!(
-            n.reply,
-            smbaudit_probe::nbns::NbnsReply::NodeStatus(_)
+            n.outcome,
+            smbaudit_probe::observation::Outcome::Reply(
+                smbaudit_probe::nbns::NbnsReply::NodeStatus(_)
+            )
         ));
     }
     if list {

@@ -29,11 +29,13 @@ use std::collections::BTreeSet;
 use std::net::{IpAddr, Ipv4Addr};
 use std::time::Duration;
 
-use helpers::{SWEEP_LIMIT, config, counter, shell_words, sweep, targets};
+use helpers::{SWEEP_LIMIT, config, counter, shell_words, sweep, sweep_adjusted, targets};
 use netns::{Net, Role};
 use smbaudit_engine::CancellationToken;
 use smbaudit_engine::discovery::raw::{self, RawUnavailable};
 use smbaudit_engine::discovery::{DiscoveryConfig, DiscoveryProgress, PortState};
+use smbaudit_probe::nbns::NbnsReply;
+use smbaudit_probe::observation::Outcome;
 
 /// The network, or a skip line and `return`.
 macro_rules! net_or_skip {
@@ -245,6 +247,23 @@ fn says_no_cap_net_raw_without_it() {
 }
 
 #[test]
+fn a_resumed_sweep_sends_nothing_to_finished_targets() {
+    let net = net_or_skip!();
+    let n = net.net24();
+    for host in [10, 11] {
+        net.sh(Role::Target, &format!("ip addr add {n}{host}/24 dev br0"));
+    }
+    let t = targets(&[format!("{n}10-{n}11")], &[]);
+    let done: IpAddr = format!("{n}10").parse().unwrap();
+    let cfg = config(&[445, 139], 1000, 2);
+    let (stats, found) = sweep_adjusted(&net, &t, &cfg, |s| s.skipping(&[done]));
+    // Only .11's two ports: planned, sent once each (both RST), found.
+    assert_eq!((stats.planned, stats.sent), (2, 2), "{stats:?}");
+    assert_eq!(found.len(), 2, "{found:?}");
+    assert!(found.iter().all(|f| f.ip != done), "{found:?}");
+}
+
+#[test]
 fn refuses_a_rate_of_zero_and_no_ports_before_anything() {
     let zero = raw::open(&config(&[445], 0, 1), Ipv4Addr::LOCALHOST).unwrap_err();
     assert_eq!(zero, RawUnavailable::ZeroRate);
@@ -308,14 +327,15 @@ fn carries_nbstat_queries_in_the_same_schedule() {
         "python3",
         &["-c", scripts::NBSTAT_RESPONDER, &responder],
     );
-    // .10 answers NBSTAT (with a wrong transaction ID first); .11 answers nothing on 137
-    // (an ICMP port unreachable, which quotes no SYN). Both RST 445.
+    // .10 answers NBSTAT (with a wrong transaction ID first); .11 answers 137 with an
+    // ICMP port unreachable (which quotes no SYN). Both RST 445.
     let t = targets(&[format!("{n}10-{n}11")], &[]);
     let cfg = config(&[445], 1000, 2);
     let first = Ipv4Addr::new(10, 215, net.addr(0).octets()[2], 10);
     let (stats, found, names) = net.enter(Role::Scanner, || {
         let (ntx, mut nrx) = tokio::sync::mpsc::unbounded_channel();
-        let sweep = raw::open(&cfg, first).unwrap().with_nbstat(ntx).unwrap();
+        let mut sweep = raw::open(&cfg, first).unwrap();
+        sweep.with_nbstat(ntx).unwrap();
         let rt = tokio::runtime::Builder::new_current_thread()
             .enable_time()
             .build()
@@ -339,11 +359,16 @@ fn carries_nbstat_queries_in_the_same_schedule() {
         }
         (stats, found, names)
     });
-    assert_eq!(names.len(), 1, "{names:?}");
-    assert_eq!(names[0].ip, first);
-    let smbaudit_probe::nbns::NbnsReply::NodeStatus(status) = &names[0].reply else {
-        panic!("{:?}", names[0].reply)
+    assert_eq!(names.len(), 2, "{names:?}");
+    let answered = names.iter().find(|f| f.ip == first).expect(".10 answered");
+    let Outcome::Reply(NbnsReply::NodeStatus(status)) = &answered.outcome else {
+        panic!("{:?}", answered.outcome)
     };
+    let refused = names.iter().find(|f| f.ip != first).expect(".11's ICMP");
+    let Outcome::Unreachable(why) = &refused.outcome else {
+        panic!("{:?}", refused.outcome)
+    };
+    assert!(why.port_closed(), "{why:?}");
     let listed: Vec<String> = status.names.iter().map(|n| format!("{:?}", n)).collect();
     assert!(listed.iter().any(|n| n.contains("SYNRTEST")), "{listed:?}");
     assert_eq!(stats.nbstat_replies, 1, "{stats:?}");
@@ -352,9 +377,10 @@ fn carries_nbstat_queries_in_the_same_schedule() {
     assert_eq!(stats.rejected_replies, 1, "{stats:?}");
     assert_eq!(found.len(), 2, "the two RSTs: {found:?}");
     assert!(found.iter().all(|f| f.state == PortState::Closed));
-    // 2 addresses × (445 + NBSTAT), and the retry of .11's NBSTAT in the same budget.
+    // 2 addresses × (445 + NBSTAT), every pair decided by its first send (the ICMP
+    // port unreachable decides .11's NBSTAT), so no retry pass.
     assert_eq!(stats.planned, 4, "{stats:?}");
-    assert_eq!((stats.sent, stats.retransmitted), (5, 1), "{stats:?}");
+    assert_eq!((stats.sent, stats.retransmitted), (4, 0), "{stats:?}");
 }
 
 #[test]

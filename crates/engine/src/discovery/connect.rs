@@ -10,6 +10,7 @@
 //! [`PortState::Unreachable`]. Running out of descriptors or local ports backs off and
 //! retries, as [`crate::tcp::connect`] does.
 
+use std::collections::HashSet;
 use std::io;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::sync::atomic::Ordering;
@@ -38,6 +39,8 @@ pub struct ConnectSweep {
     reason: String,
     in_flight: usize,
     silent: Option<UnboundedSender<(Ipv4Addr, u16)>>,
+    /// Targets already done (a resumed scan's): never connected to.
+    done: HashSet<Ipv4Addr>,
 }
 
 /// What one handshake showed.
@@ -65,6 +68,7 @@ impl ConnectSweep {
             reason: reason.into(),
             in_flight: in_flight.max(1),
             silent: None,
+            done: HashSet::new(),
         }
     }
 
@@ -72,6 +76,15 @@ impl ConnectSweep {
     /// over, on `silent` (the raw sweep cannot: its silence is known at the end only).
     pub fn report_silence(&mut self, silent: UnboundedSender<(Ipv4Addr, u16)>) {
         self.silent = Some(silent);
+    }
+
+    /// Leaves out the IPv4 addresses of `done` (a resumed scan's finished targets).
+    pub fn skipping<'a>(mut self, done: impl IntoIterator<Item = &'a IpAddr>) -> Self {
+        self.done.extend(done.into_iter().filter_map(|ip| match ip {
+            IpAddr::V4(v4) => Some(*v4),
+            IpAddr::V6(_) => None,
+        }));
+        self
     }
 
     /// Handshakes in flight at most.
@@ -104,6 +117,7 @@ impl ConnectSweep {
                 IpAddr::V4(v4) => Some(v4),
                 IpAddr::V6(_) => None,
             })
+            .filter(|ip| !self.done.contains(ip))
             .flat_map(|ip| cfg.ports.iter().map(move |&port| (ip, port)));
         let wait = connect_wait(cfg.tries, cfg.cooldown);
         let started = Instant::now();

@@ -93,6 +93,25 @@ impl Sweep {
         }
     }
 
+    /// Adds the UDP 137 NBSTAT queries to the raw sweep's schedule, answers to `found`;
+    /// false (nothing changed) for the `connect()` sweep, or if the query socket cannot
+    /// be opened.
+    pub fn carry_nbstat(&mut self, found: UnboundedSender<raw::NbstatFound>) -> bool {
+        match self {
+            Self::Raw(raw) => raw.with_nbstat(found).is_ok(),
+            Self::Connect(_) => false,
+        }
+    }
+
+    /// Leaves out the targets of `done` (a resumed scan's finished ones): nothing is sent
+    /// to them.
+    pub fn skipping<'a>(self, done: impl IntoIterator<Item = &'a IpAddr>) -> Self {
+        match self {
+            Self::Raw(raw) => Self::Raw(raw.skipping(done)),
+            Self::Connect(c) => Self::Connect(c.skipping(done)),
+        }
+    }
+
     /// Runs the sweep (see [`ConnectSweep::run`]; the raw one has the same contract).
     pub async fn run(
         self,

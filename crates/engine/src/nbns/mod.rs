@@ -1,6 +1,6 @@
 //! NetBIOS name service over UDP 137: sweeps of many hosts and single name queries.
 
-mod icmp;
+pub(crate) mod icmp;
 mod lookup;
 mod socket;
 mod sweep;

@@ -1,6 +1,6 @@
-//! `scan`: many hosts at once — UDP 137 first (one socket for the whole run), then each
-//! host's TCP ports, the session service and the SMB suite, with a concurrency limit and
-//! per-phase timeouts.
+//! `scan`: many hosts at once — UDP 137 first (one socket for the whole run; in the raw
+//! discovery sweep's own schedule when it runs), then each host's TCP ports, the session
+//! service and the SMB suite, with a concurrency limit and per-phase timeouts.
 
 mod budget;
 mod conn;
@@ -172,13 +172,37 @@ pub async fn scan_with(
 ) -> io::Result<ScanStats> {
     let started = Instant::now();
     let mut stats = ScanStats::default();
+    let dcfg = discovery_config(cfg);
+    let mut sweep = sweep.filter(|_| dcfg.is_some());
+    let arriving = sweep.as_mut().and_then(|s| carry_nbstat(cfg, s));
     let mut nbstat = HashMap::new();
-    if cfg.ports.udp137 {
-        stats.sweep = Some(udp_phase(targets, cfg, cancel, progress, &mut nbstat).await?);
+    let v4 = |ip: IpAddr| match ip {
+        IpAddr::V4(v4) if !cfg.skip.contains(&ip) => Some(v4),
+        _ => None,
+    };
+    if cfg.ports.udp137 && arriving.is_none() {
+        let all = visit(targets, cfg)?.filter_map(v4);
+        stats.sweep = Some(udp_phase(all, cfg, cancel, progress, &mut nbstat).await?);
+    } else if let Some(own) = sweep.as_ref().and_then(Sweep::raw_source)
+        && targets.contains(own.into())
+        && arriving.is_some()
+    {
+        // The one target the raw sweep leaves out: our own address, asked by itself.
+        let own = v4(own.into()).into_iter();
+        udp_phase(own, cfg, cancel, progress, &mut nbstat).await?;
     }
     progress.udp_done.store(true, Ordering::Relaxed);
-    match (sweep, discovery_config(cfg)) {
+    match (sweep, dcfg) {
         (Some(sweep), Some(dcfg)) => {
+            let tries = match arriving {
+                Some(_) => dcfg.tries.max(1),
+                None => cfg.sweep.retries.saturating_add(1),
+            };
+            let nbstat = staged::NbstatSource {
+                known: nbstat,
+                arriving,
+                tries,
+            };
             staged::staged_phase(
                 targets,
                 cfg,
@@ -210,21 +234,29 @@ pub async fn scan_with(
     Ok(stats)
 }
 
-/// NBSTAT of every IPv4 target over one socket; the hosts that answered anything go into
-/// `nbstat`.
+/// Puts the UDP 137 NBSTAT queries into `sweep`'s schedule when it is the raw one and the
+/// scan asks for 137 on its real port; the answers then arrive on the receiver returned.
+/// `None`: the NBSTAT sweep runs before discovery, as without raw packets.
+fn carry_nbstat(
+    cfg: &ScanConfig,
+    sweep: &mut Sweep,
+) -> Option<tokio::sync::mpsc::UnboundedReceiver<discovery::raw::NbstatFound>> {
+    if !cfg.ports.udp137 || cfg.sweep.port != discovery::raw::NBNS_PORT {
+        return None;
+    }
+    let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
+    sweep.carry_nbstat(tx).then_some(rx)
+}
+
+/// NBSTAT of the addresses `v4` over one socket; the hosts that answered anything go
+/// into `nbstat`.
 async fn udp_phase(
-    targets: &TargetList,
+    v4: impl Iterator<Item = std::net::Ipv4Addr>,
     cfg: &ScanConfig,
     cancel: &CancellationToken,
     progress: &ScanProgress,
     nbstat: &mut HashMap<std::net::Ipv4Addr, HostResult>,
 ) -> io::Result<SweepStats> {
-    let v4 = visit(targets, cfg)?
-        .filter(|ip| !cfg.skip.contains(ip))
-        .filter_map(|ip| match ip {
-            IpAddr::V4(v4) => Some(v4),
-            IpAddr::V6(_) => None,
-        });
     sweep(v4, Query::node_status(), &cfg.sweep, cancel, |r| {
         if !matches!(r.outcome, Outcome::NoReply) {
             if matches!(r.outcome, Outcome::Reply(_)) {

@@ -6,7 +6,9 @@
 //! silent too when the `connect()` sweep says so), else when discovery ends (its undecided
 //! ports are then silent). One with a port open is fingerprinted with what discovery
 //! found, so a port found closed or silent gets no second connection; one with none open is
-//! recorded from discovery alone. IPv6 targets are not swept, nor is the raw sender's own
+//! recorded from discovery alone. When the raw sweep carries the UDP 137 NBSTAT queries
+//! ([`NbstatSource::arriving`]), a host also waits for its answer (the name table gives
+//! the called name on 139) until discovery ends. IPv6 targets are not swept, nor is the raw sender's own
 //! address (a raw SYN to it is never answered through the packet socket): they go to the
 //! fingerprint as without discovery.
 
@@ -17,18 +19,30 @@ use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use std::time::Instant;
 
+use smbaudit_probe::observation::Outcome;
 use tokio::sync::mpsc;
 use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
 
 use super::known::{Decided, Evidence, Known, discovered_host, tcp_ports};
 use super::{HostScan, ScanConfig, ScanProgress, ScanStats, budget, window};
+use crate::discovery::raw::NbstatFound;
 use crate::discovery::{DiscoveryConfig, Found, Sweep};
 use crate::nbns::HostResult;
 use crate::targets::TargetList;
 
 /// A host ready for the fingerprint, with what discovery knew (`None`: IPv6, not swept).
 type Job = (IpAddr, Option<Known>);
+
+/// Where the hosts' UDP 137 results come from.
+pub(super) struct NbstatSource {
+    /// Results of the NBSTAT sweep that ran before discovery (hosts that answered).
+    pub(super) known: HashMap<Ipv4Addr, HostResult>,
+    /// The raw sweep's NBSTAT answers, when it carries the queries.
+    pub(super) arriving: Option<mpsc::UnboundedReceiver<NbstatFound>>,
+    /// Queries a host that never answered was sent.
+    pub(super) tries: u8,
+}
 
 /// The state of the two stages.
 struct Stages<'a> {
@@ -37,6 +51,10 @@ struct Stages<'a> {
     ports: Vec<u16>,
     evidence: Evidence,
     nbstat: HashMap<Ipv4Addr, HostResult>,
+    /// Whether NBSTAT answers arrive during discovery (a host then waits for its own).
+    nbstat_arriving: bool,
+    /// Queries a host that never answered NBSTAT was sent.
+    nbstat_tries: u8,
     known: HashMap<Ipv4Addr, Known>,
     queue: VecDeque<Job>,
     running: JoinSet<HostScan>,
@@ -58,7 +76,7 @@ pub(super) async fn staged_phase(
     mut sweep: Sweep,
     cancel: &CancellationToken,
     progress: &ScanProgress,
-    nbstat: HashMap<Ipv4Addr, HostResult>,
+    nbstat: NbstatSource,
     stats: &mut ScanStats,
     on_host: &mut impl FnMut(HostScan),
 ) -> io::Result<()> {
@@ -79,7 +97,9 @@ pub(super) async fn staged_phase(
             raw,
             tries: dcfg.tries,
         },
-        nbstat,
+        nbstat: nbstat.known,
+        nbstat_arriving: nbstat.arriving.is_some(),
+        nbstat_tries: nbstat.tries,
         known: HashMap::new(),
         queue: not_swept(targets, cfg, own)?,
         own,
@@ -88,13 +108,17 @@ pub(super) async fn staged_phase(
         congestion: Arc::default(),
         recorded: 0,
     };
+    // A resumed scan's finished targets are not probed again.
+    let sweep = sweep.skipping(&cfg.skip);
     let discovery = sweep.run(targets, dcfg, cancel, &progress.discovery, found_tx);
     tokio::pin!(discovery);
+    let mut nbstat_rx = nbstat.arriving;
     let (mut swept, mut found_open, mut silent_open) = (false, true, true);
+    let mut nbstat_open = nbstat_rx.is_some();
     let mut flushed = false;
     loop {
         stages.launch(cancel, progress);
-        let over = swept && !found_open && !silent_open;
+        let over = swept && !found_open && !silent_open && !nbstat_open;
         if over && stages.queue.is_empty() && stages.running.is_empty() {
             break;
         }
@@ -116,6 +140,10 @@ pub(super) async fn staged_phase(
                 Some((ip, port)) => stages.decided(ip, port, Decided::Silent, progress, on_host),
                 None => silent_open = false,
             },
+            nb = next(&mut nbstat_rx), if nbstat_open => match nb {
+                Some(nb) => stages.nbstat_found(nb, progress, on_host),
+                None => nbstat_open = false,
+            },
             Some(done) = stages.running.join_next() => {
                 stages.window.host_finished(&stages.congestion, Instant::now());
                 if let Ok(host) = done {
@@ -125,8 +153,8 @@ pub(super) async fn staged_phase(
                 }
             }
         }
-        if swept && !found_open && !silent_open && !flushed {
-            stages.flush_open();
+        if swept && !found_open && !silent_open && !nbstat_open && !flushed {
+            stages.flush(progress, on_host);
             flushed = true;
         }
     }
@@ -160,11 +188,11 @@ impl Stages<'_> {
     /// The host's UDP 137 result (silent if it did not answer), when 137 is probed.
     fn take_nbstat(&mut self, ip: IpAddr) -> Option<HostResult> {
         match ip {
-            IpAddr::V4(v4) if self.cfg.ports.udp137 => {
-                Some(self.nbstat.remove(&v4).unwrap_or_else(|| {
-                    HostResult::silent(v4, self.cfg.sweep.retries.saturating_add(1))
-                }))
-            }
+            IpAddr::V4(v4) if self.cfg.ports.udp137 => Some(
+                self.nbstat
+                    .remove(&v4)
+                    .unwrap_or_else(|| HostResult::silent(v4, self.nbstat_tries)),
+            ),
             _ => None,
         }
     }
@@ -175,7 +203,14 @@ impl Stages<'_> {
         }
     }
 
-    /// Notes one port's verdict; hands the host on once all its ports are decided.
+    /// Whether `ip` is a target whose verdicts count (the sender's own address is not).
+    fn counts(&self, ip: Ipv4Addr) -> bool {
+        !self.cfg.skip.contains(&IpAddr::V4(ip))
+            && self.own != Some(ip)
+            && self.targets.contains(IpAddr::V4(ip))
+    }
+
+    /// Notes one port's verdict; hands the host on once it is ready.
     fn decided(
         &mut self,
         ip: Ipv4Addr,
@@ -185,11 +220,7 @@ impl Stages<'_> {
         on_host: &mut impl FnMut(HostScan),
     ) {
         // Only targets are reported, whatever the sender hands on.
-        if self.cfg.skip.contains(&IpAddr::V4(ip))
-            || !self.ports.contains(&port)
-            || self.own == Some(ip)
-            || !self.targets.contains(IpAddr::V4(ip))
-        {
+        if !self.ports.contains(&port) || !self.counts(ip) {
             return;
         }
         let known = self.known.entry(ip).or_default();
@@ -197,29 +228,92 @@ impl Stages<'_> {
             return;
         }
         known.record(port, decided);
-        if !known.all_decided(&self.ports) {
+        self.hand_on_if_ready(ip, progress, on_host);
+    }
+
+    /// Notes a target's answer (or ICMP error) to the sweep's NBSTAT query.
+    fn nbstat_found(
+        &mut self,
+        found: NbstatFound,
+        progress: &ScanProgress,
+        on_host: &mut impl FnMut(HostScan),
+    ) {
+        if !self.counts(found.ip) || self.nbstat.contains_key(&found.ip) {
             return;
         }
+        if matches!(found.outcome, Outcome::Reply(_)) {
+            progress.nbstat_replies.fetch_add(1, Ordering::Relaxed);
+        }
+        let result = HostResult {
+            ip: found.ip,
+            outcome: found.outcome,
+            rtt: None,
+            attempts: 1,
+        };
+        self.nbstat.insert(found.ip, result);
+        self.hand_on_if_ready(found.ip, progress, on_host);
+    }
+
+    /// Hands `ip` on once every port of it is decided, and its NBSTAT answer is in when
+    /// answers arrive during discovery.
+    fn hand_on_if_ready(
+        &mut self,
+        ip: Ipv4Addr,
+        progress: &ScanProgress,
+        on_host: &mut impl FnMut(HostScan),
+    ) {
+        let Some(known) = self.known.get(&ip) else {
+            return;
+        };
+        let awaits_nbstat = self.nbstat_arriving && !self.nbstat.contains_key(&ip);
+        if !known.handed_on && known.all_decided(&self.ports) && !awaits_nbstat {
+            self.hand_on(ip, progress, on_host);
+        }
+    }
+
+    /// Queues `ip` for the fingerprint if a port of it is open, else records it.
+    fn hand_on(
+        &mut self,
+        ip: Ipv4Addr,
+        progress: &ScanProgress,
+        on_host: &mut impl FnMut(HostScan),
+    ) {
+        let Some(known) = self.known.get_mut(&ip) else {
+            return;
+        };
         known.handed_on = true;
+        let known = known.clone();
         if known.any_open() {
-            let known = known.clone();
             self.queue.push_back((ip.into(), Some(known)));
         } else {
-            let host = discovered_host(ip.into(), self.cfg.ports, Some(known), self.evidence);
+            let host = discovered_host(ip.into(), self.cfg.ports, Some(&known), self.evidence);
             self.record(host, progress, on_host);
         }
     }
 
-    /// Discovery is over: every host that answered on some port and is not yet handed on
-    /// goes to the fingerprint, which connects to its undecided ports itself. A host that
-    /// is up and lost a SYN there (a busy server's full accept queue drops SYNs in bursts,
-    /// often while its other ports are being fingerprinted) is then not called filtered
-    /// on a port it serves; silent space never gets here.
-    fn flush_open(&mut self) {
-        for (ip, known) in &mut self.known {
-            if !known.handed_on && known.any_answer() {
+    /// Discovery is over: every host not yet handed on whose ports are all decided goes on
+    /// (it waited for an NBSTAT answer that never came), and every other host that
+    /// answered on some port goes to the fingerprint, which connects to its undecided
+    /// ports itself. A host that is up and lost a SYN there (a busy server's full accept
+    /// queue drops SYNs in bursts, often while its other ports are being fingerprinted)
+    /// is then not called filtered on a port it serves; silent space never gets here.
+    fn flush(&mut self, progress: &ScanProgress, on_host: &mut impl FnMut(HostScan)) {
+        let waiting: Vec<Ipv4Addr> = self
+            .known
+            .iter()
+            .filter(|(_, k)| !k.handed_on && k.any_answer())
+            .map(|(ip, _)| *ip)
+            .collect();
+        for ip in waiting {
+            let Some(known) = self.known.get_mut(&ip) else {
+                continue;
+            };
+            if known.all_decided(&self.ports) {
+                self.hand_on(ip, progress, on_host);
+            } else {
                 known.handed_on = true;
-                self.queue.push_back(((*ip).into(), Some(known.clone())));
+                let known = known.clone();
+                self.queue.push_back((ip.into(), Some(known)));
             }
         }
     }
@@ -285,6 +379,14 @@ impl Stages<'_> {
             stats.not_started = never;
         }
         Ok(())
+    }
+}
+
+/// The next NBSTAT answer of the sweep (`None`: it carries none, or it is over).
+async fn next(rx: &mut Option<mpsc::UnboundedReceiver<NbstatFound>>) -> Option<NbstatFound> {
+    match rx {
+        Some(rx) => rx.recv().await,
+        None => None,
     }
 }
 

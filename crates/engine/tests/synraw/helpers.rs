@@ -46,6 +46,19 @@ pub(crate) fn sweep(
     cfg: &DiscoveryConfig,
     between: impl FnOnce() + Send,
 ) -> (DiscoveryStats, Vec<Found>) {
+    sweep_adjusted(net, targets, cfg, |s| {
+        between();
+        s
+    })
+}
+
+/// As [`sweep`], the opened sweep passed through `adjust` before it runs.
+pub(crate) fn sweep_adjusted(
+    net: &Net,
+    targets: &TargetList,
+    cfg: &DiscoveryConfig,
+    adjust: impl FnOnce(raw::RawSweep) -> raw::RawSweep + Send,
+) -> (DiscoveryStats, Vec<Found>) {
     let first = match targets.iter().next() {
         Some(IpAddr::V4(v4)) => v4,
         other => panic!("first target {other:?}"),
@@ -54,7 +67,7 @@ pub(crate) fn sweep(
         let sweep = raw::open(cfg, first).expect("raw sweep opens as root");
         assert_eq!(sweep.interface(), "s0");
         assert_eq!(sweep.source(), net.scanner());
-        between();
+        let sweep = adjust(sweep);
         let rt = tokio::runtime::Builder::new_current_thread()
             .enable_time()
             .build()

@@ -32,7 +32,7 @@ mod route;
 mod send;
 
 use std::io;
-use std::net::Ipv4Addr;
+use std::net::{IpAddr, Ipv4Addr};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
@@ -69,6 +69,8 @@ pub struct RawSweep {
     receive: Socket,
     cookie: SynCookie,
     nbstat: Option<nbstat::Nbstat>,
+    /// Targets already done (a resumed scan's): never sent to.
+    done: Vec<Ipv4Addr>,
 }
 
 /// Opens the raw sweep for `cfg`, sending towards `first_target`'s route (or through
@@ -104,6 +106,7 @@ pub fn open(cfg: &DiscoveryConfig, first_target: Ipv4Addr) -> Result<RawSweep, R
         receive,
         cookie: SynCookie::new(rand::random()),
         nbstat: None,
+        done: Vec::new(),
     })
 }
 
@@ -114,8 +117,9 @@ struct Shared {
     ports: Vec<u16>,
     cookie: SynCookie,
     egress: Egress,
-    /// The UDP socket NBSTAT queries leave from, when the sweep carries them.
-    nbstat_socket: Option<std::net::UdpSocket>,
+    /// The UDP socket NBSTAT queries leave from and where their outcomes go, when the
+    /// sweep carries them.
+    nbstat: Option<nbstat::Nbstat>,
     decided: Decided,
     start: Instant,
     counts: Counts,
@@ -128,7 +132,7 @@ struct Shared {
 impl Shared {
     /// The pair layout both threads number by.
     fn slots(&self) -> plan::Slots {
-        plan::Slots::of(self.nbstat_socket.is_some())
+        plan::Slots::of(self.nbstat.is_some())
     }
 }
 
@@ -188,12 +192,22 @@ impl RawSweep {
     /// permutation, rate budget and retransmission passes as the SYNs; each target's
     /// first answer goes to `found`. Fails only if the UDP socket cannot be opened.
     pub fn with_nbstat(
-        mut self,
+        &mut self,
         found: UnboundedSender<NbstatFound>,
-    ) -> Result<Self, RawUnavailable> {
+    ) -> Result<(), RawUnavailable> {
         let socket = nbstat::open_socket(self.egress.source, &self.egress.interface)?;
         self.nbstat = Some(nbstat::Nbstat { socket, found });
-        Ok(self)
+        Ok(())
+    }
+
+    /// Leaves out the IPv4 addresses of `done` (a resumed scan's finished targets): their
+    /// pairs count as decided before the first send, so none is sent to or planned.
+    pub fn skipping<'a>(mut self, done: impl IntoIterator<Item = &'a IpAddr>) -> Self {
+        self.done.extend(done.into_iter().filter_map(|ip| match ip {
+            IpAddr::V4(v4) => Some(*v4),
+            IpAddr::V6(_) => None,
+        }));
+        self
     }
 
     /// Sweeps `targets` × `cfg.ports`, handing each decided pair to `found` as it comes,
@@ -213,18 +227,22 @@ impl RawSweep {
         let index = targets.index().map_err(io::Error::other)?;
         let slots = ports.len() as u64 + u64::from(self.nbstat.is_some());
         let pairs = index.len().saturating_mul(slots);
-        let nbstat_socket = match &self.nbstat {
-            Some(n) => Some(n.socket.try_clone()?),
+        let nbstat = match &self.nbstat {
+            Some(n) => Some(nbstat::Nbstat {
+                socket: n.socket.try_clone()?,
+                found: n.found.clone(),
+            }),
             None => None,
         };
         let decided =
             Decided::new(pairs).ok_or_else(|| io::Error::other(RawUnavailable::TooManyTargets))?;
+        decide_done(&decided, targets, &ports, self.nbstat.is_some(), &self.done)?;
         let shared = Arc::new(Shared {
             targets: targets.clone(),
             ports,
             cookie: self.cookie,
             egress: self.egress.clone(),
-            nbstat_socket,
+            nbstat,
             decided,
             start: Instant::now(),
             counts: Counts::default(),
@@ -284,6 +302,27 @@ impl RawSweep {
         progress.done.store(true, Ordering::Release);
         Ok(stats(&shared, &sent))
     }
+}
+
+/// Marks every pair of the `done` addresses decided (without counting it: nothing answered).
+fn decide_done(
+    decided: &Decided,
+    targets: &TargetList,
+    ports: &[u16],
+    nbstat: bool,
+    done: &[Ipv4Addr],
+) -> io::Result<()> {
+    if done.is_empty() {
+        return Ok(());
+    }
+    let pairs = plan::Pairs::new(targets, ports, plan::Slots::of(nbstat))
+        .ok_or_else(|| io::Error::other(RawUnavailable::TooManyTargets))?;
+    for &ip in done {
+        for j in pairs.numbers_of(ip.into()) {
+            decided.decide(j);
+        }
+    }
+    Ok(())
 }
 
 /// Raises the stop flag when the sender ends, however it ends (a panic included), so

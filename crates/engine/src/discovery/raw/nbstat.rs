@@ -14,7 +14,8 @@ use std::net::{IpAddr, Ipv4Addr, SocketAddr, SocketAddrV4, UdpSocket};
 use std::sync::atomic::Ordering;
 use std::time::Duration;
 
-use smbaudit_probe::nbns::{NbnsReply, classify_reply, response_header};
+use smbaudit_probe::nbns::{classify_reply, response_header};
+use smbaudit_probe::observation::Outcome;
 use smbaudit_wire::Encode;
 use smbaudit_wire::nbns::{NbName, QualifiedName, RrType, node_status_request};
 use smbaudit_wire::tcpip::IpPair;
@@ -24,6 +25,7 @@ use tokio::sync::mpsc::UnboundedSender;
 
 use super::plan::{Decided, Pairs, Probe};
 use super::{RawUnavailable, Shared};
+use crate::nbns::icmp;
 
 /// The NetBIOS name service port (RFC 1002 §4.2).
 pub const NBNS_PORT: u16 = 137;
@@ -37,8 +39,10 @@ const MAX_DATAGRAM: usize = 2048;
 pub struct NbstatFound {
     /// The target that answered.
     pub ip: Ipv4Addr,
-    /// What it said: its node status, a negative answer, or a malformed one.
-    pub reply: NbnsReply,
+    /// What it said: its node status, a negative or malformed answer
+    /// ([`Outcome::Reply`]), or an ICMP destination unreachable ([`Outcome::Unreachable`]:
+    /// port unreachable means 137/udp is closed).
+    pub outcome: Outcome,
     /// Time from the start of the stage to the reply.
     pub at: Duration,
 }
@@ -66,6 +70,8 @@ pub(super) fn open_socket(source: Ipv4Addr, interface: &str) -> Result<UdpSocket
         .bind(&SocketAddr::V4(SocketAddrV4::new(source, 0)).into())
         .map_err(io("binding the UDP socket"))?;
     let _ = socket.set_recv_buffer_size(4 << 20);
+    // ICMP errors (port unreachable: 137 closed) are queued with the query's destination.
+    icmp::enable(&socket).map_err(io("setting IP_RECVERR"))?;
     socket
         .set_read_timeout(Some(READ_TIMEOUT))
         .map_err(io("setting a read timeout"))?;
@@ -87,7 +93,8 @@ pub(super) fn query_template() -> Vec<u8> {
 }
 
 /// Sends one query to `target` with its transaction ID. The caller has paced it and
-/// checked its scope.
+/// checked its scope. `Err` is the kernel refusing this destination (a broadcast address
+/// of our link, no route...), which decides its 137 as the NBSTAT sweep's `send_failed`.
 pub(super) fn send_query(
     socket: &UdpSocket,
     template: &mut [u8],
@@ -101,15 +108,33 @@ pub(super) fn send_query(
     if let Some(head) = template.get_mut(..2) {
         head.copy_from_slice(&id);
     }
-    match socket.send_to(template, (target, NBNS_PORT)) {
-        Ok(_) => Ok(()),
-        // A broadcast address of our link, as for the SYNs: skipped.
-        Err(e) if e.kind() == io::ErrorKind::PermissionDenied => Ok(()),
-        Err(e) => Err(e),
+    // With IP_RECVERR a send also reports the ICMP error of an earlier query (the
+    // socket's pending error; the error queue says whose): such a failure is tried again,
+    // and only one that repeats belongs to this destination.
+    let mut result = socket.send_to(template, (target, NBNS_PORT));
+    for _ in 0..2 {
+        match &result {
+            Err(e) if reported_icmp(e.kind()) => {
+                result = socket.send_to(template, (target, NBNS_PORT));
+            }
+            _ => break,
+        }
     }
+    result.map(|_| ())
 }
 
-/// Reads answers until the stop flag is raised, deciding NBSTAT pairs and handing them on.
+/// Whether a socket error is how the kernel reports a queued ICMP error.
+fn reported_icmp(kind: io::ErrorKind) -> bool {
+    matches!(
+        kind,
+        io::ErrorKind::ConnectionRefused
+            | io::ErrorKind::HostUnreachable
+            | io::ErrorKind::NetworkUnreachable
+    )
+}
+
+/// Reads answers (and ICMP errors) until the stop flag is raised, deciding NBSTAT pairs
+/// and handing them on.
 pub(super) fn receive_all(shared: &Shared, nbstat: &Nbstat) -> io::Result<()> {
     let pairs = Pairs::new(&shared.targets, &shared.ports, shared.slots())
         .ok_or_else(|| io::Error::other(RawUnavailable::TooManyTargets))?;
@@ -117,26 +142,24 @@ pub(super) fn receive_all(shared: &Shared, nbstat: &Nbstat) -> io::Result<()> {
         return Err(io::Error::other("an IPv4 socket with an IPv6 address"));
     };
     let mut buf = vec![0u8; MAX_DATAGRAM];
-    let counts = &shared.counts;
+    let hand_on = |ip: Ipv4Addr, outcome: Outcome| {
+        shared.counts.decided.fetch_add(1, Ordering::Relaxed);
+        let at = shared.start.elapsed();
+        // The caller may have stopped listening; the counts still hold.
+        let _ = nbstat.found.send(NbstatFound { ip, outcome, at });
+    };
     while !shared.stop.load(Ordering::Acquire) {
         let (len, from) = match nbstat.socket.recv_from(&mut buf) {
             Ok(got) => got,
-            Err(e)
-                if matches!(
-                    e.kind(),
-                    io::ErrorKind::WouldBlock
-                        | io::ErrorKind::TimedOut
-                        | io::ErrorKind::Interrupted
-                ) =>
-            {
+            // Nothing to read, or the pending error of an ICMP message (the error queue
+            // says whose): the queue is read either way.
+            Err(e) if is_quiet(e.kind()) || reported_icmp(e.kind()) => {
+                take_icmp_errors(nbstat, &pairs, &shared.decided, hand_on);
                 continue;
             }
-            // An ICMP error for an earlier query (port unreachable): nothing to read.
-            Err(e) if e.kind() == io::ErrorKind::ConnectionRefused => continue,
             Err(e) => return Err(e),
         };
         let datagram = buf.get(..len).unwrap_or(&[]);
-        let at = shared.start.elapsed();
         match judge(
             datagram,
             from,
@@ -146,19 +169,54 @@ pub(super) fn receive_all(shared: &Shared, nbstat: &Nbstat) -> io::Result<()> {
             &shared.decided,
         ) {
             Some(Some(ip)) => {
-                counts.nbstat.fetch_add(1, Ordering::Relaxed);
-                counts.decided.fetch_add(1, Ordering::Relaxed);
-                let reply = classify_reply(datagram, RrType::NBSTAT);
-                // The caller may have stopped listening; the counts still hold.
-                let _ = nbstat.found.send(NbstatFound { ip, reply, at });
+                shared.counts.nbstat.fetch_add(1, Ordering::Relaxed);
+                hand_on(ip, Outcome::Reply(classify_reply(datagram, RrType::NBSTAT)));
             }
             Some(None) => {} // a duplicate answer
             None => {
-                counts.rejected.fetch_add(1, Ordering::Relaxed);
+                shared.counts.rejected.fetch_add(1, Ordering::Relaxed);
             }
         }
     }
     Ok(())
+}
+
+/// A read that found nothing (timeout) or was interrupted.
+fn is_quiet(kind: io::ErrorKind) -> bool {
+    matches!(
+        kind,
+        io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut | io::ErrorKind::Interrupted
+    )
+}
+
+/// Decides the NBSTAT pair of every target an ICMP destination unreachable in the error
+/// queue names (at most one decision per target, as for answers; a host unreachable from
+/// a failed neighbour resolution is not one). The kernel matched the
+/// error to a datagram this socket sent to that address and port 137.
+fn take_icmp_errors(
+    nbstat: &Nbstat,
+    pairs: &Pairs<'_>,
+    decided: &Decided,
+    hand_on: impl Fn(Ipv4Addr, Outcome),
+) {
+    // Bounded: the queue holds what the socket's buffer allows, and a pass reads at most
+    // this many before the thread goes back to its answers.
+    for _ in 0..1024 {
+        match icmp::take(&nbstat.socket) {
+            // A failed ARP/ND resolution says nothing of 137 (as in the NBSTAT sweep).
+            Ok(Some((_, why))) if why.is_neighbour_failure() => {}
+            Ok(Some((ip, why))) => {
+                let first = pairs
+                    .number(IpAddr::V4(ip), Probe::Nbstat)
+                    .is_some_and(|j| decided.decide(j));
+                if first {
+                    hand_on(ip, Outcome::Unreachable(why));
+                }
+            }
+            Ok(None) => {}
+            Err(_) => return,
+        }
+    }
 }
 
 /// Whether `datagram` from `from` answers our query: `Some(Some(ip))` for the first answer

@@ -111,6 +111,14 @@ impl<'a> Pairs<'a> {
         Ok((v4, probe))
     }
 
+    /// The numbers of every pair of `ip` (its ports, and NBSTAT when on) that is a
+    /// target pair.
+    pub(super) fn numbers_of(&self, ip: IpAddr) -> impl Iterator<Item = u64> + '_ {
+        let nbstat = (self.slots > self.ports.len() as u64).then_some(Probe::Nbstat);
+        let probes = self.ports.iter().map(|&p| Probe::Tcp(p)).chain(nbstat);
+        probes.filter_map(move |probe| self.number(ip, probe))
+    }
+
     /// The number of the pair (`ip`, `probe`), if it is a target pair.
     pub(super) fn number(&self, ip: IpAddr, probe: Probe) -> Option<u64> {
         let slot = match probe {

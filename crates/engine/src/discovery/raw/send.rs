@@ -291,7 +291,7 @@ impl<'a> Sweep<'a> {
 
     /// Sends the NBSTAT query to `dst`, paced as one packet, after the scope check.
     fn query(&mut self, dst: std::net::Ipv4Addr, attempt: u8) -> io::Result<()> {
-        let Some(socket) = &self.shared.nbstat_socket else {
+        let Some(side) = &self.shared.nbstat else {
             return Ok(());
         };
         let admitted = self.pairs.lookup().contains(dst.into());
@@ -304,9 +304,32 @@ impl<'a> Sweep<'a> {
             return Err(io::Error::other(OutOfScope { dst }));
         }
         self.pacer.wait_and_release(1);
-        nbstat::send_query(socket, &mut self.query, &self.shared.cookie, dst)?;
-        self.count_sent(1, attempt);
+        match nbstat::send_query(&side.socket, &mut self.query, &self.shared.cookie, dst) {
+            Ok(()) => self.count_sent(1, attempt),
+            Err(refused) => self.refused_query(dst, refused.kind()),
+        }
         Ok(())
+    }
+
+    /// The kernel refused the query to `dst`: its 137 is decided as not sendable, never
+    /// asked again.
+    fn refused_query(&mut self, dst: std::net::Ipv4Addr, kind: io::ErrorKind) {
+        let Some(side) = &self.shared.nbstat else {
+            return;
+        };
+        let first = self
+            .pairs
+            .number(dst.into(), Probe::Nbstat)
+            .is_some_and(|j| self.shared.decided.decide(j));
+        if first {
+            self.shared.counts.decided.fetch_add(1, Ordering::Relaxed);
+            self.sent.unsendable += 1;
+            let _ = side.found.send(nbstat::NbstatFound {
+                ip: dst,
+                outcome: smbaudit_probe::observation::Outcome::SendFailed(kind),
+                at: self.shared.start.elapsed(),
+            });
+        }
     }
 
     fn count_sent(&mut self, sent: u64, attempt: u8) {
