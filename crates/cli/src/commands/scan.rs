@@ -187,7 +187,7 @@ pub(crate) async fn run(mut args: ScanArgs) -> Result<u8, Fatal> {
         write_relay_list(path, file, &relay)?;
     }
     if !args.quiet {
-        summary(&stats, cfg.concurrency, vantage);
+        summary(&stats, cfg.concurrency, cfg.ports.udp137, vantage);
         if let Some(id) = scan_id {
             stored_note(id, already_done, left);
         }
@@ -427,8 +427,8 @@ pub(crate) fn scan_config(
             .concurrency
             .clamp(1, hosts_for_limit(nofile, SOCKETS_PER_HOST)),
         sweep: SweepConfig {
-            // As before discovery: adaptive (AIMD on loss), not held to --rate, until the
-            // NBSTAT queries join the raw sender's schedule.
+            // Without raw discovery (the raw sweep carries the queries in its own schedule
+            // and --rate): adaptive (AIMD on loss).
             rate: 0,
             timeout: args.udp.timeout,
             retries: args.udp.retries,
@@ -462,11 +462,20 @@ fn write_relay_list(
     Ok(())
 }
 
-fn summary(stats: &ScanStats, concurrency: usize, vantage: Vantage) {
+fn summary(stats: &ScanStats, concurrency: usize, udp137: bool, vantage: Vantage) {
     let mut err = std::io::stderr().lock();
-    let udp = stats.sweep.as_ref().map_or_else(String::new, |s| {
-        format!("; 137/udp: {} of {} answered NBSTAT", s.replied, s.targets)
-    });
+    let carried = stats
+        .discovery
+        .as_ref()
+        .filter(|_| udp137 && stats.sweep.is_none());
+    let udp = match (&stats.sweep, carried) {
+        (Some(s), _) => format!("; 137/udp: {} of {} answered NBSTAT", s.replied, s.targets),
+        (None, Some(d)) => format!(
+            "; 137/udp: {} answered NBSTAT (queries in the discovery schedule)",
+            d.nbstat_replies
+        ),
+        (None, None) => String::new(),
+    };
     let discovery = stats.discovery.as_ref().map_or_else(String::new, |d| {
         format!(
             "; {}; {} fingerprinted",
