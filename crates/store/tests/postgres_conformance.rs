@@ -98,7 +98,7 @@ fn reopening_keeps_the_data(cluster: &Cluster) {
     let db = url.split('/').nth(3).unwrap().split('?').next().unwrap();
     assert_eq!(
         cluster.psql(db, "SELECT application, version FROM smbaudit_schema"),
-        "smbaudit|4"
+        "smbaudit|5"
     );
 }
 
@@ -159,7 +159,7 @@ fn a_too_new_schema_is_refused(cluster: &Cluster) {
                 e,
                 StoreError::TooNew {
                     found: 99,
-                    supported: 4,
+                    supported: 5,
                     ..
                 }
             ),
