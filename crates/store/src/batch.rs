@@ -29,12 +29,24 @@ pub(crate) struct PendingFinding {
     pub(crate) json: String,
 }
 
+/// What one [`BatchSink::commit`] wrote.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Committed {
+    /// Finding rows written.
+    pub(crate) findings: u64,
+    /// Transactions committed.
+    pub(crate) transactions: u64,
+}
+
 /// How one backend writes on the writer's thread.
 pub(crate) trait BatchSink: Send + 'static {
-    /// Writes `batch` in one transaction; returns the number of findings written. A shard
-    /// writer stamps its shard's row in the same transaction (hosts added, `position`: the
-    /// latest received before the commit), so the row never disagrees with the hosts.
-    fn commit(&mut self, batch: &[Pending], position: Option<u64>) -> Result<u64, StoreError>;
+    /// Writes `batch` (at most `Limits::hosts` hosts) and reports what it wrote: in one
+    /// transaction, or in several (PostgreSQL's two connections). A shard writer stamps its
+    /// shard's row in the same transactions (hosts added) and, once all of `batch` is
+    /// committed, `position` (the latest received before the commit), so the row never
+    /// disagrees with the hosts.
+    fn commit(&mut self, batch: &[Pending], position: Option<u64>)
+    -> Result<Committed, StoreError>;
     /// Sets the scan's status (after the last batch).
     fn set_status(&mut self, status: ScanStatus) -> Result<(), StoreError>;
     /// Every `Limits::heartbeat` without a commit: a shard writer stamps its row (and
@@ -48,7 +60,7 @@ pub(crate) trait BatchSink: Send + 'static {
 /// The batch limits of one backend.
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct Limits {
-    /// Most hosts in one transaction.
+    /// Most hosts in one call of [`BatchSink::commit`].
     pub(crate) hosts: usize,
     /// Longest a host waits before its batch is committed.
     pub(crate) delay: Duration,
@@ -230,9 +242,10 @@ impl<S: BatchSink> Thread<S> {
         if self.batch.is_empty() {
             return Ok(());
         }
-        self.stats.findings += self.sink.commit(&self.batch, self.position)?;
+        let done = self.sink.commit(&self.batch, self.position)?;
+        self.stats.findings += done.findings;
         self.stats.hosts += self.batch.len() as u64;
-        self.stats.batches += 1;
+        self.stats.batches += done.transactions;
         self.batch.clear();
         Ok(())
     }

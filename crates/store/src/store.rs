@@ -139,7 +139,8 @@ pub trait ScanStore: fmt::Debug + Send {
 }
 
 /// Writes one scan's results, committed in batches: a process killed mid-scan loses at
-/// most the batch in flight, and every committed host has all of its findings.
+/// most the batch in flight (PostgreSQL: the two in flight, one per connection), and every
+/// committed host has all of its findings.
 ///
 /// Dropping a writer without [`ScanWriter::finish`] still commits what was sent, but
 /// leaves the scan's status unchanged (running), as a crash would.

@@ -134,5 +134,5 @@ fn a_version_1_database_is_read_as_it_is_and_migrated_for_writing() {
     let store = SqliteStore::open(&path).unwrap();
     assert_eq!(store.scans().unwrap()[0].options, None);
     drop(store);
-    assert_eq!(version(&path), 4);
+    assert_eq!(version(&path), 5);
 }

@@ -1,6 +1,7 @@
 //! Benchmark: host records stored per second into PostgreSQL by the backend's writer
-//! (binary COPY into a staging table, then upsert) against row-by-row INSERTs of the same
-//! rows in transactions of the same size, on a local cluster (fsync on) over its Unix socket.
+//! (binary COPY straight into `hosts` and `findings`, two batches side by side on two
+//! connections; see `benches/pgstore.sh`) against row-by-row INSERTs of the same rows in
+//! transactions of the same size, on a local cluster (fsync on) over its Unix socket.
 //!
 //! Run: `benches/pgstore.sh` (a release build), or
 //! `cargo test --release -p smbaudit-store --test postgres_bench -- --ignored --nocapture`.
@@ -141,9 +142,10 @@ fn hosts_per_second_copy_vs_row_by_row_insert() {
 
     let rate = |secs: f64| f64::from(n) / secs;
     println!(
-        "{n} hosts ({findings} findings), batches of {BATCH_HOSTS}, fsync on, Unix socket:\n\
-         COPY + upsert (PostgresWriter): {copy_secs:.2} s, {:.0} hosts/s\n\
-         row-by-row INSERT:              {insert_secs:.2} s, {:.0} hosts/s\n\
+        "{n} hosts ({findings} findings), transactions of {BATCH_HOSTS} hosts (the writer: two \
+         at a time, on two connections), fsync on, Unix socket:\n\
+         COPY (PostgresWriter):  {copy_secs:.2} s, {:.0} hosts/s\n\
+         row-by-row INSERT:      {insert_secs:.2} s, {:.0} hosts/s\n\
          speed-up: {:.1}x",
         rate(copy_secs),
         rate(insert_secs),

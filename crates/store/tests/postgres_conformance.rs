@@ -71,6 +71,10 @@ const REFUSALS: &[Check] = &[
         a_killed_writer_loses_at_most_a_batch,
     ),
     (
+        "a_double_batch_is_written_whole_in_two_halves",
+        a_double_batch_is_written_whole_in_two_halves,
+    ),
+    (
         "chunk_claims_skip_locked_rows_and_take_over_expired_leases",
         chunk_claims_skip_locked_rows_and_take_over_expired_leases,
     ),
@@ -98,7 +102,7 @@ fn reopening_keeps_the_data(cluster: &Cluster) {
     let db = url.split('/').nth(3).unwrap().split('?').next().unwrap();
     assert_eq!(
         cluster.psql(db, "SELECT application, version FROM smbaudit_schema"),
-        "smbaudit|4"
+        "smbaudit|5"
     );
 }
 
@@ -159,7 +163,7 @@ fn a_too_new_schema_is_refused(cluster: &Cluster) {
                 e,
                 StoreError::TooNew {
                     found: 99,
-                    supported: 4,
+                    supported: 5,
                     ..
                 }
             ),
@@ -363,6 +367,63 @@ fn a_killed_writer_loses_at_most_a_batch(cluster: &Cluster) {
 
 /// `sslmode=require` refuses a server without TLS, and with TLS on the connection is
 /// encrypted (as the server's `pg_stat_ssl` says).
+/// A shard writer sent more than two batches at once (written two halves at a time, side by
+/// side on two connections), some hosts sent again within the same batch and later: one row
+/// per host (the last sent), the shard's row counting each host once and stamped with the
+/// last position, nothing orphaned.
+fn a_double_batch_is_written_whole_in_two_halves(cluster: &Cluster) {
+    let store = smbaudit_store::open(&location(&cluster.fresh())).unwrap();
+    let (scan, _) = store
+        .begin_named_scan(&meta(&["10.1.0.0/16"]), "halves", 1)
+        .unwrap();
+    let shard = smbaudit_store::StoredShard { index: 1, count: 1 };
+    store.claim_shard(scan, shard).unwrap();
+    let n = 2 * BATCH_HOSTS as u32 + 700;
+    let again = |i: u32| i % 101 == 0;
+    let writer = store.shard_writer(scan, shard).unwrap();
+    for i in 0..n {
+        let (host, findings) = nth_result(i);
+        writer.send(&host, &findings).unwrap();
+        // Sent again with no findings, within the same batch or a later one.
+        if i >= 40 && again(i - 40) {
+            writer.send(&nth_result(i - 40).0, &[]).unwrap();
+        }
+        writer.advance(u64::from(i) + 1).unwrap();
+    }
+    let stats = writer.finish(ScanStatus::Finished).unwrap();
+    assert!(stats.batches >= 3, "{stats:?}");
+    store.verify().unwrap();
+    let summary = store.scan(scan).unwrap();
+    assert_eq!(
+        (summary.status, summary.hosts),
+        (ScanStatus::Finished, u64::from(n))
+    );
+    let rows = store.shards(scan).unwrap();
+    assert_eq!(
+        (rows[0].hosts, rows[0].last_index),
+        (u64::from(n), u64::from(n))
+    );
+    let index: HashMap<String, u32> = (0..n).map(|i| (nth_ip(i), i)).collect();
+    let hosts = store.hosts(scan).unwrap();
+    assert_eq!(hosts.len(), n as usize);
+    let mut found: BTreeMap<String, Vec<_>> = BTreeMap::new();
+    for f in store.findings(scan).unwrap() {
+        found.entry(f.ip.to_string()).or_default().push(f);
+    }
+    for host in &hosts {
+        let ip = host.ip.to_string();
+        let i = index[&ip];
+        let (want_host, mut want_findings) = nth_result(i);
+        assert_eq!(*host, want_host);
+        if again(i) && i + 40 < n {
+            want_findings.clear();
+        }
+        want_findings.sort_by(|a, b| a.rule_id.cmp(&b.rule_id));
+        assert_eq!(found.remove(&ip).unwrap_or_default(), want_findings, "{ip}");
+    }
+    assert!(found.is_empty(), "findings without a host: {found:?}");
+}
+
 fn sslmode_require_uses_tls(cluster: &Cluster) {
     let db = cluster.create_db();
     let tcp = format!(

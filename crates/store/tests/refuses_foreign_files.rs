@@ -138,7 +138,7 @@ fn refuses_a_database_from_a_newer_smbaudit() {
     drop(conn);
     let err = refused(
         &path,
-        "schema version 99 is newer than this smbaudit supports (4)",
+        "schema version 99 is newer than this smbaudit supports (5)",
     );
     assert!(
         matches!(err, StoreError::TooNew { found: 99, .. }),

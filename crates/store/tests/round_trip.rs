@@ -215,7 +215,7 @@ fn database_is_marked_as_ours_and_uses_wal() {
         .pragma_query_value(None, "journal_mode", |r| r.get(0))
         .unwrap();
     assert_eq!(app, 0x534D_4241, "ASCII SMBA");
-    assert_eq!(version, 4);
+    assert_eq!(version, 5);
     assert_eq!(mode, "wal");
     drop(conn);
     // Opening again is a no-op on an up-to-date database.

@@ -403,7 +403,7 @@ impl ScanStore for PostgresStore {
             .pg()
     }
 
-    /// A [`PostgresWriter`] on its own connection to the same database.
+    /// A [`PostgresWriter`] on its own connections (two) to the same database.
     fn writer(&self, scan: ScanId) -> Result<Box<dyn ScanWriter>, StoreError> {
         self.writable()?;
         Ok(Box::new(PostgresWriter::start(&self.url, scan)?))

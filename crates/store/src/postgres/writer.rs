@@ -1,12 +1,17 @@
-//! [`PostgresWriter`]: one thread per scan that commits results in batches.
+//! [`PostgresWriter`]: one thread per scan that commits results in batches, on two
+//! connections side by side.
 //!
-//! Results arrive over a bounded channel and are committed in one transaction per batch
-//! (at most [`BATCH_HOSTS`] hosts, or whatever arrived within [`BATCH_DELAY`] of the
-//! batch's first host). Each batch goes in by binary COPY straight into the tables when
-//! its hosts are new, and through a staging table and an upsert (`INSERT ... ON CONFLICT
-//! DO UPDATE`) when one was stored before, so a host sent again, or a shard run again,
-//! replaces its row. A process killed mid-scan loses at most the batch in
-//! flight, and every committed host has all of its findings. A connection lost mid-scan
+//! Results arrive over a bounded channel and are committed in transactions of at most
+//! [`BATCH_HOSTS`] hosts. The writer takes up to twice that at a time (or whatever arrived
+//! within [`BATCH_DELAY`] of the first host); more than [`BATCH_HOSTS`] are split in two
+//! halves with no host in common, written at once on the writer's two connections (the
+//! second opened at the first such batch), so that the server works on two batches on two
+//! cores. Each transaction goes in by binary COPY straight into the tables when its hosts
+//! are new, and through a staging table and an upsert (`INSERT ... ON CONFLICT DO UPDATE`)
+//! when one was stored before, so a host sent again, or a shard run again, replaces its
+//! row. A process killed mid-scan loses at most the two batches in flight (at most
+//! 2 x [`BATCH_HOSTS`] hosts), and every committed host has all of its findings; a shard's
+//! position is stamped only once both halves are committed. A connection lost mid-scan
 //! (the server restarted) is opened again a few times ([`RECONNECT_DELAYS`]) before the
 //! writer gives up.
 
@@ -24,7 +29,7 @@ use tokio_postgres::types::Type;
 use super::connect::{Session, block_on, connect};
 use super::store::set_status;
 use super::{Pg, shards};
-use crate::batch::{BatchSink, BatchWriter, Limits, Pending, PendingFinding};
+use crate::batch::{BatchSink, BatchWriter, Committed, Limits, Pending, PendingFinding};
 use crate::error::StoreError;
 use crate::location::PostgresUrl;
 use crate::scan::{ScanId, ScanStatus, StoredShard, now};
@@ -32,8 +37,9 @@ use crate::shards::HEARTBEAT;
 use crate::store::{ScanWriter, WriterStats};
 
 /// Most hosts in one transaction (COPY makes large batches cheap; a killed worker loses at
-/// most this many, or what arrived within [`BATCH_DELAY`]). 2048 rather than 512: about
-/// 10-20 % more hosts per second in `benches/pgstore.sh`, fewer commits per shard.
+/// most twice this many, the two transactions in flight, or what arrived within
+/// [`BATCH_DELAY`]). 2048 rather than 512: about 10-20 % more hosts per second in
+/// `benches/pgstore.sh`, fewer commits per shard.
 pub const BATCH_HOSTS: usize = 2048;
 /// Longest a host waits before its batch is committed.
 pub const BATCH_DELAY: Duration = Duration::from_millis(250);
@@ -47,8 +53,8 @@ CREATE TEMP TABLE smbaudit_staging_hosts (ip TEXT NOT NULL, record_json TEXT NOT
     ON COMMIT DELETE ROWS;
 ";
 
-/// Writes one scan's results on its own thread and connection (the shared
-/// batching writer, `batch::BatchWriter`, over a PostgreSQL session).
+/// Writes one scan's results on its own thread and two connections (the shared
+/// batching writer, `batch::BatchWriter`, over two PostgreSQL sessions).
 ///
 /// Dropping a writer without [`PostgresWriter::finish`] still commits what was sent, but
 /// leaves the scan's status unchanged (running), as a crash would.
@@ -65,59 +71,143 @@ pub const RECONNECT_DELAYS: [Duration; 5] = [
     Duration::from_secs(8),
 ];
 
-/// The writer thread's side: its session, scan and shard (if one of many workers).
+/// The writer thread's side: its sessions, scan and shard (if one of many workers).
 struct Sink {
+    /// The first connection: every batch (its first half, when there are two), the status
+    /// and the heartbeat.
     session: Session,
+    /// The second connection, for the other half of a batch of more than [`BATCH_HOSTS`].
+    second: Second,
     url: PostgresUrl,
     scan: ScanId,
     shard: Option<StoredShard>,
 }
 
-impl Sink {
-    /// Runs `op`; if it failed because the connection is gone, connects again (pausing
-    /// [`RECONNECT_DELAYS`]) and runs it again. Every operation is idempotent (an upsert,
-    /// a stamp, a status), so running one twice is harmless.
-    fn retrying<T>(
-        &mut self,
-        mut op: impl FnMut(&mut Session, ScanId) -> Result<T, StoreError>,
-    ) -> Result<T, StoreError> {
-        let mut first = match op(&mut self.session, self.scan) {
-            Ok(v) => return Ok(v),
-            Err(e) if self.session.client.is_closed() => e,
-            Err(e) => return Err(e),
-        };
-        for pause in RECONNECT_DELAYS {
-            std::thread::sleep(pause);
-            match open_session(&self.url, self.scan, false) {
-                Ok(session) => self.session = session,
-                Err(e) => {
-                    first = e;
-                    continue;
-                }
-            }
-            match op(&mut self.session, self.scan) {
-                Ok(v) => return Ok(v),
-                Err(e) if self.session.client.is_closed() => first = e,
-                Err(e) => return Err(e),
+/// The writer's second connection.
+enum Second {
+    /// Not needed yet: every batch so far fitted in one transaction.
+    NotYet,
+    /// Open.
+    Open(Box<Session>),
+    /// Could not be opened (the server at its connection limit, say): the halves of a
+    /// batch are written one after the other on the first connection.
+    Refused,
+}
+
+/// Runs `op` on `session`; if it failed because the connection is gone, connects again
+/// (pausing [`RECONNECT_DELAYS`]) and runs it again. Every operation is idempotent (a COPY
+/// of new hosts that falls back to an upsert, a stamp, a status), so running one twice is
+/// harmless.
+fn retrying<T>(
+    session: &mut Session,
+    url: &PostgresUrl,
+    scan: ScanId,
+    mut op: impl FnMut(&mut Session, ScanId) -> Result<T, StoreError>,
+) -> Result<T, StoreError> {
+    let mut first = match op(session, scan) {
+        Ok(v) => return Ok(v),
+        Err(e) if session.client.is_closed() => e,
+        Err(e) => return Err(e),
+    };
+    for pause in RECONNECT_DELAYS {
+        std::thread::sleep(pause);
+        match open_session(url, scan, false) {
+            Ok(new) => *session = new,
+            Err(e) => {
+                first = e;
+                continue;
             }
         }
-        Err(StoreError::backend(
-            super::BACKEND,
-            std::io::Error::other(format!(
-                "the connection to the server was lost and {} reconnections failed (last: {first})",
-                RECONNECT_DELAYS.len()
-            )),
-        ))
+        match op(session, scan) {
+            Ok(v) => return Ok(v),
+            Err(e) if session.client.is_closed() => first = e,
+            Err(e) => return Err(e),
+        }
+    }
+    Err(StoreError::backend(
+        super::BACKEND,
+        std::io::Error::other(format!(
+            "the connection to the server was lost and {} reconnections failed (last: {first})",
+            RECONNECT_DELAYS.len()
+        )),
+    ))
+}
+
+impl Sink {
+    /// [`retrying`] on the first connection.
+    fn retrying<T>(
+        &mut self,
+        op: impl FnMut(&mut Session, ScanId) -> Result<T, StoreError>,
+    ) -> Result<T, StoreError> {
+        retrying(&mut self.session, &self.url, self.scan, op)
+    }
+
+    /// Opens the second connection at its first use.
+    fn open_second(&mut self) {
+        if matches!(self.second, Second::NotYet) {
+            self.second = match open_session(&self.url, self.scan, false) {
+                Ok(session) => Second::Open(Box::new(session)),
+                Err(_) => Second::Refused,
+            };
+        }
     }
 }
 
 impl BatchSink for Sink {
-    fn commit(&mut self, batch: &[Pending], position: Option<u64>) -> Result<u64, StoreError> {
-        let shard = self.shard.map(|s| (s, position));
-        self.retrying(|Session { rt, client }, scan| {
-            block_on(rt, write_batch(client, scan, batch, shard)).pg()
-        })?;
-        Ok(batch.iter().map(|p| p.findings.len() as u64).sum())
+    /// A batch of at most [`BATCH_HOSTS`] hosts is one transaction. A larger one (at most
+    /// twice that) is split in two halves with no host in common, written side by side on
+    /// the two connections in two transactions; a shard's `position` is stamped only once
+    /// both are committed, so that a resume never skips a host of a half that was lost.
+    fn commit(
+        &mut self,
+        batch: &[Pending],
+        position: Option<u64>,
+    ) -> Result<Committed, StoreError> {
+        let findings = batch.iter().map(|p| p.findings.len() as u64).sum();
+        let hosts = last_sent(batch);
+        if hosts.len() <= BATCH_HOSTS {
+            let shard = self.shard.map(|s| (s, position));
+            self.retrying(|Session { rt, client }, scan| {
+                block_on(rt, write_batch(client, scan, &hosts, shard)).pg()
+            })?;
+            return Ok(Committed {
+                findings,
+                transactions: 1,
+            });
+        }
+        let (first, second) = hosts.split_at(hosts.len().div_ceil(2));
+        self.open_second();
+        let (url, scan) = (&self.url, self.scan);
+        let shard = self.shard.map(|s| (s, None));
+        let half = |session: &mut Session, part: &LastSent<'_>| {
+            retrying(session, url, scan, |Session { rt, client }, scan| {
+                block_on(rt, write_batch(client, scan, part, shard)).pg()
+            })
+        };
+        match &mut self.second {
+            Second::Open(other) => {
+                let session = &mut self.session;
+                let (a, b) = std::thread::scope(|threads| {
+                    let b = threads.spawn(|| half(other, second));
+                    (half(session, first), b.join())
+                });
+                a?;
+                b.unwrap_or_else(|panic| std::panic::resume_unwind(panic))?;
+            }
+            Second::NotYet | Second::Refused => {
+                half(&mut self.session, first)?;
+                half(&mut self.session, second)?;
+            }
+        }
+        if let (Some(shard), Some(_)) = (self.shard, position) {
+            self.retrying(|Session { rt, client }, scan| {
+                block_on(rt, shards::progress(&*client, scan, shard, 0, position)).pg()
+            })?;
+        }
+        Ok(Committed {
+            findings,
+            transactions: 2,
+        })
     }
 
     fn set_status(&mut self, status: ScanStatus) -> Result<(), StoreError> {
@@ -156,7 +246,8 @@ fn open_session(
 }
 
 impl PostgresWriter {
-    /// Opens its own connection to `url` and starts writing for `scan`, which must exist.
+    /// Opens its own connection to `url` (a second one at the first batch of more than
+    /// [`BATCH_HOSTS`] hosts) and starts writing for `scan`, which must exist.
     /// The scan is marked running (resuming an interrupted scan).
     pub fn start(url: &PostgresUrl, scan: ScanId) -> Result<Self, StoreError> {
         Self::start_with(url, scan, None)
@@ -179,7 +270,7 @@ impl PostgresWriter {
     ) -> Result<Self, StoreError> {
         let session = open_session(url, scan, true)?;
         let limits = Limits {
-            hosts: BATCH_HOSTS,
+            hosts: 2 * BATCH_HOSTS,
             delay: BATCH_DELAY,
             queue: CHANNEL_CAPACITY,
             heartbeat: shard.map(|_| HEARTBEAT),
@@ -188,6 +279,7 @@ impl PostgresWriter {
             format!("smbaudit-pg-writer-{scan}"),
             Sink {
                 session,
+                second: Second::NotYet,
                 url: url.clone(),
                 scan,
                 shard,
@@ -265,15 +357,14 @@ fn last_sent(batch: &[Pending]) -> Vec<(&Pending, Vec<&PendingFinding>)> {
 async fn write_batch(
     client: &mut Client,
     scan: ScanId,
-    batch: &[Pending],
+    hosts: &LastSent<'_>,
     shard: Option<(StoredShard, Option<u64>)>,
 ) -> Result<(), tokio_postgres::Error> {
-    let hosts = last_sent(batch);
     let written = now();
     let mut tx = client.transaction().await?;
-    let replaced = match copy_new_hosts(&mut tx, scan, &hosts, &written).await? {
+    let replaced = match copy_new_hosts(&mut tx, scan, hosts, &written).await? {
         true => Vec::new(),
-        false => upsert_hosts(&tx, scan, &hosts, &written).await?,
+        false => upsert_hosts(&tx, scan, hosts, &written).await?,
     };
     if !replaced.is_empty() {
         tx.execute(
@@ -282,7 +373,7 @@ async fn write_batch(
         )
         .await?;
     }
-    copy_findings(&tx, scan, &hosts).await?;
+    copy_findings(&tx, scan, hosts).await?;
     if let Some((shard, position)) = shard {
         let new_hosts = (hosts.len() - replaced.len()) as u64;
         shards::progress(&tx, scan, shard, new_hosts, position).await?;

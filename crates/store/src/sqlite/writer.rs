@@ -15,7 +15,7 @@ use smbaudit_findings::record::HostRecord;
 use super::open::connect;
 use super::store::set_status;
 use super::{Sql, shards};
-use crate::batch::{BatchSink, BatchWriter, Limits, Pending};
+use crate::batch::{BatchSink, BatchWriter, Committed, Limits, Pending};
 use crate::error::StoreError;
 use crate::scan::{ScanId, ScanStatus, StoredShard, now};
 use crate::shards::HEARTBEAT;
@@ -44,9 +44,17 @@ struct Sink {
 }
 
 impl BatchSink for Sink {
-    fn commit(&mut self, batch: &[Pending], position: Option<u64>) -> Result<u64, StoreError> {
+    fn commit(
+        &mut self,
+        batch: &[Pending],
+        position: Option<u64>,
+    ) -> Result<Committed, StoreError> {
         let shard = self.shard.map(|s| (s, position));
-        write_batch(&mut self.conn, self.scan, batch, shard).sql()
+        let findings = write_batch(&mut self.conn, self.scan, batch, shard).sql()?;
+        Ok(Committed {
+            findings,
+            transactions: 1,
+        })
     }
 
     fn set_status(&mut self, status: ScanStatus) -> Result<(), StoreError> {
