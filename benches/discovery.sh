@@ -14,8 +14,8 @@
 #     61000-65535) where the router receives them, on the /16 less the lab's hosts (60,928 silent
 #     addresses: no fingerprint follows);
 # (c) end to end, `smbaudit scan 10.213.0.0/16` (default ports and options), wall time and
-#     peak RSS; then the same with 50 ms of netem delay on the lab router's links to the
-#     farm and the lab hosts (RTT + 50 ms; removed on exit), and nmap -sT on one /24 of
+#     peak RSS; then the same with 50 ms more RTT (25 ms each way on the lab router, by
+#     benches/delayline, netem's stand-in; removed on exit), and nmap -sT on one /24 of
 #     the farm under that delay for reference;
 # (d) peak RSS of `--dry-run` of a /8 (nothing sent);
 # (e) with PARTS containing e: the end to end scan without CAP_NET_RAW (setpriv).
@@ -43,9 +43,8 @@ done
 "$LAB" route-check 10.213.0.0 10.213.16.0 10.213.31.255 10.213.255.255 >/dev/null \
   || { echo "10.213.0.0/16 is not routed into the lab: run 'sudo $LAB up --farm 4096' first"; exit 1; }
 
-DELAYED=()
 cleanup() {
-  for dev in "${DELAYED[@]}"; do ip netns exec "$ROUTER" tc qdisc del dev "$dev" root 2>/dev/null || true; done
+  if declare -F delay_off >/dev/null; then delay_off; fi
   ip netns del "$NS" 2>/dev/null || true # takes the veth pair, router side included
 }
 trap cleanup EXIT
@@ -128,25 +127,45 @@ e2e() { # LABEL [WRAPPER...]: the scan, run through WRAPPER (e.g. setpriv) if gi
   grep '^scan: [0-9]' "$OUT/e2e.err" | head -1
 }
 part c && e2e "no added delay"
-# netem needs sch_netem in the kernel (tc says "Specified qdisc kind is unknown" without it).
-NETEM=yes
-ip netns exec "$NS" tc qdisc add dev lo root netem delay 1ms 2>/dev/null || NETEM=
-[[ -n $NETEM ]] && ip netns exec "$NS" tc qdisc del dev lo root
-part c && [[ -z $NETEM ]] && echo "50 ms netem delay: not measured, this kernel has no netem qdisc"
-for dev in farm0 lan0; do
-  part c && [[ -n $NETEM ]] || break
-  ip netns exec "$ROUTER" tc qdisc add dev "$dev" root netem delay 50ms limit 100000
-  DELAYED+=("$dev")
-done
-if part c && [[ -n $NETEM ]]; then
-e2e "50 ms netem delay (router -> farm and hosts)"
-t0=$(date +%s.%N)
-in_ns nmap -n -Pn -sT -p139,445 --script smb-protocols,smb2-security-mode 10.213.16.0/24 -oN "$OUT/nmap.txt" >/dev/null 2>&1 || true
-t1=$(date +%s.%N)
-echo "nmap -sT -p139,445 smb-protocols,smb2-security-mode of 10.213.16.0/24 (256 farm hosts) under the delay: wall_s=$(secs "$t0" "$t1")"
+# 50 ms more RTT: 25 ms each way on the router, for every packet to or from this bench's
+# namespace that crosses it (the farm and the lab hosts). netem would do it on a kernel with
+# sch_netem; this one may have none, so the delay is benches/delayline (NFQUEUE: an
+# iptables `-j NFQUEUE --queue-bypass` rule in the router's FORWARD chain, packets held in the
+# kernel and accepted 25 ms later; only metadata reaches user space; nft's own `queue` needs
+# CONFIG_NFT_QUEUE, which this kernel lacks, iptables-nft uses xt_NFQUEUE).
+DELAYLINE=${CARGO_TARGET_DIR:-target}/release/delayline
+DELAY_QUEUE=7
+DELAY_PID=
+DELAY_RULES=("-s 10.213.0.17" "-d 10.213.0.17")
+delay_on() { # ONE_WAY_MS
+  ip netns exec "$ROUTER" "$DELAYLINE" "$DELAY_QUEUE" "$1" 900 2>"$OUT/delayline.err" &
+  DELAY_PID=$!
+  sleep 0.5
+  for r in "${DELAY_RULES[@]}"; do
+    # shellcheck disable=SC2086 # the rule's words
+    ip netns exec "$ROUTER" iptables -I FORWARD $r -j NFQUEUE --queue-num "$DELAY_QUEUE" --queue-bypass
+  done
+}
+delay_off() {
+  for r in "${DELAY_RULES[@]}"; do
+    # shellcheck disable=SC2086
+    ip netns exec "$ROUTER" iptables -D FORWARD $r -j NFQUEUE --queue-num "$DELAY_QUEUE" --queue-bypass 2>/dev/null || true
+  done
+  [[ -n $DELAY_PID ]] && { kill "$DELAY_PID" 2>/dev/null || true; wait "$DELAY_PID" 2>/dev/null || true; }
+  DELAY_PID=
+}
+if part c; then
+  [[ -x $DELAYLINE ]] || { echo "build $DELAYLINE first (cargo build --release -p smbaudit-bench-delayline)"; exit 1; }
+  delay_on 25
+  echo "RTT to the farm under the delay: $(in_ns ping -n -q -c 5 -i 0.2 10.213.16.1 | awk -F/ '/^rtt/ {print $5 " ms (avg of 5 pings)"}')"
+  e2e "50 ms added RTT (25 ms each way on the router)"
+  t0=$(date +%s.%N)
+  in_ns nmap -n -Pn -sT -p139,445 --script smb-protocols,smb2-security-mode 10.213.16.0/24 -oN "$OUT/nmap.txt" >/dev/null 2>&1 || true
+  t1=$(date +%s.%N)
+  echo "nmap -sT -p139,445 smb-protocols,smb2-security-mode of 10.213.16.0/24 (256 farm hosts) under the delay: wall_s=$(secs "$t0" "$t1") hosts_with_smb2=$(grep -c 'smb2-security-mode' "$OUT/nmap.txt" || true)"
+  delay_off
+  tail -1 "$OUT/delayline.err"
 fi
-for dev in "${DELAYED[@]}"; do ip netns exec "$ROUTER" tc qdisc del dev "$dev" root; done
-DELAYED=()
 
 # (e) the fallback: the same scan without CAP_NET_RAW (PARTS must name e: not by default).
 [[ $PARTS == *e* ]] && e2e "end to end without CAP_NET_RAW (connect() discovery)" \
