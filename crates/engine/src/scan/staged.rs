@@ -2,10 +2,11 @@
 //! it finds a port open on goes on to the fingerprint ([`super::host::scan_host`]) while
 //! the sweep goes on.
 //!
-//! A host is handed on as soon as each of its ports is decided (open, closed, unreachable;
-//! silent too when the `connect()` sweep says so), else when discovery ends (its undecided
-//! ports are then silent). One with a port open is fingerprinted with what discovery
-//! found, so a port found closed or silent gets no second connection; one with none open is
+//! A host is handed on as soon as a port of it is found open or each of its ports is
+//! decided (open, closed, unreachable; silent too when the `connect()` sweep says so), else
+//! when discovery ends (its undecided ports are then silent). One with a port open is
+//! fingerprinted with what discovery found, so a port found closed or silent gets no second
+//! connection (one still undecided gets the fingerprint's own); one with none open is
 //! recorded from discovery alone. When the raw sweep carries the UDP 137 NBSTAT queries
 //! ([`NbstatSource::arriving`]), a host also waits for its answer (the name table gives
 //! the called name on 139) until discovery ends. IPv6 targets are not swept, nor is the raw sender's own
@@ -254,8 +255,11 @@ impl Stages<'_> {
         self.hand_on_if_ready(found.ip, progress, on_host);
     }
 
-    /// Hands `ip` on once every port of it is decided, and its NBSTAT answer is in when
-    /// answers arrive during discovery.
+    /// Hands `ip` on once a port of it is open or every port is decided, and its NBSTAT
+    /// answer is in when answers arrive during discovery. An open port is enough: the
+    /// fingerprint connects to the ports still undecided itself, and starting it then, not
+    /// when the last of the host's probes comes up in the permutation, keeps the
+    /// fingerprint busy from the start of the sweep.
     fn hand_on_if_ready(
         &mut self,
         ip: Ipv4Addr,
@@ -266,7 +270,8 @@ impl Stages<'_> {
             return;
         };
         let awaits_nbstat = self.nbstat_arriving && !self.nbstat.contains_key(&ip);
-        if !known.handed_on && known.all_decided(&self.ports) && !awaits_nbstat {
+        let decided = known.any_open() || known.all_decided(&self.ports);
+        if !known.handed_on && decided && !awaits_nbstat {
             self.hand_on(ip, progress, on_host);
         }
     }
