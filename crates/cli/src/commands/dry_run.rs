@@ -3,6 +3,7 @@
 
 use std::io::Write;
 
+use smbaudit_engine::discovery::MethodChoice;
 use smbaudit_engine::scan::ScanConfig;
 use smbaudit_engine::targets::{Order, TargetList};
 
@@ -41,12 +42,20 @@ pub(crate) fn print_plan(
     writeln!(out, "probes per host:")?;
     let ports = &cfg.ports;
     if ports.udp137 {
-        writeln!(
-            out,
-            "  137/udp  NODE STATUS query (NBSTAT), {} tries, {:?} apart",
+        let sweep = format!(
+            "{} tries, {:?} apart",
             u32::from(cfg.sweep.retries) + 1,
             cfg.sweep.timeout
-        )?;
+        );
+        // As the scan decides: raw discovery with a TCP port carries the queries.
+        let how = match smbaudit_engine::scan::discovery_config(cfg) {
+            Some(d) if d.method != MethodChoice::Connect => format!(
+                "in the raw discovery schedule, {} tries at --rate (without raw packets its own sweep first, {sweep})",
+                d.tries
+            ),
+            _ => sweep,
+        };
+        writeln!(out, "  137/udp  NODE STATUS query (NBSTAT), {how}")?;
     }
     if let Some(p) = ports.epm {
         writeln!(
