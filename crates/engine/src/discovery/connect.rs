@@ -78,12 +78,9 @@ impl ConnectSweep {
         self.silent = Some(silent);
     }
 
-    /// Leaves out the IPv4 addresses of `done` (a resumed scan's finished targets).
-    pub fn skipping<'a>(mut self, done: impl IntoIterator<Item = &'a IpAddr>) -> Self {
-        self.done.extend(done.into_iter().filter_map(|ip| match ip {
-            IpAddr::V4(v4) => Some(*v4),
-            IpAddr::V6(_) => None,
-        }));
+    /// Leaves out `done` (a resumed scan's finished targets).
+    pub fn skipping(mut self, done: impl IntoIterator<Item = Ipv4Addr>) -> Self {
+        self.done.extend(done);
         self
     }
 

@@ -106,6 +106,10 @@ impl Sweep {
     /// Leaves out the targets of `done` (a resumed scan's finished ones): nothing is sent
     /// to them.
     pub fn skipping<'a>(self, done: impl IntoIterator<Item = &'a IpAddr>) -> Self {
+        let done = done.into_iter().filter_map(|ip| match ip {
+            IpAddr::V4(v4) => Some(*v4),
+            IpAddr::V6(_) => None,
+        });
         match self {
             Self::Raw(raw) => Self::Raw(raw.skipping(done)),
             Self::Connect(c) => Self::Connect(c.skipping(done)),

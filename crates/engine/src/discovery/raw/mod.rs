@@ -32,7 +32,7 @@ mod route;
 mod send;
 
 use std::io;
-use std::net::{IpAddr, Ipv4Addr};
+use std::net::Ipv4Addr;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
@@ -200,13 +200,10 @@ impl RawSweep {
         Ok(())
     }
 
-    /// Leaves out the IPv4 addresses of `done` (a resumed scan's finished targets): their
-    /// pairs count as decided before the first send, so none is sent to or planned.
-    pub fn skipping<'a>(mut self, done: impl IntoIterator<Item = &'a IpAddr>) -> Self {
-        self.done.extend(done.into_iter().filter_map(|ip| match ip {
-            IpAddr::V4(v4) => Some(*v4),
-            IpAddr::V6(_) => None,
-        }));
+    /// Leaves out `done` (a resumed scan's finished targets): their pairs count as decided
+    /// before the first send, so none is sent to or planned.
+    pub fn skipping(mut self, done: impl IntoIterator<Item = Ipv4Addr>) -> Self {
+        self.done.extend(done);
         self
     }
 
@@ -227,13 +224,6 @@ impl RawSweep {
         let index = targets.index().map_err(io::Error::other)?;
         let slots = ports.len() as u64 + u64::from(self.nbstat.is_some());
         let pairs = index.len().saturating_mul(slots);
-        let nbstat = match &self.nbstat {
-            Some(n) => Some(nbstat::Nbstat {
-                socket: n.socket.try_clone()?,
-                found: n.found.clone(),
-            }),
-            None => None,
-        };
         let decided =
             Decided::new(pairs).ok_or_else(|| io::Error::other(RawUnavailable::TooManyTargets))?;
         decide_done(&decided, targets, &ports, self.nbstat.is_some(), &self.done)?;
@@ -242,7 +232,7 @@ impl RawSweep {
             ports,
             cookie: self.cookie,
             egress: self.egress.clone(),
-            nbstat,
+            nbstat: self.nbstat,
             decided,
             start: Instant::now(),
             counts: Counts::default(),
@@ -263,16 +253,15 @@ impl RawSweep {
                 .name("synraw-receive".into())
                 .spawn(move || receive::receive_all(&shared, &socket, &shared.progress, &found))?
         };
-        let nbstat_receiver = match self.nbstat {
-            Some(nbstat) => {
-                let shared = Arc::clone(&shared);
-                Some(
-                    std::thread::Builder::new()
-                        .name("synraw-nbstat".into())
-                        .spawn(move || nbstat::receive_all(&shared, &nbstat))?,
-                )
-            }
-            None => None,
+        let nbstat_receiver = if shared.nbstat.is_some() {
+            let shared = Arc::clone(&shared);
+            Some(
+                std::thread::Builder::new()
+                    .name("synraw-nbstat".into())
+                    .spawn(move || nbstat::receive_all(&shared))?,
+            )
+        } else {
+            None
         };
         let sender = {
             let shared = Arc::clone(&shared);

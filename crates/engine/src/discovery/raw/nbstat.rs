@@ -135,26 +135,23 @@ fn reported_icmp(kind: io::ErrorKind) -> bool {
 
 /// Reads answers (and ICMP errors) until the stop flag is raised, deciding NBSTAT pairs
 /// and handing them on.
-pub(super) fn receive_all(shared: &Shared, nbstat: &Nbstat) -> io::Result<()> {
+pub(super) fn receive_all(shared: &Shared) -> io::Result<()> {
+    let Some(nbstat) = &shared.nbstat else {
+        return Ok(());
+    };
     let pairs = Pairs::new(&shared.targets, &shared.ports, shared.slots())
         .ok_or_else(|| io::Error::other(RawUnavailable::TooManyTargets))?;
     let SocketAddr::V4(ours) = nbstat.socket.local_addr()? else {
         return Err(io::Error::other("an IPv4 socket with an IPv6 address"));
     };
     let mut buf = vec![0u8; MAX_DATAGRAM];
-    let hand_on = |ip: Ipv4Addr, outcome: Outcome| {
-        shared.counts.decided.fetch_add(1, Ordering::Relaxed);
-        let at = shared.start.elapsed();
-        // The caller may have stopped listening; the counts still hold.
-        let _ = nbstat.found.send(NbstatFound { ip, outcome, at });
-    };
     while !shared.stop.load(Ordering::Acquire) {
         let (len, from) = match nbstat.socket.recv_from(&mut buf) {
             Ok(got) => got,
             // Nothing to read, or the pending error of an ICMP message (the error queue
             // says whose): the queue is read either way.
             Err(e) if is_quiet(e.kind()) || reported_icmp(e.kind()) => {
-                take_icmp_errors(nbstat, &pairs, &shared.decided, hand_on);
+                take_icmp_errors(shared, nbstat, &pairs);
                 continue;
             }
             Err(e) => return Err(e),
@@ -170,7 +167,8 @@ pub(super) fn receive_all(shared: &Shared, nbstat: &Nbstat) -> io::Result<()> {
         ) {
             Some(Some(ip)) => {
                 shared.counts.nbstat.fetch_add(1, Ordering::Relaxed);
-                hand_on(ip, Outcome::Reply(classify_reply(datagram, RrType::NBSTAT)));
+                let reply = classify_reply(datagram, RrType::NBSTAT);
+                report(shared, nbstat, ip, Outcome::Reply(reply));
             }
             Some(None) => {} // a duplicate answer
             None => {
@@ -179,6 +177,29 @@ pub(super) fn receive_all(shared: &Shared, nbstat: &Nbstat) -> io::Result<()> {
         }
     }
     Ok(())
+}
+
+/// Decides `ip`'s NBSTAT pair by `outcome` and hands it on, unless it is decided already;
+/// true if this call decided it.
+pub(super) fn decide(shared: &Shared, pairs: &Pairs<'_>, ip: Ipv4Addr, outcome: Outcome) -> bool {
+    let Some(nbstat) = &shared.nbstat else {
+        return false;
+    };
+    let first = pairs
+        .number(IpAddr::V4(ip), Probe::Nbstat)
+        .is_some_and(|j| shared.decided.decide(j));
+    if first {
+        report(shared, nbstat, ip, outcome);
+    }
+    first
+}
+
+/// Counts a decided NBSTAT pair and hands its outcome on.
+fn report(shared: &Shared, nbstat: &Nbstat, ip: Ipv4Addr, outcome: Outcome) {
+    shared.counts.decided.fetch_add(1, Ordering::Relaxed);
+    let at = shared.start.elapsed();
+    // The caller may have stopped listening; the counts still hold.
+    let _ = nbstat.found.send(NbstatFound { ip, outcome, at });
 }
 
 /// A read that found nothing (timeout) or was interrupted.
@@ -193,12 +214,7 @@ fn is_quiet(kind: io::ErrorKind) -> bool {
 /// queue names (at most one decision per target, as for answers; a host unreachable from
 /// a failed neighbour resolution is not one). The kernel matched the
 /// error to a datagram this socket sent to that address and port 137.
-fn take_icmp_errors(
-    nbstat: &Nbstat,
-    pairs: &Pairs<'_>,
-    decided: &Decided,
-    hand_on: impl Fn(Ipv4Addr, Outcome),
-) {
+fn take_icmp_errors(shared: &Shared, nbstat: &Nbstat, pairs: &Pairs<'_>) {
     // Bounded: the queue holds what the socket's buffer allows, and a pass reads at most
     // this many before the thread goes back to its answers.
     for _ in 0..1024 {
@@ -206,12 +222,7 @@ fn take_icmp_errors(
             // A failed ARP/ND resolution says nothing of 137 (as in the NBSTAT sweep).
             Ok(Some((_, why))) if why.is_neighbour_failure() => {}
             Ok(Some((ip, why))) => {
-                let first = pairs
-                    .number(IpAddr::V4(ip), Probe::Nbstat)
-                    .is_some_and(|j| decided.decide(j));
-                if first {
-                    hand_on(ip, Outcome::Unreachable(why));
-                }
+                decide(shared, pairs, ip, Outcome::Unreachable(why));
             }
             Ok(None) => {}
             Err(_) => return,

@@ -314,21 +314,9 @@ impl<'a> Sweep<'a> {
     /// The kernel refused the query to `dst`: its 137 is decided as not sendable, never
     /// asked again.
     fn refused_query(&mut self, dst: std::net::Ipv4Addr, kind: io::ErrorKind) {
-        let Some(side) = &self.shared.nbstat else {
-            return;
-        };
-        let first = self
-            .pairs
-            .number(dst.into(), Probe::Nbstat)
-            .is_some_and(|j| self.shared.decided.decide(j));
-        if first {
-            self.shared.counts.decided.fetch_add(1, Ordering::Relaxed);
+        let outcome = smbaudit_probe::observation::Outcome::SendFailed(kind);
+        if nbstat::decide(self.shared, &self.pairs, dst, outcome) {
             self.sent.unsendable += 1;
-            let _ = side.found.send(nbstat::NbstatFound {
-                ip: dst,
-                outcome: smbaudit_probe::observation::Outcome::SendFailed(kind),
-                at: self.shared.start.elapsed(),
-            });
         }
     }
 
