@@ -16,5 +16,5 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export SMBAUDIT_BENCH_HOSTS=${1:-100000}
-exec cargo test --release -q -p smbaudit-store --test postgres_bench -- \
+exec cargo test --release -q -p smbaudit-store-postgres --test postgres_bench -- \
     --ignored --nocapture hosts_per_second_copy_vs_row_by_row_insert

@@ -16,30 +16,36 @@ use crate::scan::ScanStatus;
 use crate::store::WriterStats;
 
 /// One host, encoded on the sender's thread.
-pub(crate) struct Pending {
-    pub(crate) ip: String,
-    pub(crate) record_json: String,
-    pub(crate) findings: Vec<PendingFinding>,
+pub struct Pending {
+    /// The host's address, as stored.
+    pub ip: String,
+    /// Its host record as JSON.
+    pub record_json: String,
+    /// Its findings.
+    pub findings: Vec<PendingFinding>,
 }
 
 /// One finding of a [`Pending`] host.
-pub(crate) struct PendingFinding {
-    pub(crate) rule_id: String,
-    pub(crate) severity: &'static str,
-    pub(crate) json: String,
+pub struct PendingFinding {
+    /// The rule that fired.
+    pub rule_id: String,
+    /// Its severity's name.
+    pub severity: &'static str,
+    /// The finding as JSON.
+    pub json: String,
 }
 
 /// What one [`BatchSink::commit`] wrote.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) struct Committed {
+pub struct Committed {
     /// Finding rows written.
-    pub(crate) findings: u64,
+    pub findings: u64,
     /// Transactions committed.
-    pub(crate) transactions: u64,
+    pub transactions: u64,
 }
 
 /// How one backend writes on the writer's thread.
-pub(crate) trait BatchSink: Send + 'static {
+pub trait BatchSink: Send + 'static {
     /// Writes `batch` (at most `Limits::hosts` hosts) and reports what it wrote: in one
     /// transaction, or in several (PostgreSQL's two connections). A shard writer stamps its
     /// shard's row in the same transactions (hosts added) and, once all of `batch` is
@@ -59,16 +65,16 @@ pub(crate) trait BatchSink: Send + 'static {
 
 /// The batch limits of one backend.
 #[derive(Clone, Copy, Debug)]
-pub(crate) struct Limits {
+pub struct Limits {
     /// Most hosts in one call of [`BatchSink::commit`].
-    pub(crate) hosts: usize,
+    pub hosts: usize,
     /// Longest a host waits before its batch is committed.
-    pub(crate) delay: Duration,
+    pub delay: Duration,
     /// Hosts queued before `send` blocks.
-    pub(crate) queue: usize,
+    pub queue: usize,
     /// How often [`BatchSink::heartbeat`] is called while nothing is committed (`None`:
     /// only after commits).
-    pub(crate) heartbeat: Option<Duration>,
+    pub heartbeat: Option<Duration>,
 }
 
 enum Msg {
@@ -80,18 +86,14 @@ enum Msg {
 /// The thread and its channel. Dropping it without [`BatchWriter::finish`] still commits
 /// what was sent, but leaves the scan's status unchanged (running), as a crash would.
 #[derive(Debug)]
-pub(crate) struct BatchWriter {
+pub struct BatchWriter {
     tx: Option<SyncSender<Msg>>,
     thread: Option<JoinHandle<Result<WriterStats, StoreError>>>,
 }
 
 impl BatchWriter {
     /// Starts the thread `name` writing into `sink`.
-    pub(crate) fn start(
-        name: String,
-        sink: impl BatchSink,
-        limits: Limits,
-    ) -> std::io::Result<Self> {
+    pub fn start(name: String, sink: impl BatchSink, limits: Limits) -> std::io::Result<Self> {
         let (tx, rx) = mpsc::sync_channel(limits.queue);
         let thread = thread::Builder::new()
             .name(name)
@@ -104,7 +106,7 @@ impl BatchWriter {
 
     /// Queues one host and its findings (which must all be about that host). Blocks
     /// while the queue is full. A host sent again replaces its earlier record and findings.
-    pub(crate) fn send(&self, host: &HostRecord, findings: &[Finding]) -> Result<(), StoreError> {
+    pub fn send(&self, host: &HostRecord, findings: &[Finding]) -> Result<(), StoreError> {
         if let Some(f) = findings.iter().find(|f| f.ip != host.ip) {
             return Err(StoreError::FindingForOtherHost {
                 host: host.ip,
@@ -137,7 +139,7 @@ impl BatchWriter {
     }
 
     /// Queues `position` (see `ScanWriter::advance`), stored after the hosts sent before it.
-    pub(crate) fn advance(&self, position: u64) -> Result<(), StoreError> {
+    pub fn advance(&self, position: u64) -> Result<(), StoreError> {
         self.tx
             .as_ref()
             .ok_or(StoreError::WriterStopped)?
@@ -147,7 +149,7 @@ impl BatchWriter {
 
     /// Commits what is queued, sets the scan's status and reports what was written (or
     /// the error that stopped the writer).
-    pub(crate) fn finish(mut self, status: ScanStatus) -> Result<WriterStats, StoreError> {
+    pub fn finish(mut self, status: ScanStatus) -> Result<WriterStats, StoreError> {
         if let Some(tx) = self.tx.take() {
             // If the thread already stopped, joining it below reports why.
             let _ = tx.send(Msg::Finish(status));

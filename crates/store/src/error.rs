@@ -195,10 +195,7 @@ impl StoreError {
     }
 
     /// A backend's own error, boxed so that its type stays inside the backend's module.
-    pub(crate) fn backend(
-        backend: &'static str,
-        source: impl Error + Send + Sync + 'static,
-    ) -> Self {
+    pub fn backend(backend: &'static str, source: impl Error + Send + Sync + 'static) -> Self {
         Self::Backend {
             backend,
             source: Box::new(source),
@@ -207,7 +204,7 @@ impl StoreError {
 }
 
 /// `value` as JSON text; `what` names it in the error.
-pub(crate) fn to_json<T: Serialize>(
+pub fn to_json<T: Serialize>(
     value: &T,
     what: impl FnOnce() -> String,
 ) -> Result<String, StoreError> {
@@ -218,7 +215,7 @@ pub(crate) fn to_json<T: Serialize>(
 }
 
 /// A value read back from JSON text; `what` names it in the error.
-pub(crate) fn from_json<T: DeserializeOwned>(
+pub fn from_json<T: DeserializeOwned>(
     json: &str,
     what: impl FnOnce() -> String,
 ) -> Result<T, StoreError> {

@@ -4,11 +4,10 @@
 //!
 //! - [`ScanStore`] starts scans and reads them back; [`ScanWriter`] writes one scan's
 //!   results in batches. Every backend implements both.
-//! - [`StoreLocation`] is where a store lives, as `--db` gives it; [`open`] opens it with
-//!   the backend it names.
+//! - [`StoreLocation`] is where a store lives, as `--db` gives it.
 //! - [`sqlite`]: one SQLite file, refusing files that are not ours without touching them.
-//! - [`postgres`]: one PostgreSQL database shared by many scanning processes, written by
-//!   binary COPY and upsert.
+//!   The PostgreSQL backend is the crate `smbaudit-store-postgres`, built on [`backend`]:
+//!   this crate does no network I/O and needs no async runtime.
 //! - [`ScanDiff`] is what changed between two scans.
 //! - [`ShardRow`]: one scan written by many workers, each claiming its shard;
 //!   [`Chunk`]: the work queue of chunks leased to workers (PostgreSQL).
@@ -22,7 +21,6 @@ mod diff_shares;
 mod error;
 mod location;
 mod owner;
-pub mod postgres;
 mod scan;
 mod shards;
 pub mod sqlite;
@@ -41,20 +39,12 @@ pub use scan::{
 pub use shards::{HEARTBEAT, STALE_AFTER, ShardRow, ShardState, ShardsDone};
 pub use store::{ScanStore, ScanWriter, WriterStats};
 
-/// Opens (or creates: a file, or the schema in an empty PostgreSQL database) the store at
-/// `location` with the backend it names.
-pub fn open(location: &StoreLocation) -> Result<Box<dyn ScanStore>, StoreError> {
-    match location {
-        StoreLocation::Sqlite(path) => Ok(Box::new(sqlite::SqliteStore::open(path)?)),
-        StoreLocation::Postgres(url) => Ok(Box::new(postgres::PostgresStore::open(url)?)),
-    }
-}
-
-/// Opens the existing store at `location` for reading only: nothing is created or changed
-/// ([`StoreError::Missing`] if there is nothing there).
-pub fn open_read_only(location: &StoreLocation) -> Result<Box<dyn ScanStore>, StoreError> {
-    match location {
-        StoreLocation::Sqlite(path) => Ok(Box::new(sqlite::SqliteStore::open_read_only(path)?)),
-        StoreLocation::Postgres(url) => Ok(Box::new(postgres::PostgresStore::open_read_only(url)?)),
-    }
+/// What a backend crate builds on besides the traits: the batching writer thread and its
+/// sink, the JSON column helpers, the clock format and the shard claim rules, shared so
+/// that every backend behaves alike. Not for callers of a store.
+pub mod backend {
+    pub use crate::batch::{BatchSink, BatchWriter, Committed, Limits, Pending, PendingFinding};
+    pub use crate::error::{from_json, to_json};
+    pub use crate::scan::now;
+    pub use crate::shards::{ROW_COLUMNS, Verdict, judge, row_from, worker_json};
 }

@@ -12,11 +12,10 @@ const POSTGRES_SCHEMES: &[&str] = &["postgres://", "postgresql://"];
 /// Where a store lives. Its `Display` and `Debug` never show a password, so it can go
 /// into error messages and logs as it is.
 #[derive(Debug, Clone, PartialEq, Eq)]
-#[non_exhaustive]
 pub enum StoreLocation {
     /// An SQLite database file (created if missing).
     Sqlite(PathBuf),
-    /// A PostgreSQL server (the [`crate::postgres`] backend).
+    /// A PostgreSQL server (the `smbaudit-store-postgres` backend).
     Postgres(PostgresUrl),
 }
 
@@ -74,7 +73,7 @@ impl PostgresUrl {
     }
 
     /// The URL as given, password included: for connecting only, never for showing.
-    pub(crate) fn secret_text(&self) -> &str {
+    pub fn secret_text(&self) -> &str {
         &self.0
     }
 }

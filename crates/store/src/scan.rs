@@ -13,7 +13,7 @@ use crate::owner::ScanOwner;
 use crate::shards::ShardsDone;
 
 /// The current time as RFC 3339 UTC with milliseconds, as scans and hosts are stamped.
-pub(crate) fn now() -> String {
+pub fn now() -> String {
     humantime::format_rfc3339_millis(SystemTime::now()).to_string()
 }
 
@@ -211,7 +211,7 @@ impl ScanSummary {
     /// The status as stored (a sharded scan's: finished when every shard is, see
     /// [`ShardsDone::status`]), except that a scan stored as running whose process is gone
     /// (killed without a chance to say so) is interrupted.
-    pub(crate) fn with_live_status(mut self) -> Self {
+    pub fn with_live_status(mut self) -> Self {
         if let Some(shards) = self.shards {
             self.status = shards.status();
             return self;

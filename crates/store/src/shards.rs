@@ -175,7 +175,7 @@ impl fmt::Display for ShardsDone {
 
 /// What a claim does with the shard's row as found.
 #[derive(Debug)]
-pub(crate) enum Verdict {
+pub enum Verdict {
     /// No row: insert one.
     Insert,
     /// A row whose worker is gone: take it over, keeping its hosts and position.
@@ -183,7 +183,7 @@ pub(crate) enum Verdict {
 }
 
 /// Judges a claim of `shard` of `scan` against its row (`None`: never claimed).
-pub(crate) fn judge(
+pub fn judge(
     scan: ScanId,
     shard: StoredShard,
     found: Option<ShardRow>,
@@ -206,12 +206,12 @@ pub(crate) fn judge(
 
 /// The columns of `scan_shards` that [`ShardRow`] is read from, in order; `{now}` is the
 /// backend's expression for the time in milliseconds since 1970.
-pub(crate) const ROW_COLUMNS: &str = "shard_index, shard_count, state, hosts, last_index, \
+pub const ROW_COLUMNS: &str = "shard_index, shard_count, state, hosts, last_index, \
      worker_json, started, {now} - heartbeat_ms";
 
 /// A [`ShardRow`] from its columns as stored.
 #[allow(clippy::too_many_arguments)]
-pub(crate) fn row_from(
+pub fn row_from(
     scan: ScanId,
     (index, count, state, hosts, last_index): (i64, i64, String, i64, i64),
     worker_json: Option<String>,
@@ -241,7 +241,7 @@ pub(crate) fn row_from(
 }
 
 /// This process as a shard's worker, as stored.
-pub(crate) fn worker_json() -> Result<Option<String>, StoreError> {
+pub fn worker_json() -> Result<Option<String>, StoreError> {
     ScanOwner::current()
         .map(|o| to_json(&o, || "shard worker".into()))
         .transpose()

@@ -220,7 +220,7 @@ fn renew_until(
     lease: Duration,
     stop: &AtomicBool,
 ) {
-    let Ok(store) = smbaudit_store::open(location) else {
+    let Ok(store) = super::stored::open_at(location) else {
         return;
     };
     let every = lease / 3;

@@ -1,6 +1,8 @@
 //! Opening the scan database and naming scans in it, for `scan`, `history`, `show`, `diff`.
 
+use smbaudit_store::sqlite::SqliteStore;
 use smbaudit_store::{ScanId, ScanStore, ScanSummary, StoreError, StoreErrorKind, StoreLocation};
+use smbaudit_store_postgres::PostgresStore;
 
 use crate::args::StoreArgs;
 use crate::{Fatal, exit};
@@ -39,7 +41,25 @@ pub(crate) fn open(args: &StoreArgs) -> Result<Box<dyn ScanStore>, Fatal> {
             Fatal::from(anyhow::Error::from(e).context(format!("creating {}", dir.display())))
         })?;
     }
-    smbaudit_store::open(&location).map_err(|e| refused_at(e, &location))
+    open_at(&location).map_err(|e| refused_at(e, &location))
+}
+
+/// Opens (or creates: a file, or the schema in an empty PostgreSQL database) the store at
+/// `location` with the backend it names.
+pub(crate) fn open_at(location: &StoreLocation) -> Result<Box<dyn ScanStore>, StoreError> {
+    match location {
+        StoreLocation::Sqlite(path) => Ok(Box::new(SqliteStore::open(path)?)),
+        StoreLocation::Postgres(url) => Ok(Box::new(PostgresStore::open(url)?)),
+    }
+}
+
+/// Opens the existing store at `location` for reading only: nothing is created or changed
+/// ([`StoreError::Missing`] if there is nothing there).
+fn open_read_only_at(location: &StoreLocation) -> Result<Box<dyn ScanStore>, StoreError> {
+    match location {
+        StoreLocation::Sqlite(path) => Ok(Box::new(SqliteStore::open_read_only(path)?)),
+        StoreLocation::Postgres(url) => Ok(Box::new(PostgresStore::open_read_only(url)?)),
+    }
 }
 
 /// Opens the existing store for reading only (`history`, `show`, `diff`): a read-only file
@@ -47,7 +67,7 @@ pub(crate) fn open(args: &StoreArgs) -> Result<Box<dyn ScanStore>, Fatal> {
 /// yet (nothing stored); a `--db` that does not exist is an error.
 pub(crate) fn open_read_only(args: &StoreArgs) -> Result<Option<Box<dyn ScanStore>>, Fatal> {
     let (location, default) = location(args)?;
-    match smbaudit_store::open_read_only(&location) {
+    match open_read_only_at(&location) {
         Ok(store) => Ok(Some(store)),
         Err(e) if default && e.kind() == StoreErrorKind::Missing => Ok(None),
         Err(e) => Err(refused_at(e, &location)),

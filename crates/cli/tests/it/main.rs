@@ -18,7 +18,7 @@ mod lab_selftest;
 mod local;
 mod nbstat;
 mod order;
-#[path = "../../../store/tests/pg/mod.rs"]
+#[path = "../../../store-postgres/tests/pg/mod.rs"]
 mod pg;
 mod pipes;
 mod postgres;

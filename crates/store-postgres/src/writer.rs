@@ -29,12 +29,13 @@ use tokio_postgres::types::Type;
 use super::connect::{Session, block_on, connect};
 use super::store::set_status;
 use super::{Pg, shards};
-use crate::batch::{BatchSink, BatchWriter, Committed, Limits, Pending, PendingFinding};
-use crate::error::StoreError;
-use crate::location::PostgresUrl;
-use crate::scan::{ScanId, ScanStatus, StoredShard, now};
-use crate::shards::HEARTBEAT;
-use crate::store::{ScanWriter, WriterStats};
+use smbaudit_store::HEARTBEAT;
+use smbaudit_store::PostgresUrl;
+use smbaudit_store::StoreError;
+use smbaudit_store::backend::now;
+use smbaudit_store::backend::{BatchSink, BatchWriter, Committed, Limits, Pending, PendingFinding};
+use smbaudit_store::{ScanId, ScanStatus, StoredShard};
+use smbaudit_store::{ScanWriter, WriterStats};
 
 /// Most hosts in one transaction (COPY makes large batches cheap; a killed worker loses at
 /// most twice this many, the two transactions in flight, or what arrived within

@@ -12,14 +12,16 @@ use super::connect::{Session, block_on, connect};
 use super::schema::{LATEST, prepare};
 use super::writer::PostgresWriter;
 use super::{Pg, chunks, pg_error, shards};
-use crate::audit::{AuditId, AuditSummary};
-use crate::chunks::Chunk;
-use crate::error::{StoreError, from_json, to_json};
-use crate::location::{PostgresUrl, StoreLocation};
-use crate::owner::ScanOwner;
-use crate::scan::{ScanId, ScanMeta, ScanStatus, ScanSummary, StoredShard, now};
-use crate::shards::{ShardRow, ShardsDone};
-use crate::store::{ScanStore, ScanWriter};
+use smbaudit_store::Chunk;
+use smbaudit_store::ScanOwner;
+use smbaudit_store::StoreError;
+use smbaudit_store::backend::now;
+use smbaudit_store::backend::{from_json, to_json};
+use smbaudit_store::{AuditId, AuditSummary};
+use smbaudit_store::{PostgresUrl, StoreLocation};
+use smbaudit_store::{ScanId, ScanMeta, ScanStatus, ScanSummary, StoredShard};
+use smbaudit_store::{ScanStore, ScanWriter};
+use smbaudit_store::{ShardRow, ShardsDone};
 
 /// The first schema version with the `audits` table.
 const AUDITS_SINCE: i64 = 3;

@@ -4,9 +4,10 @@
 //! transactions of the same size, on a local cluster (fsync on) over its Unix socket.
 //!
 //! Run: `benches/pgstore.sh` (a release build), or
-//! `cargo test --release -p smbaudit-store --test postgres_bench -- --ignored --nocapture`.
+//! `cargo test --release -p smbaudit-store-postgres --test postgres_bench -- --ignored --nocapture`.
 //! Both paths include the JSON encoding of each record and finding.
 
+#[path = "../../store/tests/common/mod.rs"]
 mod common;
 mod pg;
 
@@ -16,8 +17,8 @@ use common::{bare_host_json, finding, meta, record};
 use pg::Cluster;
 use smbaudit_findings::record::HostRecord;
 use smbaudit_findings::{Finding, Severity};
-use smbaudit_store::postgres::{BATCH_HOSTS, PostgresStore};
 use smbaudit_store::{ScanStatus, ScanStore, StoreLocation};
+use smbaudit_store_postgres::{BATCH_HOSTS, PostgresStore};
 
 /// Hosts per run (`SMBAUDIT_BENCH_HOSTS` overrides).
 const DEFAULT_HOSTS: u32 = 100_000;

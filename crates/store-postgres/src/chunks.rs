@@ -7,10 +7,10 @@ use tokio_postgres::Client;
 
 use super::pg_error;
 use super::shards::NOW_MS;
-use crate::chunks::{Chunk, ChunksDone};
-use crate::error::StoreError;
-use crate::scan::ScanId;
-use crate::shards::worker_json;
+use smbaudit_store::ScanId;
+use smbaudit_store::StoreError;
+use smbaudit_store::backend::worker_json;
+use smbaudit_store::{Chunk, ChunksDone};
 
 fn int(n: u64) -> i64 {
     i64::try_from(n).unwrap_or(i64::MAX)
@@ -42,7 +42,7 @@ pub(super) async fn queue(
         )
         .await
         .map_err(pg_error)?;
-    Ok(crate::chunks::chunk_count(positions, len))
+    Ok(smbaudit_store::chunk_count(positions, len))
 }
 
 /// Claims the first chunk to do (or whose lease expired) for `lease`.

@@ -13,8 +13,8 @@ use tokio_postgres::error::SqlState;
 use tokio_postgres::{Client, Config};
 
 use super::pgpass::{self, PassKey};
-use crate::error::StoreError;
-use crate::location::{PostgresUrl, StoreLocation};
+use smbaudit_store::StoreError;
+use smbaudit_store::{PostgresUrl, StoreLocation};
 
 /// Longest a connection attempt (TCP, TLS, authentication) may take unless the URL sets
 /// `connect_timeout`.
@@ -320,7 +320,7 @@ mod tests {
             &Env::default(),
         )
         .unwrap_err();
-        assert_eq!(e.kind(), crate::StoreErrorKind::Connect);
+        assert_eq!(e.kind(), smbaudit_store::StoreErrorKind::Connect);
         assert!(!e.to_string().contains("s3cret"), "{e}");
         assert!(e.to_string().contains("malformed URL"), "{e}");
     }

@@ -9,8 +9,8 @@ use tokio_postgres::Client;
 use tokio_postgres::error::SqlState;
 
 use super::Pg;
-use crate::error::StoreError;
-use crate::location::StoreLocation;
+use smbaudit_store::StoreError;
+use smbaudit_store::StoreLocation;
 
 /// The `application` of every smbaudit database's `smbaudit_schema` row.
 pub(crate) const APPLICATION: &str = "smbaudit";

@@ -14,7 +14,7 @@ use crate::pg::Cluster;
 pub(crate) fn chunk_claims_skip_locked_rows_and_take_over_expired_leases(cluster: &Cluster) {
     let db = cluster.create_db();
     let location = StoreLocation::parse(cluster.url(&db).as_ref());
-    let store = smbaudit_store::open(&location).unwrap();
+    let store = crate::open(&location).unwrap();
     let (scan, _) = store
         .begin_named_scan(&meta(&["10.0.0.0/28"]), "q", 0)
         .unwrap();
@@ -39,7 +39,7 @@ pub(crate) fn chunk_claims_skip_locked_rows_and_take_over_expired_leases(cluster
         let workers: Vec<_> = (0..4)
             .map(|_| {
                 s.spawn(|| {
-                    let mine = smbaudit_store::open(&location).unwrap();
+                    let mine = crate::open(&location).unwrap();
                     barrier.wait();
                     mine.claim_chunk(scan, long).unwrap().expect("a chunk each")
                 })

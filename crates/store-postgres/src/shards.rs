@@ -7,9 +7,12 @@ use tokio_postgres::error::SqlState;
 use tokio_postgres::{Client, GenericClient, Row};
 
 use super::pg_error;
-use crate::error::{StoreError, to_json};
-use crate::scan::{ScanId, ScanMeta, ScanStatus, StoredShard, now};
-use crate::shards::{self, ROW_COLUMNS, ShardRow, ShardState, Verdict};
+use smbaudit_store::StoreError;
+use smbaudit_store::backend::now;
+use smbaudit_store::backend::to_json;
+use smbaudit_store::backend::{ROW_COLUMNS, Verdict, judge, row_from, worker_json};
+use smbaudit_store::{ScanId, ScanMeta, ScanStatus, StoredShard};
+use smbaudit_store::{ShardRow, ShardState};
 
 /// The time in milliseconds since 1970, by the server's clock.
 pub(super) const NOW_MS: &str = "(extract(epoch FROM clock_timestamp()) * 1000)::bigint";
@@ -93,7 +96,7 @@ fn read(scan: ScanId, r: &Row) -> Result<ShardRow, StoreError> {
         r.try_get(3).map_err(get)?,
         r.try_get(4).map_err(get)?,
     );
-    shards::row_from(
+    row_from(
         scan,
         head,
         r.try_get(5).map_err(get)?,
@@ -133,8 +136,8 @@ pub(super) async fn claim(
         .map_err(pg_error)?
         .map(|r| read(scan, &r))
         .transpose()?;
-    let worker = shards::worker_json()?;
-    let written = match shards::judge(scan, shard, found)? {
+    let worker = worker_json()?;
+    let written = match judge(scan, shard, found)? {
         Verdict::Insert => {
             tx.execute(
                 &format!(

@@ -1,11 +1,14 @@
 //! The PostgreSQL backend against a real server (a throwaway cluster, see `pg/mod.rs`):
-//! the backend conformance suite, opened the way the CLI opens it (through
-//! `smbaudit_store::open` and a `StoreLocation`), then what it must refuse.
+//! the backend conformance suite, opened the way the CLI opens it (from a parsed
+//! `StoreLocation`), then what it must refuse.
 //!
 //! One test function owns the cluster, so that it is started once for the binary and
 //! stopped when the test ends or fails; each case gets a fresh database.
 
+// The fixtures and the conformance suite are the store crate's, shared with SQLite's.
+#[path = "../../store/tests/common/mod.rs"]
 mod common;
+#[path = "../../store/tests/conformance/mod.rs"]
 mod conformance;
 mod pg;
 mod queue;
@@ -20,9 +23,25 @@ use std::thread::sleep;
 use common::{bare_host_json, meta, nth_ip, nth_result, record};
 use pg::Cluster;
 use queue::chunk_claims_skip_locked_rows_and_take_over_expired_leases;
-use smbaudit_store::postgres::{BATCH_HOSTS, PostgresWriter};
 use smbaudit_store::{PostgresUrl, ScanId};
-use smbaudit_store::{ScanStatus, StoreError, StoreErrorKind, StoreLocation};
+use smbaudit_store::{ScanStatus, ScanStore, StoreError, StoreErrorKind, StoreLocation};
+use smbaudit_store_postgres::{BATCH_HOSTS, PostgresStore, PostgresWriter};
+
+/// The store at a PostgreSQL `location`, as the CLI opens it.
+fn open(location: &StoreLocation) -> Result<Box<dyn ScanStore>, StoreError> {
+    match location {
+        StoreLocation::Postgres(url) => Ok(Box::new(PostgresStore::open(url)?)),
+        other => panic!("not a PostgreSQL location: {other}"),
+    }
+}
+
+/// The same, read only.
+fn open_read_only(location: &StoreLocation) -> Result<Box<dyn ScanStore>, StoreError> {
+    match location {
+        StoreLocation::Postgres(url) => Ok(Box::new(PostgresStore::open_read_only(url)?)),
+        other => panic!("not a PostgreSQL location: {other}"),
+    }
+}
 
 fn location(url: &str) -> StoreLocation {
     StoreLocation::parse(url.as_ref())
@@ -34,7 +53,7 @@ fn postgres_backend_against_a_real_server() {
         return;
     };
     for (name, case) in conformance::CASES {
-        let store = smbaudit_store::open(&location(&cluster.fresh())).unwrap();
+        let store = open(&location(&cluster.fresh())).unwrap();
         eprintln!("conformance case {name}");
         case(&*store);
     }
@@ -85,16 +104,16 @@ const REFUSALS: &[Check] = &[
 fn reopening_keeps_the_data(cluster: &Cluster) {
     let url = cluster.fresh();
     let scan = {
-        let store = smbaudit_store::open(&location(&url)).unwrap();
+        let store = open(&location(&url)).unwrap();
         let scan = store.begin_scan(&meta(&["10.0.0.1"])).unwrap();
         let w = store.writer(scan).unwrap();
         w.send(&record(bare_host_json("10.0.0.1")), &[]).unwrap();
         w.finish(ScanStatus::Finished).unwrap();
         scan
     };
-    let again = smbaudit_store::open(&location(&url)).unwrap();
+    let again = open(&location(&url)).unwrap();
     assert_eq!(again.scan(scan).unwrap().hosts, 1);
-    let read_only = smbaudit_store::open_read_only(&location(&url)).unwrap();
+    let read_only = open_read_only(&location(&url)).unwrap();
     assert_eq!(read_only.hosts(scan).unwrap().len(), 1);
     // The read-only session refuses writes at the server.
     assert!(read_only.begin_scan(&meta(&["10.0.0.2"])).is_err());
@@ -116,9 +135,9 @@ fn a_foreign_database_is_untouched(cluster: &Cluster) {
     for read_only in [false, true] {
         let loc = location(&cluster.url(&db));
         let e = if read_only {
-            smbaudit_store::open_read_only(&loc).unwrap_err()
+            open_read_only(&loc).unwrap_err()
         } else {
-            smbaudit_store::open(&loc).unwrap_err()
+            open(&loc).unwrap_err()
         };
         assert_eq!(e.kind(), StoreErrorKind::NotOurs, "{e}");
         assert!(e.to_string().contains("invoices"), "{e}");
@@ -131,7 +150,7 @@ fn a_foreign_database_is_untouched(cluster: &Cluster) {
     // A marker of another application is not ours either.
     let db = cluster.create_db();
     cluster.psql(&db, "CREATE TABLE smbaudit_schema (application text, version int); INSERT INTO smbaudit_schema VALUES ('other', 1)");
-    let e = smbaudit_store::open(&location(&cluster.url(&db))).unwrap_err();
+    let e = open(&location(&cluster.url(&db))).unwrap_err();
     assert_eq!(e.kind(), StoreErrorKind::NotOurs, "{e}");
     assert_eq!(
         cluster.psql(&db, "SELECT count(*) FROM pg_class WHERE relname = 'scans'"),
@@ -141,7 +160,7 @@ fn a_foreign_database_is_untouched(cluster: &Cluster) {
 
 fn a_too_new_schema_is_refused(cluster: &Cluster) {
     let url = cluster.fresh();
-    drop(smbaudit_store::open(&location(&url)).unwrap());
+    drop(open(&location(&url)).unwrap());
     let db = url
         .split('/')
         .nth(3)
@@ -154,9 +173,9 @@ fn a_too_new_schema_is_refused(cluster: &Cluster) {
     for read_only in [false, true] {
         let loc = location(&url);
         let e = if read_only {
-            smbaudit_store::open_read_only(&loc).unwrap_err()
+            open_read_only(&loc).unwrap_err()
         } else {
-            smbaudit_store::open(&loc).unwrap_err()
+            open(&loc).unwrap_err()
         };
         assert!(
             matches!(
@@ -179,7 +198,7 @@ fn a_too_new_schema_is_refused(cluster: &Cluster) {
 
 fn read_only_open_creates_nothing(cluster: &Cluster) {
     let db = cluster.create_db();
-    let e = smbaudit_store::open_read_only(&location(&cluster.url(&db))).unwrap_err();
+    let e = open_read_only(&location(&cluster.url(&db))).unwrap_err();
     assert_eq!(e.kind(), StoreErrorKind::Missing, "{e}");
     assert_eq!(
         cluster.psql(
@@ -195,13 +214,13 @@ fn a_wrong_password_is_refused_plainly(cluster: &Cluster) {
     let wrong = cluster
         .url(&db)
         .replace(pg::PASSWORD, "not-the-password-9x");
-    let e = smbaudit_store::open(&location(&wrong)).unwrap_err();
+    let e = open(&location(&wrong)).unwrap_err();
     assert_eq!(e.kind(), StoreErrorKind::Connect, "{e}");
     let text = format!("{e} {e:?}");
     assert!(text.contains("authentication failed"), "{text}");
     assert!(!text.contains("not-the-password-9x"), "{text}");
     // No password at all, over TCP: refused, not hung.
-    let e = smbaudit_store::open(&location(&cluster.tcp_url_without_password(&db))).unwrap_err();
+    let e = open(&location(&cluster.tcp_url_without_password(&db))).unwrap_err();
     assert_eq!(e.kind(), StoreErrorKind::Connect, "{e}");
 }
 
@@ -214,7 +233,7 @@ fn an_unreachable_server_fails_fast(_cluster: &Cluster) {
         .port();
     let started = Instant::now();
     let url = format!("postgres://smbaudit:s3cret@127.0.0.1:{port}/db");
-    let e = smbaudit_store::open(&location(&url)).unwrap_err();
+    let e = open(&location(&url)).unwrap_err();
     assert_eq!(e.kind(), StoreErrorKind::Connect, "{e}");
     assert!(started.elapsed() < Duration::from_secs(5));
     assert!(!e.to_string().contains("s3cret"), "{e}");
@@ -227,7 +246,7 @@ fn a_silent_server_times_out(_cluster: &Cluster) {
     let port = listener.local_addr().unwrap().port();
     let started = Instant::now();
     let url = format!("postgres://smbaudit:s3cret@127.0.0.1:{port}/db?connect_timeout=1");
-    let e = smbaudit_store::open(&location(&url)).unwrap_err();
+    let e = open(&location(&url)).unwrap_err();
     let took = started.elapsed();
     assert_eq!(e.kind(), StoreErrorKind::Connect, "{e}");
     assert!(
@@ -296,7 +315,7 @@ fn write_all(url: &str, scan: ScanId, skip: &dyn Fn(u32) -> bool) {
 /// interrupted, and resuming gives what an uninterrupted run gives.
 fn a_killed_writer_loses_at_most_a_batch(cluster: &Cluster) {
     let url = cluster.fresh();
-    let store = smbaudit_store::open(&location(&url)).unwrap();
+    let store = open(&location(&url)).unwrap();
     let scan = store.begin_scan(&meta(&["10.1.0.0/22"])).unwrap();
     let child = Command::new(std::env::current_exe().unwrap())
         .args(["--exact", "child_writer", "--ignored", "--test-threads=1"])
@@ -372,7 +391,7 @@ fn a_killed_writer_loses_at_most_a_batch(cluster: &Cluster) {
 /// per host (the last sent), the shard's row counting each host once and stamped with the
 /// last position, nothing orphaned.
 fn a_double_batch_is_written_whole_in_two_halves(cluster: &Cluster) {
-    let store = smbaudit_store::open(&location(&cluster.fresh())).unwrap();
+    let store = open(&location(&cluster.fresh())).unwrap();
     let (scan, _) = store
         .begin_named_scan(&meta(&["10.1.0.0/16"]), "halves", 1)
         .unwrap();
@@ -432,7 +451,7 @@ fn sslmode_require_uses_tls(cluster: &Cluster) {
         pg::PASSWORD,
         cluster.port
     );
-    let e = smbaudit_store::open(&location(&format!("{tcp}?sslmode=require"))).unwrap_err();
+    let e = open(&location(&format!("{tcp}?sslmode=require"))).unwrap_err();
     assert_eq!(e.kind(), StoreErrorKind::Connect, "{e}");
     assert!(!e.to_string().contains(pg::PASSWORD), "{e}");
 
@@ -475,7 +494,7 @@ fn sslmode_require_uses_tls(cluster: &Cluster) {
     cluster.psql(&db, "SELECT pg_reload_conf()");
     sleep(Duration::from_millis(300));
 
-    let store = smbaudit_store::open(&location(&format!("{tcp}?sslmode=require"))).unwrap();
+    let store = open(&location(&format!("{tcp}?sslmode=require"))).unwrap();
     let scan = store.begin_scan(&meta(&["10.0.0.1"])).unwrap();
     let encrypted = cluster.psql(
         &db,
@@ -484,4 +503,22 @@ fn sslmode_require_uses_tls(cluster: &Cluster) {
     );
     assert_eq!(encrypted, "1");
     assert_eq!(store.scan(scan).unwrap().targets, ["10.0.0.1"]);
+}
+
+#[test]
+fn postgres_errors_never_show_the_password() {
+    // Nothing answers there, or it refuses these credentials: either way a connection
+    // error, and the password appears nowhere.
+    let url = "postgres://alice:s3cret@127.0.0.1:1/scans?password=s3cret&connect_timeout=2";
+    let location = StoreLocation::parse(url.as_ref());
+    let err = open(&location).unwrap_err();
+    assert_eq!(err.kind(), smbaudit_store::StoreErrorKind::Connect, "{err}");
+    let shown = err.to_string();
+    assert!(
+        shown.starts_with(
+            "postgres://alice:***@127.0.0.1:1/scans?password=***&connect_timeout=2: cannot connect to PostgreSQL: "
+        ),
+        "{shown}"
+    );
+    assert!(!format!("{shown} {err:?}").contains("s3cret"), "{err:?}");
 }
